@@ -1,0 +1,31 @@
+"""Imports every table so ``SQLModel.metadata`` is complete (Alembic and the test fixtures)."""
+
+from sqlmodel import SQLModel
+
+from backend.accounts.models import ApiToken, User
+from backend.assignments.models import Annotation, AnnotatorState, Assignment
+from backend.audit.models import AuditEvent
+from backend.consensus.models import Consensus
+from backend.exports.models import DatasetVersion
+from backend.items.models import GoldAnswer, Item
+from backend.orgs.models import Membership, Organization
+from backend.projects.models import Project
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Annotation",
+    "AnnotatorState",
+    "ApiToken",
+    "Assignment",
+    "AuditEvent",
+    "Consensus",
+    "DatasetVersion",
+    "GoldAnswer",
+    "Item",
+    "Membership",
+    "Organization",
+    "Project",
+    "User",
+    "metadata",
+]

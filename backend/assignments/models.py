@@ -1,0 +1,75 @@
+"""Leases of items to annotators, the annotations they submit, and who may work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.db import JSONType, UTCDateTime, utcnow
+
+
+class Assignment(SQLModel, table=True):
+    """One lease of one item to one annotator until ``expires_at``.
+
+    The unique (item, annotator) pair is rule 1 of the spec as a constraint: an annotator never
+    gets the same item twice, whatever the concurrency.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("item_id", "annotator_id", name="uq_assignment_item_annotator"),
+        Index("ix_assignment_annotator_status", "project_id", "annotator_id", "status"),
+        Index("ix_assignment_item_status", "item_id", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
+    item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
+    annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    is_gold: bool = Field(default=False, nullable=False)
+    status: str = Field(default="leased", max_length=16)  # leased | submitted | skipped
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Annotation(SQLModel, table=True):
+    """The submitted result of an assignment; one per assignment makes submit idempotent."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", name="uq_annotation_assignment"),
+        Index("ix_annotation_project_id", "project_id", "id"),
+        Index("ix_annotation_item", "item_id"),
+        Index("ix_annotation_annotator", "project_id", "annotator_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignments.id", ondelete="CASCADE")
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
+    item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
+    annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    result: dict[str, Any] = Field(sa_type=JSONType, nullable=False)
+    duration_ms: int = Field(default=0, nullable=False)
+    is_gold: bool = Field(default=False, nullable=False)
+    gold_score: float | None = None
+    review_status: str = Field(default="submitted", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class AnnotatorState(SQLModel, table=True):
+    """An annotator's standing in one project: active, or paused with the reason (rule 5)."""
+
+    __tablename__ = "annotator_states"
+
+    project_id: int = Field(foreign_key="projects.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(default="active", max_length=16)  # active | paused
+    paused_reason: str | None = Field(default=None, max_length=500)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    gold_answered: int = Field(default=0, nullable=False)
+    gold_correct: float = Field(default=0.0, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,82 @@
+"""Configuration, read only from ``JINBIAO_*`` environment variables.
+
+Defaults are the embedded mode: a SQLite file, a Celery broker on the local filesystem and media
+under ``./var``, so that ``jinbiao demo`` runs with no server installed. Production swaps the
+database and broker URLs; nothing else in the code changes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "jinbiao-local-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Jinbiao deployment; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="JINBIAO_", extra="ignore")
+
+    env: Literal["local", "production"] = "local"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = ""
+    result_backend: str = ""
+    media_root: Path | None = None
+    secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
+    allow_signup: bool = True
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # Import limits (issue 3): bounded uploads, decompression-bomb guard.
+    max_request_bytes: int = 512 * 1024 * 1024
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_items_per_request: int = 10_000
+    max_zip_members: int = 20_000
+    max_image_pixels: int = 64_000_000
+    max_text_chars: int = 20_000
+    import_root: Path | None = None
+
+    @model_validator(mode="after")
+    def _fill_derived_defaults(self) -> Settings:
+        data_dir = self.data_dir.resolve()
+        self.data_dir = data_dir
+        if not self.database_url:
+            self.database_url = f"sqlite:///{data_dir / 'jinbiao.db'}"
+        if not self.broker_url:
+            self.broker_url = "filesystem://"
+        if not self.result_backend:
+            if self.broker_url.startswith("redis"):
+                self.result_backend = self.broker_url
+            else:
+                self.result_backend = f"db+sqlite:///{data_dir / 'celery-results.db'}"
+        if self.media_root is None:
+            self.media_root = data_dir / "media"
+        if self.env != "local" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "JINBIAO_SECRET_KEY is left at its default; set a long random secret "
+                "outside local mode (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.env != "local" and len(self.secret_key) < 32:
+            raise ValueError("JINBIAO_SECRET_KEY must be at least 32 characters outside local mode")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def broker_folder(self) -> Path:
+        """Folder of the filesystem broker used by the embedded default."""
+        return self.data_dir / "broker"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()
