@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "jinbiao-local-development-secret-change-me"
+DEFAULT_SECRET = "jinbiao-local-development-secret-change-me"  # noqa: S105 - refused outside local mode
 
 
 class Settings(BaseSettings):

@@ -1,4 +1,4 @@
-"""Writing audit events inside the caller's transaction, so the event and the change commit together."""
+"""Audit events written in the caller's transaction: the event and the change commit together."""
 
 from __future__ import annotations
 

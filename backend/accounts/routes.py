@@ -1,0 +1,94 @@
+"""Sign-up, the OAuth2 password flow, the caller's profile and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from backend.accounts import service
+from backend.accounts.deps import CurrentUser, SessionDep
+from backend.accounts.schemas import (
+    AccessToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPublic,
+    MembershipOfMe,
+    MePublic,
+    UserCreate,
+    UserPublic,
+)
+from backend.orgs.service import list_orgs_of
+from backend.security.jwt_tokens import create_access_token
+from backend.settings import get_settings
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+def signup(body: UserCreate, session: SessionDep) -> UserPublic:
+    """Anyone, unless self sign-up is switched off (``JINBIAO_ALLOW_SIGNUP=false``)."""
+    if not get_settings().allow_signup:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="self sign-up is disabled")
+    user = service.create_user(
+        session=session, email=str(body.email), password=body.password, name=body.name
+    )
+    session.commit()
+    return UserPublic.model_validate(user)
+
+
+@router.post("/auth/token", response_model=AccessToken)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+) -> AccessToken:
+    """Anyone: exchange email (as ``username``) and password for a bearer token."""
+    user = service.authenticate(session=session, email=form.username, password=form.password)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="wrong email or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return AccessToken(access_token=create_access_token(user.id))
+
+
+@router.get("/me", response_model=MePublic)
+def me(user: CurrentUser, session: SessionDep) -> MePublic:
+    """Any signed-in user: themself with their memberships."""
+    memberships = [
+        MembershipOfMe(org_id=o.id, org_name=o.name, role=o.role)
+        for o in list_orgs_of(session=session, user=user)
+    ]
+    return MePublic(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        created_at=user.created_at,
+        memberships=memberships,
+    )
+
+
+@router.post("/me/tokens", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated)
+def create_token(body: ApiTokenCreate, user: CurrentUser, session: SessionDep) -> ApiTokenCreated:
+    """Any signed-in user: a personal API token for scripts; the secret is shown once."""
+    row, secret = service.create_api_token(
+        session=session, user=user, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return ApiTokenCreated(**ApiTokenPublic.model_validate(row).model_dump(), token=secret)
+
+
+@router.get("/me/tokens", response_model=list[ApiTokenPublic])
+def list_tokens(user: CurrentUser, session: SessionDep) -> list[ApiTokenPublic]:
+    """Any signed-in user: their own tokens, without secrets."""
+    return [
+        ApiTokenPublic.model_validate(t)
+        for t in service.list_api_tokens(session=session, user=user)
+    ]
+
+
+@router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    """Any signed-in user, for their own tokens; revocation takes effect at once."""
+    service.revoke_api_token(session=session, user=user, token_id=token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

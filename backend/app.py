@@ -1,0 +1,39 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from backend import __version__
+from backend.api import api_router
+from backend.health.routes import router as health_router
+from backend.settings import get_settings
+
+UI_DIR = Path(__file__).resolve().parent.parent / "labeling_ui"
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Jinbiao (津标)",
+        version=__version__,
+        description="Crowdsourced annotation of manufacturing images and text.",
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.include_router(health_router)
+    app.include_router(api_router)
+    if (UI_DIR / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=UI_DIR, html=True), name="ui")
+    return app

@@ -1,0 +1,113 @@
+"""The ``jinbiao`` command: migrate, serve, worker, demo."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Jinbiao (津标): crowdsourced annotation for manufacturing data.", no_args_is_help=True
+)
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Upgrade the configured database to REVISION (default: the newest)."""
+    from backend.migrate import upgrade
+
+    upgrade(revision)
+    typer.echo(f"database upgraded to {revision}")
+
+
+def _worker_argv(concurrency: int, beat: bool, pool: str) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "--loglevel=INFO",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+    ]
+    if beat:
+        argv.append("--beat")
+    return argv
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1)] = 2,
+    beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler.")] = False,
+    pool: str = "prefork",
+) -> None:
+    """Run a Celery worker on the configured broker (a real process, also in embedded mode)."""
+    os.execv(sys.executable, _worker_argv(concurrency, beat, pool))  # noqa: S606
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_worker: Annotated[bool, typer.Option("--with-worker/--no-worker")] = True,
+    api_processes: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Upgrade the database, then run the API (and, by default, a worker with the scheduler)."""
+    import uvicorn
+
+    from backend.migrate import upgrade
+
+    upgrade()
+    child = subprocess.Popen(_worker_argv(2, True, "prefork")) if with_worker else None  # noqa: S603
+    try:
+        uvicorn.run(
+            "backend.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=api_processes,
+            log_level="info",
+        )
+    finally:
+        if child is not None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Create a demo organization with users and one project of each kind, then serve."""
+    from sqlmodel import Session
+
+    from backend.db import get_engine
+    from backend.demo import seed_demo
+    from backend.migrate import upgrade
+
+    upgrade()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        credentials = seed_demo(session=session)
+    typer.echo(
+        f"\nJinbiao demo organization is ready. Sign in at http://{host}:{port}/ with one of:"
+    )
+    for role, email, password in credentials:
+        typer.echo(f"  {role:<10} {email:<32} {password}")
+    typer.echo("")
+    if serve_after:
+        serve(host=host, port=port, with_worker=True, api_processes=1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,78 @@
+"""Organization and membership endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response, status
+
+from backend.accounts.deps import CurrentUser, SessionDep
+from backend.orgs import service
+from backend.orgs.deps import OrgManager, OrgMember, OrgStaff
+from backend.orgs.schemas import MemberCreate, MemberPublic, MemberUpdate, OrgCreate, OrgPublic
+from backend.pagination import Page, page_headers
+
+router = APIRouter(tags=["organizations"])
+
+
+@router.post("/orgs", status_code=status.HTTP_201_CREATED, response_model=OrgPublic)
+def create_org(body: OrgCreate, user: CurrentUser, session: SessionDep) -> OrgPublic:
+    """Any signed-in user; the caller becomes the owner."""
+    return service.create_org(session=session, name=body.name, owner=user)
+
+
+@router.get("/orgs", response_model=list[OrgPublic])
+def list_my_orgs(user: CurrentUser, session: SessionDep) -> list[OrgPublic]:
+    """Any signed-in user: the organizations they belong to, with their role."""
+    return service.list_orgs_of(session=session, user=user)
+
+
+@router.get("/orgs/{org_id}", response_model=OrgPublic)
+def get_org(org_id: int, member: OrgMember, user: CurrentUser, session: SessionDep) -> OrgPublic:
+    """Any member."""
+    return next(o for o in service.list_orgs_of(session=session, user=user) if o.id == org_id)
+
+
+@router.post(
+    "/orgs/{org_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPublic
+)
+def add_member(
+    org_id: int, body: MemberCreate, manager: OrgManager, session: SessionDep
+) -> MemberPublic:
+    """Owners and managers; only an owner may add an owner."""
+    return service.add_member(
+        session=session, org_id=org_id, email=str(body.email), role=body.role, actor=manager
+    )
+
+
+@router.get("/orgs/{org_id}/members", response_model=list[MemberPublic])
+def list_members(
+    org_id: int,
+    staff: OrgStaff,
+    session: SessionDep,
+    response: Response,
+    page: Page = Query(),
+) -> list[MemberPublic]:
+    """Owners, managers and reviewers (annotators do not see each other's emails)."""
+    rows, total = service.list_members(
+        session=session, org_id=org_id, offset=page.offset, limit=page.limit
+    )
+    response.headers.update(page_headers(total))
+    return rows
+
+
+@router.patch("/orgs/{org_id}/members/{member_id}", response_model=MemberPublic)
+def change_role(
+    org_id: int, member_id: int, body: MemberUpdate, manager: OrgManager, session: SessionDep
+) -> MemberPublic:
+    """Owners and managers; the owner role is granted or taken only by an owner."""
+    return service.change_role(
+        session=session, org_id=org_id, member_id=member_id, role=body.role, actor=manager
+    )
+
+
+@router.delete("/orgs/{org_id}/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(
+    org_id: int, member_id: int, manager: OrgManager, session: SessionDep
+) -> Response:
+    """Owners and managers; the last owner cannot be removed."""
+    service.remove_member(session=session, org_id=org_id, member_id=member_id, actor=manager)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,54 @@
+"""Project endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response, status
+
+from backend.accounts.deps import SessionDep
+from backend.orgs.deps import OrgManager, OrgMember
+from backend.pagination import Page, page_headers
+from backend.projects import service
+from backend.projects.deps import ProjectManager, ProjectMember
+from backend.projects.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
+
+router = APIRouter(tags=["projects"])
+
+
+@router.post(
+    "/orgs/{org_id}/projects", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic
+)
+def create_project(
+    org_id: int, body: ProjectCreate, manager: OrgManager, session: SessionDep
+) -> ProjectPublic:
+    """Owners and managers of the organization."""
+    project = service.create_project(session=session, org_id=org_id, body=body, actor=manager)
+    return ProjectPublic.model_validate(project)
+
+
+@router.get("/orgs/{org_id}/projects", response_model=list[ProjectPublic])
+def list_projects(
+    org_id: int, member: OrgMember, session: SessionDep, response: Response, page: Page = Query()
+) -> list[ProjectPublic]:
+    """Any member of the organization; newest first, paginated."""
+    rows, total = service.list_projects(
+        session=session, org_id=org_id, offset=page.offset, limit=page.limit
+    )
+    response.headers.update(page_headers(total))
+    return [ProjectPublic.model_validate(p) for p in rows]
+
+
+@router.get("/projects/{project_id}", response_model=ProjectPublic)
+def get_project(access: ProjectMember) -> ProjectPublic:
+    """Any member of the project's organization."""
+    return ProjectPublic.model_validate(access.project)
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+def update_project(
+    body: ProjectUpdate, access: ProjectManager, session: SessionDep
+) -> ProjectPublic:
+    """Owners and managers of the project's organization."""
+    project = service.update_project(
+        session=session, project=access.project, body=body, actor=access.membership
+    )
+    return ProjectPublic.model_validate(project)

@@ -1,0 +1,94 @@
+"""The Celery application object and how the backend hands work to it.
+
+The backend only *sends* jobs, by name; the job bodies live in ``workers/``, which imports the
+backend (never the reverse). The embedded default uses Celery's filesystem transport and a SQLite
+result store, so a real worker process runs with no server installed; production sets
+``JINBIAO_BROKER_URL=redis://…`` and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+from sqlalchemy import event
+from sqlmodel import Session
+
+from backend.settings import Settings, get_settings
+
+QUEUE = "jinbiao"
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Reliability defaults from the Celery "Tasks" guide: late acks, requeue on worker loss."""
+    config: dict[str, Any] = {
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_expires": 24 * 3600,
+        "task_default_queue": QUEUE,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "worker_hijack_root_logger": False,
+    }
+    if settings.broker_url.startswith("filesystem://"):
+        queue_dir = settings.broker_folder / "queue"
+        processed_dir = settings.broker_folder / "processed"
+        queue_dir.mkdir(parents=True, exist_ok=True)
+        processed_dir.mkdir(parents=True, exist_ok=True)
+        config["broker_transport_options"] = {
+            "data_folder_in": str(queue_dir),
+            "data_folder_out": str(queue_dir),
+            "data_folder_processed": str(processed_dir),
+            "store_processed": False,
+        }
+    elif settings.broker_url.startswith(("redis://", "rediss://")):
+        # Above the longest countdown we use, so a delayed job is not delivered twice.
+        config["broker_transport_options"] = {"visibility_timeout": 6 * 3600}
+    if settings.result_backend.startswith("db+sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("jinbiao", broker=settings.broker_url, backend=settings.result_backend)
+    app.conf.update(celery_config(settings))
+    return app
+
+
+@lru_cache
+def get_celery() -> Celery:
+    return make_celery(get_settings())
+
+
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> AsyncResult:
+    """Send a job by name now (use ``enqueue_after_commit`` when it reads rows you write)."""
+    return get_celery().send_task(name, args=args, countdown=countdown, queue=QUEUE)
+
+
+def enqueue_after_commit(session: Session, name: str, *args: Any) -> None:
+    """Send a job once the session's transaction has committed, never before.
+
+    A job sent before the commit could run first and not see the rows it is about.
+    """
+
+    def _send(_session: Any) -> None:
+        enqueue(name, *args)
+
+    event.listen(session, "after_commit", _send, once=True)
+
+
+def broker_reachable(timeout: float = 3.0) -> bool:
+    """Whether a connection to the broker can be made now (for ``/healthz``)."""
+    try:
+        with get_celery().connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+        return True
+    except Exception:
+        return False

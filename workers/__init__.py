@@ -1,0 +1,1 @@
+"""Celery workers of Jinbiao: thin jobs that open a session, call a service, commit."""
