@@ -5,7 +5,12 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
+from backend.settings import get_settings
+
+_hasher = PasswordHasher(
+    time_cost=get_settings().password_hash_time_cost,
+    memory_cost=get_settings().password_hash_memory_kib,
+)
 # Verified against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("jinbiao-timing-equaliser")
 
