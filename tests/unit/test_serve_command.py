@@ -1,0 +1,86 @@
+"""`jinbiao serve` and `jinbiao demo` on a fresh directory with nothing configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from support.fixtures import free_port, stop_process
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JINBIAO_")}
+    env["JINBIAO_PASSWORD_HASH_TIME_COST"] = "1"
+    env["JINBIAO_PASSWORD_HASH_MEMORY_KIB"] = "1024"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _wait_healthy(base: str, process: subprocess.Popen, seconds: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            answer = httpx.get(f"{base}/healthz", timeout=2)
+            if answer.status_code == 200:
+                return answer
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("no healthy answer in time")
+
+
+def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+    )
+    try:
+        health = _wait_healthy(f"http://127.0.0.1:{port}", process)
+        assert health.json()["database"] == "ok"
+        assert health.json()["broker"] == "ok"
+        assert (tmp_path / "var" / "jinbiao.db").is_file()
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+        assert docs.status_code == 200
+    finally:
+        stop_process(process)
+
+
+def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "owner@demo.jinbiao.dev" in result.stdout
+    assert result.stdout.count("annotator") >= 3
+    again = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "jinbiao.db") as db:
+        kinds = sorted(row[0] for row in db.execute("SELECT kind FROM projects"))
+        users = db.execute("SELECT count(*) FROM users").fetchone()[0]
+    assert kinds == ["image_boxes", "image_classification", "text_classification", "text_spans"]
+    assert users == 5
