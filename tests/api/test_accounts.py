@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from support.factories import PASSWORD, new_org, new_user
 
 

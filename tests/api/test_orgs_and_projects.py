@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from support.factories import add_member, new_org, new_project, new_team, new_user
 
 

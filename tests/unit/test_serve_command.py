@@ -39,7 +39,7 @@ def _wait_healthy(base: str, process: subprocess.Popen, seconds: float = 60) -> 
 
 def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
         cwd=tmp_path,
         env=_clean_env(tmp_path),
@@ -56,7 +56,7 @@ def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
 
 
 def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
         cwd=tmp_path,
         env=_clean_env(tmp_path),
@@ -67,7 +67,7 @@ def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "owner@demo.jinbiao.dev" in result.stdout
     assert result.stdout.count("annotator") >= 3
-    again = subprocess.run(  # noqa: S603
+    again = subprocess.run(
         [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
         cwd=tmp_path,
         env=_clean_env(tmp_path),
