@@ -40,9 +40,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     if settings.broker_url.startswith("filesystem://"):
         queue_dir = settings.broker_folder / "queue"
         processed_dir = settings.broker_folder / "processed"
-        queue_dir.mkdir(parents=True, exist_ok=True)
-        processed_dir.mkdir(parents=True, exist_ok=True)
+        control_dir = settings.broker_folder / "control"
+        for folder in (queue_dir, processed_dir, control_dir):
+            folder.mkdir(parents=True, exist_ok=True)
         config["broker_transport_options"] = {
+            "control_folder": str(control_dir),
             "data_folder_in": str(queue_dir),
             "data_folder_out": str(queue_dir),
             "data_folder_processed": str(processed_dir),
