@@ -51,8 +51,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
         }
     elif settings.broker_url.startswith(("redis://", "rediss://")):
-        # Above the longest countdown we use, so a delayed job is not delivered twice.
-        config["broker_transport_options"] = {"visibility_timeout": 6 * 3600}
+        config["broker_transport_options"] = {
+            "visibility_timeout": settings.broker_visibility_timeout
+        }
     if settings.result_backend.startswith("db+sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return config

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     broker_url: str = ""
     result_backend: str = ""
     media_root: Path | None = None
+    # Redis only: an unacknowledged job comes back after this many seconds (worker lost). Keep it
+    # above the longest job; the database-side recovery sweep covers brokers without redelivery.
+    broker_visibility_timeout: int = Field(default=3600, ge=5)
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
     allow_signup: bool = True

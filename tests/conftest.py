@@ -58,6 +58,8 @@ if _BROKER:
     redis.Redis.from_url(_BROKER).flushdb()
     os.environ["JINBIAO_BROKER_URL"] = _BROKER
     os.environ["JINBIAO_RESULT_BACKEND"] = _BROKER
+    # A job of a SIGKILLed worker comes back quickly enough for the tests to see it.
+    os.environ["JINBIAO_BROKER_VISIBILITY_TIMEOUT"] = "15"
 else:
     os.environ.pop("JINBIAO_BROKER_URL", None)
     os.environ.pop("JINBIAO_RESULT_BACKEND", None)
