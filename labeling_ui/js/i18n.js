@@ -1,0 +1,113 @@
+// zh / en dictionaries. Default from navigator.language; the choice is kept in localStorage.
+const LANG_KEY = 'jinbiao.lang';
+
+const en = {
+  app_name: 'Jinbiao', skip_link: 'Skip to content', language: 'Language', sign_in: 'Sign in', sign_out: 'Sign out',
+  email: 'Email', password: 'Password', signing_in: 'Signing in…', bad_credentials: 'Wrong email or password.',
+  projects: 'Projects', no_projects: 'No projects yet.', no_orgs: 'You are not a member of any organization yet. Ask a manager to add you.',
+  role_owner: 'owner', role_manager: 'manager', role_reviewer: 'reviewer', role_annotator: 'annotator',
+  new_project: 'New project', edit: 'Edit', import: 'Import', progress: 'Progress', quality: 'Quality', exports: 'Exports',
+  start: 'Start', annotate: 'Annotate', loading: 'Loading…', error: 'Error', retry: 'Retry', back: 'Back to projects',
+  kind_image_classification: 'Image classification', kind_image_boxes: 'Bounding boxes',
+  kind_text_classification: 'Text classification', kind_text_spans: 'Text spans',
+  // annotate
+  start_hint: 'Press Start, then label with the hotkeys and press Enter to submit.',
+  instructions: 'Instructions', no_instructions: 'No instructions for this project.',
+  labels: 'Labels', submit: 'Submit', submit_key: 'Enter', skip: 'Skip', skip_key: 'Shift+Enter', undo: 'Undo', redo: 'Redo',
+  done_today: 'Done today', gold_accuracy: 'Gold accuracy', earnings: 'Earnings', lease: 'Time left', lease_expired: 'Lease expired: your answer is kept only if the item still needs it.',
+  nothing_left: 'Nothing left to label in this project. Thank you!', nothing_left_title: 'All done',
+  paused_title: 'You are paused on this project', paused_text: 'Your gold accuracy fell below the project threshold. A manager can resume you.',
+  pick_label: 'Pick a label first (click it or press its hotkey).',
+  gold_right: 'Gold item: correct.', gold_wrong: 'Gold item: the expected answer was {expected}.',
+  submitted_late: 'The lease expired and the item is already complete; this answer was not stored.',
+  submit_failed: 'Could not submit: {detail}. Your work is still here; try again.',
+  item_n: 'Item {n}', shortcuts: 'Keyboard', shortcuts_text: 'Hotkeys pick a label · Enter submits · Shift+Enter skips · Ctrl+Z / Ctrl+Y undo and redo',
+  boxes_help: 'Drag on the image to draw a box. Click a box to select, move or resize it; Delete removes it. Ctrl+wheel or +/− zooms; hold Space and drag to pan.',
+  spans_help: 'Select text with the mouse to mark a span; a hotkey sets its label. Click a span to select it; Delete removes it.',
+  zoom_in: 'Zoom in', zoom_out: 'Zoom out', zoom_fit: 'Fit', zoom: 'Zoom',
+  boxes: 'Boxes', spans: 'Spans', none_yet: 'None yet.', remove: 'Remove', label: 'Label', current_label: 'Label for new marks',
+  text_to_label: 'Text to label', image_to_label: 'Image to label',
+  // manager
+  edit_project: 'Edit project', create: 'Create', save: 'Save', saved: 'Saved.', name: 'Name', kind: 'Kind',
+  label_editor: 'Labels', label_name: 'Label name', color: 'Colour', hotkey: 'Hotkey', add_label: 'Add label',
+  settings: 'Settings', overlap: 'Overlap (annotations per item)', max_overlap: 'Maximum overlap', agreement_target: 'Agreement target (0–1)',
+  gold_rate: 'Gold rate (0–1)', qualification_count: 'Qualification items', min_gold_accuracy: 'Minimum gold accuracy (0–1)',
+  gold_min_count: 'Gold answers before pausing', lease_seconds: 'Lease (seconds)', reward_per_item: 'Reward per item',
+  dup_label: 'Label names and hotkeys must be unique.', need_label: 'Add at least one label.',
+  import_title: 'Import items', files: 'Files (images, zip, JSONL, CSV)', drop_here: 'Drop files here or choose them',
+  upload: 'Upload', uploading: 'Uploading…', batch: 'Batch {n}/{total}', upload_done: 'Upload finished.',
+  created: 'Created', duplicates: 'Duplicates', errors: 'Errors', row: 'Row', message: 'Message',
+  paste_texts: 'Or paste texts, one item per line', add_texts: 'Add texts',
+  items: 'Items', done: 'Done', in_progress: 'In progress', annotations: 'Annotations', gold_answered: 'Gold answered',
+  refresh: 'Refresh', percent_done: '{p}% done',
+  quality_empty: 'Quality figures appear here once the quality reports are available on the server.',
+  exports_empty: 'Dataset exports appear here once exports are available on the server.',
+  new_version: 'New dataset version', format: 'Format', min_confidence: 'Minimum confidence', split: 'Split train / val / test', seed: 'Seed',
+  build: 'Build', download: 'Download', status: 'Status', version: 'Version', annotators: 'Annotators', figure: 'Figure', value: 'Value',
+  not_found: 'Not found.',
+};
+
+const zh = {
+  app_name: '津标', skip_link: '跳到内容', language: '语言', sign_in: '登录', sign_out: '退出',
+  email: '邮箱', password: '密码', signing_in: '正在登录…', bad_credentials: '邮箱或密码错误。',
+  projects: '项目', no_projects: '还没有项目。', no_orgs: '你还不属于任何组织，请联系管理员添加。',
+  role_owner: '所有者', role_manager: '管理员', role_reviewer: '审核员', role_annotator: '标注员',
+  new_project: '新建项目', edit: '编辑', import: '导入', progress: '进度', quality: '质量', exports: '导出',
+  start: '开始', annotate: '标注', loading: '加载中…', error: '出错', retry: '重试', back: '返回项目列表',
+  kind_image_classification: '图像分类', kind_image_boxes: '目标框', kind_text_classification: '文本分类', kind_text_spans: '文本片段',
+  start_hint: '点击“开始”，用快捷键选标签，按 Enter 提交。',
+  instructions: '标注说明', no_instructions: '本项目没有说明。',
+  labels: '标签', submit: '提交', submit_key: 'Enter', skip: '跳过', skip_key: 'Shift+Enter', undo: '撤销', redo: '重做',
+  done_today: '今日完成', gold_accuracy: '金标准正确率', earnings: '收入', lease: '剩余时间', lease_expired: '租约已过期：只有该条目仍需要标注时才会保存你的答案。',
+  nothing_left: '本项目已没有可标注的条目，谢谢！', nothing_left_title: '全部完成',
+  paused_title: '你在本项目中已被暂停', paused_text: '你的金标准正确率低于项目阈值，管理员可以恢复你的资格。',
+  pick_label: '请先选择标签（点击或按快捷键）。',
+  gold_right: '金标准题：回答正确。', gold_wrong: '金标准题：正确答案是 {expected}。',
+  submitted_late: '租约已过期且该条目已完成，此答案未保存。',
+  submit_failed: '提交失败：{detail}。你的标注仍在，请重试。',
+  item_n: '第 {n} 条', shortcuts: '键盘', shortcuts_text: '快捷键选标签 · Enter 提交 · Shift+Enter 跳过 · Ctrl+Z / Ctrl+Y 撤销与重做',
+  boxes_help: '在图上拖动画框。点击框可选中、移动或调整大小；Delete 删除。Ctrl+滚轮或 +/− 缩放；按住空格拖动平移。',
+  spans_help: '用鼠标选中文字标记片段，快捷键设置标签。点击片段选中；Delete 删除。',
+  zoom_in: '放大', zoom_out: '缩小', zoom_fit: '适应', zoom: '缩放',
+  boxes: '框', spans: '片段', none_yet: '暂无。', remove: '删除', label: '标签', current_label: '新标注的标签',
+  text_to_label: '待标注文本', image_to_label: '待标注图像',
+  edit_project: '编辑项目', create: '创建', save: '保存', saved: '已保存。', name: '名称', kind: '类型',
+  label_editor: '标签', label_name: '标签名', color: '颜色', hotkey: '快捷键', add_label: '添加标签',
+  settings: '设置', overlap: '重叠数（每条目标注次数）', max_overlap: '最大重叠数', agreement_target: '一致性目标（0–1）',
+  gold_rate: '金标准比例（0–1）', qualification_count: '资格测试条目数', min_gold_accuracy: '最低金标准正确率（0–1）',
+  gold_min_count: '暂停前的最少金标准答题数', lease_seconds: '租约（秒）', reward_per_item: '每条报酬',
+  dup_label: '标签名和快捷键不能重复。', need_label: '至少添加一个标签。',
+  import_title: '导入条目', files: '文件（图像、zip、JSONL、CSV）', drop_here: '将文件拖到这里或选择文件',
+  upload: '上传', uploading: '上传中…', batch: '第 {n}/{total} 批', upload_done: '上传完成。',
+  created: '新建', duplicates: '重复', errors: '错误', row: '行', message: '信息',
+  paste_texts: '或粘贴文本，每行一条', add_texts: '添加文本',
+  items: '条目', done: '已完成', in_progress: '进行中', annotations: '标注数', gold_answered: '金标准已答',
+  refresh: '刷新', percent_done: '已完成 {p}%',
+  quality_empty: '服务器提供质量报告后，这里将显示质量指标。',
+  exports_empty: '服务器提供导出功能后，这里将显示数据集版本。',
+  new_version: '新数据集版本', format: '格式', min_confidence: '最低置信度', split: '训练 / 验证 / 测试划分', seed: '随机种子',
+  build: '生成', download: '下载', status: '状态', version: '版本', annotators: '标注员', figure: '指标', value: '值',
+  not_found: '未找到。',
+};
+
+const DICTS = { en, zh };
+export const LANGS = [['zh', '中文'], ['en', 'English']];
+
+let lang = localStorage.getItem(LANG_KEY) || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
+
+export const getLang = () => lang;
+
+export function setLang(next) {
+  lang = DICTS[next] ? next : 'en';
+  localStorage.setItem(LANG_KEY, lang);
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  window.dispatchEvent(new CustomEvent('jinbiao:lang', { detail: lang }));
+}
+
+export function t(key, vars) {
+  let text = DICTS[lang][key] ?? en[key] ?? key;
+  if (vars) text = text.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+  return text;
+}
+
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';

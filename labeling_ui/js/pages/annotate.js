@@ -1,0 +1,296 @@
+// The annotator's page: Start → item → label → Enter submits → next item.
+// Submit then next (the backend holds one lease per annotator); the old item is dimmed at once,
+// the new one is mounted as soon as /next answers and its media is decoded.
+import * as api from '../api.js';
+import * as store from '../store.js';
+import { t } from '../i18n.js';
+import { h, focusHeading } from '../dom.js';
+import { ensureMe, loadProject } from '../session.js';
+import { KINDS, initialResult, toSubmit, describeResult } from '../kinds.js';
+import { toast } from '../toast.js';
+import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
+
+const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
+
+// Exposed for the browser tests and for anyone profiling the flow in devtools.
+const metrics = (window.jinbiaoMetrics ||= { enterToInteractive: [], submitted: 0, shown: 0 });
+
+const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA'].includes(el.tagName) || (el.tagName === 'SELECT'));
+
+export async function renderAnnotate(root, { id }) {
+  root.append(loading());
+  let project;
+  try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return undefined; }
+  const spec = KINDS[project.kind];
+  const labels = project.labels || [];
+  const colorOf = (name) => {
+    const i = labels.findIndex((l) => l.name === name);
+    return i < 0 ? '#777777' : labels[i].color || PALETTE[i % PALETTE.length];
+  };
+
+  let phase = 'start';
+  let tool = null;
+  let shownAt = 0;
+  let leaseTimer = null;
+  let alive = true;
+
+  // ---- layout
+  const stat = (key) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { stat: key } }, '—'));
+  const strip = h('dl', { class: 'strip', 'aria-label': t('done_today') }, stat('done_today'), stat('gold_accuracy'), stat('earnings'), stat('lease'));
+  const stage = h('div', { class: 'stage', id: 'stage', tabindex: -1, 'aria-live': 'off' });
+  const submitBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Enter', onclick: () => submit() }, t('submit'), ' ', h('kbd', {}, '↵'));
+  const skipBtn = h('button', { type: 'button', 'aria-keyshortcuts': 'Shift+Enter', onclick: () => skip() }, t('skip'), ' ', h('kbd', {}, '⇧↵'));
+  const undoBtn = h('button', { type: 'button', 'aria-keyshortcuts': 'Control+Z', onclick: () => undo() }, t('undo'));
+  const redoBtn = h('button', { type: 'button', 'aria-keyshortcuts': 'Control+Y', onclick: () => redo() }, t('redo'));
+  const actions = h('div', { class: 'item-actions', role: 'group', 'aria-label': t('submit') }, submitBtn, skipBtn, undoBtn, redoBtn);
+  const labelBar = h('div', { class: 'label-bar', role: 'group', 'aria-label': t('labels') });
+  const toolPanel = h('div', { class: 'tool-panel' });
+  const instructions = h('details', { class: 'instructions', open: true },
+    h('summary', {}, t('instructions')),
+    h('div', { class: 'instructions-text' }, project.instructions || t('no_instructions')));
+  const side = h('aside', { class: 'side', 'aria-label': t('labels') },
+    h('h2', {}, t('labels')), labelBar, toolPanel, instructions,
+    h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
+  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
+  const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
+  root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
+  focusHeading(root);
+
+  // ---- label bar: click or hotkey
+  function renderLabels() {
+    const active = tool && phase === 'item' ? tool.activeLabel() : null;
+    labelBar.replaceChildren(...labels.map((l) => h('button', {
+      type: 'button', class: 'label-button', dataset: { label: l.name }, 'aria-pressed': String(active === l.name),
+      'aria-keyshortcuts': l.hotkey || null, disabled: phase !== 'item',
+      onclick: () => { if (tool) tool.applyLabel(l.name); },
+    }, h('span', { class: 'swatch', style: { background: colorOf(l.name) } }), l.name, l.hotkey ? h('kbd', {}, l.hotkey) : null)));
+  }
+
+  function renderButtons() {
+    const on = phase === 'item';
+    submitBtn.disabled = !on; skipBtn.disabled = !on;
+    undoBtn.disabled = !on || !store.canUndo(); redoBtn.disabled = !on || !store.canRedo();
+  }
+
+  const unsubscribe = store.subscribe((_s, patch) => {
+    if (!('result' in patch) || phase !== 'item') return;
+    tool?.renderSide?.(patch.result);
+    renderLabels(); renderButtons();
+  });
+
+  // ---- strip
+  function renderStats(stats) {
+    if (!stats) return;
+    strip.querySelector('[data-stat=done_today]').textContent = stats.done_today ?? '—';
+    strip.querySelector('[data-stat=gold_accuracy]').textContent = fmtPercent(stats.gold_accuracy);
+    strip.querySelector('[data-stat=earnings]').textContent = fmtNumber(stats.earnings);
+  }
+  const refreshStats = () => api.get(`projects/${project.id}/my-stats`).then((stats) => {
+    store.set({ stats }); renderStats(stats);
+    if (stats.status === 'paused' && phase !== 'item') showPaused(stats.paused_reason);
+  }).catch(() => {});
+
+  function startLease(expiresAt) {
+    clearInterval(leaseTimer);
+    const cell = strip.querySelector('[data-stat=lease]');
+    const end = parseUtc(expiresAt);
+    const tick = () => {
+      const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      cell.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+      cell.classList.toggle('warn', left <= 30);
+      if (left === 0) { clearInterval(leaseTimer); if (phase === 'item') toast(t('lease_expired'), 'warn', 6000); }
+    };
+    tick();
+    leaseTimer = setInterval(tick, 1000);
+  }
+
+  // ---- states
+  function setPhase(next) { phase = next; renderLabels(); renderButtons(); }
+
+  function showStart() {
+    setPhase('start');
+    const btn = h('button', { type: 'button', class: 'primary big', onclick: () => loadNext(performance.now()) }, t('start'));
+    stage.replaceChildren(h('div', { class: 'start card' }, h('p', {}, t('start_hint')), btn));
+    btn.focus();
+  }
+
+  function showEmpty() {
+    unmountTool(); setPhase('empty'); clearInterval(leaseTimer);
+    store.set({ assignment: null });
+    stage.replaceChildren(emptyState(t('nothing_left_title'), t('nothing_left'), h('a', { class: 'button', href: '#/projects' }, t('back'))));
+    stage.dataset.state = 'empty';
+  }
+
+  function showPaused(reason) {
+    unmountTool(); setPhase('paused'); clearInterval(leaseTimer);
+    stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' },
+      h('h2', {}, t('paused_title')), h('p', {}, t('paused_text')), reason ? h('p', { class: 'muted' }, reason) : null));
+    stage.dataset.state = 'paused';
+  }
+
+  function showError(err, retry) {
+    unmountTool(); setPhase('error');
+    stage.replaceChildren(errorBox(err, retry));
+    stage.dataset.state = 'error';
+  }
+
+  function unmountTool() {
+    if (tool) { tool.destroy(); tool = null; }
+    toolPanel.replaceChildren();
+    delete stage.dataset.ready;
+  }
+
+  // ---- the flow
+  async function loadNext(t0) {
+    setPhase('loading');
+    stage.setAttribute('aria-busy', 'true');
+    let next;
+    try {
+      next = await api.post(`projects/${project.id}/next`);
+    } catch (err) {
+      stage.removeAttribute('aria-busy');
+      if (err.status === 403 && String(api.describeDetail(err.detail)).startsWith('paused')) { showPaused(api.describeDetail(err.detail)); return; }
+      showError(err, () => loadNext(performance.now()));
+      return;
+    }
+    if (!alive) return;
+    stage.removeAttribute('aria-busy');
+    if (!next) { showEmpty(); return; }
+    store.set({ assignment: next, assignmentProjectId: project.id });
+    await show(next, initialResult(project.kind, next.prelabel), t0);
+  }
+
+  async function show(assignment, result, t0) {
+    const { item } = assignment;
+    let mediaUrl = null;
+    if (spec.media === 'image') {
+      try { mediaUrl = await api.fetchObjectUrl(item.media_url); } catch (err) { showError(err, () => show(assignment, result, performance.now())); return; }
+    }
+    if (!alive) return;
+    const fresh = h('div', { class: `tool tool-${project.kind} offstage` });
+    const panel = h('div', {});
+    let mine = null;
+    const ctx = {
+      project, item, mediaUrl, colorOf,
+      getResult: () => store.get().result,
+      // a tool that is no longer shown (late library events) must not touch the new item's history
+      commit: (r) => { if (tool === mine) store.commit(r); },
+      refresh: () => { if (tool === mine) renderLabels(); },
+    };
+    store.resetHistory(result);
+    const { mount } = await spec.tool();
+    // build the new item beside the old (dimmed) one, swap when its media is decoded
+    const oldTool = tool;
+    const oldNodes = [...stage.children];
+    stage.append(fresh);
+    mine = mount(fresh, panel, ctx);
+    tool = mine;
+    await mine.ready;
+    if (!alive || tool !== mine) return;
+    if (oldTool) oldTool.destroy();
+    for (const n of oldNodes) n.remove();
+    toolPanel.replaceChildren(panel);
+    fresh.classList.remove('offstage');
+    tool.renderSide?.(store.get().result);
+    stage.classList.remove('submitting');
+    stage.dataset.assignmentId = assignment.assignment_id;
+    stage.dataset.itemId = item.id;
+    stage.dataset.state = 'item';
+    setPhase('item');
+    startLease(assignment.expires_at);
+    metrics.shown += 1;
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    stage.dataset.ready = '1';
+    shownAt = performance.now();
+    if (t0 !== undefined && t0 !== null) metrics.enterToInteractive.push(shownAt - t0);
+    stage.focus({ preventScroll: true });
+    if (mediaUrl) setTimeout(() => URL.revokeObjectURL(mediaUrl), 60000);
+  }
+
+  async function submit(t0 = performance.now()) {
+    if (phase !== 'item') return;
+    const result = tool.currentResult ? tool.currentResult() : store.get().result;
+    if (!spec.complete(result)) { toast(t('pick_label'), 'warn'); return; }
+    const { assignment } = store.get();
+    setPhase('busy');
+    stage.classList.add('submitting');
+    delete stage.dataset.ready;
+    let annotation = null;
+    try {
+      annotation = await api.post(`assignments/${assignment.assignment_id}/submit`,
+        { result: toSubmit(project.kind, result), duration_ms: Math.round(t0 - shownAt) });
+    } catch (err) {
+      if (err.status === 409) {
+        toast(t('submitted_late'), 'warn', 6000);
+      } else {
+        stage.classList.remove('submitting');
+        stage.dataset.ready = '1';
+        setPhase('item');
+        toast(t('submit_failed', { detail: api.describeDetail(err.detail ?? err.message) }), 'error', 8000);
+        return;
+      }
+    }
+    metrics.submitted += 1;
+    const fb = annotation?.gold_feedback;
+    if (fb) {
+      toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: describeResult(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
+    }
+    await loadNext(t0);
+    refreshStats();
+  }
+
+  async function skip() {
+    if (phase !== 'item') return;
+    const t0 = performance.now();
+    const { assignment } = store.get();
+    setPhase('busy');
+    stage.classList.add('submitting');
+    try { await api.post(`assignments/${assignment.assignment_id}/skip`); } catch (err) {
+      if (err.status !== 404 && err.status !== 409) { stage.classList.remove('submitting'); setPhase('item'); toast(api.describeDetail(err.detail), 'error'); return; }
+    }
+    await loadNext(t0);
+  }
+
+  function undo() { const r = store.undo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
+  function redo() { const r = store.redo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
+
+  // ---- keyboard (capture phase, so the libraries' own Ctrl+Z handlers do not run as well)
+  function onKeyDown(e) {
+    if (isTyping(document.activeElement)) return;
+    const mod = e.ctrlKey || e.metaKey;
+    if (phase === 'start' && e.key === 'Enter') { e.preventDefault(); loadNext(performance.now()); return; }
+    if (phase !== 'item') { if (e.key === 'Enter') e.preventDefault(); return; }
+    if (e.key === 'Enter') {
+      e.preventDefault(); e.stopPropagation();
+      if (e.shiftKey) skip(); else submit(performance.now());
+      return;
+    }
+    if (mod && (e.key === 'z' || e.key === 'Z')) { e.preventDefault(); e.stopPropagation(); if (e.shiftKey) redo(); else undo(); return; }
+    if (mod && (e.key === 'y' || e.key === 'Y')) { e.preventDefault(); e.stopPropagation(); redo(); return; }
+    if (mod || e.altKey) return;
+    const label = labels.find((l) => l.hotkey && l.hotkey.toLowerCase() === e.key.toLowerCase());
+    if (label) { e.preventDefault(); e.stopPropagation(); tool.applyLabel(label.name); return; }
+    if (tool.onKey && tool.onKey(e)) { e.preventDefault(); e.stopPropagation(); }
+  }
+  window.addEventListener('keydown', onKeyDown, true);
+
+  // ---- go
+  renderLabels(); renderButtons();
+  refreshStats();
+  const held = store.get().assignment;
+  if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
+    show(held, store.get().result || initialResult(project.kind, held.prelabel), null);
+  } else {
+    store.set({ assignment: null });
+    showStart();
+  }
+
+  return () => {
+    alive = false;
+    window.removeEventListener('keydown', onKeyDown, true);
+    clearInterval(leaseTimer);
+    unsubscribe();
+    unmountTool();
+  };
+}

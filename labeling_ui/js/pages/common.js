@@ -1,0 +1,31 @@
+// Pieces shared by pages: page header with project tabs, loading and error states.
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import * as store from '../store.js';
+import { describeDetail } from '../api.js';
+
+export const loading = () => h('p', { class: 'muted', role: 'status' }, t('loading'));
+
+export const errorBox = (err, onRetry) => h('div', { class: 'card error', role: 'alert' },
+  h('p', {}, `${t('error')}: ${err.status === 404 ? t('not_found') : describeDetail(err.detail ?? err.message)}`),
+  onRetry ? h('button', { type: 'button', onclick: onRetry }, t('retry')) : null);
+
+export const emptyState = (title, text, ...actions) => h('section', { class: 'empty-state card' },
+  title ? h('h2', {}, title) : null, h('p', {}, text), ...actions);
+
+// Tabs of a project for managers; annotators see only "Annotate".
+export function projectHeader(project, active) {
+  const manage = store.canManage(project.org_id);
+  const tabs = [['annotate', t('annotate')]];
+  if (manage) tabs.push(['edit', t('edit')], ['import', t('import')], ['progress', t('progress')], ['quality', t('quality')], ['exports', t('exports')]);
+  return h('div', { class: 'page-head' },
+    h('p', { class: 'crumbs' }, h('a', { href: '#/projects' }, t('projects')), ' / ', project.name),
+    h('nav', { class: 'tabs', 'aria-label': project.name },
+      tabs.map(([key, label]) => h('a', {
+        href: `#/projects/${project.id}/${key}`, class: key === active ? 'tab active' : 'tab',
+        'aria-current': key === active ? 'page' : null,
+      }, label))));
+}
+
+export const fmtNumber = (v, digits = 2) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
+export const fmtPercent = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);

@@ -1,0 +1,53 @@
+// Dataset versions: list, build a new one, download. Until /projects/{id}/versions exists (404), an empty state.
+import * as api from '../api.js';
+import { t } from '../i18n.js';
+import { h, field, focusHeading } from '../dom.js';
+import { ensureMe, loadProject } from '../session.js';
+import { projectHeader, errorBox, emptyState, loading } from './common.js';
+
+const FORMATS = {
+  image_boxes: ['coco', 'yolo', 'voc', 'jsonl'],
+  image_classification: ['imagenet', 'csv', 'jsonl'],
+  text_classification: ['jsonl', 'csv'],
+  text_spans: ['conll', 'spacy', 'jsonl'],
+};
+
+export async function renderExports(root, { id }) {
+  root.append(loading());
+  let project;
+  try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return; }
+  const body = h('div', {}, loading());
+  root.replaceChildren(projectHeader(project, 'exports'), h('h1', {}, `${t('exports')}: ${project.name}`), body);
+  focusHeading(root);
+
+  async function refresh() {
+    let versions;
+    try { versions = await api.get(`projects/${project.id}/versions`); } catch (err) {
+      body.replaceChildren(err.status === 404 ? emptyState(null, t('exports_empty')) : errorBox(err, refresh));
+      return;
+    }
+    const rows = Array.isArray(versions) ? versions : versions.items || [];
+    const format = h('select', { name: 'format' }, (FORMATS[project.kind] || ['jsonl']).map((f) => h('option', { value: f }, f)));
+    const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0' });
+    const split = h('input', { value: '0.8/0.1/0.1', pattern: '[0-9.]+/[0-9.]+/[0-9.]+' });
+    const seed = h('input', { type: 'number', value: '0' });
+    const form = h('form', { class: 'card' }, h('h2', {}, t('new_version')),
+      field(t('format'), format), field(t('min_confidence'), minConf), field(t('split'), split), field(t('seed'), seed),
+      h('button', { type: 'submit', class: 'primary' }, t('build')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const [train, val, test] = split.value.split('/').map(Number);
+      try {
+        await api.post(`projects/${project.id}/versions`, { format: format.value, min_confidence: Number(minConf.value), split: { train, val, test }, seed: Number(seed.value) });
+        refresh();
+      } catch (err) { form.append(errorBox(err)); }
+    });
+    body.replaceChildren(form, h('table', { class: 'figures-table' }, h('caption', {}, t('exports')),
+      h('thead', {}, h('tr', {}, h('th', {}, t('version')), h('th', {}, t('format')), h('th', {}, t('status')), h('th', {}, t('download')))),
+      h('tbody', {}, rows.map((v) => h('tr', {}, h('td', {}, String(v.number ?? v.id)), h('td', {}, v.format ?? ''), h('td', {}, v.status ?? ''),
+        h('td', {}, v.status === 'ready' || v.status === 'done'
+          ? h('button', { type: 'button', onclick: () => api.download(`${api.BASE}/versions/${v.id}/download`, `${project.name}-v${v.number ?? v.id}.zip`) }, t('download'))
+          : '—'))))));
+  }
+  await refresh();
+}

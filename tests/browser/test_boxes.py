@@ -1,0 +1,99 @@
+"""Bounding boxes: draw with the mouse, label by hotkey, submit; the stored pixels equal the drawn ones."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from browser_pngs import part_image
+from browser_ui import open_annotate, shot, sign_in, submit_and_capture, wait_item
+
+WIDTH, HEIGHT = 1600, 1200  # larger than the stage: shown scaled down, so screen ≠ image pixels
+
+
+@pytest.fixture
+def boxes_project(seed):
+    items = [{"image_base64": base64.b64encode(part_image(i, WIDTH, HEIGHT)).decode(), "external_id": f"part-{i}.png"}
+             for i in range(3)]
+    return seed.project("image_boxes", items)
+
+
+def image_point(page, x: float, y: float) -> tuple[float, float]:
+    """Screen coordinates of image pixel (x, y), from the image element's box and natural size."""
+    return page.evaluate(
+        """([x, y]) => { const img = document.querySelector('#stage .boxes-image');
+            const r = img.getBoundingClientRect();
+            return [r.left + x * r.width / img.naturalWidth, r.top + y * r.height / img.naturalHeight]; }""",
+        [x, y])
+
+
+def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(start[0] + (end[0] - start[0]) * i / 10, start[1] + (end[1] - start[1]) * i / 10)
+    page.mouse.up()
+
+
+def assert_box(box: dict, expected: tuple[float, float, float, float], label: str) -> None:
+    assert box["label"] == label
+    for key, want in zip(("x", "y", "w", "h"), expected, strict=True):
+        assert abs(box[key] - want) <= 1.0, (key, box, expected)
+
+
+def test_draw_box_label_by_hotkey_and_submit(page, seed, boxes_project, artifacts):
+    sign_in(page, seed.annotator)
+    open_annotate(page, boxes_project)
+    zoom = page.evaluate("parseFloat(document.querySelector('.zoom-value').textContent) / 100")
+    assert zoom < 1, "the 1600 px image should be shown scaled down"
+
+    target = (300.0, 200.0, 420.0, 260.0)  # x, y, w, h in original-image pixels
+    drag(page, image_point(page, target[0], target[1]), image_point(page, target[0] + target[2], target[1] + target[3]))
+    page.keyboard.press("2")  # hotkey of "dent"
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    assert page.locator(".label-button[data-label='dent']").get_attribute("aria-pressed") == "true"
+    shot(page, artifacts, "annotate-boxes")
+    annotation = submit_and_capture(page)
+    boxes = annotation["result"]["boxes"]
+    assert len(boxes) == 1
+    # the pointer lands on whole screen pixels: one screen pixel is 1/zoom image pixels
+    assert_box(boxes[0], target, "dent")
+
+
+def test_box_after_zooming_in_is_stored_in_original_pixels(page, seed, boxes_project):
+    sign_in(page, seed.annotator)
+    open_annotate(page, boxes_project)
+    for _ in range(6):
+        page.get_by_role("button", name="Zoom in").click()  # 1.25^6 ≈ 3.8 × the fitted size
+    zoom = page.evaluate("parseFloat(document.querySelector('.zoom-value').textContent) / 100")
+    assert zoom > 1.5
+    # scroll so that image pixel (700, 500) is near the top-left of the viewport
+    page.evaluate("""z => { const s = document.querySelector('.zoom-scroller');
+                     s.scrollLeft = 700 * z - 40; s.scrollTop = 500 * z - 40; }""", zoom)
+    target = (700.0, 500.0, 90.0, 60.0)
+    drag(page, image_point(page, target[0], target[1]), image_point(page, target[0] + target[2], target[1] + target[3]))
+    page.keyboard.press("3")  # crack
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    annotation = submit_and_capture(page)
+    (box,) = annotation["result"]["boxes"]
+    assert_box(box, target, "crack")
+
+
+def test_delete_and_undo_redo_a_box(page, seed, boxes_project):
+    sign_in(page, seed.annotator)
+    open_annotate(page, boxes_project)
+    drag(page, image_point(page, 100, 100), image_point(page, 400, 300))
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    page.keyboard.press("Delete")
+    page.wait_for_selector(".mark-list li.muted")
+    page.keyboard.press("Control+z")
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    page.keyboard.press("Control+y")
+    page.wait_for_selector(".mark-list li.muted")
+    page.keyboard.press("Control+z")
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    annotation = submit_and_capture(page)
+    (box,) = annotation["result"]["boxes"]
+    assert_box(box, (100, 100, 300, 200), "scratch")  # the first label is the default for new boxes
+    wait_item(page, after=str(annotation.get("assignment_id", "")))
