@@ -52,13 +52,13 @@ def _sibling(name: str) -> Any:
 
 
 def load_labels() -> dict[str, Any]:
-    """The label sets of the four project kinds, as stored in ``datasets/labels.json``."""
+    """Kind -> list of {name, color, hotkey}: the label sets in ``datasets/labels.json``."""
     return json.loads(LABELS_FILE.read_text(encoding="utf-8"))
 
 
 def label_names(kind: str) -> list[str]:
     """Label names of one project kind, in their hotkey order."""
-    return [label["name"] for label in load_labels()[kind]["labels"]]
+    return [label["name"] for label in load_labels()[kind]]
 
 
 def truth(record: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -210,6 +210,34 @@ def test_truth_gives_the_spec_result_shapes(
         gen.truth(text, "polygons")
 
 
+def test_true_answers_pass_the_platform_validators(
+    image_records: list[dict], text_records: list[dict]
+) -> None:
+    """Gold answers taken from the manifests must be accepted by ``backend.kinds``."""
+    from backend.kinds import ItemShape, get_kind
+
+    for kind, records in (
+        ("image_classification", image_records),
+        ("image_boxes", image_records),
+        ("text_classification", text_records),
+        ("text_spans", text_records),
+    ):
+        labels = gen.label_names(kind)
+        for record in records:
+            item = ItemShape(record.get("width"), record.get("height"), record.get("text"))
+            answer = gen.truth(record, kind)
+            assert get_kind(kind).validate(answer, labels=labels, item=item) == answer
+
+
+def test_label_sets_are_accepted_by_the_project_schema() -> None:
+    """The demo creates its projects from labels.json: every entry must be a valid LabelSpec."""
+    from backend.projects.schemas import LabelSpec
+
+    for labels in gen.load_labels().values():
+        for label in labels:
+            assert LabelSpec.model_validate(label).model_dump() == label
+
+
 def test_label_sets_of_the_four_kinds() -> None:
     labels = gen.load_labels()
     assert set(labels) == {
@@ -218,12 +246,12 @@ def test_label_sets_of_the_four_kinds() -> None:
         "text_classification",
         "text_spans",
     }
-    for kind, project in labels.items():
-        names = [x["name"] for x in project["labels"]]
-        hotkeys = [x["hotkey"] for x in project["labels"]]
+    for kind, entries in labels.items():
+        assert isinstance(entries, list)  # backend/demo.py reads labels.json[kind] as a list
+        names = [x["name"] for x in entries]
+        hotkeys = [x["hotkey"] for x in entries]
         assert len(set(names)) == len(names) and len(set(hotkeys)) == len(hotkeys), kind
-        assert all(re.fullmatch(r"#[0-9A-F]{6}", x["color"]) for x in project["labels"])
-        assert project["title"] and project["instructions"]
+        assert all(re.fullmatch(r"#[0-9A-F]{6}", x["color"]) for x in entries)
     assert gen.label_names("image_boxes") == gen.label_names("image_classification")[1:]
     assert gen.label_names("text_classification") == list(vocab.TEXT_CLASSES)
     assert set(gen.label_names("text_spans")) == set(vocab.ENTITY_SLOTS.values())
