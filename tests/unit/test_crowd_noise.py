@@ -155,6 +155,34 @@ def test_every_answer_is_valid(kind: str) -> None:
         assert one == {"label": "leak"}
 
 
+@pytest.mark.parametrize("kind", PROFILE_KINDS)
+def test_answers_pass_the_platform_validators(kind: str) -> None:
+    """The same answers through ``backend.kinds``, the validators the submit endpoint uses."""
+    from backend.kinds import ItemShape, get_kind
+
+    profile = AnnotatorProfile.preset(kind)
+    rng = np.random.default_rng(8)
+    cases = [
+        ("text_classification", {"label": "leak"}, CLASSES, ItemShape()),
+        ("image_classification", {"label": "dent"}, BOX_LABELS, ItemShape(WIDTH, HEIGHT)),
+        ("image_boxes", {"boxes": BOXES}, BOX_LABELS, ItemShape(WIDTH, HEIGHT)),
+        ("text_spans", {"spans": ZH_SPANS}, SPAN_LABELS, ItemShape(text=ZH_TEXT)),
+    ]
+    for _ in range(200):
+        for project_kind, truth, labels, item in cases:
+            result = noisy_result(
+                project_kind,
+                truth,
+                labels,
+                profile,
+                rng,
+                width=item.width,
+                height=item.height,
+                text=item.text,
+            )
+            assert get_kind(project_kind).validate(result, labels=labels, item=item) == result
+
+
 def test_validate_result_rejects_what_the_platform_rejects() -> None:
     bad = [
         ("text_classification", {"label": "unknown"}, {}),
