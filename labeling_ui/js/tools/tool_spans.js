@@ -23,12 +23,11 @@ export function mount(stage, panel, ctx) {
   const list = h('ul', { class: 'mark-list', 'aria-label': t('spans') });
   panel.append(h('h2', {}, t('spans')), h('p', { class: 'hint' }, t('spans_help')), list);
 
-  const anno = createTextAnnotator(el, {
-    style: (a, state) => {
-      const color = ctx.colorOf(labelOf(a));
-      return { fill: color, fillOpacity: state?.selected ? 0.5 : 0.28, underlineColor: color, underlineThickness: 2, underlineOffset: 2 };
-    },
-  });
+  const style = (a, state) => {
+    const color = ctx.colorOf(labelOf(a));
+    return { fill: color, fillOpacity: state?.selected ? 0.5 : 0.28, underlineColor: color, underlineThickness: 2, underlineOffset: 2 };
+  };
+  const anno = createTextAnnotator(el, { style });
 
   const toAnnotation = (span) => {
     const id = span.id || crypto.randomUUID();
@@ -75,6 +74,7 @@ export function mount(stage, panel, ctx) {
       const a = anno.getAnnotationById(id);
       if (a) anno.updateAnnotation({ ...a, bodies: bodyFor(a.id, label) });
     }
+    anno.setStyle(style); // the renderer does not repaint on a body change by itself
     sync();
   }
 
@@ -100,8 +100,12 @@ export function mount(stage, panel, ctx) {
     applyLabel(label) {
       currentLabel = label;
       const selected = anno.getSelected().map((a) => a.id);
-      if (selected.length) relabel(selected, label);
-      else ctx.refresh();
+      if (selected.length) {
+        relabel(selected, label);
+        // drop the browser's text selection: a drag that starts on selected text would move it
+        // (drag and drop) instead of starting the next span
+        document.getSelection()?.removeAllRanges();
+      } else ctx.refresh();
     },
     activeLabel: () => {
       const sel = anno.getSelected();
