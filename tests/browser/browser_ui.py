@@ -10,6 +10,7 @@ def sign_in(page, account, lang: str = "en") -> None:
     page.goto("/")
     page.evaluate("lang => localStorage.setItem('jinbiao.lang', lang)", lang)
     page.goto("/#/login")
+    page.reload()  # the language is read when the page loads
     page.get_by_label("Email" if lang == "en" else "邮箱").fill(account.email)
     page.get_by_label("Password" if lang == "en" else "密码").fill(account.password)
     page.get_by_role("button", name="Sign in" if lang == "en" else "登录").click()

@@ -51,6 +51,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     setattr(item, f"rep_{report.when}", report)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = getattr(config, "_jinbiao_measurements", [])
+    if lines:
+        terminalreporter.section("labeling UI measurements")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @dataclass
 class Account:
     email: str
