@@ -35,8 +35,9 @@ export function initialResult(kind, prelabel) {
   const result = spec.empty();
   if (!prelabel || typeof prelabel !== 'object') return result;
   if ('label' in result && typeof prelabel.label === 'string') result.label = prelabel.label;
-  if ('boxes' in result && Array.isArray(prelabel.boxes)) result.boxes = prelabel.boxes.map((b) => ({ ...b }));
-  if ('spans' in result && Array.isArray(prelabel.spans)) result.spans = prelabel.spans.map((s) => ({ ...s }));
+  // marks get an id for the tools (stripped again by toSubmit)
+  if ('boxes' in result && Array.isArray(prelabel.boxes)) result.boxes = prelabel.boxes.map((b) => ({ id: crypto.randomUUID(), ...b }));
+  if ('spans' in result && Array.isArray(prelabel.spans)) result.spans = prelabel.spans.map((s) => ({ id: crypto.randomUUID(), ...s }));
   return result;
 }
 

@@ -127,3 +127,32 @@ def measurements(request):
     lines: list[str] = []
     request.config._jinbiao_measurements = lines  # printed by the terminal summary in conftest
     return lines
+
+
+def test_undo_redo_skip_and_language_switch_keep_the_item(page, seed):
+    project = seed.project("text_classification", [{"text": f"巡检记录 {i}：皮带跑偏。"} for i in range(3)])
+    sign_in(page, seed.annotator)
+    page.goto(f"/#/projects/{project['id']}/annotate")
+    page.get_by_role("button", name="Start").click()
+    first = wait_item(page)
+    pressed = "document.querySelector('.label-button[aria-pressed=true]')?.dataset.label ?? null"
+    page.keyboard.press("e")
+    page.keyboard.press("m")
+    assert page.evaluate(pressed) == "mechanical_fault"
+    page.keyboard.press("Control+z")
+    assert page.evaluate(pressed) == "electrical_fault"
+    page.keyboard.press("Control+z")
+    assert page.evaluate(pressed) is None
+    page.keyboard.press("Control+y")
+    assert page.evaluate(pressed) == "electrical_fault"
+
+    page.get_by_label("Language").select_option("zh")  # the page is drawn again in Chinese
+    page.wait_for_selector("button:has-text('提交')")
+    assert wait_item(page) == first  # same lease, same item, same answer so far
+    assert page.evaluate(pressed) == "electrical_fault"
+
+    with page.expect_request(lambda r: r.url.endswith(f"/assignments/{first}/skip")):
+        page.keyboard.press("Shift+Enter")
+    second = wait_item(page, after=first)
+    assert second != first
+    page.get_by_label("语言").select_option("en")

@@ -150,7 +150,7 @@ export async function renderAnnotate(root, { id }) {
       next = await api.post(`projects/${project.id}/next`);
     } catch (err) {
       stage.removeAttribute('aria-busy');
-      if (err.status === 403 && String(api.describeDetail(err.detail)).startsWith('paused')) { showPaused(api.describeDetail(err.detail)); return; }
+      if (err.status === 403 && /paus/i.test(api.describeDetail(err.detail))) { showPaused(api.describeDetail(err.detail)); return; }
       showError(err, () => loadNext(performance.now()));
       return;
     }
