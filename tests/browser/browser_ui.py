@@ -30,7 +30,9 @@ def wait_item(page, after: str | None = None) -> str:
     else:
         page.wait_for_function(
             "prev => { const s = document.getElementById('stage');"
-            " return s && s.dataset.ready === '1' && s.dataset.assignmentId !== prev; }", arg=after)
+            " return s && s.dataset.ready === '1' && s.dataset.assignmentId !== prev; }",
+            arg=after,
+        )
     return page.get_attribute("#stage", "data-assignment-id")
 
 

@@ -20,20 +20,38 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # browser_ui, browser_pngs
 
 CHROMIUM = os.environ.get("JINBIAO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
 
 LABELS = {
-    "image_classification": [{"name": "scratch", "hotkey": "1"}, {"name": "dent", "hotkey": "2"},
-                             {"name": "ok", "hotkey": "3"}],
-    "image_boxes": [{"name": "scratch", "hotkey": "1"}, {"name": "dent", "hotkey": "2"},
-                    {"name": "crack", "hotkey": "3"}],
-    "text_classification": [{"name": "electrical_fault", "hotkey": "e"},
-                            {"name": "mechanical_fault", "hotkey": "m"}, {"name": "other", "hotkey": "o"}],
-    "text_spans": [{"name": "PART", "hotkey": "p"}, {"name": "DEFECT", "hotkey": "d"},
-                   {"name": "ACTION", "hotkey": "a"}],
+    "image_classification": [
+        {"name": "scratch", "hotkey": "1"},
+        {"name": "dent", "hotkey": "2"},
+        {"name": "ok", "hotkey": "3"},
+    ],
+    "image_boxes": [
+        {"name": "scratch", "hotkey": "1"},
+        {"name": "dent", "hotkey": "2"},
+        {"name": "crack", "hotkey": "3"},
+    ],
+    "text_classification": [
+        {"name": "electrical_fault", "hotkey": "e"},
+        {"name": "mechanical_fault", "hotkey": "m"},
+        {"name": "other", "hotkey": "o"},
+    ],
+    "text_spans": [
+        {"name": "PART", "hotkey": "p"},
+        {"name": "DEFECT", "hotkey": "d"},
+        {"name": "ACTION", "hotkey": "a"},
+    ],
 }
 
 
@@ -79,13 +97,24 @@ class Seed:
     projects: list[dict] = field(default_factory=list)
 
     def client(self, account: Account) -> httpx.Client:
-        return httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30,
-                            headers={"Authorization": f"Bearer {account.token}"})
+        return httpx.Client(
+            base_url=f"{self.base_url}/api/v1",
+            timeout=30,
+            headers={"Authorization": f"Bearer {account.token}"},
+        )
 
     def project(self, kind: str, items: list[dict], **settings) -> dict:
-        body = {"name": f"{kind} {uuid.uuid4().hex[:6]}", "kind": kind, "labels": LABELS[kind],
-                "overlap": 1, "gold_rate": 0, "lease_seconds": 600, "reward_per_item": 0.05,
-                "instructions": "Mark every visible defect. 标出所有可见缺陷。", **settings}
+        body = {
+            "name": f"{kind} {uuid.uuid4().hex[:6]}",
+            "kind": kind,
+            "labels": LABELS[kind],
+            "overlap": 1,
+            "gold_rate": 0,
+            "lease_seconds": 600,
+            "reward_per_item": 0.05,
+            "instructions": "Mark every visible defect. 标出所有可见缺陷。",
+            **settings,
+        }
         with self.client(self.manager) as c:
             r = c.post(f"/orgs/{self.org_id}/projects", json=body)
             assert r.status_code == 201, r.text
@@ -109,23 +138,30 @@ def _signup(c: httpx.Client, slug: str, name: str) -> Account:
 
 
 @pytest.fixture(scope="session")
-def base_url(request: pytest.FixtureRequest) -> str:
+def ui_base_url(request: pytest.FixtureRequest) -> str:
     return os.environ.get("JINBIAO_BROWSER_BASE_URL") or request.getfixturevalue("live_server")
 
 
 @pytest.fixture(scope="session")
-def seed(base_url: str) -> Seed:
-    with httpx.Client(base_url=f"{base_url}/api/v1", timeout=30) as c:
+def seed(ui_base_url: str) -> Seed:
+    with httpx.Client(base_url=f"{ui_base_url}/api/v1", timeout=30) as c:
         manager = _signup(c, "manager", "王经理")
         annotator = _signup(c, "annotator", "李标注")
         org_name = f"津标测试厂 {uuid.uuid4().hex[:4]}"
-        r = c.post("/orgs", json={"name": org_name}, headers={"Authorization": f"Bearer {manager.token}"})
+        r = c.post(
+            "/orgs", json={"name": org_name}, headers={"Authorization": f"Bearer {manager.token}"}
+        )
         assert r.status_code == 201, r.text
         org_id = r.json()["id"]
-        r = c.post(f"/orgs/{org_id}/members", json={"email": annotator.email, "role": "annotator"},
-                   headers={"Authorization": f"Bearer {manager.token}"})
+        r = c.post(
+            f"/orgs/{org_id}/members",
+            json={"email": annotator.email, "role": "annotator"},
+            headers={"Authorization": f"Bearer {manager.token}"},
+        )
         assert r.status_code == 201, r.text
-    return Seed(base_url=base_url, manager=manager, annotator=annotator, org_id=org_id, org_name=org_name)
+    return Seed(
+        base_url=ui_base_url, manager=manager, annotator=annotator, org_id=org_id, org_name=org_name
+    )
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +176,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=base_url, locale="en-US")
+def page(browser, ui_base_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=ui_base_url, locale="en-US"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -157,4 +195,6 @@ def page(browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[obj
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
+    for stale in ARTIFACTS.glob("failed-*.png"):  # from an earlier run
+        stale.unlink()
     return ARTIFACTS

@@ -13,8 +13,10 @@ from browser_ui import shot, sign_in, wait_item
 
 N_MEASURED = 50
 REPORTS = [
-    "传感器电压异常，控制柜跳闸。", "Spindle bearing worn, replaced and re-aligned.",
-    "液压泵漏油，密封圈老化。", "Conveyor motor overheats after 2 h of operation.",
+    "传感器电压异常，控制柜跳闸。",
+    "Spindle bearing worn, replaced and re-aligned.",
+    "液压泵漏油，密封圈老化。",
+    "Conveyor motor overheats after 2 h of operation.",
     "焊接机器人报警 E-104，送丝不畅。",
 ]
 HOTKEYS = ["e", "m", "o"]
@@ -46,22 +48,31 @@ def test_text_classification_by_hotkeys_only_and_measurements(page, seed, measur
     project = seed.project("text_classification", items)
     sign_in(page, seed.annotator)
     answers, elapsed = keyboard_session(page, project, N_MEASURED + 1)
-    assert [a["result"] for a in answers] == [{"label": LABEL_OF[HOTKEYS[i % 3]]} for i in range(N_MEASURED + 1)]
+    assert [a["result"] for a in answers] == [
+        {"label": LABEL_OF[HOTKEYS[i % 3]]} for i in range(N_MEASURED + 1)
+    ]
 
     # the first value is Start → first item; the next 50 are Enter → next item interactive
-    durations = page.evaluate("window.jinbiaoMetrics.enterToInteractive")[1:N_MEASURED + 1]
+    durations = page.evaluate("window.jinbiaoMetrics.enterToInteractive")[1 : N_MEASURED + 1]
     assert len(durations) == N_MEASURED
     median = statistics.median(durations)
     per_minute = (N_MEASURED + 1) / (elapsed / 60)
-    measurements.append(f"Enter → next item interactive, median over {N_MEASURED} items: {median:.1f} ms "
-                        f"(p90 {statistics.quantiles(durations, n=10)[-1]:.1f} ms)")
-    measurements.append(f"scripted annotator, text classification by hotkeys: {per_minute:.0f} annotations per minute")
+    measurements.append(
+        f"Enter → next item interactive, median over {N_MEASURED} items: {median:.1f} ms "
+        f"(p90 {statistics.quantiles(durations, n=10)[-1]:.1f} ms)"
+    )
+    measurements.append(
+        f"scripted annotator, text classification by hotkeys: {per_minute:.0f} annotations per minute"
+    )
     shot(page, artifacts, "annotate-text-classification")
     assert median < 1000
 
 
 def test_image_classification_by_hotkeys_only(page, seed, artifacts):
-    items = [{"image_base64": base64.b64encode(part_image(i)).decode(), "external_id": f"img-{i}.png"} for i in range(4)]
+    items = [
+        {"image_base64": base64.b64encode(part_image(i)).decode(), "external_id": f"img-{i}.png"}
+        for i in range(4)
+    ]
     project = seed.project("image_classification", items)
     sign_in(page, seed.annotator)
     answers: list = []
@@ -80,7 +91,11 @@ def test_image_classification_by_hotkeys_only(page, seed, artifacts):
     page.keyboard.press("Enter")  # no label yet: a hint, nothing is sent
     page.wait_for_selector(".toast-warn")
     page.wait_for_function("() => window.jinbiaoMetrics.submitted >= 3")
-    assert [a.json()["result"] for a in answers] == [{"label": "dent"}, {"label": "scratch"}, {"label": "ok"}]
+    assert [a.json()["result"] for a in answers] == [
+        {"label": "dent"},
+        {"label": "scratch"},
+        {"label": "ok"},
+    ]
 
 
 def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
@@ -89,14 +104,23 @@ def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
     The backend holds one lease per annotator, so the next assignment cannot be fetched before the
     submit; what the page can do is dim the old item at once and call /next the moment submit answers.
     """
-    project = seed.project("text_classification", [{"text": f"工单 {i}：电机过热。"} for i in range(4)])
+    project = seed.project(
+        "text_classification", [{"text": f"工单 {i}：电机过热。"} for i in range(4)]
+    )
     sign_in(page, seed.annotator)
     page.goto(f"/#/projects/{project['id']}/annotate")
     page.get_by_role("button", name="Start").click()
     current = wait_item(page)
     page.keyboard.press("e")
     requests: list[str] = []
-    page.on("request", lambda r: requests.append(f"{r.method} {r.url.split('/api/v1/')[-1]}") if "/api/v1/" in r.url else None)
+    page.on(
+        "request",
+        lambda r: (
+            requests.append(f"{r.method} {r.url.split('/api/v1/')[-1]}")
+            if "/api/v1/" in r.url
+            else None
+        ),
+    )
     dimmed = page.evaluate("""() => new Promise(resolve => {
         document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
         resolve(document.getElementById('stage').classList.contains('submitting'));
@@ -105,7 +129,10 @@ def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
     nxt = wait_item(page, after=current)
     assert nxt != current
     blocking = [r for r in requests if "my-stats" not in r]  # stats refresh after the item is shown
-    assert blocking[:2] == [f"POST assignments/{current}/submit", f"POST projects/{project['id']}/next"], requests
+    assert blocking[:2] == [
+        f"POST assignments/{current}/submit",
+        f"POST projects/{project['id']}/next",
+    ], requests
     assert len(blocking) == 2, requests
 
 
@@ -130,7 +157,9 @@ def measurements(request):
 
 
 def test_undo_redo_skip_and_language_switch_keep_the_item(page, seed):
-    project = seed.project("text_classification", [{"text": f"巡检记录 {i}：皮带跑偏。"} for i in range(3)])
+    project = seed.project(
+        "text_classification", [{"text": f"巡检记录 {i}：皮带跑偏。"} for i in range(3)]
+    )
     sign_in(page, seed.annotator)
     page.goto(f"/#/projects/{project['id']}/annotate")
     page.get_by_role("button", name="Start").click()

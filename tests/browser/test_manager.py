@@ -33,10 +33,16 @@ def test_create_project_and_upload_images(page, seed, artifacts, tmp_path):
     page.wait_for_url("**/#/projects/*/import")
     project_id = int(page.url.split("/projects/")[1].split("/")[0])
 
-    with httpx.Client(base_url=f"{seed.base_url}/api/v1", headers={"Authorization": f"Bearer {seed.manager.token}"}) as c:
+    with httpx.Client(
+        base_url=f"{seed.base_url}/api/v1",
+        headers={"Authorization": f"Bearer {seed.manager.token}"},
+    ) as c:
         project = c.get(f"/projects/{project_id}").json()
     assert project["kind"] == "image_boxes"
-    assert [(lab["name"], lab["hotkey"]) for lab in project["labels"]] == [("scratch", "s"), ("dent", "d")]
+    assert [(lab["name"], lab["hotkey"]) for lab in project["labels"]] == [
+        ("scratch", "s"),
+        ("dent", "d"),
+    ]
     assert project["labels"][1]["color"].lower() == "#00aa55"
     assert (project["overlap"], project["max_overlap"], project["reward_per_item"]) == (2, 3, 0.12)
 

@@ -21,11 +21,24 @@ def test_gold_feedback_toast_then_paused_message(page, seed, artifacts):
     project = seed.project(
         "text_classification",
         [{"text": t, "external_id": f"gold-{i}"} for i, t in enumerate(texts)],
-        gold_rate=0.9, qualification_count=2, gold_min_count=1, min_gold_accuracy=0.99)
-    with httpx.Client(base_url=f"{seed.base_url}/api/v1", headers={"Authorization": f"Bearer {seed.manager.token}"}) as c:
-        r = c.post(f"/projects/{project['id']}/gold", json={"items": [
-            {"external_id": "gold-0", "answer": {"label": "electrical_fault"}},
-            {"external_id": "gold-1", "answer": {"label": "mechanical_fault"}}]})
+        gold_rate=0.9,
+        qualification_count=2,
+        gold_min_count=1,
+        min_gold_accuracy=0.99,
+    )
+    with httpx.Client(
+        base_url=f"{seed.base_url}/api/v1",
+        headers={"Authorization": f"Bearer {seed.manager.token}"},
+    ) as c:
+        r = c.post(
+            f"/projects/{project['id']}/gold",
+            json={
+                "items": [
+                    {"external_id": "gold-0", "answer": {"label": "electrical_fault"}},
+                    {"external_id": "gold-1", "answer": {"label": "mechanical_fault"}},
+                ]
+            },
+        )
         assert r.status_code in (200, 201), r.text
     sign_in(page, seed.annotator)
     open_annotate(page, project)
@@ -48,9 +61,14 @@ def test_paused_message(page, seed, artifacts):
     answer is given by the test so the message is checked whatever the gold history.
     """
     project = seed.project("text_classification", [{"text": "不会被看到的条目。"}])
-    page.route(f"**/api/v1/projects/{project['id']}/next", lambda route: route.fulfill(
-        status=403, content_type="application/json",
-        body='{"detail": "you are paused in this project: gold accuracy 0.40 below 0.70"}'))
+    page.route(
+        f"**/api/v1/projects/{project['id']}/next",
+        lambda route: route.fulfill(
+            status=403,
+            content_type="application/json",
+            body='{"detail": "you are paused in this project: gold accuracy 0.40 below 0.70"}',
+        ),
+    )
     sign_in(page, seed.annotator)
     page.goto(f"/#/projects/{project['id']}/annotate")
     page.get_by_role("button", name="Start").click()
@@ -63,8 +81,16 @@ def test_paused_message(page, seed, artifacts):
 
 def test_prelabelled_boxes_are_shown_and_editable(page, seed):
     pre = {"boxes": [{"label": "scratch", "x": 120.0, "y": 80.0, "w": 200.0, "h": 50.0}]}
-    project = seed.project("image_boxes", [{"image_base64": base64.b64encode(part_image(7)).decode(),
-                                            "external_id": "pre-7.png", "prelabel": pre}])
+    project = seed.project(
+        "image_boxes",
+        [
+            {
+                "image_base64": base64.b64encode(part_image(7)).decode(),
+                "external_id": "pre-7.png",
+                "prelabel": pre,
+            }
+        ],
+    )
     sign_in(page, seed.annotator)
     open_annotate(page, project)
     row = page.wait_for_selector(".mark-list li[data-box-id]")
@@ -75,7 +101,10 @@ def test_prelabelled_boxes_are_shown_and_editable(page, seed):
 
 
 def test_controls_have_accessible_names(page, seed):
-    project = seed.project("image_boxes", [{"image_base64": base64.b64encode(part_image(3)).decode(), "external_id": "a.png"}])
+    project = seed.project(
+        "image_boxes",
+        [{"image_base64": base64.b64encode(part_image(3)).decode(), "external_id": "a.png"}],
+    )
     page.goto("/#/login")
     page.wait_for_selector("form")
     assert page.evaluate(UNLABELLED) == []
@@ -94,10 +123,20 @@ def test_controls_have_accessible_names(page, seed):
     assert outline != "none"
 
 
-def test_annotate_fits_a_laptop_screen(browser, base_url, seed, artifacts):
-    project = seed.project("image_boxes", [{"image_base64": base64.b64encode(part_image(5, 1920, 1080)).decode(), "external_id": "hd.png"}])
+def test_annotate_fits_a_laptop_screen(browser, ui_base_url, seed, artifacts):
+    project = seed.project(
+        "image_boxes",
+        [
+            {
+                "image_base64": base64.b64encode(part_image(5, 1920, 1080)).decode(),
+                "external_id": "hd.png",
+            }
+        ],
+    )
     for width, height, name in ((1366, 768, "laptop"), (1920, 1080, "1080p")):
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=ui_base_url
+        )
         page = context.new_page()
         sign_in(page, seed.annotator)
         page.goto(f"/#/projects/{project['id']}/annotate")

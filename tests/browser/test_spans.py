@@ -13,7 +13,9 @@ TEXT = "2024年𠀋号产线工单：3号机床主轴轴承磨损严重，已更
 
 @pytest.fixture
 def spans_project(seed):
-    return seed.project("text_spans", [{"text": TEXT}, {"text": "设备巡检：冷却泵异响，建议停机检查。"}])
+    return seed.project(
+        "text_spans", [{"text": TEXT}, {"text": "设备巡检：冷却泵异响，建议停机检查。"}]
+    )
 
 
 def select_chars(page, start_cp: int, end_cp: int) -> None:
@@ -26,11 +28,15 @@ def select_chars(page, start_cp: int, end_cp: int) -> None:
             const rect = (a, b) => { const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b); return r.getBoundingClientRect(); };
             const first = rect(u16(s), u16(s + 1)); const last = rect(u16(e - 1), u16(e));
             return { x0: first.left + 2, y0: first.top + first.height / 2, x1: last.right - 2, y1: last.top + last.height / 2 };
-        }""", [start_cp, end_cp])
+        }""",
+        [start_cp, end_cp],
+    )
     page.mouse.move(box["x0"], box["y0"])
     page.mouse.down()
     for i in range(1, 9):
-        page.mouse.move(box["x0"] + (box["x1"] - box["x0"]) * i / 8, box["y0"] + (box["y1"] - box["y0"]) * i / 8)
+        page.mouse.move(
+            box["x0"] + (box["x1"] - box["x0"]) * i / 8, box["y0"] + (box["y1"] - box["y0"]) * i / 8
+        )
     page.mouse.up()
 
 
@@ -39,19 +45,23 @@ def test_chinese_spans_are_stored_in_code_points(page, seed, spans_project, arti
     open_annotate(page, spans_project)
     part = TEXT.index("主轴轴承")  # Python indexes by code point
     defect = TEXT.index("磨损")
-    assert len(TEXT[:part].encode("utf-16-le")) // 2 == part + 1  # the astral character shifts UTF-16 by one
+    assert (
+        len(TEXT[:part].encode("utf-16-le")) // 2 == part + 1
+    )  # the astral character shifts UTF-16 by one
 
     page.keyboard.press("a")  # ACTION becomes the label for new spans
     select_chars(page, part, part + 4)
     page.wait_for_selector(f".mark-list li[data-span-start='{part}']")  # the highlight is there
     page.keyboard.press("p")  # relabel the selected span: PART
     page.wait_for_function(
-        f"document.querySelector(\".mark-list li[data-span-start='{part}'] select\")?.value === 'PART'")
+        f"document.querySelector(\".mark-list li[data-span-start='{part}'] select\")?.value === 'PART'"
+    )
     select_chars(page, defect, defect + 2)
     page.wait_for_selector(f".mark-list li[data-span-start='{defect}']")
     page.keyboard.press("d")  # DEFECT
     page.wait_for_function(
-        f"document.querySelector(\".mark-list li[data-span-start='{defect}'] select\")?.value === 'DEFECT'")
+        f"document.querySelector(\".mark-list li[data-span-start='{defect}'] select\")?.value === 'DEFECT'"
+    )
     page.mouse.click(5, 400)  # click outside the text, nothing selected
     shot(page, artifacts, "annotate-spans")
     annotation = submit_and_capture(page)
@@ -60,7 +70,7 @@ def test_chinese_spans_are_stored_in_code_points(page, seed, spans_project, arti
         {"label": "PART", "start": part, "end": part + 4},
         {"label": "DEFECT", "start": defect, "end": defect + 2},
     ]
-    assert [TEXT[s["start"]:s["end"]] for s in spans] == ["主轴轴承", "磨损"]
+    assert [TEXT[s["start"] : s["end"]] for s in spans] == ["主轴轴承", "磨损"]
 
 
 def test_remove_a_span_with_delete(page, seed, spans_project):
