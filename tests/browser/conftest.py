@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
+PASSWORD = "correct horse battery staple"
 
 LABELS = {
     "image_classification": [
@@ -176,7 +176,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, ui_base_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(
+    browser, ui_base_url: str, artifacts: Path, request: pytest.FixtureRequest
+) -> Iterator[object]:
     context = browser.new_context(
         viewport={"width": 1440, "height": 900}, base_url=ui_base_url, locale="en-US"
     )

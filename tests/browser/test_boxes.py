@@ -1,11 +1,10 @@
-"""Bounding boxes: draw with the mouse, label by hotkey, submit; the stored pixels equal the drawn ones."""
+"""Bounding boxes: draw with the mouse, label by hotkey, submit; stored pixels equal drawn ones."""
 
 from __future__ import annotations
 
 import base64
 
 import pytest
-
 from browser_pngs import part_image
 from browser_ui import open_annotate, shot, sign_in, submit_and_capture, wait_item
 
@@ -29,7 +28,8 @@ def image_point(page, x: float, y: float) -> tuple[float, float]:
     return page.evaluate(
         """([x, y]) => { const img = document.querySelector('#stage .boxes-image');
             const r = img.getBoundingClientRect();
-            return [r.left + x * r.width / img.naturalWidth, r.top + y * r.height / img.naturalHeight]; }""",
+            return [r.left + x * r.width / img.naturalWidth,
+                    r.top + y * r.height / img.naturalHeight]; }""",
         [x, y],
     )
 
@@ -127,7 +127,8 @@ def test_move_a_box_and_pan_with_space(page, seed, boxes_project):
     drag(page, image_point(page, 400, 350), image_point(page, 550, 450))
     page.keyboard.press("Escape")  # deselect: the edit is finished
     page.wait_for_function(
-        "document.querySelector('.mark-list li[data-box-id] button').textContent.startsWith('#1 350,300')"
+        "document.querySelector('.mark-list li[data-box-id] button')"
+        ".textContent.startsWith('#1 350,300')"
     )
 
     for _ in range(4):

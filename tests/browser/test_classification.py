@@ -1,4 +1,4 @@
-"""Classification with the keyboard only, the flow from one item to the next, and the two measurements."""
+"""Classification by keyboard only, the flow from one item to the next, the two measurements."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import statistics
 import time
 
 import pytest
-
 from browser_pngs import part_image
 from browser_ui import shot, sign_in, wait_item
 
@@ -24,7 +23,7 @@ LABEL_OF = {"e": "electrical_fault", "m": "mechanical_fault", "o": "other"}
 
 
 def keyboard_session(page, project: dict, n: int) -> tuple[list[dict], float]:
-    """Label n items with hotkeys and Enter only; returns the submit answers and the seconds it took."""
+    """Label n items with hotkeys and Enter only; returns the submit answers and the seconds."""
     answers: list[dict] = []
     page.on("response", lambda r: answers.append(r) if "/submit" in r.url else None)
     page.goto(f"/#/projects/{project['id']}/annotate")
@@ -62,7 +61,8 @@ def test_text_classification_by_hotkeys_only_and_measurements(page, seed, measur
         f"(p90 {statistics.quantiles(durations, n=10)[-1]:.1f} ms)"
     )
     measurements.append(
-        f"scripted annotator, text classification by hotkeys: {per_minute:.0f} annotations per minute"
+        f"scripted annotator, text classification by hotkeys: "
+        f"{per_minute:.0f} annotations per minute"
     )
     shot(page, artifacts, "annotate-text-classification")
     assert median < 1000
@@ -99,10 +99,11 @@ def test_image_classification_by_hotkeys_only(page, seed, artifacts):
 
 
 def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
-    """After Enter the page sends submit, then next, and shows the next item: nothing else is awaited.
+    """After Enter the page sends submit, then next, and shows the next item; nothing else.
 
     The backend holds one lease per annotator, so the next assignment cannot be fetched before the
-    submit; what the page can do is dim the old item at once and call /next the moment submit answers.
+    submit; what the page can do is dim the old item at once and call /next the moment submit
+    answers.
     """
     project = seed.project(
         "text_classification", [{"text": f"工单 {i}：电机过热。"} for i in range(4)]

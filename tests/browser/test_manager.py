@@ -1,9 +1,8 @@
-"""Manager pages: create a project with the label editor, upload images with the progress bar, see progress."""
+"""Manager pages: create a project with the label editor, upload images with a progress bar."""
 
 from __future__ import annotations
 
 import httpx
-
 from browser_pngs import part_image
 from browser_ui import shot, sign_in
 
@@ -52,8 +51,9 @@ def test_create_project_and_upload_images(page, seed, artifacts, tmp_path):
         path.write_bytes(part_image(i, 800, 600))
         files.append(str(path))
     page.evaluate("""() => { window.__progress = [];
-        new MutationObserver(() => window.__progress.push(Number(document.getElementById('upload-progress').value)))
-          .observe(document.getElementById('upload-progress'), { attributes: true }); }""")
+        const bar = document.getElementById('upload-progress');
+        new MutationObserver(() => window.__progress.push(Number(bar.value)))
+          .observe(bar, { attributes: true }); }""")
     page.get_by_label("Files (images, zip, JSONL, CSV)").set_input_files(files)
     page.get_by_role("button", name="Upload").click()
     page.wait_for_selector("[data-upload-done]")

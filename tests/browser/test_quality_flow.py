@@ -1,11 +1,10 @@
-"""Gold feedback toast, the paused message, pre-labels, accessible names and a laptop-sized screen."""
+"""Gold feedback toast, paused message, pre-labels, accessible names, laptop-sized screens."""
 
 from __future__ import annotations
 
 import base64
 
 import httpx
-
 from browser_pngs import part_image
 from browser_ui import open_annotate, shot, sign_in, submit_and_capture, wait_item
 

@@ -1,13 +1,14 @@
-"""Text spans on Chinese text: select with the mouse, label by hotkey; offsets stored in code points."""
+"""Spans on Chinese text: select with the mouse, label by hotkey; offsets stored in code points."""
 
 from __future__ import annotations
 
 import pytest
-
 from browser_ui import open_annotate, shot, sign_in, submit_and_capture
 
 # "𠀋" (U+2000B, CJK Extension B) is outside the BMP: one code point, two UTF-16 code units,
 # so every offset after it differs between the DOM and the stored result.
+LABEL_OF_SPAN = """([start, label]) =>
+    document.querySelector(`.mark-list li[data-span-start='${start}'] select`)?.value === label"""
 TEXT = "2024年𠀋号产线工单：3号机床主轴轴承磨损严重，已更换轴承并校准。"
 
 
@@ -24,10 +25,18 @@ def select_chars(page, start_cp: int, end_cp: int) -> None:
         """([s, e]) => {
             const el = document.querySelector('#stage .spans-text');
             const node = el.firstChild; const text = node.textContent;
-            const u16 = (cp) => { let i = 0; for (let c = 0; c < cp; c++) i += text.codePointAt(i) > 0xffff ? 2 : 1; return i; };
-            const rect = (a, b) => { const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b); return r.getBoundingClientRect(); };
+            const u16 = (cp) => {
+                let i = 0;
+                for (let c = 0; c < cp; c++) i += text.codePointAt(i) > 0xffff ? 2 : 1;
+                return i;
+            };
+            const rect = (a, b) => {
+                const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b);
+                return r.getBoundingClientRect();
+            };
             const first = rect(u16(s), u16(s + 1)); const last = rect(u16(e - 1), u16(e));
-            return { x0: first.left + 2, y0: first.top + first.height / 2, x1: last.right - 2, y1: last.top + last.height / 2 };
+            return { x0: first.left + 2, y0: first.top + first.height / 2,
+                     x1: last.right - 2, y1: last.top + last.height / 2 };
         }""",
         [start_cp, end_cp],
     )
@@ -53,15 +62,11 @@ def test_chinese_spans_are_stored_in_code_points(page, seed, spans_project, arti
     select_chars(page, part, part + 4)
     page.wait_for_selector(f".mark-list li[data-span-start='{part}']")  # the highlight is there
     page.keyboard.press("p")  # relabel the selected span: PART
-    page.wait_for_function(
-        f"document.querySelector(\".mark-list li[data-span-start='{part}'] select\")?.value === 'PART'"
-    )
+    page.wait_for_function(LABEL_OF_SPAN, arg=[part, "PART"])
     select_chars(page, defect, defect + 2)
     page.wait_for_selector(f".mark-list li[data-span-start='{defect}']")
     page.keyboard.press("d")  # DEFECT
-    page.wait_for_function(
-        f"document.querySelector(\".mark-list li[data-span-start='{defect}'] select\")?.value === 'DEFECT'"
-    )
+    page.wait_for_function(LABEL_OF_SPAN, arg=[defect, "DEFECT"])
     page.mouse.click(5, 400)  # click outside the text, nothing selected
     shot(page, artifacts, "annotate-spans")
     annotation = submit_and_capture(page)
