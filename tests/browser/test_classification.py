@@ -186,3 +186,30 @@ def test_undo_redo_skip_and_language_switch_keep_the_item(page, seed):
     second = wait_item(page, after=first)
     assert second != first
     page.get_by_label("语言").select_option("en")
+
+
+def test_image_flow_measurement(page, seed, measurements):
+    """The same measurement on images: the next item's media is fetched and decoded first."""
+    n = 20
+    items = [
+        {
+            "image_base64": base64.b64encode(part_image(i, 1280, 960)).decode(),
+            "external_id": f"m{i}.png",
+        }
+        for i in range(n + 2)
+    ]
+    project = seed.project("image_classification", items)
+    sign_in(page, seed.annotator)
+    page.goto(f"/#/projects/{project['id']}/annotate")
+    page.get_by_role("button", name="Start").click()
+    current = wait_item(page)
+    for i in range(n):
+        page.keyboard.press("123"[i % 3])
+        page.keyboard.press("Enter")
+        current = wait_item(page, after=current)
+    durations = page.evaluate("window.jinbiaoMetrics.enterToInteractive")[1 : n + 1]
+    assert len(durations) == n
+    measurements.append(
+        f"Enter → next image interactive (1280×960 PNG fetched and decoded), median over {n}: "
+        f"{statistics.median(durations):.1f} ms"
+    )

@@ -98,3 +98,30 @@ def test_project_list_in_chinese_by_role(page, seed, artifacts):
     assert page.get_by_role("link", name="Edit").count() == 0
     assert page.locator(".project-row a:text('Start')").count() >= 1
     shot(page, artifacts, "projects-annotator")
+
+
+def test_language_follows_the_browser_and_upload_errors_are_listed(browser, ui_base_url, seed):
+    context = browser.new_context(base_url=ui_base_url, locale="zh-CN")
+    page = context.new_page()
+    page.goto("/#/login")
+    assert page.inner_text("h1") == "登录"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    context.close()
+
+    project = seed.project("image_classification", [])
+    context = browser.new_context(base_url=ui_base_url, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, seed.manager)
+    page.goto(f"/#/projects/{project['id']}/import")
+    page.get_by_label("Files (images, zip, JSONL, CSV)").set_input_files(
+        [
+            {"name": "broken.png", "mimeType": "image/png", "buffer": b"not an image"},
+            {"name": "good.png", "mimeType": "image/png", "buffer": part_image(1)},
+        ]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_selector("[data-upload-done]")
+    assert page.inner_text("[data-total='created']") == "1"
+    assert page.inner_text("[data-total='errors']") == "1"
+    assert "broken.png" in page.inner_text(".errors-table")
+    context.close()

@@ -49,7 +49,10 @@ export async function renderImport(root, { id }) {
       h('dt', {}, t('duplicates')), h('dd', { dataset: { total: 'duplicates' } }, String(sum.duplicates)),
       h('dt', {}, t('errors')), h('dd', { dataset: { total: 'errors' } }, String(sum.errors.length)));
     errors.closest('table').hidden = sum.errors.length === 0;
-    errors.replaceChildren(...sum.errors.slice(0, 200).map((e) => h('tr', {}, h('td', {}, String(e.row ?? '')), h('td', {}, e.message ?? ''))));
+    errors.replaceChildren(...sum.errors.slice(0, 200).map((e) => h('tr', {},
+      h('td', {}, String(e.row ?? '')),
+      h('td', {}, [e.source, (e.loc || []).join('.')].filter(Boolean).join(' · ')),
+      h('td', {}, e.message ?? ''))));
     return offset;
   };
 
@@ -107,6 +110,6 @@ export async function renderImport(root, { id }) {
   root.replaceChildren(...[projectHeader(project, 'import'), h('h1', {}, `${t('import_title')}: ${project.name}`), form,
     project.kind.startsWith('text') ? textForm : null,
     h('section', { class: 'card', 'aria-label': t('progress') }, h('div', { class: 'progress-row' }, bar, percent), batchList, totals,
-      h('table', { class: 'errors-table', hidden: true }, h('caption', {}, t('errors')), h('thead', {}, h('tr', {}, h('th', {}, t('row')), h('th', {}, t('message')))), errors))].filter(Boolean));
+      h('table', { class: 'errors-table', hidden: true }, h('caption', {}, t('errors')), h('thead', {}, h('tr', {}, h('th', {}, t('row')), h('th', {}, t('source')), h('th', {}, t('message')))), errors))].filter(Boolean));
   focusHeading(root);
 }
