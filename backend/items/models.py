@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -43,7 +43,8 @@ class Item(SQLModel, table=True):
     prelabel: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     is_gold: bool = Field(default=False, nullable=False)
     priority: float = Field(default=0.0, nullable=False)
-    random_key: int = Field(default=0, nullable=False)
+    # 63-bit, derived from the content hash: a stable random order that survives re-imports.
+    random_key: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     annotation_count: int = Field(default=0, nullable=False)
     wanted: int = Field(default=0, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
