@@ -1,0 +1,127 @@
+"""Checking and normalising uploaded images with Pillow.
+
+Accepted: JPEG, PNG, WebP and BMP, stored byte for byte as uploaded; TIFF (common from industrial
+line cameras, but not shown by browsers) is converted to PNG. GIF, SVG and anything else are
+refused. The pixel count is read from the header and refused above ``max_image_pixels`` *before*
+any pixel is decoded, so a small file claiming 20,000 × 20,000 pixels costs nothing. Images whose
+EXIF orientation is not "upright" are rotated and re-encoded, so that stored pixels are displayed
+pixels and boxes drawn in the browser are boxes on the stored image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from backend.items import storage
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF")
+KEPT_AS_IS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
+              "WEBP": ("image/webp", "webp"), "BMP": ("image/bmp", "bmp")}  # fmt: skip
+ORIENTATION_TAG = 0x0112
+ALLOWED_TEXT = "JPEG, PNG, WebP, BMP, TIFF"
+
+
+class ImageRejected(ValueError):
+    """An image that cannot be imported; ``too_large`` marks the limits (413 rather than 422)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """A staged image ready to store: its (possibly rewritten) file and what the item records."""
+
+    staged: storage.StagedFile
+    width: int
+    height: int
+    media_type: str
+    ext: str
+
+
+def _open(path: Path, max_pixels: int) -> Image.Image:
+    try:
+        return Image.open(path, formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, above ours by default
+        raise ImageRejected(
+            f"image over the limit of {max_pixels:,} pixels (decompression-bomb guard): {exc}",
+            too_large=True,
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(
+            f"not an image in an accepted format ({ALLOWED_TEXT}), or the file is corrupt"
+        ) from None
+
+
+def check_image(staged: storage.StagedFile, *, max_pixels: int) -> CheckedImage:
+    """Verify a staged upload and return what to store; ``ImageRejected`` says why not.
+
+    The staged file is replaced when the image has to be rewritten (rotation, TIFF); the caller
+    owns whichever file ``CheckedImage.staged`` names.
+    """
+    try:
+        return _check(staged, max_pixels=max_pixels)
+    except ImageRejected:
+        raise
+    except (OSError, SyntaxError, ValueError, IndexError, TypeError, EOFError) as exc:
+        # Pillow reports malformed files through many exception types; all mean "unreadable".
+        raise ImageRejected(f"corrupt or truncated image: {exc}") from None
+
+
+def _check(staged: storage.StagedFile, *, max_pixels: int) -> CheckedImage:
+    with _open(staged.path, max_pixels) as probe:
+        width, height = probe.size
+        fmt = probe.format or ""
+        if width * height > max_pixels:
+            raise ImageRejected(
+                f"image of {width} × {height} = {width * height:,} pixels is over the limit of "
+                f"{max_pixels:,} pixels (decompression-bomb guard)",
+                too_large=True,
+            )
+        if getattr(probe, "n_frames", 1) > 1:
+            raise ImageRejected(f"{fmt} with several frames or pages; give one image per file")
+        try:
+            probe.verify()
+        except Exception as exc:
+            raise ImageRejected(f"corrupt {fmt} image: {exc}") from None
+    with _open(staged.path, max_pixels) as image:
+        try:
+            image.load()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageRejected(f"corrupt or truncated {fmt} image: {exc}") from None
+        orientation = image.getexif().get(ORIENTATION_TAG, 1)
+        if fmt in KEPT_AS_IS and orientation in (0, 1):
+            media_type, ext = KEPT_AS_IS[fmt]
+            return CheckedImage(staged, width, height, media_type, ext)
+        return _rewrite(staged, image, fmt)
+
+
+def _rewrite(staged: storage.StagedFile, image: Image.Image, fmt: str) -> CheckedImage:
+    """Store the upright pixels: rotate by EXIF, keep JPEG/WebP/BMP/PNG, convert TIFF to PNG."""
+    upright = ImageOps.exif_transpose(image)
+    target_fmt = fmt if fmt in KEPT_AS_IS else "PNG"
+    media_type, ext = KEPT_AS_IS[target_fmt]
+    if target_fmt == "PNG" and upright.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"):
+        upright = upright.convert("RGBA" if "A" in upright.getbands() else "RGB")
+    if target_fmt == "JPEG" and upright.mode not in ("L", "RGB", "CMYK"):
+        upright = upright.convert("RGB")
+    options: dict[str, object] = {}
+    if target_fmt in ("JPEG", "WEBP"):
+        options = {"quality": 95}
+    if icc := image.info.get("icc_profile"):
+        options["icc_profile"] = icc
+    path = storage.new_staging_path()
+    try:
+        upright.save(path, format=target_fmt, **options)
+        rewritten = storage.StagedFile(
+            path=path, sha256=storage.hash_file(path), size=path.stat().st_size
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    staged.path.unlink(missing_ok=True)
+    return CheckedImage(rewritten, upright.width, upright.height, media_type, ext)

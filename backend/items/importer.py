@@ -1,0 +1,171 @@
+"""Storing a checked batch: duplicates out, files into place, rows in one insert, one commit.
+
+Batch semantics: **row by row**. A row that fails its checks (corrupt image, unknown label, text
+too long…) is reported in ``errors`` and the other rows are imported; re-sending the corrected
+file is safe because rows already imported come back as ``duplicates``. When *no* row could be
+imported and some failed, the request fails as a whole (413 if every failure was a size limit,
+else 422) so a client checking only the status code does not mistake it for success. Requests of
+the wrong shape, over the size limits or for a project the caller may not use are refused
+before anything is read.
+
+Nothing is ever half written: media files go to a staging folder, are renamed into place only
+after every check passed, and the rows are inserted in one transaction. If the insert or the
+commit fails, the files just moved are removed again; rows that lose a race against a concurrent
+import of the same content (``ON CONFLICT DO NOTHING``) count as duplicates and their files are
+removed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from backend.audit.service import record
+from backend.db import utcnow
+from backend.items import storage
+from backend.items.batch import Batch, ProjectRef, Row
+from backend.items.models import Item
+from backend.items.row_errors import all_rows_failed
+from backend.items.schemas import ImportResult
+from backend.queue import enqueue_after_commit
+
+THUMBNAIL_JOB = "jinbiao.media.thumbnails"
+THUMBNAIL_CHUNK = 200
+HASH_QUERY_CHUNK = 5_000  # below SQLite's 32,766 bound parameters, one query per 5,000 rows
+
+
+def random_key(content_hash: str) -> int:
+    """A stable 63-bit pseudo-random order key: the same content always sorts the same way."""
+    return int(content_hash[:16], 16) >> 1
+
+
+def commit_batch(*, session: Session, batch: Batch, actor_id: int | None) -> ImportResult:
+    """Store the good rows of ``batch``; see the module docstring for the guarantees."""
+    project = batch.project
+    try:
+        fresh, duplicates = _split_duplicates(session=session, project=project, rows=batch.rows)
+        created = _store(session=session, project=project, rows=fresh, actor_id=actor_id)
+    finally:
+        batch.discard()  # staged files of duplicates, and of everything after a failure
+    duplicates += len(fresh) - created
+    result = ImportResult(
+        created=created,
+        duplicates=duplicates,
+        errors=sorted(batch.errors, key=lambda e: e.row),
+    )
+    if created == 0 and batch.errors:
+        order = sorted(range(len(batch.errors)), key=lambda i: batch.errors[i].row)
+        raise all_rows_failed([batch.errors[i] for i in order], [batch.too_large[i] for i in order])
+    return result
+
+
+def _split_duplicates(
+    *, session: Session, project: ProjectRef, rows: list[Row]
+) -> tuple[list[Row], int]:
+    """Rows whose content is new to the project; one hash query per 5,000 rows."""
+    hashes = [row.content_hash for row in rows]
+    known: set[str] = set()
+    for start in range(0, len(hashes), HASH_QUERY_CHUNK):
+        chunk = hashes[start : start + HASH_QUERY_CHUNK]
+        known.update(
+            session.exec(
+                select(Item.content_hash).where(
+                    Item.project_id == project.id, Item.content_hash.in_(chunk)
+                )
+            ).all()
+        )
+    fresh: list[Row] = []
+    for row in rows:
+        if row.content_hash not in known:
+            known.add(row.content_hash)  # a second copy inside the batch is a duplicate too
+            fresh.append(row)
+    return fresh, len(rows) - len(fresh)
+
+
+def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: int | None) -> int:
+    """Move media into place and insert the rows; undo the moves unless the commit succeeds."""
+    if not rows:
+        session.commit()  # end the read transaction of the duplicate check
+        return 0
+    now = utcnow()
+    keys: dict[str, str] = {}
+    committed = False
+    try:
+        for row in rows:
+            if row.image is not None:
+                key = storage.new_key(
+                    project_id=project.id, sha256=row.content_hash, ext=row.image.ext
+                )
+                storage.promote(row.image.staged.path, key)
+                keys[row.content_hash] = key
+        inserted = _insert(session, [_values(project, row, keys, now) for row in rows])
+        lost = [h for h in keys if h not in inserted]
+        record(
+            session,
+            org_id=project.org_id,
+            actor_id=actor_id,
+            action="items.import",
+            target_type="project",
+            target_id=project.id,
+            data={"created": len(inserted), "images": len(keys) - len(lost)},
+        )
+        ids = sorted(inserted.values())
+        if keys:
+            for start in range(0, len(ids), THUMBNAIL_CHUNK):
+                enqueue_after_commit(session, THUMBNAIL_JOB, ids[start : start + THUMBNAIL_CHUNK])
+        session.commit()
+        committed = True
+    finally:
+        if not committed:
+            session.rollback()
+            for key in keys.values():
+                storage.remove(key)
+    for content_hash in lost:
+        storage.remove(keys[content_hash])
+    return len(inserted)
+
+
+def _values(project: ProjectRef, row: Row, keys: dict[str, str], now: Any) -> dict[str, Any]:
+    image = row.image
+    return {
+        "project_id": project.id,
+        "org_id": project.org_id,
+        "external_id": row.external_id,
+        "text": row.text,
+        "media_key": keys.get(row.content_hash),
+        "media_type": image.media_type if image else None,
+        "thumbnail_key": None,
+        "width": image.width if image else None,
+        "height": image.height if image else None,
+        "content_hash": row.content_hash,
+        "meta": row.meta,
+        "prelabel": row.prelabel,
+        "is_gold": False,
+        "priority": row.priority,
+        "random_key": random_key(row.content_hash),
+        "annotation_count": 0,
+        "wanted": project.overlap,
+        "created_at": now,
+    }
+
+
+def _insert(session: Session, values: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Bulk ``INSERT … ON CONFLICT DO NOTHING RETURNING``: content hash → new item id.
+
+    One statement executed over all rows (SQLAlchemy batches it as multi-row VALUES); rows whose
+    hash a concurrent import committed first are skipped rather than failing the whole batch.
+    """
+    table: Table = Item.__table__  # type: ignore[assignment]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["project_id", "content_hash"])
+        .returning(table.c.id, table.c.content_hash)
+    )
+    result = session.exec(statement, params=list(values))
+    return {content_hash: item_id for item_id, content_hash in result.all()}

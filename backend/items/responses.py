@@ -1,0 +1,32 @@
+"""Media answers with validators: a strong ETag (the sha256 of the bytes) and 304 on a match.
+
+Media never change under a key, so browsers may keep them; ``private`` because they belong to
+one organization and must not sit in shared caches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request, Response, status
+from fastapi.responses import FileResponse
+
+CACHE_CONTROL = "private, max-age=86400"
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    # If-None-Match uses the weak comparison: W/"x" matches "x".
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def media_response(request: Request, *, path: Path, sha256: str, media_type: str) -> Response:
+    etag = f'"{sha256}"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)

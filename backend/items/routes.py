@@ -1,0 +1,182 @@
+"""Item endpoints: imports, media and thumbnails, gold answers, staff listings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from backend.accounts.deps import SessionDep
+from backend.errors import invalid, not_found
+from backend.items import gold, queries, service, storage, thumbnails
+from backend.items.batch import ProjectRef
+from backend.items.deps import ItemMember
+from backend.items.limits import SizeLimitedRoute
+from backend.items.responses import media_response
+from backend.items.schemas import (
+    GoldPublic,
+    GoldRequest,
+    GoldResult,
+    ImportRequest,
+    ImportResult,
+    ItemPublic,
+)
+from backend.pagination import Page, page_headers
+from backend.projects.deps import ProjectManager, ProjectStaff
+from backend.settings import get_settings
+
+router = APIRouter(tags=["items"])
+uploads = APIRouter(tags=["items"], route_class=SizeLimitedRoute)
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ImportRequest.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                    "required": ["files"],
+                }
+            },
+        },
+    }
+}
+
+
+@uploads.post(
+    "/projects/{project_id}/items",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResult,
+    openapi_extra=IMPORT_BODY,
+)
+async def import_items(
+    request: Request, access: ProjectManager, session: SessionDep
+) -> ImportResult:
+    """Owners and managers of the project's organization.
+
+    JSON ``{items: [...]}`` or multipart ``files`` (images, zip archives, JSONL/CSV of texts).
+    Row by row: see ``backend.items.importer`` for what is kept when some rows fail.
+    """
+    project = ProjectRef.of(access.project)
+    # End the access check's transaction: on SQLite it holds the write lock, and the upload
+    # below may take minutes to arrive.
+    await run_in_threadpool(session.commit)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        limit = get_settings().max_items_per_request
+        async with request.form(max_files=limit, max_fields=100) as form:
+            files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+            if not files:
+                raise invalid(("files",), "send the files in the multipart field 'files'")
+            return await run_in_threadpool(
+                service.import_uploads,
+                session=session,
+                project=project,
+                uploads=files,
+                actor_id=access.user_id,
+            )
+    if content_type.startswith("application/json"):
+        try:
+            body = ImportRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+        if len(body.items) > get_settings().max_items_per_request:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                detail=f"{len(body.items):,} items; at most "
+                f"{get_settings().max_items_per_request:,} per request",
+            )
+        return await run_in_threadpool(
+            service.import_json,
+            session=session,
+            project=project,
+            items=body.items,
+            actor_id=access.user_id,
+        )
+    raise HTTPException(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail="send application/json or multipart/form-data",
+    )
+
+
+@router.get("/projects/{project_id}/items", response_model=list[ItemPublic])
+def list_items(
+    access: ProjectStaff,
+    session: SessionDep,
+    response: Response,
+    page: Page = Query(),
+    is_gold: bool | None = None,
+) -> list[ItemPublic]:
+    """Owners, managers and reviewers; import order, paginated (total in ``X-Total-Count``)."""
+    rows, total = queries.list_items(
+        session=session,
+        project_id=access.project.id,
+        offset=page.offset,
+        limit=page.limit,
+        is_gold=is_gold,
+    )
+    response.headers.update(page_headers(total))
+    return rows
+
+
+@router.post("/projects/{project_id}/gold", response_model=GoldResult)
+def set_gold(body: GoldRequest, access: ProjectManager, session: SessionDep) -> GoldResult:
+    """Owners and managers; marks items gold and sets (or replaces) their known answers."""
+    return gold.set_gold(
+        session=session, project=access.project, rows=body.items, actor_id=access.user_id
+    )
+
+
+@router.get("/projects/{project_id}/gold", response_model=list[GoldPublic])
+def list_gold(
+    access: ProjectStaff, session: SessionDep, response: Response, page: Page = Query()
+) -> list[GoldPublic]:
+    """Owners, managers and reviewers; never annotators, who must not see the answers."""
+    rows, total = queries.list_gold(
+        session=session, project_id=access.project.id, offset=page.offset, limit=page.limit
+    )
+    response.headers.update(page_headers(total))
+    return rows
+
+
+@router.get("/items/{item_id}/media", response_class=Response)
+def get_media(item: ItemMember, request: Request) -> Response:
+    """Any member of the item's organization; 404 for everyone else, as for a missing item."""
+    if item.media_key is None or item.media_type is None:
+        raise not_found("media (this item is a text)")
+    path = storage.path_of(item.media_key)
+    if not path.is_file():
+        raise not_found("media file")
+    return media_response(request, path=path, sha256=item.content_hash, media_type=item.media_type)
+
+
+@router.get("/items/{item_id}/thumbnail", response_class=Response)
+def get_thumbnail(item: ItemMember, request: Request, session: SessionDep) -> Response:
+    """Any member of the item's organization; 404 for everyone else.
+
+    Normally made by the worker after import; if it is not there yet it is made now, so a
+    gallery never shows holes while the queue catches up.
+    """
+    if item.media_key is None:
+        raise not_found("thumbnail (this item is a text)")
+    try:
+        key = thumbnails.ensure_thumbnail(session=session, item=item)
+    except FileNotFoundError:
+        raise not_found("media file") from None
+    session.commit()
+    assert key is not None
+    path = storage.path_of(key)
+    return media_response(
+        request, path=path, sha256=storage.hash_file(path), media_type="image/webp"
+    )
+
+
+router.include_router(uploads)
