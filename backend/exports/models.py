@@ -12,6 +12,12 @@ from backend.db import JSONType, UTCDateTime, utcnow
 
 
 class DatasetVersion(SQLModel, table=True):
+    """One build of a project's data; ``params`` are its inputs and never change after creation.
+
+    ``params`` also hold the id watermarks taken at creation (items and annotations added later
+    are not in the version), so a rebuild after a crash produces the same zip.
+    """
+
     __tablename__ = "dataset_versions"
     __table_args__ = (UniqueConstraint("project_id", "number", name="uq_version_project_number"),)
 
@@ -29,6 +35,10 @@ class DatasetVersion(SQLModel, table=True):
     sha256: str | None = Field(default=None, max_length=64)
     size_bytes: int | None = None
     error: str | None = Field(default=None, max_length=2000)
+    # Build bookkeeping: each claim of the build counts one attempt; a live build refreshes
+    # ``heartbeat_at`` so a build whose worker died is seen as stale and claimed again.
+    attempts: int = Field(default=0, nullable=False)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
