@@ -1,0 +1,162 @@
+"""Building one version's zip: read in chunks, filter, split, hand to the format, stage, zip.
+
+This is the pure part of a build — inputs are the version row and the database, output is a zip
+at ``out``; claiming, heartbeats and the final rename are ``backend.exports.jobs``. Running it
+twice for the same version gives the same bytes (see ``staging`` and ``manifest``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend.exports.config import ExportSettings
+from backend.exports.formats import FORMATS, BuildContext
+from backend.exports.index import IndexWriter
+from backend.exports.manifest import make_manifest, readme, with_files
+from backend.exports.models import DatasetVersion
+from backend.exports.records import ExportRecord, ReadPlan, count_items, iter_chunks
+from backend.exports.records import paused_annotators as read_paused
+from backend.exports.splits import StratifiedSplitter, stratum_of
+from backend.exports.staging import Staging
+from backend.exports.stats import BuildStats
+from backend.kinds import get_kind
+from backend.projects.models import Project
+from backend.settings import get_settings
+
+Progress = Callable[[float], None]
+
+
+def build_archive(
+    *,
+    engine: Engine,
+    version_id: int,
+    out: Path,
+    work_dir: Path,
+    config: ExportSettings,
+    on_progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Write the version's zip to ``out``; answer its manifest."""
+    with Session(engine) as session:
+        version = session.get(DatasetVersion, version_id)
+        if version is None:
+            raise LookupError(f"dataset version {version_id} does not exist")
+        project = session.get(Project, version.project_id)
+        assert project is not None
+        params = dict(version.params)
+        plan = ReadPlan(
+            project_id=project.id,
+            kind=project.kind,
+            include_gold=params["include_gold"],
+            max_item_id=params["watermark"]["item_id"],
+            max_annotation_id=params["watermark"]["annotation_id"],
+            chunk_size=config.chunk_size,
+        )
+        paused = read_paused(session, project_id=project.id)
+        total = count_items(session, plan=plan)
+        labels = [label["name"] for label in project.labels]
+        version_info = {
+            "id": version.id,
+            "number": version.number,
+            "created_at": version.created_at.isoformat(),
+        }
+        project_info = {
+            "id": project.id,
+            "org_id": project.org_id,
+            "name": project.name,
+            "kind": project.kind,
+        }
+        session.rollback()
+
+    splitter = StratifiedSplitter(fractions=params["split"], seed=params["seed"])
+    staging = Staging(work_dir)
+    try:
+        media_root = get_settings().media_root
+        assert media_root is not None
+        ctx = BuildContext(
+            staging=staging,
+            project_id=project_info["id"],
+            project_name=project_info["name"],
+            kind=plan.kind,
+            labels=labels,
+            splits=splitter.active,
+            source=params["source"],
+            media=params["media"],
+            media_root=media_root,
+            media_base_url=params.get("media_base_url", ""),
+            created_at=version_info["created_at"],
+        )
+        writer = FORMATS[params["format"]](ctx)
+        index = IndexWriter(ctx)
+        stats = BuildStats()
+        is_image = get_kind(plan.kind).media == "image"
+        done = 0
+        for chunk in iter_chunks(engine=engine, plan=plan, paused=paused):
+            for record in chunk:
+                reason = skip_reason(record, params=params, ctx=ctx, is_image=is_image)
+                if reason:
+                    stats.skip(reason)
+                    continue
+                split = splitter.assign(
+                    stratum=stratum_of(record.result), key=record.item.content_hash
+                )
+                writer.add(record, split)
+                index.add(record, split)
+                stats.add(record, split, source=ctx.source)
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(0.9 * done / max(total, 1))
+            if config.test_delay_seconds:
+                time.sleep(config.test_delay_seconds)
+        writer.finish()
+        index.finish()
+        manifest = make_manifest(
+            version=version_info,
+            project=project_info,
+            params=params,
+            labels=labels,
+            counts=stats.counts(ctx.splits),
+            quality=stats.quality(),
+            notes=dict(ctx.notes),
+            paused=len(paused),
+        )
+        staging.add_bytes("README.md", readme(manifest).encode())
+        manifest = with_files(manifest, staging.checksums())
+        staging.add_bytes("manifest.json", (_pretty(manifest) + "\n").encode())
+        staging.write_zip(out, tick=(lambda: on_progress(0.95)) if on_progress else None)
+        return manifest
+    finally:
+        staging.close()
+
+
+def skip_reason(
+    record: ExportRecord, *, params: dict[str, Any], ctx: BuildContext, is_image: bool
+) -> str | None:
+    """Why an item stays out of the version, or None; the manifest counts each reason."""
+    if record.result is None:
+        return "unlabeled"
+    minimum = params.get("min_confidence")
+    if minimum is not None and record.confidence < minimum:
+        return "below_min_confidence"
+    if ctx.source == "raw" and not record.annotations:
+        return "no_raw_annotations"
+    if is_image:
+        item = record.item
+        if not item.width or not item.height:
+            return "missing_image_size"
+        if ctx.media == "include" and (
+            not item.media_key or not ctx.media_path(item.media_key).is_file()
+        ):
+            return "missing_media"
+    return None
+
+
+def _pretty(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)

@@ -1,0 +1,27 @@
+"""Export knobs, read from ``JINBIAO_EXPORT_*`` environment variables.
+
+They live here rather than in ``backend/settings.py`` until that file's owner folds them in; they
+are read per build (not cached), so a worker started with a different environment uses its own.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ExportSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JINBIAO_EXPORT_", extra="ignore")
+
+    # Items read per database round trip; memory is bounded by this, not by the project size.
+    chunk_size: int = Field(default=1000, ge=1, le=50_000)
+    # A build whose heartbeat is older than this is taken to be dead and is claimed again.
+    stale_seconds: float = Field(default=120.0, gt=0)
+    # Claims of one version before it is marked failed (worker deaths and retried errors).
+    max_attempts: int = Field(default=4, ge=1, le=20)
+    # Test-only: sleep this long after each chunk, so a test can kill a worker mid-build.
+    test_delay_seconds: float = Field(default=0.0, ge=0, le=10)
+
+
+def export_settings() -> ExportSettings:
+    return ExportSettings()

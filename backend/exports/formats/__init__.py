@@ -1,0 +1,37 @@
+"""The export formats: one module each, registered here by name."""
+
+from __future__ import annotations
+
+from backend.exports.formats.base import BuildContext, FormatWriter
+from backend.exports.formats.coco import CocoWriter
+from backend.exports.formats.conll import ConllWriter
+from backend.exports.formats.csv_table import CsvWriter
+from backend.exports.formats.folders import FoldersWriter
+from backend.exports.formats.jsonl import JsonlWriter
+from backend.exports.formats.raw_jsonl import RawJsonlWriter
+from backend.exports.formats.spacy import SpacyWriter
+from backend.exports.formats.voc import VocWriter
+from backend.exports.formats.yolo import YoloWriter
+
+FORMATS: dict[str, type] = {
+    writer.name: writer
+    for writer in (
+        CocoWriter,
+        YoloWriter,
+        VocWriter,
+        FoldersWriter,
+        CsvWriter,
+        JsonlWriter,
+        ConllWriter,
+        SpacyWriter,
+        RawJsonlWriter,
+    )
+}
+FORMAT_NAMES = tuple(FORMATS)
+
+
+def formats_for(kind: str) -> list[str]:
+    return [name for name, writer in FORMATS.items() if kind in writer.kinds]
+
+
+__all__ = ["FORMATS", "FORMAT_NAMES", "BuildContext", "FormatWriter", "formats_for"]

@@ -1,0 +1,112 @@
+"""What every format writer gets and provides.
+
+A writer receives records in item-id order with the split each was assigned, stages its files
+(``Staging``) as it goes and finishes with the files that need the whole pass (COCO's closing
+brackets, YOLO's ``data.yaml``). It never holds more than one record plus its open streams.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, ClassVar, Protocol
+
+from backend.exports.records import ExportRecord
+from backend.exports.staging import Staging
+
+
+def dumps(value: Any) -> str:
+    """Stable JSON: sorted keys, no spaces, UTF-8 kept readable (Chinese stays Chinese)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class BuildContext:
+    staging: Staging
+    project_id: int
+    project_name: str
+    kind: str
+    labels: list[str]
+    splits: list[str]
+    source: str  # consensus | raw
+    media: str  # include | url
+    media_root: Path
+    media_base_url: str
+    created_at: str  # the version's creation time (ISO 8601), never the build time
+    notes: Counter[str] = field(default_factory=Counter)
+
+    def label_index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.labels)}
+
+    def media_url(self, item_id: int) -> str:
+        return f"{self.media_base_url}/api/v1/items/{item_id}/media"
+
+    def media_path(self, media_key: str) -> Path:
+        return self.media_root / media_key
+
+
+class FormatWriter(Protocol):
+    name: ClassVar[str]
+    kinds: ClassVar[frozenset[str]]
+    supports_raw: ClassVar[bool]
+    needs_media: ClassVar[bool]
+
+    def add(self, record: ExportRecord, split: str) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+WriterFactory = Callable[[BuildContext], FormatWriter]
+
+
+def image_name(record: ExportRecord) -> str:
+    """The file name of an item's image in the zip: its id, with the stored extension."""
+    suffix = PurePosixPath(record.item.media_key or "").suffix.lower() or ".bin"
+    return f"{record.item.id}{suffix}"
+
+
+def stage_image(ctx: BuildContext, record: ExportRecord, arcname: str) -> str:
+    """Put the image at ``arcname`` (include mode) and answer what the format should reference:
+    ``arcname`` itself, or the image's URL in url mode."""
+    if ctx.media == "url":
+        return ctx.media_url(record.item.id)
+    assert record.item.media_key is not None
+    ctx.staging.add_file(arcname, ctx.media_path(record.item.media_key))
+    return arcname
+
+
+def results(ctx: BuildContext, record: ExportRecord) -> list[tuple[int | None, dict[str, Any]]]:
+    """(annotator id, result) pairs to write: the one truth, or each raw annotation."""
+    if ctx.source == "raw":
+        return [(a.annotator_id, a.result) for a in record.annotations]
+    assert record.result is not None
+    return [(None, record.result)]
+
+
+class SplitSpools:
+    """One spool file per split, opened on first use, staged as ``pattern.format(split=…)``."""
+
+    def __init__(self, ctx: BuildContext, pattern: str, *, header: str = "") -> None:
+        self.ctx = ctx
+        self.pattern = pattern
+        self.header = header
+        self._open: dict[str, tuple[Path, IO[str]]] = {}
+
+    def get(self, split: str) -> IO[str]:
+        if split not in self._open:
+            path, handle = self.ctx.staging.open_spool()
+            handle.write(self.header)
+            self._open[split] = (path, handle)
+        return self._open[split][1]
+
+    def finish(self, *, every_split: bool = True) -> None:
+        """Stage the spools; with ``every_split`` an empty split still gets its (empty) file."""
+        if every_split:
+            for split in self.ctx.splits:
+                self.get(split)
+        for split, (path, handle) in sorted(self._open.items()):
+            handle.close()
+            self.ctx.staging.add_file(self.pattern.format(split=split), path, compress=True)
