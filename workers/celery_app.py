@@ -8,4 +8,4 @@ from __future__ import annotations
 from backend.queue import get_celery
 
 app = get_celery()
-app.conf.include = ["workers.tasks.system", "workers.tasks.media"]
+app.conf.include = ["workers.tasks.system", "workers.tasks.media", "workers.tasks.exports"]
