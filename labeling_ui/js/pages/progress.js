@@ -5,7 +5,7 @@ import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { projectHeader, errorBox, loading } from './common.js';
 
-const FIGURES = ['items', 'done', 'in_progress', 'annotations', 'gold_answered'];
+const FIGURES = ['items', 'done', 'in_progress', 'annotations', 'gold_items', 'gold_answered'];
 
 export async function renderProgress(root, { id }) {
   root.append(loading());
