@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -23,6 +23,14 @@ class Assignment(SQLModel, table=True):
         UniqueConstraint("item_id", "annotator_id", name="uq_assignment_item_annotator"),
         Index("ix_assignment_annotator_status", "project_id", "annotator_id", "status"),
         Index("ix_assignment_item_status", "item_id", "status", "expires_at"),
+        # Leases that may still be live, per project (progress); revision 0003.
+        Index(
+            "ix_assignment_live",
+            "project_id",
+            "expires_at",
+            postgresql_where=text("status = 'leased'"),
+            sqlite_where=text("status = 'leased'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -30,7 +38,9 @@ class Assignment(SQLModel, table=True):
     item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
     annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     is_gold: bool = Field(default=False, nullable=False)
-    status: str = Field(default="leased", max_length=16)  # leased | submitted | skipped
+    # leased | submitted | skipped. A lease is live while ``expires_at`` is in the future; an
+    # expired lease keeps status "leased" (no sweeper) and simply stops counting.
+    status: str = Field(default="leased", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
