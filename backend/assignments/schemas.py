@@ -1,0 +1,103 @@
+"""What the distribution endpoints accept and answer.
+
+The ``next`` answer carries nothing that tells a gold item from a normal one (rule 2): the same
+keys, the same shapes, and the item's stored pre-label only when it has one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_DURATION_MS = 7 * 24 * 3600 * 1000
+
+
+class LeasedItem(BaseModel):
+    id: int
+    kind: str
+    text: str | None = None
+    media_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class NextAnswer(BaseModel):
+    assignment_id: int
+    expires_at: datetime
+    item: LeasedItem
+    prelabel: dict[str, Any] | None = None
+
+
+class SubmitBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    result: dict[str, Any]
+    duration_ms: int = Field(default=0, ge=0, le=MAX_DURATION_MS)
+
+
+class GoldFeedbackPublic(BaseModel):
+    correct: bool
+    score: float
+    expected: dict[str, Any]
+
+
+class AnnotationPublic(BaseModel):
+    """201 for a new annotation, 200 with the stored one for a repeated submit."""
+
+    id: int
+    assignment_id: int
+    item_id: int
+    result: dict[str, Any]
+    duration_ms: int
+    created_at: datetime
+    gold_feedback: GoldFeedbackPublic | None = None
+
+
+class SkipAnswer(BaseModel):
+    assignment_id: int
+    status: str
+
+
+class ProgressPublic(BaseModel):
+    """``items``/``done``/``annotations`` count normal items; gold is counted apart."""
+
+    items: int
+    done: int
+    in_progress: int
+    annotations: int
+    gold_items: int
+    gold_answered: int
+
+
+class MyStatsPublic(BaseModel):
+    done_today: int
+    annotations: int
+    gold_answered: int
+    gold_correct: float
+    gold_accuracy: float | None
+    earnings: float
+    status: str
+    paused_reason: str | None
+
+
+def media_url(item_id: int) -> str:
+    return f"/api/v1/items/{item_id}/media"
+
+
+def next_answer(*, assignment_id: int, expires_at: datetime, kind: str, item: Any) -> NextAnswer:
+    """The lease as the annotator sees it: text or a media URL, never ``is_gold``."""
+    return NextAnswer(
+        assignment_id=assignment_id,
+        expires_at=expires_at,
+        item=LeasedItem(
+            id=item.id,
+            kind=kind,
+            text=item.text,
+            media_url=media_url(item.id) if item.media_key else None,
+            width=item.width,
+            height=item.height,
+        ),
+        prelabel=item.prelabel or None,
+    )

@@ -1,0 +1,40 @@
+"""``skip``: give an item back without answering it.
+
+The lease ends at once (its slot is free for another annotator) and the assignment row stays,
+so the unique (item, annotator) pair keeps the item away from this annotator for good. Skipping
+twice is harmless; skipping a submitted assignment is a 409.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend import clock
+from backend.assignments.access import own_assignment
+from backend.assignments.models import Assignment
+from backend.assignments.states import lock_state
+from backend.errors import conflict
+
+
+def skip_assignment(*, session: Session, assignment_id: int, user_id: int) -> Assignment:
+    """Mark the caller's assignment skipped (idempotent)."""
+    now = clock.now()
+    assignment, project = own_assignment(
+        session=session, assignment_id=assignment_id, user_id=user_id
+    )
+    lock_state(session=session, project_id=project.id, user_id=user_id)
+    assignment = session.exec(
+        select(Assignment)
+        .where(Assignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if assignment.status == "submitted":
+        session.rollback()
+        raise conflict("this assignment is already submitted")
+    if assignment.status != "skipped":
+        assignment.status = "skipped"
+        assignment.finished_at = now
+        session.add(assignment)
+    session.commit()
+    return assignment
