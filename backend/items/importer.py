@@ -17,17 +17,15 @@ removed too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from backend.audit.service import record
 from backend.db import utcnow
 from backend.items import storage
 from backend.items.batch import Batch, ProjectRef, Row
+from backend.items.bulk import insert_new
 from backend.items.models import Item
 from backend.items.row_errors import all_rows_failed
 from backend.items.schemas import ImportResult
@@ -102,7 +100,7 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
                 )
                 storage.promote(row.image.staged.path, key)
                 keys[row.content_hash] = key
-        inserted = _insert(session, [_values(project, row, keys, now) for row in rows])
+        inserted = insert_new(session, [_values(project, row, keys, now) for row in rows])
         lost = [h for h in keys if h not in inserted]
         record(
             session,
@@ -151,21 +149,3 @@ def _values(project: ProjectRef, row: Row, keys: dict[str, str], now: Any) -> di
         "wanted": project.overlap,
         "created_at": now,
     }
-
-
-def _insert(session: Session, values: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Bulk ``INSERT … ON CONFLICT DO NOTHING RETURNING``: content hash → new item id.
-
-    One statement executed over all rows (SQLAlchemy batches it as multi-row VALUES); rows whose
-    hash a concurrent import committed first are skipped rather than failing the whole batch.
-    """
-    table: Table = Item.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["project_id", "content_hash"])
-        .returning(table.c.id, table.c.content_hash)
-    )
-    result = session.exec(statement, params=list(values))
-    return {content_hash: item_id for item_id, content_hash in result.all()}

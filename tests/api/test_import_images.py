@@ -67,8 +67,10 @@ def listing(client, team, project) -> list[dict]:
 
 
 def media_files(project) -> list[Path]:
+    """Stored media of the project, without the thumbnails a running worker may be adding."""
     root = get_settings().media_root
-    return [p for p in (root / f"p{project['id']}").rglob("*") if p.is_file()]
+    folder = root / f"p{project['id']}"
+    return sorted(p for p in folder.rglob("*") if p.is_file() and ".thumb." not in p.name)
 
 
 def staged_uploads() -> list[Path]:
@@ -292,3 +294,38 @@ def test_base64_images_and_duplicates_across_json_and_upload(client, team, image
     bad = client.post(url, json={"items": [{"image_base64": "!!!"}]}, headers=team.manager.headers)
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "items", 0, "image_base64"]
+
+
+def test_losing_a_race_counts_a_duplicate_and_removes_its_file(
+    client, team, image_project, monkeypatch
+):
+    from backend.items import importer
+
+    data = image_bytes((21, 13))
+    assert upload(client, team, image_project, [("a.png", data)]).json()["created"] == 1
+    files_before = media_files(image_project)
+
+    def nothing_known(*, session, project, rows):  # as if a concurrent import committed first
+        return list(rows), 0
+
+    monkeypatch.setattr(importer, "_split_duplicates", nothing_known)
+    again = upload(client, team, image_project, [("b.png", data)])
+    assert again.status_code == 201
+    assert again.json() == {"created": 0, "duplicates": 1, "errors": []}
+    assert media_files(image_project) == files_before
+    assert staged_uploads() == []
+
+
+def test_a_failing_insert_leaves_no_file_and_no_row(client, team, image_project, monkeypatch):
+    from backend.items import importer
+
+    def broken(session, rows):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(importer, "insert_new", broken)
+    with pytest.raises(RuntimeError, match="database went away"):
+        upload(
+            client, team, image_project, [("a.png", image_bytes()), ("b.png", image_bytes((3, 3)))]
+        )
+    monkeypatch.undo()
+    assert_nothing_stored(client, team, image_project)
