@@ -1,4 +1,4 @@
-"""Demo data: an organization, its people and one project of each kind.
+"""Demo data: an organization, its people, one project of each kind and sample items in each.
 
 Idempotent: running ``jinbiao demo`` again reuses what exists. Passwords are fixed and printed,
 which is acceptable only because the demo refuses to run outside local mode.
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.accounts.service import create_user, get_user_by_email
+from backend.items.samples import import_samples
 from backend.orgs.models import Membership, Organization, Role
 from backend.orgs.service import get_membership
 from backend.projects.models import Project
@@ -116,4 +117,7 @@ def seed_demo(*, session: Session) -> list[tuple[str, str, str]]:
             instructions="Label every visible defect. 请标注所有可见缺陷。",
         )
         create_project(session=session, org_id=org.id, body=body, actor=owner)
+    # Sample images and texts with known answers (datasets/generate.py), ~10% of them gold.
+    projects = list(session.exec(select(Project).where(Project.org_id == org.id)))
+    import_samples(session=session, projects=projects, actor_id=owner.user_id)
     return [(role.value, email, DEMO_PASSWORD) for role, email, _ in PEOPLE]
