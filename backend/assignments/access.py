@@ -8,7 +8,7 @@ organization with a labelling role (403 if their role no longer allows it).
 from __future__ import annotations
 
 from fastapi import HTTPException, status
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from backend.assignments.models import Assignment
 from backend.errors import not_found
@@ -22,15 +22,25 @@ LABELLERS = frozenset({Role.annotator, *MANAGERS})
 def own_assignment(
     *, session: Session, assignment_id: int, user_id: int
 ) -> tuple[Assignment, Project]:
-    """The caller's assignment and its project, or 404."""
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None or assignment.annotator_id != user_id:
+    """The caller's assignment, locked until the transaction ends, and its project; or 404.
+
+    The row lock makes a retried submit (or a skip racing a submit) wait for the first one and
+    then see what it did.
+    """
+    assignment = session.exec(
+        select(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.annotator_id == user_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if assignment is None:
         raise not_found("assignment")
     try:
         access = load_project_access(
             session=session, project_id=assignment.project_id, user_id=user_id, allowed=LABELLERS
         )
     except HTTPException as exc:
+        session.rollback()
         if exc.status_code == status.HTTP_404_NOT_FOUND:
             raise not_found("assignment") from None
         raise

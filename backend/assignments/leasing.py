@@ -9,6 +9,7 @@ counting, so correctness never waits for a sweeper.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -19,10 +20,19 @@ from backend.assignments.models import Assignment
 from backend.assignments.picking import Candidate, pick_gold_item, pick_open_item
 from backend.assignments.states import lock_state
 from backend.errors import forbidden
+from backend.items.models import Item
 from backend.projects.models import Project
 
 # Gold draws need no secrecy from the server, only unpredictability for the annotator.
 _rng = random.Random()
+
+
+@dataclass(frozen=True)
+class Lease:
+    """An assignment with its item, both read before the commit (no second transaction)."""
+
+    assignment: Assignment
+    item: Item
 
 
 def live_lease(
@@ -80,7 +90,7 @@ def choose_item(
     )
 
 
-def next_assignment(*, session: Session, project: Project, annotator_id: int) -> Assignment | None:
+def next_assignment(*, session: Session, project: Project, annotator_id: int) -> Lease | None:
     """The caller's lease (an existing live one, or a new one), or None when nothing is left.
 
     Raises 403 with the reason when the annotator is paused in this project (rule 5).
@@ -93,8 +103,9 @@ def next_assignment(*, session: Session, project: Project, annotator_id: int) ->
         raise forbidden(f"you are paused in this project: {reason}")
     held = live_lease(session=session, project_id=project.id, annotator_id=annotator_id, now=now)
     if held is not None:
+        lease = Lease(held, session.get(Item, held.item_id))
         session.commit()
-        return held
+        return lease
     candidate = choose_item(session=session, project=project, annotator_id=annotator_id, now=now)
     if candidate is None:
         session.commit()
@@ -109,5 +120,6 @@ def next_assignment(*, session: Session, project: Project, annotator_id: int) ->
         expires_at=now + timedelta(seconds=project.lease_seconds),
     )
     session.add(assignment)
+    lease = Lease(assignment, session.get(Item, candidate.item_id))
     session.commit()
-    return assignment
+    return lease

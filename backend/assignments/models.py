@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -23,14 +23,8 @@ class Assignment(SQLModel, table=True):
         UniqueConstraint("item_id", "annotator_id", name="uq_assignment_item_annotator"),
         Index("ix_assignment_annotator_status", "project_id", "annotator_id", "status"),
         Index("ix_assignment_item_status", "item_id", "status", "expires_at"),
-        # Leases that may still be live, per project (progress); revision 0003.
-        Index(
-            "ix_assignment_live",
-            "project_id",
-            "expires_at",
-            postgresql_where=text("status = 'leased'"),
-            sqlite_where=text("status = 'leased'"),
-        ),
+        # Live leases of a project (progress); revision 0006.
+        Index("ix_assignment_project_lease", "project_id", "status", "expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,11 +6,18 @@ then priority, then the stable random key — and stops at the first item that
 
 * the annotator never had: one probe of the unique (item, annotator) index;
 * has a free slot counting live leases: one range probe of (item, status, expires_at);
-* no concurrent ``next`` holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+* no concurrent ``next`` or ``submit`` holds (``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL:
+  exclusive among distribution transactions, yet no obstacle to the foreign-key checks of rows
+  that point at the item, so an insert never waits behind a lock held here).
 
 The walk only passes items that are open *and* taken for this annotator: items they already
 answered that others have not finished yet, and items whose slots are all leased right now. Both
 sets are bounded by the number of annotators at work, not by the project size.
+
+Both probes are scalar subqueries on purpose: a ``NOT EXISTS`` would be pulled up into an anti
+join, and on a small or freshly analysed ``assignments`` table PostgreSQL then materialises all the
+annotator's rows with a sequential scan. A ``(SELECT 1 … LIMIT 1) IS NULL`` stays a per-candidate
+probe of the unique index whatever the statistics say.
 
 Why a second look after the lock: under READ COMMITTED the lease probes run on the statement's
 snapshot, and a concurrent ``next`` that committed a lease on the same item a moment ago does not
@@ -43,9 +50,8 @@ FROM items i
 WHERE i.project_id = :project_id
   AND NOT i.is_gold
   AND i.annotation_count < i.wanted
-  AND NOT EXISTS (
-      SELECT 1 FROM assignments had
-      WHERE had.item_id = i.id AND had.annotator_id = :annotator_id)
+  AND (SELECT 1 FROM assignments had
+       WHERE had.item_id = i.id AND had.annotator_id = :annotator_id LIMIT 1) IS NULL
   AND (SELECT count(*) FROM assignments live
        WHERE live.item_id = i.id AND live.status = 'leased' AND live.expires_at > :now)
       < i.wanted - i.annotation_count
@@ -71,8 +77,8 @@ SELECT g.id FROM (
     SELECT id, random_key FROM items
     WHERE project_id = :project_id AND is_gold AND random_key {cmp} :start
     ORDER BY random_key LIMIT :window) g
-WHERE NOT EXISTS (
-    SELECT 1 FROM assignments had WHERE had.item_id = g.id AND had.annotator_id = :annotator_id)
+WHERE (SELECT 1 FROM assignments had
+       WHERE had.item_id = g.id AND had.annotator_id = :annotator_id LIMIT 1) IS NULL
 ORDER BY g.random_key
 LIMIT 1
 """
@@ -90,7 +96,7 @@ def _with_now(sql: str) -> object:
 
 def open_item_statement(*, postgresql: bool) -> object:
     """The candidate query; PostgreSQL locks the row it returns and skips locked ones."""
-    suffix = "FOR UPDATE OF i SKIP LOCKED" if postgresql else ""
+    suffix = "FOR NO KEY UPDATE OF i SKIP LOCKED" if postgresql else ""
     return _with_now(_OPEN_ITEM + suffix)
 
 

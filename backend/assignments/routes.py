@@ -18,7 +18,6 @@ from backend.assignments.schemas import (
     SubmitBody,
     next_answer,
 )
-from backend.items.models import Item
 from backend.projects.deps import ProjectAnnotator, ProjectMember
 
 router = APIRouter(tags=["distribution"])
@@ -38,10 +37,10 @@ def next_item(access: ProjectAnnotator, session: SessionDep) -> NextAnswer | Res
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return next_answer(
-        assignment_id=lease.id,
-        expires_at=lease.expires_at,
+        assignment_id=lease.assignment.id,
+        expires_at=lease.assignment.expires_at,
         kind=access.project.kind,
-        item=session.get(Item, lease.item_id),
+        item=lease.item,
     )
 
 

@@ -1,10 +1,10 @@
-"""An annotator's row in ``annotator_states``: created on first use, locked per request.
+"""An annotator's row in ``annotator_states``: created on first use, locked by ``next``.
 
-Every ``next``, ``submit`` and ``skip`` of one annotator in one project starts by locking this row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises all writers anyway). That makes one
-annotator's requests run one after another — two browser tabs cannot take two leases, and a
-retried submit waits for the first — and fixes the lock order (state, assignment, item) so the
-distribution transactions cannot deadlock each other.
+``next`` starts by locking this row (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite
+serialises all writers anyway), so one annotator's requests for items run one after another: two
+browser tabs cannot take two leases. While it holds this lock ``next`` waits for nothing else (it
+skips locked items), which is what keeps the distribution transactions free of deadlocks; submit
+takes it last, and only for gold.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def lock_state(*, session: Session, project_id: int, user_id: int) -> AnnotatorS
     query = (
         select(AnnotatorState)
         .where(AnnotatorState.project_id == project_id, AnnotatorState.user_id == user_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     state = session.exec(query).first()

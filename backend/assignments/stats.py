@@ -2,7 +2,7 @@
 
 Progress reads indexes, not the item rows: per gold/normal totals and annotation sums come from
 ``ix_item_queue`` (it holds ``annotation_count``), open items from the partial ``ix_item_open``
-(small once a project is under way) and live leases from ``ix_assignment_live``.
+(small once a project is under way) and live leases from ``ix_assignment_project_lease``.
 """
 
 from __future__ import annotations

@@ -1,16 +1,18 @@
 """``submit``: store an annotation exactly once, with gold feedback where the item is gold.
 
-Idempotency: an assignment has at most one annotation (unique ``assignment_id``). The first submit
-stores it and answers 201; any later submit of the same assignment answers 200 with the stored
-annotation unchanged (the first result wins), so a client may retry a submit whose answer it lost.
+Idempotency: an assignment has at most one annotation (unique ``assignment_id``), and its status
+turns "submitted" in the same transaction. The first submit stores it and answers 201; any later
+submit of the same assignment answers 200 with the stored annotation unchanged (the first result
+wins), so a client may retry a submit whose answer it lost.
 
 Late submits (rule 3): after the lease expired, the annotation is still taken while the item wants
 more annotations than it has plus its live leases; otherwise 409 says why. Gold items are not
 limited by overlap, so a late gold answer is always taken. Nothing is dropped without an answer.
 
-Locks, in the same order as ``next``: the annotator's state, the assignment, the item. Two
-concurrent submits of one assignment therefore run one after the other and the second sees the
-first's annotation.
+Locks: the assignment row first (concurrent submits of one assignment run one after the other),
+then the item row (the same lock ``next`` takes before it adds a lease, so the late-submit count
+is exact), and for gold the annotator's state row last. ``next`` holds a state lock while it
+waits for nothing else (it skips locked items), so this order cannot deadlock with it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from backend import clock
 from backend.assignments import hooks
 from backend.assignments.access import own_assignment
 from backend.assignments.gold_scoring import gold_score, is_correct
-from backend.assignments.models import Annotation, AnnotatorState, Assignment
+from backend.assignments.models import Annotation, Assignment
+from backend.assignments.pausing import pause_reason
 from backend.assignments.states import lock_state
+from backend.audit.service import record
 from backend.errors import conflict, invalid
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import ItemShape, ResultInvalid, get_kind
@@ -49,37 +53,12 @@ class Submitted:
 
 
 def validate_result(*, project: Project, item: Item, result: Any) -> dict[str, Any]:
-    """The normalised result, or 422 naming the field inside ``result``."""
-    try:
-        return get_kind(project.kind).validate(
-            result,
-            labels=[label["name"] for label in project.labels],
-            item=ItemShape(width=item.width, height=item.height, text=item.text),
-        )
-    except ResultInvalid as exc:
-        raise invalid(("result", *exc.loc), exc.msg) from None
-
-
-def _locked(session: Session, model: type[Any], key_column: Any, key: int) -> Any:
-    return session.exec(
-        select(model)
-        .where(key_column == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _other_live_leases(*, session: Session, item_id: int, assignment_id: int, now: datetime) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            Assignment.item_id == item_id,
-            Assignment.status == "leased",
-            Assignment.expires_at > now,
-            Assignment.id != assignment_id,
-        )
-    ).one()
+    """The normalised result, or ``ResultInvalid`` naming the field inside ``result``."""
+    return get_kind(project.kind).validate(
+        result,
+        labels=[label["name"] for label in project.labels],
+        item=ItemShape(width=item.width, height=item.height, text=item.text),
+    )
 
 
 def feedback_for(
@@ -93,10 +72,64 @@ def feedback_for(
     return GoldFeedback(correct=is_correct(score), score=score, expected=gold.answer)
 
 
-def _record_gold(state: AnnotatorState, feedback: GoldFeedback, now: datetime) -> None:
+def _stored(*, session: Session, project: Project, assignment: Assignment) -> Submitted:
+    annotation = session.exec(
+        select(Annotation).where(Annotation.assignment_id == assignment.id)
+    ).one()
+    session.commit()
+    feedback = (
+        feedback_for(
+            session=session, project=project, item_id=annotation.item_id, result=annotation.result
+        )
+        if annotation.is_gold
+        else None
+    )
+    return Submitted(annotation, created=False, gold_feedback=feedback)
+
+
+def _check_late(*, session: Session, assignment: Assignment, item: Item, now: datetime) -> None:
+    """409 when the lease has expired and the item has no slot left for this answer."""
+    if assignment.expires_at > now or item.is_gold:
+        return
+    others = session.exec(
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            Assignment.item_id == item.id,
+            Assignment.status == "leased",
+            Assignment.expires_at > now,
+            Assignment.id != assignment.id,
+        )
+    ).one()
+    if item.annotation_count + others >= item.wanted:
+        session.rollback()
+        raise conflict(
+            f"the lease expired at {assignment.expires_at.isoformat()} and the item already "
+            f"has the {item.wanted} annotations it wants (counting live leases)"
+        )
+
+
+def _record_gold(
+    *, session: Session, project: Project, user_id: int, feedback: GoldFeedback, now: datetime
+) -> None:
+    """Count the gold answer and apply rule 5 at once, so a spammer's next ``next`` is a 403."""
+    state = lock_state(session=session, project_id=project.id, user_id=user_id)
     state.gold_answered += 1
     state.gold_correct += feedback.score
     state.updated_at = now
+    reason = pause_reason(project=project, answered=state.gold_answered, correct=state.gold_correct)
+    if state.status == "active" and reason is not None:
+        state.status, state.paused_reason, state.paused_at = "paused", reason, now
+        record(
+            session,
+            org_id=project.org_id,
+            actor_id=None,
+            action="annotator.pause",
+            target_type="user",
+            target_id=user_id,
+            data={"project_id": project.id, "reason": reason},
+        )
+    session.add(state)
 
 
 def submit_annotation(
@@ -107,38 +140,23 @@ def submit_annotation(
     assignment, project = own_assignment(
         session=session, assignment_id=assignment_id, user_id=user_id
     )
-    item = session.get(Item, assignment.item_id)
-    normalised = validate_result(project=project, item=item, result=result)
-
-    state = lock_state(session=session, project_id=project.id, user_id=user_id)
-    assignment = _locked(session, Assignment, Assignment.id, assignment_id)
-    stored = session.exec(
-        select(Annotation).where(Annotation.assignment_id == assignment_id)
-    ).first()
-    if stored is not None:
-        session.commit()
-        feedback = (
-            feedback_for(session=session, project=project, item_id=item.id, result=stored.result)
-            if stored.is_gold
-            else None
-        )
-        return Submitted(stored, created=False, gold_feedback=feedback)
+    if assignment.status == "submitted":
+        return _stored(session=session, project=project, assignment=assignment)
     if assignment.status == "skipped":
         session.rollback()
         raise conflict("this assignment was skipped; ask for the next item")
-
-    item = _locked(session, Item, Item.id, assignment.item_id)
-    live = assignment.status == "leased" and assignment.expires_at > now
-    if not live and not item.is_gold:
-        others = _other_live_leases(
-            session=session, item_id=item.id, assignment_id=assignment_id, now=now
-        )
-        if item.annotation_count + others >= item.wanted:
-            session.rollback()
-            raise conflict(
-                f"the lease expired at {assignment.expires_at.isoformat()} and the item already "
-                f"has the {item.wanted} annotations it wants (counting live leases)"
-            )
+    item = session.exec(
+        select(Item)
+        .where(Item.id == assignment.item_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    try:
+        normalised = validate_result(project=project, item=item, result=result)
+    except ResultInvalid as exc:
+        session.rollback()
+        raise invalid(("result", *exc.loc), exc.msg) from None
+    _check_late(session=session, assignment=assignment, item=item, now=now)
 
     feedback = (
         feedback_for(session=session, project=project, item_id=item.id, result=normalised)
@@ -167,8 +185,7 @@ def submit_annotation(
         .execution_options(synchronize_session=False)
     )
     if feedback is not None:
-        _record_gold(state, feedback, now)
-        session.add(state)
+        _record_gold(session=session, project=project, user_id=user_id, feedback=feedback, now=now)
     session.flush()
     hooks.annotation_submitted(session=session, project_id=project.id, item_id=item.id)
     session.commit()
