@@ -1,0 +1,11 @@
+"""Bounding boxes: IoU, matching two annotators, agreement and fusion into consensus boxes.
+
+Platform format: ``{"label": str, "x": float, "y": float, "w": float, "h": float}`` in pixels of
+the original image, origin top-left. Array form: ``(n, 4)`` arrays of ``x, y, w, h``.
+"""
+
+from .fusion import fuse_boxes
+from .iou import iou, iou_matrix
+from .matching import box_f1, match_boxes, pairwise_box_agreement
+
+__all__ = ["box_f1", "fuse_boxes", "iou", "iou_matrix", "match_boxes", "pairwise_box_agreement"]

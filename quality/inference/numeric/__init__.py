@@ -1,0 +1,1 @@
+"""Aggregation of numeric answers (scores, counts, measurements)."""
