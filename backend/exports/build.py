@@ -56,6 +56,7 @@ def build_archive(
             max_item_id=params["watermark"]["item_id"],
             max_annotation_id=params["watermark"]["annotation_id"],
             chunk_size=config.chunk_size,
+            annotation_results=params["source"] == "raw" or params["format"] == "raw_jsonl",
         )
         paused = read_paused(session, project_id=project.id)
         total = count_items(session, plan=plan)
@@ -147,8 +148,8 @@ def skip_reason(
         return "no_raw_annotations"
     if is_image:
         item = record.item
-        if not item.width or not item.height:
-            return "missing_image_size"
+        if ctx.kind == "image_boxes" and (not item.width or not item.height):
+            return "missing_image_size"  # YOLO normalises by it, COCO and VOC state it
         if ctx.media == "include" and (
             not item.media_key or not ctx.media_path(item.media_key).is_file()
         ):

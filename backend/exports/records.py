@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, literal_column, select
 from sqlmodel import Session
 
 from backend.assignments.models import Annotation, AnnotatorState
@@ -39,7 +39,7 @@ class ExportItem:
 class RawAnnotation:
     id: int
     annotator_id: int
-    result: dict[str, Any]
+    result: dict[str, Any] | None  # None when the build does not need it (see ReadPlan)
     duration_ms: int
     created_at: datetime
 
@@ -68,6 +68,9 @@ class ReadPlan:
     max_item_id: int
     max_annotation_id: int
     chunk_size: int
+    # Whether every annotation's result is needed (raw exports); otherwise results are read only
+    # for items without a consensus row, which the fallback vote needs.
+    annotation_results: bool = True
 
 
 def paused_annotators(session: Session, *, project_id: int) -> list[int]:
@@ -99,15 +102,25 @@ def iter_chunks(
     """Chunks of records in item-id order; each chunk is read in one short transaction."""
     last_id = 0
     while True:
-        with Session(engine) as session:
-            items = _read_items(session, plan=plan, after=last_id)
+        with engine.connect() as conn:
+            items = _read_items(conn, plan=plan, after=last_id)
             if not items:
                 return
             ids = [item.id for item in items]
-            annotations = _read_annotations(session, plan=plan, ids=ids, paused=paused)
-            consensus = _read_consensus(session, ids=ids)
-            gold = _read_gold(session, ids=ids) if plan.include_gold else {}
-            session.rollback()
+            consensus = _read_consensus(conn, ids=ids)
+            gold = _read_gold(conn, ids=ids) if plan.include_gold else {}
+            if plan.annotation_results:
+                annotations = _read_annotations(conn, plan=plan, ids=ids, paused=paused)
+            else:
+                annotations = _read_annotations(
+                    conn, plan=plan, ids=ids, paused=paused, with_results=False
+                )
+                undecided = [i for i in ids if i not in consensus and i not in gold]
+                if undecided:
+                    annotations.update(
+                        _read_annotations(conn, plan=plan, ids=undecided, paused=paused)
+                    )
+            conn.rollback()
         last_id = ids[-1]
         yield [
             _record(plan.kind, item, annotations.get(item.id, []), consensus, gold)
@@ -115,7 +128,7 @@ def iter_chunks(
         ]
 
 
-def _read_items(session: Session, *, plan: ReadPlan, after: int) -> list[ExportItem]:
+def _read_items(conn: Connection, *, plan: ReadPlan, after: int) -> list[ExportItem]:
     query = (
         select(
             Item.id,
@@ -131,17 +144,23 @@ def _read_items(session: Session, *, plan: ReadPlan, after: int) -> list[ExportI
         .order_by(Item.id)
         .limit(plan.chunk_size)
     )
-    return [ExportItem(*row) for row in session.exec(query).all()]
+    return [ExportItem(*row) for row in conn.execute(query)]
 
 
 def _read_annotations(
-    session: Session, *, plan: ReadPlan, ids: list[int], paused: list[int]
+    conn: Connection,
+    *,
+    plan: ReadPlan,
+    ids: list[int],
+    paused: list[int],
+    with_results: bool = True,
 ) -> dict[int, list[RawAnnotation]]:
+    result = Annotation.result if with_results else literal_column("NULL")
     query = select(
         Annotation.item_id,
         Annotation.id,
         Annotation.annotator_id,
-        Annotation.result,
+        result,
         Annotation.duration_ms,
         Annotation.created_at,
     ).where(
@@ -152,21 +171,21 @@ def _read_annotations(
     if paused:
         query = query.where(Annotation.annotator_id.not_in(paused))
     found: dict[int, list[RawAnnotation]] = defaultdict(list)
-    for item_id, *rest in session.exec(query.order_by(Annotation.item_id, Annotation.id)).all():
+    for item_id, *rest in conn.execute(query.order_by(Annotation.item_id, Annotation.id)):
         found[item_id].append(RawAnnotation(*rest))
     return found
 
 
-def _read_consensus(session: Session, *, ids: list[int]) -> dict[int, tuple[dict, float]]:
+def _read_consensus(conn: Connection, *, ids: list[int]) -> dict[int, tuple[dict, float]]:
     query = select(Consensus.item_id, Consensus.result, Consensus.confidence).where(
         Consensus.item_id.in_(ids)
     )
-    return {item_id: (result, float(conf)) for item_id, result, conf in session.exec(query).all()}
+    return {item_id: (result, float(conf)) for item_id, result, conf in conn.execute(query)}
 
 
-def _read_gold(session: Session, *, ids: list[int]) -> dict[int, dict]:
+def _read_gold(conn: Connection, *, ids: list[int]) -> dict[int, dict]:
     query = select(GoldAnswer.item_id, GoldAnswer.answer).where(GoldAnswer.item_id.in_(ids))
-    return dict(session.exec(query).all())
+    return {item_id: answer for item_id, answer in conn.execute(query)}
 
 
 def _record(

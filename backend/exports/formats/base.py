@@ -17,10 +17,13 @@ from typing import IO, Any, ClassVar, Protocol
 from backend.exports.records import ExportRecord
 from backend.exports.staging import Staging
 
+# One encoder for the whole build: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def dumps(value: Any) -> str:
     """Stable JSON: sorted keys, no spaces, UTF-8 kept readable (Chinese stays Chinese)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 @dataclass

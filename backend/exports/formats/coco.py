@@ -33,6 +33,10 @@ class _SplitStreams:
     def append(handle: IO[str], count: int, value: dict) -> None:
         handle.write(("," if count else "") + dumps(value))
 
+    @staticmethod
+    def append_raw(handle: IO[str], count: int, text: str) -> None:
+        handle.write(("," if count else "") + text)
+
 
 class CocoWriter:
     name: ClassVar[str] = "coco"
@@ -60,19 +64,12 @@ class CocoWriter:
         streams.n_images += 1
         for annotator_id, result in results(self.ctx, record):
             for box in result["boxes"]:
-                x, y, w, h = box["x"], box["y"], box["w"], box["h"]
-                annotation = {
-                    "id": self.next_annotation_id,
-                    "image_id": item.id,
-                    "category_id": self.category[box["label"]],
-                    "bbox": [x, y, w, h],
-                    "area": w * h,
-                    "segmentation": [[x, y, x + w, y, x + w, y + h, x, y + h]],
-                    "iscrowd": 0,
-                }
+                line = _annotation(
+                    self.next_annotation_id, item.id, self.category[box["label"]], box
+                )
                 if annotator_id is not None:
-                    annotation["annotator_id"] = annotator_id
-                streams.append(streams.annotations, streams.n_annotations, annotation)
+                    line = f'{{"annotator_id":{annotator_id},{line[1:]}'
+                streams.append_raw(streams.annotations, streams.n_annotations, line)
                 streams.n_annotations += 1
                 self.next_annotation_id += 1
 
@@ -102,6 +99,19 @@ class CocoWriter:
             streams.images_path.unlink()
             streams.annotations_path.unlink()
             self.ctx.staging.add_file(f"annotations/instances_{split}.json", path, compress=True)
+
+
+def _annotation(annotation_id: int, image_id: int, category_id: int, box: dict) -> str:
+    """One COCO annotation as JSON, keys sorted like ``dumps`` would: formatted directly because
+    it is the innermost loop (500,000 times for a 100,000-image export). Numbers use ``repr``,
+    as the ``json`` module does."""
+    x, y, w, h = box["x"], box["y"], box["w"], box["h"]
+    x2, y2 = x + w, y + h
+    return (
+        f'{{"area":{w * h!r},"bbox":[{x!r},{y!r},{w!r},{h!r}],"category_id":{category_id},'
+        f'"id":{annotation_id},"image_id":{image_id},"iscrowd":0,'
+        f'"segmentation":[[{x!r},{y!r},{x2!r},{y!r},{x2!r},{y2!r},{x!r},{y2!r}]]}}'
+    )
 
 
 def _copy(path, out: IO[str]) -> None:
