@@ -4,9 +4,9 @@ Batch semantics: **row by row**. A row that fails its checks (corrupt image, unk
 too long…) is reported in ``errors`` and the other rows are imported; re-sending the corrected
 file is safe because rows already imported come back as ``duplicates``. When *no* row could be
 imported and some failed, the request fails as a whole (413 if every failure was a size limit,
-else 422) so a client checking only the status code does not mistake it for success. Requests of
-the wrong shape, over the size limits or for a project the caller may not use are refused
-before anything is read.
+else 422) so a client checking only the status code does not mistake it for success. Requests
+for a project the caller may not use, or declaring a body over the size limit, are refused before
+the body is read; a JSON body of the wrong shape is refused whole.
 
 Nothing is ever half written: media files go to a staging folder, are renamed into place only
 after every check passed, and the rows are inserted in one transaction. If the insert or the
@@ -17,6 +17,7 @@ removed too.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session, select
@@ -29,7 +30,9 @@ from backend.items.bulk import insert_new
 from backend.items.models import Item
 from backend.items.row_errors import all_rows_failed
 from backend.items.schemas import ImportResult
-from backend.queue import enqueue_after_commit
+from backend.queue import enqueue
+
+log = logging.getLogger(__name__)
 
 THUMBNAIL_JOB = "jinbiao.media.thumbnails"
 THUMBNAIL_CHUNK = 200
@@ -111,10 +114,6 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
             target_id=project.id,
             data={"created": len(inserted), "images": len(keys) - len(lost)},
         )
-        ids = sorted(inserted.values())
-        if keys:
-            for start in range(0, len(ids), THUMBNAIL_CHUNK):
-                enqueue_after_commit(session, THUMBNAIL_JOB, ids[start : start + THUMBNAIL_CHUNK])
         session.commit()
         committed = True
     finally:
@@ -124,7 +123,23 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
                 storage.remove(key)
     for content_hash in lost:
         storage.remove(keys[content_hash])
+    if keys:
+        _send_thumbnail_jobs(sorted(inserted.values()))
     return len(inserted)
+
+
+def _send_thumbnail_jobs(item_ids: list[int]) -> None:
+    """Ask the workers for thumbnails, after the commit (the job must see the rows).
+
+    Sent here rather than from an ``after_commit`` hook: a broker error raised inside the commit
+    would look like a failed commit and the files of committed rows would be removed. A job that
+    cannot be sent costs nothing lasting: the thumbnail is made on its first request instead.
+    """
+    try:
+        for start in range(0, len(item_ids), THUMBNAIL_CHUNK):
+            enqueue(THUMBNAIL_JOB, item_ids[start : start + THUMBNAIL_CHUNK])
+    except Exception:
+        log.warning("thumbnail jobs not sent; thumbnails will be made on request", exc_info=True)
 
 
 def _values(project: ProjectRef, row: Row, keys: dict[str, str], now: Any) -> dict[str, Any]:

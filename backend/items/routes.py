@@ -30,11 +30,20 @@ from backend.settings import get_settings
 router = APIRouter(tags=["items"])
 uploads = APIRouter(tags=["items"], route_class=SizeLimitedRoute)
 
+
+def _import_schema() -> dict:
+    """The JSON body schema with ``ItemIn`` inlined (a ``$defs`` ref would dangle in OpenAPI)."""
+    schema = ImportRequest.model_json_schema()
+    defs = schema.pop("$defs", {})
+    schema["properties"]["items"]["items"] = defs["ItemIn"]
+    return schema
+
+
 IMPORT_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": ImportRequest.model_json_schema()},
+            "application/json": {"schema": _import_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -124,3 +124,18 @@ def test_thumbnail_not_made_yet_is_made_on_request(client, team):
     answer = client.get(item["thumbnail_url"], headers=team.manager.headers)
     assert answer.status_code == 200
     assert Image.open(io.BytesIO(answer.content)).size == (320, 320)
+
+
+def test_a_broker_failure_after_commit_keeps_the_media(client, team, monkeypatch):
+    from backend.items import importer
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(importer, "enqueue", broker_down)
+    project = new_project(client, team, "image_classification")
+    data = png((30, 30))
+    item = import_one(client, team, project, "kept.png", data, "image/png")
+    assert client.get(item["media_url"], headers=team.manager.headers).content == data
+    thumb = client.get(item["thumbnail_url"], headers=team.manager.headers)
+    assert thumb.status_code == 200
