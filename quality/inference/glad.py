@@ -77,8 +77,9 @@ class GLAD(CategoricalAggregator):
         def answer_logs(
             alphas: NDArray[np.float64], betas: NDArray[np.float64]
         ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-            x = alphas[w] * np.exp(betas[t])
-            return x, -np.logaddexp(0.0, -x), -np.logaddexp(0.0, x) - log_k1
+            x = alphas[w] * np.exp(betas)[t]
+            log_right = -np.logaddexp(0.0, -x)  # log sigmoid(x); log(1 - sigmoid(x)) = that - x
+            return x, log_right, log_right - x - log_k1
 
         def e_step(alphas: NDArray[np.float64], betas: NDArray[np.float64]) -> NDArray[np.float64]:
             _, log_right, log_wrong = answer_logs(alphas, betas)
@@ -105,7 +106,7 @@ class GLAD(CategoricalAggregator):
                 q = float(p_right @ log_right + (1 - p_right) @ log_wrong)
                 q -= 0.5 * float(((a - self.alpha_prior_mean) ** 2).sum())
                 q -= 0.5 * float(((b - self.beta_prior_mean) ** 2).sum())
-                g = p_right - 1.0 / (1.0 + np.exp(-x))
+                g = p_right - np.exp(log_right)
                 eb = np.exp(b)[t]
                 grad_a = np.bincount(w, weights=g * eb, minlength=n_w) - (a - self.alpha_prior_mean)
                 grad_b = np.bincount(t, weights=g * x, minlength=n_t) - (b - self.beta_prior_mean)
