@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from backend.accounts.models import ApiToken, User
 from backend.assignments.models import Annotation, AnnotatorState, Assignment
 from backend.audit.models import AuditEvent
-from backend.consensus.models import Consensus
+from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
 from backend.items.models import GoldAnswer, Item
 from backend.orgs.models import Membership, Organization
@@ -15,6 +15,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Annotation",
+    "AnnotatorStat",
     "AnnotatorState",
     "ApiToken",
     "Assignment",
@@ -26,6 +27,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Project",
+    "ProjectQuality",
     "User",
     "metadata",
 ]

@@ -8,6 +8,7 @@ result store, so a real worker process runs with no server installed; production
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from backend.settings import Settings, get_settings
 
 QUEUE = "jinbiao"
+log = logging.getLogger(__name__)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -75,14 +77,21 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> AsyncResul
     return get_celery().send_task(name, args=args, countdown=countdown, queue=QUEUE)
 
 
-def enqueue_after_commit(session: Session, name: str, *args: Any) -> None:
+def enqueue_after_commit(
+    session: Session, name: str, *args: Any, countdown: float | None = None
+) -> None:
     """Send a job once the session's transaction has committed, never before.
 
-    A job sent before the commit could run first and not see the rows it is about.
+    A job sent before the commit could run first and not see the rows it is about. A broker
+    error here is logged, not raised: the rows are committed already, and every job whose
+    message can be lost is also found again by a database-side sweep on beat.
     """
 
     def _send(_session: Any) -> None:
-        enqueue(name, *args)
+        try:
+            enqueue(name, *args, countdown=countdown)
+        except Exception:
+            log.exception("could not send %s%r after commit; the sweep will catch up", name, args)
 
     event.listen(session, "after_commit", _send, once=True)
 

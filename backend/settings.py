@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Quality workers: submits within this window share one recompute of the project.
+    quality_coalesce_seconds: float = Field(default=2.0, ge=0, le=600)
+    # A recompute requested or started this long ago without finishing is sent again by the sweep.
+    quality_stale_seconds: float = Field(default=120.0, ge=0)
+    # Failure-injection only (tests kill a worker mid-recompute): sleep inside the recompute.
+    quality_fault_delay_seconds: float = Field(default=0.0, ge=0, le=600)
+
     # Import limits (issue 3): bounded uploads, decompression-bomb guard.
     max_request_bytes: int = 512 * 1024 * 1024
     max_file_bytes: int = 50 * 1024 * 1024

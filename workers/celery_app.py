@@ -5,7 +5,19 @@ Run with ``jinbiao worker`` (or ``celery -A workers.celery_app worker``).
 
 from __future__ import annotations
 
+import backend.all_models  # noqa: F401  (every table known before any job touches the database)
 from backend.queue import get_celery
 
 app = get_celery()
-app.conf.include = ["workers.tasks.system", "workers.tasks.media", "workers.tasks.exports"]
+app.conf.include = [
+    "workers.tasks.system",
+    "workers.tasks.media",
+    "workers.tasks.exports",
+    "workers.tasks.quality",
+]
+app.conf.beat_schedule = {
+    # Catches recomputes whose message was lost with a killed worker or a broker restart.
+    "quality-sweep": {"task": "jinbiao.quality.sweep", "schedule": 60.0},
+    # The periodic full recompute of every project with annotations.
+    "quality-full-recompute": {"task": "jinbiao.quality.recompute_all", "schedule": 15 * 60.0},
+}

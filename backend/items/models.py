@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -26,6 +26,23 @@ class Item(SQLModel, table=True):
             "priority",
             "random_key",
         ),
+        # Created by revision 0003 (see there); declared here so the schema has one source.
+        Index(
+            "ix_item_open",
+            "project_id",
+            text("(wanted - annotation_count)"),
+            text("priority DESC"),
+            "random_key",
+            postgresql_where=text("NOT is_gold AND annotation_count < wanted"),
+            sqlite_where=text("NOT is_gold AND annotation_count < wanted"),
+        ),
+        Index(
+            "ix_item_gold",
+            "project_id",
+            "random_key",
+            postgresql_where=text("is_gold"),
+            sqlite_where=text("is_gold"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,7 +61,11 @@ class Item(SQLModel, table=True):
     is_gold: bool = Field(default=False, nullable=False)
     priority: float = Field(default=0.0, nullable=False)
     # 63-bit, derived from the content hash: a stable random order that survives re-imports.
-    random_key: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # 64-bit on PostgreSQL (revision 0002); SQLite's INTEGER is 64-bit already.
+    random_key: int = Field(
+        default=0,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), nullable=False, default=0),
+    )
     annotation_count: int = Field(default=0, nullable=False)
     wanted: int = Field(default=0, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

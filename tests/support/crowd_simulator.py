@@ -648,7 +648,7 @@ def make_crowd(
         raise ValueError("one account per profile")
     crowd = []
     for (username, password), profile in zip(accounts, profiles, strict=True):
-        own_client = client if isinstance(client, httpx.Client) else client()
+        own_client = client if hasattr(client, "post") else client()  # a client or a factory
         crowd.append(
             SimulatedAnnotator(
                 own_client,

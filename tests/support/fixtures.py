@@ -19,8 +19,11 @@ from support.factories import Team, new_team
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(*extra: str, name: str = "test") -> subprocess.Popen[bytes]:
-    """A real ``celery worker`` process with the test environment; the caller stops it."""
+def start_worker(
+    *extra: str, name: str = "test", env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A real ``celery worker`` process with the test environment (plus ``env``); the caller
+    stops it."""
     argv = [
         sys.executable,
         "-m",
@@ -34,7 +37,7 @@ def start_worker(*extra: str, name: str = "test") -> subprocess.Popen[bytes]:
     ]
     if not any(arg.startswith("--pool") for arg in extra):
         argv += ["--pool=solo"]
-    return subprocess.Popen(argv, cwd=REPO_ROOT, env=dict(os.environ))
+    return subprocess.Popen(argv, cwd=REPO_ROOT, env={**os.environ, **(env or {})})
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:

@@ -1,0 +1,94 @@
+"""Consensus and agreement for bounding boxes.
+
+Consensus fuses the annotators' boxes per image, weighted by their smoothed gold accuracy
+(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021). An image's
+confidence is the weighted mean F1 (IoU ≥ 0.5) of each annotator's answer against the fused
+boxes: how far the crowd agrees with what was kept. Agreement is the mean pairwise F1 and mean
+matched IoU over images with two or more annotators, overall and per label.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from backend.consensus.answers import Answer
+from backend.consensus.kinds.base import ItemConsensus
+from quality import boxes
+
+IOU = 0.5
+BOX_FIELDS = ("label", "x", "y", "w", "h")
+
+
+def _by_item(answers: Sequence[Answer]) -> dict[int, dict[int, list[dict[str, Any]]]]:
+    grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+    for a in answers:
+        grouped[a.item_id][a.annotator_id] = a.result["boxes"]
+    return grouped
+
+
+class BoxesConsensus:
+    method = "weighted_box_fusion"
+    needs_text = False
+
+    def infer(
+        self,
+        answers: Sequence[Answer],
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        weights: Mapping[int, float],
+        texts: Mapping[int, str],
+    ) -> dict[int, ItemConsensus]:
+        out = {}
+        for item_id, by_annotator in _by_item(answers).items():
+            fused = boxes.fuse_boxes(by_annotator, weights, iou_threshold=IOU)
+            result = {"boxes": [{k: box[k] for k in BOX_FIELDS} for box in fused]}
+            scores = [
+                boxes.box_f1(own, result["boxes"], IOU)["f1"] for own in by_annotator.values()
+            ]
+            w = [weights.get(user, 1.0) for user in by_annotator]
+            out[item_id] = ItemConsensus(
+                result, float(np.average(scores, weights=w)), len(by_annotator)
+            )
+        return out
+
+    def agreement(self, answers: Sequence[Answer], *, labels: Sequence[str]) -> dict[str, Any]:
+        grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
+        if not grouped:
+            return {"items_with_2plus": 0}
+        overall = [boxes.pairwise_box_agreement(g, IOU) for g in grouped]
+        per_label = {}
+        for label in labels:
+            figures = [
+                boxes.pairwise_box_agreement(
+                    {u: [b for b in bs if b["label"] == label] for u, bs in g.items()}, IOU
+                )["f1"]
+                for g in grouped
+                if any(b["label"] == label for bs in g.values() for b in bs)
+            ]
+            per_label[label] = float(np.mean(figures)) if figures else None
+        return {
+            "items_with_2plus": len(grouped),
+            "pairwise_f1": float(np.mean([f["f1"] for f in overall])),
+            "mean_iou": _nanmean([f["mean_iou"] for f in overall]),
+            "iou_threshold": IOU,
+            "per_label": per_label,
+        }
+
+    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
+        return float(boxes.box_f1(result["boxes"], reference["boxes"], IOU)["f1"])
+
+    def confusion(self, own: Any, consensus: Any, labels: Any) -> None:
+        return None
+
+
+def _nanmean(values: Sequence[float]) -> float | None:
+    finite = [v for v in values if v == v]
+    return float(np.mean(finite)) if finite else None
+
+
+BOXES = BoxesConsensus()

@@ -1,0 +1,85 @@
+"""Consensus and agreement for text spans (Chinese and English alike: code points).
+
+Consensus is a weighted vote per code point (``quality.spans.consensus_spans``), the annotators
+weighted by their smoothed gold accuracy. A text's confidence is the weighted mean exact span F1
+of each annotator's answer against the consensus. Agreement is pairwise span F1, exact and
+overlapping, over texts with two or more annotators, overall and per label.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from backend.consensus.answers import Answer
+from backend.consensus.kinds.base import ItemConsensus
+from quality import spans
+
+SPAN_FIELDS = ("label", "start", "end")
+
+
+def _by_item(answers: Sequence[Answer]) -> dict[int, dict[int, list[dict[str, Any]]]]:
+    grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+    for a in answers:
+        grouped[a.item_id][a.annotator_id] = a.result["spans"]
+    return grouped
+
+
+class SpansConsensus:
+    method = "weighted_code_point_vote"
+    needs_text = True
+
+    def infer(
+        self,
+        answers: Sequence[Answer],
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        weights: Mapping[int, float],
+        texts: Mapping[int, str],
+    ) -> dict[int, ItemConsensus]:
+        out = {}
+        for item_id, by_annotator in _by_item(answers).items():
+            voted = spans.consensus_spans(by_annotator, weights, text=texts.get(item_id))
+            result = {"spans": [{k: span[k] for k in SPAN_FIELDS} for span in voted]}
+            scores = [spans.span_f1(own, result["spans"]) for own in by_annotator.values()]
+            w = [weights.get(user, 1.0) for user in by_annotator]
+            out[item_id] = ItemConsensus(
+                result, float(np.average(scores, weights=w)), len(by_annotator)
+            )
+        return out
+
+    def agreement(self, answers: Sequence[Answer], *, labels: Sequence[str]) -> dict[str, Any]:
+        grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
+        if not grouped:
+            return {"items_with_2plus": 0}
+        per_label = {}
+        for label in labels:
+            figures = [
+                spans.pairwise_span_f1(
+                    {u: [s for s in ss if s["label"] == label] for u, ss in g.items()}
+                )
+                for g in grouped
+                if any(s["label"] == label for ss in g.values() for s in ss)
+            ]
+            per_label[label] = float(np.mean(figures)) if figures else None
+        return {
+            "items_with_2plus": len(grouped),
+            "pairwise_f1_exact": float(np.mean([spans.pairwise_span_f1(g) for g in grouped])),
+            "pairwise_f1_overlap": float(
+                np.mean([spans.pairwise_span_f1(g, mode="overlap") for g in grouped])
+            ),
+            "per_label": per_label,
+        }
+
+    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
+        return float(spans.span_f1(result["spans"], reference["spans"]))
+
+    def confusion(self, own: Any, consensus: Any, labels: Any) -> None:
+        return None
+
+
+SPANS = SpansConsensus()

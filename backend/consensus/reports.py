@@ -1,0 +1,175 @@
+"""Reading stored quality figures for the API; nothing is recomputed per request."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from backend import clock
+from backend.accounts.models import User
+from backend.assignments.models import AnnotatorState
+from backend.audit.service import record
+from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
+from backend.consensus.schemas import AnnotatorDetail, AnnotatorRow, ConsensusRow, QualityReport
+from backend.errors import not_found
+from backend.items.models import Item
+from backend.orgs.models import Membership
+from backend.projects.models import Project
+
+
+def _annotator_rows(*, session: Session, project_id: int) -> list[tuple]:
+    """Stats joined with state and user, for everyone who answered or has a state."""
+    return session.exec(
+        select(AnnotatorStat, AnnotatorState, User)
+        .join(User, User.id == AnnotatorStat.user_id)
+        .outerjoin(
+            AnnotatorState,
+            (AnnotatorState.project_id == AnnotatorStat.project_id)
+            & (AnnotatorState.user_id == AnnotatorStat.user_id),
+        )
+        .where(AnnotatorStat.project_id == project_id)
+        .order_by(AnnotatorStat.user_id)
+    ).all()
+
+
+def _row(stat: AnnotatorStat, state: AnnotatorState | None, user: User) -> AnnotatorRow:
+    return AnnotatorRow(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        answers=stat.answers,
+        gold_answered=stat.gold_answered,
+        gold_accuracy=stat.gold_accuracy,
+        agreement=stat.agreement,
+        status=state.status if state else "active",
+        paused_reason=state.paused_reason if state else None,
+    )
+
+
+def quality_report(*, session: Session, project: Project) -> QualityReport:
+    stored = session.get(ProjectQuality, project.id)
+    rows = [_row(*r) for r in _annotator_rows(session=session, project_id=project.id)]
+    pending = bool(
+        stored
+        and (
+            stored.requested_at is not None
+            or (
+                stored.started_at is not None
+                and (stored.computed_at is None or stored.started_at > stored.computed_at)
+            )
+        )
+    )
+    return QualityReport(
+        project_id=project.id,
+        computed_at=stored.computed_at if stored else None,
+        duration_ms=stored.duration_ms if stored else 0,
+        n_annotations=stored.n_annotations if stored else 0,
+        pending=pending,
+        figures=stored.figures if stored else {},
+        annotators=rows,
+    )
+
+
+def annotator_detail(*, session: Session, project: Project, user_id: int) -> AnnotatorDetail:
+    found = next(
+        (r for r in _annotator_rows(session=session, project_id=project.id) if r[2].id == user_id),
+        None,
+    )
+    if found is None:
+        raise not_found("annotator")
+    stat, state, user = found
+    return AnnotatorDetail(
+        **_row(stat, state, user).model_dump(),
+        gold_correct=stat.gold_correct,
+        confusion=stat.confusion,
+        updated_at=stat.updated_at,
+    )
+
+
+def annotators_csv(*, session: Session, project: Project) -> str:
+    out = io.StringIO()
+    fields = list(AnnotatorRow.model_fields)
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for row in quality_report(session=session, project=project).annotators:
+        writer.writerow(row.model_dump())
+    return out.getvalue()
+
+
+def list_consensus(
+    *,
+    session: Session,
+    project_id: int,
+    min_confidence: float | None,
+    max_confidence: float | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[ConsensusRow], int]:
+    where = [Consensus.project_id == project_id]
+    if min_confidence is not None:
+        where.append(Consensus.confidence >= min_confidence)
+    if max_confidence is not None:
+        where.append(Consensus.confidence <= max_confidence)
+    total = session.exec(select(func.count()).select_from(Consensus).where(*where)).one()
+    rows = session.exec(
+        select(Consensus, Item.external_id)
+        .join(Item, Item.id == Consensus.item_id)
+        .where(*where)
+        .order_by(Consensus.item_id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        ConsensusRow(
+            item_id=c.item_id,
+            external_id=ext,
+            result=c.result,
+            confidence=c.confidence,
+            n_annotations=c.n_annotations,
+            method=c.method,
+            updated_at=c.updated_at,
+        )
+        for c, ext in rows
+    ], total
+
+
+def set_annotator_status(
+    *,
+    session: Session,
+    project: Project,
+    user_id: int,
+    status: str,
+    reason: str | None,
+    actor: Membership,
+) -> None:
+    """Pause or resume an annotator by hand; audited. Resuming restarts their gold count."""
+    member = session.exec(
+        select(Membership).where(Membership.org_id == project.org_id, Membership.user_id == user_id)
+    ).first()
+    if member is None:
+        raise not_found("annotator")
+    state = session.get(AnnotatorState, (project.id, user_id))
+    if state is None:
+        state = AnnotatorState(project_id=project.id, user_id=user_id)
+    old = state.status
+    state.status = status
+    state.updated_at = clock.now()
+    if status == "paused":
+        state.paused_reason, state.paused_at = reason, clock.now()
+    else:
+        state.paused_reason, state.paused_at = None, None
+        state.gold_answered, state.gold_correct = 0, 0.0
+    session.add(state)
+    record(
+        session,
+        org_id=project.org_id,
+        actor_id=actor.user_id,
+        action="annotator.resume" if status == "active" else "annotator.pause",
+        target_type="user",
+        target_id=user_id,
+        data={"project_id": project.id, "from": old, "reason": reason},
+    )
+    session.commit()

@@ -1,0 +1,110 @@
+"""Coalesced recomputes: a burst of submits to a project yields one quality job.
+
+The database, not the broker, remembers that a project needs a recompute (``requested_at``), so
+nothing is lost when a broker drops a message (the filesystem transport has no redelivery) or a
+worker dies mid-run: the sweep on beat sends again whatever was requested, or started and never
+finished, too long ago.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from backend import clock
+from backend.assignments.hooks import on_annotation_submitted
+from backend.consensus.models import ProjectQuality
+from backend.db import get_engine
+from backend.queue import enqueue, enqueue_after_commit
+from backend.settings import get_settings
+
+RECOMPUTE_JOB = "jinbiao.quality.recompute_project"
+
+
+def mark_requested(*, session: Session, project_id: int) -> bool:
+    """Flag the project for a recompute in the caller's transaction; True if this call set it.
+
+    Only the first submit of a window writes (``requested_at IS NULL``); later ones match no row
+    and take no lock, so concurrent submits do not queue behind one hot row.
+    """
+    now = clock.now()
+    marked = session.execute(
+        update(ProjectQuality)
+        .where(ProjectQuality.project_id == project_id, ProjectQuality.requested_at.is_(None))
+        .values(requested_at=now)
+    ).rowcount
+    if marked:
+        return True
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created = session.execute(
+        dialect_insert(ProjectQuality)
+        .values(project_id=project_id, requested_at=now, figures={}, n_annotations=0, duration_ms=0)
+        .on_conflict_do_nothing(index_elements=["project_id"])
+    ).rowcount
+    return bool(created)
+
+
+def request_recompute(*, project_id: int) -> bool:
+    """Ask for a recompute from outside a submit (the manager's button); True if sent."""
+    with Session(get_engine()) as session:
+        marked = mark_requested(session=session, project_id=project_id)
+        session.commit()
+    if marked:
+        enqueue(RECOMPUTE_JOB, project_id, countdown=get_settings().quality_coalesce_seconds)
+    return marked
+
+
+def claim_recompute(*, session: Session, project_id: int, force: bool) -> bool:
+    """Take the request for this run; False when there is nothing to do (a duplicate delivery).
+
+    A run that started and never finished (its worker was killed) counts as still requested,
+    so a redelivered job does the work again.
+    """
+    now = clock.now()
+    pending = or_(
+        ProjectQuality.requested_at.is_not(None),
+        ProjectQuality.computed_at.is_(None),
+        ProjectQuality.started_at > ProjectQuality.computed_at,
+    )
+    query = update(ProjectQuality).where(ProjectQuality.project_id == project_id)
+    if not force:
+        query = query.where(pending)
+    claimed = session.execute(query.values(requested_at=None, started_at=now)).rowcount
+    if not claimed and force:
+        session.add(ProjectQuality(project_id=project_id, started_at=now))
+        claimed = 1
+    session.commit()
+    return bool(claimed)
+
+
+def stale_projects(*, session: Session, older_than_seconds: float) -> list[int]:
+    """Projects whose requested or started recompute has waited longer than the threshold."""
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+    rows = session.execute(
+        select(ProjectQuality.project_id).where(
+            or_(
+                ProjectQuality.requested_at <= cutoff,
+                (ProjectQuality.started_at <= cutoff)
+                & (
+                    ProjectQuality.computed_at.is_(None)
+                    | (ProjectQuality.started_at > ProjectQuality.computed_at)
+                ),
+            )
+        )
+    ).all()
+    return [row[0] for row in rows]
+
+
+def _on_submit(session: Session, project_id: int) -> None:
+    """Submit listener: flag in the submit's transaction, send the job once it committed."""
+    if mark_requested(session=session, project_id=project_id):
+        enqueue_after_commit(
+            session, RECOMPUTE_JOB, project_id, countdown=get_settings().quality_coalesce_seconds
+        )
+
+
+on_annotation_submitted(_on_submit)
