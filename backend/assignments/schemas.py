@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
 
@@ -53,6 +53,26 @@ class AnnotationPublic(BaseModel):
     duration_ms: int
     created_at: datetime
     gold_feedback: GoldFeedbackPublic | None = None
+
+
+class SubmitAndNextAnswer(AnnotationPublic):
+    """``submit?next=true``: the annotation as above, plus the caller's next lease.
+
+    ``next`` is exactly what ``POST /projects/{project_id}/next`` would answer, or null when
+    nothing is left; it is null too when the annotator is paused now, and then ``paused_reason``
+    says why (the key is left out otherwise). ``next`` is kept when it is null, even though the
+    distribution routes leave out empty fields: here null is an answer.
+    """
+
+    next: NextAnswer | None
+    paused_reason: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _keep_next(self, handler: SerializerFunctionWrapHandler):
+        # no return annotation: the OpenAPI schema stays the model's fields
+        data = handler(self)
+        data.setdefault("next", None)
+        return data
 
 
 class SkipAnswer(BaseModel):
