@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from support.fixtures import free_port, stop_process
+from support.fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +39,27 @@ def _wait_healthy(base: str, process: subprocess.Popen, seconds: float = 60) -> 
     raise AssertionError("no healthy answer in time")
 
 
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop `serve` and the worker it started: SIGTERM to the group, SIGKILL if it lingers."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # any child still alive
+
+
 def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
         cwd=tmp_path,
         env=_clean_env(tmp_path),
+        start_new_session=True,  # its worker child is stopped with it, as a group
     )
     try:
         health = _wait_healthy(f"http://127.0.0.1:{port}", process)
@@ -52,7 +69,7 @@ def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
         docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
         assert docs.status_code == 200
     finally:
-        stop_process(process)
+        _stop_group(process)
 
 
 def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
