@@ -99,11 +99,10 @@ def test_image_classification_by_hotkeys_only(page, seed, artifacts):
 
 
 def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
-    """After Enter the page sends submit, then next, and shows the next item; nothing else.
+    """After Enter the page sends one request, submit?next=true, and shows the lease it answers.
 
-    The backend holds one lease per annotator, so the next assignment cannot be fetched before the
-    submit; what the page can do is dim the old item at once and call /next the moment submit
-    answers.
+    The old item is dimmed in the same task as the key press; the next item comes from the
+    submit's answer (``next``), so there is no /next between two items.
     """
     project = seed.project(
         "text_classification", [{"text": f"工单 {i}：电机过热。"} for i in range(4)]
@@ -122,19 +121,32 @@ def test_next_item_follows_submit_with_no_other_round_trip(page, seed):
             else None
         ),
     )
-    dimmed = page.evaluate("""() => new Promise(resolve => {
-        document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
-        resolve(document.getElementById('stage').classList.contains('submitting'));
-    })""")
+    with page.expect_response(lambda r: "/submit" in r.url) as info:
+        dimmed = page.evaluate("""() => new Promise(resolve => {
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+            resolve(document.getElementById('stage').classList.contains('submitting'));
+        })""")
     assert dimmed, "the old item is dimmed in the same task as the key press"
     nxt = wait_item(page, after=current)
     assert nxt != current
+    answer = info.value.json()
+    assert answer["next"]["assignment_id"] == int(nxt)  # the item shown is the submit's `next`
+    assert page.get_attribute("#stage", "data-item-id") == str(answer["next"]["item"]["id"])
     blocking = [r for r in requests if "my-stats" not in r]  # stats refresh after the item is shown
-    assert blocking[:2] == [
-        f"POST assignments/{current}/submit",
-        f"POST projects/{project['id']}/next",
-    ], requests
-    assert len(blocking) == 2, requests
+    assert blocking == [f"POST assignments/{current}/submit?next=true"], requests
+
+    # the last item: the submit answers next = null and the page says nothing is left, still
+    # with one request per item
+    current = nxt
+    for _ in range(2):
+        page.keyboard.press("m")
+        page.keyboard.press("Enter")
+        current = wait_item(page, after=current)
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stage[data-state='empty']")
+    blocking = [r for r in requests if "my-stats" not in r]
+    assert len(blocking) == 4 and all("/submit?next=true" in r for r in blocking), requests
 
 
 def test_empty_state_when_nothing_is_left(page, seed, artifacts):

@@ -1,6 +1,8 @@
 // The annotator's page: Start → item → label → Enter submits → next item.
-// Submit then next (the backend holds one lease per annotator); the old item is dimmed at once,
-// the new one is mounted as soon as /next answers and its media is decoded.
+// One request per item: submit?next=true answers the annotation and the next lease together; the
+// old item is dimmed at once, the new one's media is fetched the moment the answer arrives and the
+// item is swapped in when it is decoded. /next alone is asked only by Start, after a skip, and
+// after a submit that was refused (409) or a server that does not answer `next`.
 import * as api from '../api.js';
 import * as store from '../store.js';
 import { t } from '../i18n.js';
@@ -137,6 +139,7 @@ export async function renderAnnotate(root, { id }) {
 
   function unmountTool() {
     if (tool) { tool.destroy(); tool = null; }
+    stage.classList.remove('submitting'); // the empty, paused or error card is not dimmed
     toolPanel.replaceChildren();
     delete stage.dataset.ready;
   }
@@ -156,7 +159,13 @@ export async function renderAnnotate(root, { id }) {
     }
     if (!alive) return;
     stage.removeAttribute('aria-busy');
-    if (!next) { showEmpty(); return; }
+    await showLease(next, null, t0);
+  }
+
+  // What /next answers (or the `next` of a submit): a lease, or null when nothing is left or paused.
+  async function showLease(next, pausedReason, t0) {
+    if (!alive) return;
+    if (!next) { if (pausedReason) showPaused(pausedReason); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
     await show(next, initialResult(project.kind, next.prelabel), t0);
   }
@@ -219,7 +228,7 @@ export async function renderAnnotate(root, { id }) {
     let annotation = null;
     try {
       annotation = await api.post(`assignments/${assignment.assignment_id}/submit`,
-        { result: toSubmit(project.kind, result), duration_ms: Math.round(t0 - shownAt) });
+        { result: toSubmit(project.kind, result), duration_ms: Math.round(t0 - shownAt) }, { next: true });
     } catch (err) {
       if (err.status === 409) {
         toast(t('submitted_late'), 'warn', 6000);
@@ -236,7 +245,8 @@ export async function renderAnnotate(root, { id }) {
     if (fb) {
       toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: describeResult(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
     }
-    await loadNext(t0);
+    if (annotation && 'next' in annotation) await showLease(annotation.next, annotation.paused_reason, t0);
+    else await loadNext(t0); // refused late submit (409), or a server without submit?next
     refreshStats();
   }
 
