@@ -72,7 +72,7 @@ def test_create_project_and_upload_images(page, seed, artifacts, tmp_path):
 
     page.get_by_role("link", name="Quality").click()
     page.wait_for_selector(".empty-state, .figures-table")
-    shot(page, artifacts, "quality")
+    shot(page, artifacts, "quality-empty")
     page.get_by_role("link", name="Exports").click()
     page.wait_for_selector(".empty-state, .figures-table")
     shot(page, artifacts, "exports")
