@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,6 @@ from numpy.typing import NDArray
 
 Answers = Iterable[tuple[Hashable, Hashable, Hashable]] | NDArray[Any]
 """(task, worker, label) triples, or a 2-D array with three columns."""
-
-_FAST_TYPES = (int, float, str, bool, np.integer, np.floating, np.str_)
 
 
 def is_missing(value: object) -> bool:
@@ -33,38 +32,33 @@ def is_missing(value: object) -> bool:
 def factorize(values: Sequence[Any] | NDArray[Any]) -> tuple[NDArray[np.intp], list[Any]]:
     """Integer codes and the distinct values, sorted when comparable (else first appearance).
 
-    A homogeneous column of numbers or strings is coded without a Python loop (``bincount`` for
-    small non-negative integers, ``np.unique`` otherwise); anything else (tuples, mixed types)
-    goes through a dictionary. The distinct values are returned as Python objects of the
-    caller's own types, so ``1`` and ``"1"`` stay different labels.
+    A column of integers is coded without a Python loop (``bincount`` when the range is small,
+    ``np.unique`` otherwise); strings and anything else (tuples, mixed types) go through one
+    dictionary pass, which is several times faster than ``np.unique`` on a string array, and
+    only the distinct values are sorted. The distinct values are returned as Python objects of
+    the caller's own types, so ``1`` and ``"1"`` stay different labels.
     """
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.intp), []
-    arr: NDArray[Any] | None = None
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iufUSb":
-        arr = values
-    else:
-        kinds = {type(v) for v in values}
-        if len(kinds) == 1 and issubclass(next(iter(kinds)), _FAST_TYPES):
-            arr = np.asarray(values)
-            if arr.dtype.kind not in "iufUSb":
-                arr = None
-    if arr is not None:
-        if arr.dtype.kind in "iu" and n:
-            low, high = int(arr.min()), int(arr.max())
-            if high - low <= 4 * n + 1_000_000:
-                shifted = arr - low if low else arr
-                present = np.bincount(shifted) > 0
-                uniq = (np.flatnonzero(present) + low).astype(arr.dtype)
-                if present.all():  # already dense codes: no remapping needed
-                    return shifted.astype(np.intp, copy=False), _python_values(uniq, values)
-                rank = np.cumsum(present) - 1
-                return rank[shifted].astype(np.intp, copy=False), _python_values(uniq, values)
-        uniq, inverse = np.unique(arr, return_inverse=True)
-        return inverse.reshape(-1).astype(np.intp, copy=False), _python_values(uniq, values)
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind in "iu":
+            return _factorize_ints(values, None)
+        if values.dtype.kind in "fUSb":
+            uniq, inverse = np.unique(values, return_inverse=True)
+            return inverse.reshape(-1).astype(np.intp, copy=False), uniq.tolist()
+        values = values.tolist()
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        try:
+            ints = np.fromiter(values, dtype=np.int64, count=n)
+        except OverflowError:  # beyond 64 bits: the dictionary below copes
+            pass
+        else:
+            return _factorize_ints(ints, int)
     mapping: dict[Any, int] = {}
-    codes = np.asarray([mapping.setdefault(v, len(mapping)) for v in values], dtype=np.intp)
+    setdefault = mapping.setdefault
+    codes = np.fromiter((setdefault(v, len(mapping)) for v in values), dtype=np.intp, count=n)
     uniques = list(mapping)
     try:
         order = sorted(range(len(uniques)), key=uniques.__getitem__)
@@ -75,14 +69,24 @@ def factorize(values: Sequence[Any] | NDArray[Any]) -> tuple[NDArray[np.intp], l
     return rank[codes], [uniques[i] for i in order]
 
 
-def _python_values(uniq: NDArray[Any], original: Sequence[Any] | NDArray[Any]) -> list[Any]:
-    """Distinct values as Python objects; keeps e.g. ``np.str_`` input as given."""
-    values = uniq.tolist()
-    if not isinstance(original, np.ndarray) and len(original):
-        kind = type(original[0])
-        if kind is not type(values[0]):
-            values = [kind(v) for v in values]
-    return values
+def _factorize_ints(
+    arr: NDArray[np.integer[Any]], kind: type | None
+) -> tuple[NDArray[np.intp], list[Any]]:
+    """Codes of an integer array: ``bincount`` over a small range, else ``np.unique``."""
+    low, high = int(arr.min()), int(arr.max())
+    if high - low <= 4 * len(arr) + 1_000_000:
+        shifted = arr - low if low else arr
+        present = np.bincount(shifted) > 0
+        uniq = np.flatnonzero(present) + low
+        if present.all():  # already dense codes: no remapping needed
+            codes = shifted.astype(np.intp, copy=False)
+        else:
+            codes = (np.cumsum(present) - 1)[shifted].astype(np.intp, copy=False)
+    else:
+        uniq, inverse = np.unique(arr, return_inverse=True)
+        codes = inverse.reshape(-1).astype(np.intp, copy=False)
+    values = uniq.tolist() if kind is int else uniq.astype(arr.dtype).tolist()
+    return codes, values
 
 
 def sort_if_possible(values: list[Any]) -> list[Any]:
@@ -137,20 +141,37 @@ class Encoded:
 
 
 def _columns(answers: Answers) -> tuple[Any, Any, Any]:
+    """The task, worker and label columns of the answers.
+
+    A 3-column array is sliced, not copied. A list of triples made only of Python ints (the
+    common case of database ids and integer labels) is turned into one integer array in a
+    single C pass after one type check; other triples are split by three comprehensions.
+    """
     if isinstance(answers, np.ndarray):
         if answers.ndim != 2 or (answers.size and answers.shape[1] != 3):
             if answers.size == 0:
                 return (), (), ()
             raise ValueError("an answers array must have three columns: task, worker, label")
         return answers[:, 0], answers[:, 1], answers[:, 2]
-    rows = list(answers)
+    rows = answers if isinstance(answers, list | tuple) else list(answers)
     if not rows:
         return (), (), ()
-    for row in rows:
-        if len(row) != 3:
-            raise ValueError(f"an answer must be a (task, worker, label) triple, got {row!r}")
-    tasks, workers, labels = zip(*rows, strict=True)
-    return tasks, workers, labels
+    if set(map(len, rows)) != {3}:
+        bad = next(row for row in rows if len(row) != 3)
+        raise ValueError(f"an answer must be a (task, worker, label) triple, got {bad!r}")
+    if set(map(type, chain.from_iterable(rows))) == {int}:
+        try:
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+        except OverflowError:  # ids beyond 64 bits: the generic path copes
+            pass
+        else:
+            arr = flat.reshape(-1, 3)
+            return arr[:, 0], arr[:, 1], arr[:, 2]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def _take(column: Any, idx: NDArray[np.intp]) -> Any:
+    return column[idx] if isinstance(column, np.ndarray) else [column[i] for i in idx]
 
 
 def encode(
@@ -170,9 +191,8 @@ def encode(
     if missing:
         keep = ~np.isin(l_codes, missing)
         idx = np.flatnonzero(keep)
-        tasks = [tasks[i] for i in idx]
-        workers = [workers[i] for i in idx]
-        l_codes, seen = factorize([labels[i] for i in idx])
+        tasks, workers, labels = (_take(column, idx) for column in (tasks, workers, labels))
+        l_codes, seen = factorize(labels)
     t_codes, items = factorize(tasks)
     w_codes, annotators = factorize(workers)
 
@@ -193,7 +213,8 @@ def encode(
         all_classes += sort_if_possible(extra)
     class_index = {c: k for k, c in enumerate(all_classes)}
     remap = np.asarray([class_index[c] for c in seen], dtype=np.intp)
-    l_codes = remap[l_codes] if len(l_codes) else l_codes
+    if len(l_codes) and not np.array_equal(remap, np.arange(len(remap))):
+        l_codes = remap[l_codes]
     gold_tasks = np.asarray([t for t, _ in gold_pairs], dtype=np.intp)
     gold_labels = np.asarray([class_index[g] for _, g in gold_pairs], dtype=np.intp)
     return Encoded(

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 
 from .._data import Answers, Encoded, encode
+from ._sparse import row_max
 
 EPS = 1e-10
 """Floor for probabilities before taking logs (the value crowd-kit uses)."""
@@ -23,7 +24,7 @@ def argmax_ties(probas: NDArray[np.float64], priority: NDArray[np.float64]) -> N
     reproducible (no random tie-breaking) and agrees with crowd-kit, whose columns come ordered
     by frequency.
     """
-    top = probas.max(axis=1, keepdims=True)
+    top = row_max(probas)[:, None]
     tied = probas == top
     if int(tied.sum()) == len(probas):
         return np.argmax(probas, axis=1)
@@ -112,5 +113,6 @@ class CategoricalAggregator(BaseEstimator):  # type: ignore[misc]
     def _decode(self, probas: NDArray[np.float64]) -> list[Any]:
         if len(probas) == 0:
             return []
-        classes = self.classes_
-        return [classes[k] for k in argmax_ties(probas, self._priority)]
+        classes = np.empty(len(self.classes_), dtype=object)
+        classes[:] = self.classes_  # element-wise: tuple labels stay tuples
+        return classes[argmax_ties(probas, self._priority)].tolist()

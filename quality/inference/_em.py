@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from .._data import Encoded
 from ._base import EPS
-from ._sparse import answers_per_task, log_softmax_rows, task_by_worker_label
+from ._sparse import log_softmax_rows, task_by_worker_label
 
 
 class AnswerMatrix:
@@ -24,12 +24,17 @@ class AnswerMatrix:
         self.data = data
         self.n_workers = data.n_workers
         self.n_classes = data.n_classes
-        self.matrix = task_by_worker_label(data)
         flat = data.workers * data.n_classes + data.labels
+        self.matrix = task_by_worker_label(data, flat)
         counts = np.bincount(flat, minlength=self.n_workers * self.n_classes)
         self.counts_wl = counts.reshape(self.n_workers, self.n_classes).astype(np.float64)
         self.observed = self.counts_wl > 0
-        self.per_task = answers_per_task(data)
+        self.per_task = np.diff(self.matrix.indptr).astype(np.float64)
+
+    def vote_counts(self) -> NDArray[np.float64]:
+        """tasks × classes answer counts (``Encoded.vote_counts``) as one sparse product."""
+        k = self.n_classes
+        return np.asarray(self.matrix @ np.tile(np.eye(k), (self.n_workers, 1)))
 
     def log_likelihood_sum(self, errors: NDArray[np.float64]) -> NDArray[np.float64]:
         """tasks × classes: sum over each task's answers of log errors[w, l, k]."""
@@ -57,10 +62,11 @@ def crowdkit_elbo(
     per_task: NDArray[np.float64],
 ) -> float:
     """crowd-kit's evidence lower bound, its convergence test (it counts the prior per answer)."""
-    joint = float(np.vdot(probas, log_lik))
+    # einsum rather than vdot: no BLAS call (whose threads stall on a busy machine)
+    joint = float(np.einsum("ij,ij->", probas, log_lik))
     joint += float(per_task @ probas @ np.log(np.maximum(priors, EPS)))
     clipped = np.maximum(probas, EPS)
-    return joint - float(np.vdot(np.log(clipped), clipped))
+    return joint - float(np.einsum("ij,ij->", np.log(clipped), clipped))
 
 
 def log_marginal_likelihood(log_lik: NDArray[np.float64], priors: NDArray[np.float64]) -> float:

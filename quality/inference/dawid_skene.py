@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from .._data import Encoded
 from ._base import EPS, CategoricalAggregator
 from ._em import AnswerMatrix, crowdkit_elbo, posterior
-from ._sparse import normalize_rows
+from ._sparse import column_mean, normalize_rows
 
 
 class DawidSkene(CategoricalAggregator):
@@ -96,14 +96,15 @@ class DawidSkene(CategoricalAggregator):
         from_gold = self._from_counts(answers, gold_counts + 1.0)
         return np.where(has_gold[:, None, None], from_gold, errors)
 
-    def _initial_probas(self, data: Encoded) -> NDArray[np.float64]:
-        return data.clamp_gold(normalize_rows(data.vote_counts()))
+    def _initial_probas(self, data: Encoded, answers: AnswerMatrix) -> NDArray[np.float64]:
+        """Majority vote (share of answers per class), gold clamped."""
+        return data.clamp_gold(normalize_rows(answers.vote_counts()))
 
     def _fit_encoded(self, data: Encoded) -> NDArray[np.float64]:
         answers = AnswerMatrix(data)
         n_answers = float(data.n_answers)
-        probas = self._initial_probas(data)
-        priors = np.maximum(probas.mean(axis=0), EPS)
+        probas = self._initial_probas(data, answers)
+        priors = np.maximum(column_mean(probas), EPS)
         errors = self._initial_errors(data, answers, probas)
         log_lik = answers.log_likelihood_sum(errors)
         loss = -np.inf
@@ -111,7 +112,7 @@ class DawidSkene(CategoricalAggregator):
         self.n_iter_ = 0
         for _ in range(self.n_iter):
             probas = posterior(log_lik, priors, data)
-            priors = np.maximum(probas.mean(axis=0), EPS)
+            priors = np.maximum(column_mean(probas), EPS)
             errors = self._m_step(answers, probas)
             log_lik = answers.log_likelihood_sum(errors)
             self.n_iter_ += 1

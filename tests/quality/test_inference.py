@@ -215,6 +215,41 @@ def test_array_input_equals_triples() -> None:
     assert np.allclose(a.probas_, b.probas_)
 
 
+def test_encoding_fast_paths_keep_types_and_codes() -> None:
+    from quality._data import encode, factorize
+
+    arr, _ = synthetic_crowd(n_items=200, seed=3)
+    triples = [tuple(r) for r in arr.tolist()]
+    as_str = [(str(t), str(w), str(lab)) for t, w, lab in triples]
+    fast, generic = encode(triples), encode(as_str)
+    assert fast.items == list(range(200)) and all(type(i) is int for i in fast.items)
+    assert [str(i) for i in fast.items] == sorted(generic.items, key=int)
+    for name in ["tasks", "workers", "labels"]:  # same codes as the array path
+        assert np.array_equal(getattr(fast, name), getattr(encode(arr), name))
+    # a generator, a tuple of rows and an iterator give the same encoding
+    assert np.array_equal(encode(iter(triples)).tasks, fast.tasks)
+    assert np.array_equal(encode(tuple(triples)).labels, fast.labels)
+    # types survive: bools, floats, numpy ints, ids beyond 64 bits, tuples as labels
+    assert encode([(1, 2, True), (2, 2, False)]).classes == [False, True]
+    assert encode([(1, 2, 1.0), (2, 2, 2.5)]).classes == [1.0, 2.5]
+    assert all(type(c) is float for c in encode([(1, 2, 1.0), (2, 2, 2.0)]).classes)
+    np_ints = encode([(np.int64(5), 1, 0), (np.int64(7), 1, 1)])
+    assert np_ints.items == [5, 7] and type(np_ints.items[0]) is np.int64
+    huge = encode([(2**70, 1, 0), (3, 1, 1)])
+    assert huge.items == [3, 2**70]
+    est = MajorityVote().fit([(1, "a", ("x", 1)), (1, "b", ("x", 1)), (2, "a", ("y", 2))])
+    assert est.labels_ == [("x", 1), ("y", 2)]
+    # sparse ids: codes follow sorted order
+    codes, values = factorize([1000, 5, 10**9, 5])
+    assert values == [5, 1000, 10**9] and codes.tolist() == [1, 0, 2, 0]
+    codes, values = factorize(["b", "a", "b"])
+    assert values == ["a", "b"] and codes.tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match="triple"):
+        encode([(1, 2, 3), (1, 2)])
+    with pytest.raises(ValueError, match="triple"):
+        encode([(1, 2, 3, 4)])
+
+
 def test_majority_vote_ties_are_reproducible() -> None:
     answers = [
         ("t1", "a", "x"),
