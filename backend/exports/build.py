@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from backend.exports.manifest import make_manifest, readme, with_files
 from backend.exports.models import DatasetVersion
 from backend.exports.records import ExportRecord, ReadPlan, count_items, iter_chunks
 from backend.exports.records import paused_annotators as read_paused
-from backend.exports.splits import StratifiedSplitter, stratum_of
+from backend.exports.splits import StratifiedSplitter, labels_of, most_frequent
 from backend.exports.staging import Staging
 from backend.exports.stats import BuildStats
 from backend.kinds import get_kind
@@ -30,6 +32,13 @@ from backend.projects.models import Project
 from backend.settings import get_settings
 
 Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Built:
+    manifest: dict[str, Any]
+    sha256: str  # of the zip, taken while it was written
+    size: int
 
 
 def build_archive(
@@ -40,8 +49,8 @@ def build_archive(
     work_dir: Path,
     config: ExportSettings,
     on_progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Write the version's zip to ``out``; answer its manifest."""
+) -> Built:
+    """Write the version's zip to ``out``; answer its manifest, sha256 and size."""
     with Session(engine) as session:
         version = session.get(DatasetVersion, version_id)
         if version is None:
@@ -59,7 +68,6 @@ def build_archive(
             annotation_results=params["source"] == "raw" or params["format"] == "raw_jsonl",
         )
         paused = read_paused(session, project_id=project.id)
-        total = count_items(session, plan=plan)
         labels = [label["name"] for label in project.labels]
         version_info = {
             "id": version.id,
@@ -73,9 +81,11 @@ def build_archive(
             "kind": project.kind,
         }
         session.rollback()
+    total = count_items(engine, plan=plan)
 
     splitter = StratifiedSplitter(fractions=params["split"], seed=params["seed"])
-    staging = Staging(work_dir)
+    # Frozen in the version when it was created; versions from before that used zipfile's 6.
+    staging = Staging(work_dir, level=params.get("zip_level", 6))
     try:
         media_root = get_settings().media_root
         assert media_root is not None
@@ -97,23 +107,26 @@ def build_archive(
         stats = BuildStats()
         is_image = get_kind(plan.kind).media == "image"
         done = 0
-        for chunk in iter_chunks(engine=engine, plan=plan, paused=paused):
-            for record in chunk:
-                reason = skip_reason(record, params=params, ctx=ctx, is_image=is_image)
-                if reason:
-                    stats.skip(reason)
-                    continue
-                split = splitter.assign(
-                    stratum=stratum_of(record.result), key=record.item.content_hash
-                )
-                writer.add(record, split)
-                index.add(record, split)
-                stats.add(record, split, source=ctx.source)
-            done += len(chunk)
-            if on_progress is not None:
-                on_progress(0.9 * done / max(total, 1))
-            if config.test_delay_seconds:
-                time.sleep(config.test_delay_seconds)
+        chunks = iter_chunks(engine=engine, plan=plan, paused=paused)
+        with closing(chunks):
+            for chunk in chunks:
+                for record in chunk:
+                    reason = skip_reason(record, params=params, ctx=ctx, is_image=is_image)
+                    if reason:
+                        stats.skip(reason)
+                        continue
+                    found = labels_of(record.result)
+                    split = splitter.assign(
+                        stratum=most_frequent(found), key=record.item.content_hash
+                    )
+                    writer.add(record, split)
+                    index.add(record, split, found)
+                    stats.add(record, split, source=ctx.source, labels=found)
+                done += len(chunk)
+                if on_progress is not None:
+                    on_progress(0.9 * done / max(total, 1))
+                if config.test_delay_seconds:
+                    time.sleep(config.test_delay_seconds)
         writer.finish()
         index.finish()
         manifest = make_manifest(
@@ -129,8 +142,10 @@ def build_archive(
         staging.add_bytes("README.md", readme(manifest).encode())
         manifest = with_files(manifest, staging.checksums())
         staging.add_bytes("manifest.json", (_pretty(manifest) + "\n").encode())
-        staging.write_zip(out, tick=(lambda: on_progress(0.95)) if on_progress else None)
-        return manifest
+        sha, size = staging.write_zip(
+            out, tick=(lambda: on_progress(0.95)) if on_progress else None
+        )
+        return Built(manifest=manifest, sha256=sha, size=size)
     finally:
         staging.close()
 

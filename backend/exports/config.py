@@ -1,7 +1,8 @@
 """Export knobs, read from ``JINBIAO_EXPORT_*`` environment variables.
 
-They live here rather than in ``backend/settings.py`` until that file's owner folds them in; they
-are read per build (not cached), so a worker started with a different environment uses its own.
+They live here rather than in ``backend/settings.py`` until that file's owner folds them in (the
+same names with an ``export_`` prefix there); they are read per build (not cached), so a worker
+started with a different environment uses its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ class ExportSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JINBIAO_EXPORT_", extra="ignore")
 
     # Items read per database round trip; memory is bounded by this, not by the project size.
-    chunk_size: int = Field(default=1000, ge=1, le=50_000)
+    chunk_size: int = Field(default=2000, ge=1, le=50_000)
+    # Deflate level of the zip (1 fastest … 9 smallest). Frozen into each version when it is
+    # created, so a rebuild writes the same bytes whatever the setting is by then.
+    zip_level: int = Field(default=1, ge=1, le=9)
     # A build whose heartbeat is older than this is taken to be dead and is claimed again.
     stale_seconds: float = Field(default=120.0, gt=0)
     # Claims of one version before it is marked failed (worker deaths and retried errors).

@@ -12,10 +12,12 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from backend.exports.formats.base import BuildContext, dumps
+from backend.exports.formats.base import BuildContext
+from backend.exports.jsonfast import dumps, dumps_bytes
 from backend.exports.records import ExportRecord
 from backend.exports.splits import labels_of
 
@@ -25,27 +27,38 @@ INDEX_NAME = "index.jsonl"
 class IndexWriter:
     def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
-        self.path, self.out = ctx.staging.open_spool()
+        self.out = ctx.staging.open_stream(INDEX_NAME)
+        self._split = {split: encode_basestring(split) for split in ctx.splits}
 
-    def add(self, record: ExportRecord, split: str) -> None:
+    def add(self, record: ExportRecord, split: str, labels: list[str] | None = None) -> None:
+        """One line; ``labels`` are the truth's labels when the caller has them already."""
         if self.ctx.source == "raw":
             truth: Any = [[a.annotator_id, a.result] for a in record.annotations]
             labels = [label for a in record.annotations for label in labels_of(a.result)]
         else:
             truth = record.result
-            labels = labels_of(record.result)
-        line = {
-            "item_id": record.item.id,
-            "external_id": record.item.external_id,
-            "split": split,
-            "labels": sorted(set(labels)),
-            "result_sha256": hashlib.sha256(dumps(truth).encode()).hexdigest(),
-        }
-        self.out.write(dumps(line) + "\n")
+            if labels is None:
+                labels = labels_of(record.result)
+        # ``dumps(line)`` with its keys in sorted order, written out: this runs once per item.
+        external_id = record.item.external_id
+        try:
+            names = ",".join([encode_basestring(label) for label in sorted(set(labels))])
+        except TypeError:  # labels that are not strings: as ``dumps`` writes them
+            names = dumps(sorted(set(labels)))[1:-1]
+        self.out.write(
+            '{"external_id":'
+            + ("null" if external_id is None else encode_basestring(external_id))
+            + f',"item_id":{record.item.id},"labels":['
+            + names
+            + '],"result_sha256":"'
+            + hashlib.sha256(dumps_bytes(truth)).hexdigest()
+            + '","split":'
+            + (self._split.get(split) or encode_basestring(split))
+            + "}\n"
+        )
 
     def finish(self) -> None:
         self.out.close()
-        self.ctx.staging.add_file(INDEX_NAME, self.path, compress=True)
 
 
 def read_index(zip_path: Path) -> Iterator[dict[str, Any]]:

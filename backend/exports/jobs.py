@@ -14,7 +14,6 @@ replaces with the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -123,7 +122,7 @@ def run_build(*, engine: Engine, version_id: int, config: ExportSettings) -> str
     tmp_zip, work = tmp_dir / f"{stem}.zip", tmp_dir / f"{stem}.d"
     try:
         try:
-            manifest = build_archive(
+            built = build_archive(
                 engine=engine,
                 version_id=version_id,
                 out=tmp_zip,
@@ -133,7 +132,7 @@ def run_build(*, engine: Engine, version_id: int, config: ExportSettings) -> str
             )
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        sha, size = _sha256(tmp_zip), tmp_zip.stat().st_size
+        manifest, sha, size = built.manifest, built.sha256, built.size
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp_zip, target)
     except BaseException:
@@ -219,11 +218,3 @@ def _remove_leftovers(tmp_dir: Path, version_id: int) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

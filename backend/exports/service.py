@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from backend.assignments.models import Annotation
 from backend.audit.service import record
 from backend.errors import conflict, invalid
+from backend.exports.config import export_settings
 from backend.exports.formats import FORMATS, formats_for
 from backend.exports.index import read_index
 from backend.exports.jobs import BUILD_JOB
@@ -51,6 +52,7 @@ def version_params(
     if get_kind(project.kind).media != "image":
         params["media"] = "none"
     params["media_base_url"] = media_base_url.rstrip("/")
+    params["zip_level"] = export_settings().zip_level  # part of the bytes: frozen with the rest
     params["watermark"] = {
         "item_id": session.exec(
             select(func.coalesce(func.max(Item.id), 0)).where(Item.project_id == project.id)

@@ -25,34 +25,51 @@ class StratifiedSplitter:
     def __init__(self, *, fractions: dict[str, float], seed: int) -> None:
         self.fractions = {name: float(fractions.get(name, 0.0)) for name in SPLITS}
         self.seed = seed
-        self._assigned: dict[str, dict[str, int]] = {}
+        self._assigned: dict[str, list[int]] = {}  # per stratum: items in train, val, test
+        self._active = [name for name in SPLITS if self.fractions[name] > 0]
+        self._shares = tuple(self.fractions[name] for name in SPLITS)
+        self._prefix = hashlib.sha256(f"{seed}:".encode())
 
     @property
     def active(self) -> list[str]:
-        return [name for name in SPLITS if self.fractions[name] > 0]
+        return list(self._active)
 
     def assign(self, *, stratum: str, key: str) -> str:
-        counts = self._assigned.setdefault(stratum, dict.fromkeys(SPLITS, 0))
-        seen = sum(counts.values())
-        deficits = {
-            name: max(0.0, self.fractions[name] * (seen + 1) - counts[name]) for name in SPLITS
-        }
-        total = sum(deficits.values())
-        draw = self._uniform(key) * total
-        chosen = self.active[-1]
-        for name in SPLITS:
-            if deficits[name] <= 0:
+        """Once per item, so written out: the same arithmetic, in the same order, as
+        ``max(0.0, fraction × (seen + 1) − assigned)`` per split and their sum."""
+        counts = self._assigned.get(stratum)
+        if counts is None:
+            counts = self._assigned[stratum] = [0, 0, 0]
+        after = counts[0] + counts[1] + counts[2] + 1
+        share_train, share_val, share_test = self._shares
+        deficits = (
+            _positive(share_train * after - counts[0]),
+            _positive(share_val * after - counts[1]),
+            _positive(share_test * after - counts[2]),
+        )
+        draw = self._uniform(key) * (deficits[0] + deficits[1] + deficits[2])
+        chosen = len(SPLITS)
+        for i, deficit in enumerate(deficits):
+            if deficit <= 0:
                 continue
-            if draw < deficits[name]:
-                chosen = name
+            if draw < deficit:
+                chosen = i
                 break
-            draw -= deficits[name]
+            draw -= deficit
+        if chosen == len(SPLITS):
+            name = self._active[-1]
+            chosen = SPLITS.index(name)
         counts[chosen] += 1
-        return chosen
+        return SPLITS[chosen]
 
     def _uniform(self, key: str) -> float:
-        digest = hashlib.sha256(f"{self.seed}:{key}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64
+        digest = self._prefix.copy()
+        digest.update(key.encode())
+        return int.from_bytes(digest.digest()[:8], "big") / 2**64
+
+
+def _positive(value: float) -> float:
+    return value if value > 0.0 else 0.0
 
 
 def stratum_of(result: dict[str, Any] | None) -> str:
@@ -66,6 +83,23 @@ def stratum_of(result: dict[str, Any] | None) -> str:
         return ""
     counts = Counter(e["label"] for e in elements)
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def most_frequent(labels: list[str]) -> str:
+    """``stratum_of`` from the labels ``labels_of`` gives: the most frequent, ties alphabetical,
+    ``""`` for none."""
+    if len(labels) == 1:
+        return labels[0]
+    if not labels:
+        return ""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return min(counts.items(), key=_by_count)[0]
+
+
+def _by_count(pair: tuple[str, int]) -> tuple[int, str]:
+    return (-pair[1], pair[0])
 
 
 def labels_of(result: dict[str, Any] | None) -> list[str]:

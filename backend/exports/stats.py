@@ -29,17 +29,22 @@ class BuildStats:
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
-    def add(self, record: ExportRecord, split: str, *, source: str) -> None:
+    def add(
+        self, record: ExportRecord, split: str, *, source: str, labels: list[str] | None = None
+    ) -> None:
+        """Count one exported item; ``labels`` are the truth's labels if the caller has them."""
         self.items[split] += 1
-        per_label = self.labels.setdefault(split, Counter())
+        per_label = self.labels.get(split)
+        if per_label is None:
+            per_label = self.labels[split] = Counter()
         if source == "raw":
             for annotation in record.annotations:
                 per_label.update(labels_of(annotation.result))
         else:
-            per_label.update(labels_of(record.result))
+            per_label.update(labels_of(record.result) if labels is None else labels)
         self.origins[record.origin] += 1
-        self.annotations += len(record.annotations)
-        self.annotators.update(a.annotator_id for a in record.annotations)
+        self.annotations += len(record.annotator_ids)
+        self.annotators.update(record.annotator_ids)
         confidence = record.confidence
         self.histogram[min(BINS - 1, max(0, int(confidence * BINS)))] += 1
         self.confidence_sum += confidence

@@ -7,23 +7,17 @@ brackets, YOLO's ``data.yaml``). It never holds more than one record plus its op
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import IO, Any, ClassVar, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
+from backend.exports.jsonfast import dumps
 from backend.exports.records import ExportRecord
-from backend.exports.staging import Staging
+from backend.exports.staging import EntryStream, Staging
 
-# One encoder for the whole build: ``json.dumps`` with options builds a new one per call.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def dumps(value: Any) -> str:
-    """Stable JSON: sorted keys, no spaces, UTF-8 kept readable (Chinese stays Chinese)."""
-    return _ENCODER.encode(value)
+__all__ = ["BuildContext", "FormatWriter", "SplitSpools", "dumps", "image_name", "stage_image"]
 
 
 @dataclass
@@ -67,8 +61,14 @@ WriterFactory = Callable[[BuildContext], FormatWriter]
 
 def image_name(record: ExportRecord) -> str:
     """The file name of an item's image in the zip: its id, with the stored extension."""
-    suffix = PurePosixPath(record.item.media_key or "").suffix.lower() or ".bin"
-    return f"{record.item.id}{suffix}"
+    return f"{record.item.id}{media_suffix(record.item.media_key)}"
+
+
+def media_suffix(media_key: str | None) -> str:
+    """``PurePosixPath(media_key).suffix.lower()`` (or ``.bin``), without building a path."""
+    name = (media_key or "").rstrip("/").rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ".bin"
 
 
 def stage_image(ctx: BuildContext, record: ExportRecord, arcname: str) -> str:
@@ -90,26 +90,25 @@ def results(ctx: BuildContext, record: ExportRecord) -> list[tuple[int | None, d
 
 
 class SplitSpools:
-    """One spool file per split, opened on first use, staged as ``pattern.format(split=…)``."""
+    """One staged stream per split, opened on first use, named ``pattern.format(split=…)``."""
 
     def __init__(self, ctx: BuildContext, pattern: str, *, header: str = "") -> None:
         self.ctx = ctx
         self.pattern = pattern
         self.header = header
-        self._open: dict[str, tuple[Path, IO[str]]] = {}
+        self._open: dict[str, EntryStream] = {}
 
-    def get(self, split: str) -> IO[str]:
+    def get(self, split: str) -> EntryStream:
         if split not in self._open:
-            path, handle = self.ctx.staging.open_spool()
-            handle.write(self.header)
-            self._open[split] = (path, handle)
-        return self._open[split][1]
+            stream = self.ctx.staging.open_stream(self.pattern.format(split=split))
+            stream.write(self.header)
+            self._open[split] = stream
+        return self._open[split]
 
     def finish(self, *, every_split: bool = True) -> None:
-        """Stage the spools; with ``every_split`` an empty split still gets its (empty) file."""
+        """Close the streams; with ``every_split`` an empty split still gets its (empty) file."""
         if every_split:
             for split in self.ctx.splits:
                 self.get(split)
-        for split, (path, handle) in sorted(self._open.items()):
-            handle.close()
-            self.ctx.staging.add_file(self.pattern.format(split=split), path, compress=True)
+        for _, stream in sorted(self._open.items()):
+            stream.close()
