@@ -51,6 +51,10 @@ def test_gold_feedback_toast_then_paused_message(page, seed, artifacts):
     assert expected in toast.inner_text()
     assert expected == ("electrical_fault" if shown == texts[0] else "mechanical_fault")
     shot(page, artifacts, "annotate-gold-toast")
+    # the wrong gold answer paused the annotator: the submit's answer says so (next is null)
+    assert annotation["next"] is None and annotation["paused_reason"]
+    page.wait_for_selector("#stage[data-state='paused']")
+    assert annotation["paused_reason"] in page.inner_text("#stage")
 
 
 def test_paused_message(page, seed, artifacts):

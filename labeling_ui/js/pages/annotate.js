@@ -126,6 +126,7 @@ export async function renderAnnotate(root, { id }) {
 
   function showPaused(reason) {
     unmountTool(); setPhase('paused'); clearInterval(leaseTimer);
+    store.set({ assignment: null });
     stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' },
       h('h2', {}, t('paused_title')), h('p', {}, t('paused_text')), reason ? h('p', { class: 'muted' }, reason) : null));
     stage.dataset.state = 'paused';
