@@ -191,3 +191,39 @@ def test_without_consensus_rows_a_majority_vote_is_exported(client, team, kind, 
     ready, data = _version(client, team, project, format="raw_jsonl")
     assert _index(data)[0]["labels"] == [expected]
     assert ready["manifest"]["quality"]["confidence"]["mean"] == pytest.approx(2 / 3, abs=1e-6)
+
+
+def test_consensus_rows_of_the_quality_workers_are_the_truth_the_vote_only_fills_gaps(client, team):
+    from sqlmodel import Session, select
+
+    from backend.consensus.models import Consensus
+    from backend.consensus.recompute import recompute_project
+
+    project = new_project(client, team, "text_classification")
+    voters = [team.annotators[0].id, team.annotators[1].id, team.manager.id]
+    items = [add_item(project, text=f"vibration log {i}") for i in range(4)]
+    for n, item in enumerate(items[:3]):
+        labels = ["electrical_fault", "electrical_fault", "other"] if n else ["other"] * 3
+        for who, label in zip(voters, labels, strict=True):
+            annotate(project, item, who, {"label": label})
+    with Session(get_engine()) as session:
+        recompute_project(session=session, project_id=project["id"])
+        stored = {
+            row.item_id: (row.result["label"], row.confidence)
+            for row in session.exec(
+                select(Consensus).where(Consensus.project_id == project["id"])
+            ).all()
+        }
+    assert sorted(stored) == items[:3]
+    # The fourth item is annotated after the recompute: no consensus row, so the plain vote.
+    for who in voters:
+        annotate(project, items[3], who, {"label": "mechanical_wear"})
+
+    ready, data = _version(client, team, project, format="jsonl", split={"train": 1.0})
+    assert ready["manifest"]["quality"]["truth_origin"] == {"consensus": 3, "majority_fallback": 1}
+    lines = zipfile.ZipFile(io.BytesIO(data)).read("train.jsonl").decode().splitlines()
+    exported = {x["id"]: (x["label"], x["confidence"]) for x in map(json.loads, lines)}
+    for item, (label, confidence) in stored.items():
+        assert exported[item][0] == label
+        assert exported[item][1] == pytest.approx(confidence)
+    assert exported[items[3]] == ("mechanical_wear", 1.0)
