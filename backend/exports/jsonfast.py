@@ -7,9 +7,9 @@ built), so every orjson answer is checked for the few places where its bytes dif
 standard library's, and redone with ``json`` when it might:
 
 * numbers below 1e-4 or in exponent form (Python writes ``1e-05`` and ``1.5e-07`` where orjson
-  writes ``0.00001`` and ``1.5e-7``): any ``e-``, ``e+`` or ``0.0000`` in orjson's answer sends the
-  value back (also inside strings: harmless, only slower). A sweep of every float exponent found
-  no other difference;
+  writes ``0.00001`` and ``1.5e-7``): any ``e-``, ``e+`` or number starting ``0.0000`` in
+  orjson's answer sends the value back (also inside strings: harmless, only slower). A sweep of
+  every float exponent found no other difference;
 * NaN and infinities, which orjson writes as ``null`` — any ``null`` sends the value back;
 * integers beyond 64 bits, non-string keys, lone surrogates — orjson raises, ``json`` decides.
 
@@ -33,8 +33,23 @@ _PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _differs(out: bytes) -> bool:
-    """Whether orjson's bytes may differ from ``json``'s (substring tests: a regex was slower)."""
-    return b"e-" in out or b"e+" in out or b"null" in out or b"0.0000" in out
+    """Whether orjson's bytes may differ from ``json``'s (substring tests: a regex was slower).
+    ``0.0000`` counts only where a number starts (``100.00000000000001`` is common and fine)."""
+    return (
+        b"e-" in out
+        or b"e+" in out
+        or b"null" in out
+        or (
+            b"0.0000" in out
+            and (
+                b":0.0000" in out
+                or b",0.0000" in out
+                or b"[0.0000" in out
+                or b"-0.0000" in out
+                or out.startswith(b"0.0000")
+            )
+        )
+    )
 
 
 def dumps(value: Any) -> str:

@@ -60,6 +60,23 @@ def test_jsonfast_writes_the_standard_librarys_bytes(monkeypatch, with_orjson):
             assert jsonfast.dumps_ordered(rows) == _PLAIN(rows)
 
 
+def test_jsonfast_keeps_orjson_for_ordinary_boxes(monkeypatch):
+    """Coordinates like 100.00000000000001 are everywhere; they must not send a batch back."""
+    if jsonfast.orjson is None:
+        pytest.skip("orjson is not installed")
+
+    def refuse(value):
+        raise AssertionError("fell back to json")
+
+    monkeypatch.setattr(jsonfast, "_PLAIN", refuse)
+    monkeypatch.setattr(jsonfast, "_SORTED", refuse)
+    x, w = 859.8, 100.6
+    long = [100.00000000000001, 1000.0000000000001, 0.1 + 0.2, x + w, w * 3.3]
+    rows = [{"area": w * 3.3, "bbox": [x, 0.5, w, 3.3], "segmentation": [long]}]
+    assert "100.00000000000001" in jsonfast.dumps_ordered(rows * 100)
+    assert jsonfast.dumps({"boxes": [{"label": "dent", "x": 0.0001, "y": 10.00004}]})
+
+
 def _entries(tmp_path: Path) -> tuple[Staging, dict[str, bytes]]:
     box = Staging(tmp_path / "work", level=1)
     media = tmp_path / "photo.png"
