@@ -101,7 +101,31 @@ def categorical_sets() -> list[str]:
     return sorted(p.name for p in DATA.iterdir() if p.is_dir() and p.name != "zheng_n_emotion")
 
 
-def run_categorical(sets: list[str], with_slow: bool, out: list[str]) -> dict[str, Any]:
+def previous_slow(path: Path) -> dict[str, dict[str, tuple[float, float]]]:
+    """crowd-kit's GLAD and MACE (accuracy, seconds) per set from an earlier results file."""
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    if not path.exists():
+        return found
+    name = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("### "):
+            name = line[4:].split()[0]
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if name and len(cells) >= 5 and cells[0] in CK_SLOW:
+            try:
+                acc, sec = float(cells[3]), float(cells[4])
+            except ValueError:
+                continue
+            found.setdefault(name, {})[cells[0]] = (acc, sec)
+    return found
+
+
+def run_categorical(
+    sets: list[str],
+    with_slow: bool,
+    out: list[str],
+    reused: dict[str, dict[str, tuple[float, float]]] | None = None,
+) -> dict[str, Any]:
     import pandas as pd
 
     ck = crowdkit_methods()
@@ -110,7 +134,15 @@ def run_categorical(sets: list[str], with_slow: bool, out: list[str]) -> dict[st
     out.append(
         "Ours and crowd-kit 1.4.2 in the same process, on the gold items that have answers. "
         "`default` is `inference.default_estimator()` "
-        f"(`{inference.DEFAULT_METHOD}`). Cells: accuracy / seconds.\n"
+        f"(`{inference.DEFAULT_METHOD}`). Cells: accuracy / seconds."
+        + (
+            " crowd-kit's GLAD and MACE were not re-run: their figures marked "
+            "`(earlier run)` are copied from the previous full run in the results file "
+            "(crowd-kit did not change)."
+            if not with_slow and reused
+            else ""
+        )
+        + "\n"
     )
     for name in sets:
         answers, truth = load(name)
@@ -126,6 +158,9 @@ def run_categorical(sets: list[str], with_slow: bool, out: list[str]) -> dict[st
                 warnings.simplefilter("ignore")
                 labels, sec = timed(lambda m=m, f=frame: ck[m]().fit_predict(f))
             row["ck"][m] = (accuracy(labels.to_dict(), truth), sec)
+        if not with_slow and reused:
+            row["ck"].update(reused.get(name, {}))
+            row["reused"] = set(reused.get(name, {}))
         results[name] = row
         lines = [
             f"### {name}  ({len(answers):,} answers, {len(truth):,} gold items evaluated)\n",
@@ -137,6 +172,8 @@ def run_categorical(sets: list[str], with_slow: bool, out: list[str]) -> dict[st
             oa, os_ = row["ours"][m]
             ca, cs = row["ck"].get(m, (None, None))
             ck_acc = f"{ca:.2f}" if ca is not None else "skipped" if m in CK_SLOW else "-"
+            if m in row.get("reused", ()):
+                ck_acc += " (earlier run)"
             ck_sec = f"{cs:.3f}" if cs is not None else "-"
             speed = f"{cs / os_:.0f}x" if cs is not None and os_ > 0 else "-"
             z = ZHENG.get(name, {}).get(m)
@@ -151,11 +188,14 @@ def run_categorical(sets: list[str], with_slow: bool, out: list[str]) -> dict[st
     return results
 
 
-def summarize(results: dict[str, Any], with_slow: bool, out: list[str]) -> None:
+def summarize(
+    results: dict[str, Any], with_slow: bool, out: list[str], reused: bool = False
+) -> None:
     lines = [
         "## Default method vs crowd-kit\n",
         "`best crowd-kit` is the best of the crowd-kit methods run here "
-        f"({', '.join(CK_FAST + (CK_SLOW if with_slow else []))}).\n",
+        f"({', '.join(CK_FAST + (CK_SLOW if with_slow or reused else []))}"
+        f"{'' if with_slow or not reused else '; GLAD and MACE from the earlier full run'}).\n",
         "| data set | default | best crowd-kit (method) | crowd-kit DS | >= best | "
         "within 0.5 of DS |",
         "|---|---|---|---|---|---|",
@@ -166,8 +206,8 @@ def summarize(results: dict[str, Any], with_slow: bool, out: list[str]) -> None:
         best_m = max(row["ck"], key=lambda m: row["ck"][m][0])
         best = row["ck"][best_m][0]
         ds = row["ck"]["DS"][0]
-        win = d >= best - 1e-9
-        ok = d >= ds - 0.5
+        win = round(d, 2) >= round(best, 2)  # at the precision shown (reused cells are rounded)
+        ok = round(d, 2) >= round(ds, 2) - 0.5
         wins += win
         within += ok
         lines.append(
@@ -178,55 +218,107 @@ def summarize(results: dict[str, Any], with_slow: bool, out: list[str]) -> None:
         f"\nDefault >= best crowd-kit method on **{wins} of {len(results)}** sets; "
         f"within 0.5 points of crowd-kit DS on **{within} of {len(results)}**.\n"
     )
-    if with_slow:
-        ratios = {
-            m: [row["ck"][m][1] / row["ours"][m][1] for row in results.values()]
-            for m in ["DS", "GLAD", "MACE"]
-        }
-        for m, r in ratios.items():
-            lines.append(
-                f"- {m} speed-up over crowd-kit on the real sets: min {min(r):.0f}x, "
-                f"median {np.median(r):.0f}x, max {max(r):.0f}x"
-            )
+    ratios = {
+        m: [row["ck"][m][1] / row["ours"][m][1] for row in results.values()]
+        for m in ["DS", "GLAD", "MACE"]
+        if with_slow or m == "DS"
+    }
+    for m, r in ratios.items():
+        lines.append(
+            f"- {m} speed-up over crowd-kit on the real sets: min {min(r):.0f}x, "
+            f"median {np.median(r):.0f}x, max {max(r):.0f}x"
+        )
     block = "\n".join(lines) + "\n"
     print(block, flush=True)
     out.append(block)
 
 
-def run_gold(sets: list[str], out: list[str], fraction: float = 0.05, seed: int = 0) -> None:
+DEFAULT_NOTES = """### Default method: variants measured and not adopted
+
+Wins = sets where the variant is >= the best crowd-kit method (of 19); `within` = sets within
+0.5 points of crowd-kit DS. Measured with scratch scripts on the same 19 sets and the same
+crowd-kit figures; none reaches 15 wins with 19 within, so the default stays Dawid-Skene.
+
+| variant (one setting on all sets) | wins | within |
+|---|---|---|
+| Dawid-Skene (the default) | 11 | 19 |
+| one-coin DS / MACE / GLAD / weighted MV alone | 6 / 8 / 3 / 4 | 11 / 12 / 10 / 12 |
+| average of DS and one-coin posteriors, weights 0.5 / 0.7 on DS | 4 / 9 | 14 / 18 |
+| average of DS, one-coin and MACE posteriors | 7 | 15 |
+| average of DS and MACE / of DS, one-coin, MACE and GLAD | 9 / 7 | 14 / 14 |
+| product of DS and one-coin / DS, one-coin and MACE posteriors | 5 / 5 | 14 / 14 |
+| DS started from one-coin / MACE posteriors instead of majority vote | 3 / 8 | 13 / 15 |
+| DS from MV, one-coin and MACE starts, keep the best marginal likelihood | 10 | 16 |
+| one-coin EM for 1 / 2 / 3 / 5 / 10 iterations, then DS | 6/4/3/3/3 | 14/14/14/13/13 |
+| prior towards the worker's one-coin matrix, 0.5/1/2/5/10 per class | 9/7/8/6/7 | 18/17/17/17/14 |
+| one-coin below 10/20/50/100/300/1000 answers, DS above | 8/7/5/5/3/4 | 19/18/16/15/13/11 |
+| one skill per worker plus one class-conditional confusion shared by all workers | 5-6 | 9 |
+
+What blocks it: on the three ZenCrowd sets one-coin DS is 4-8 points above DS, yet DS with
+the confusion matrices measured on all gold items reaches 87.40 / 80.88 / 92.11 (all / IN / US),
+so the model is not the limit: EM from majority vote lands on a solution with a class-1 prior
+of 0.64-0.67 (truth 0.22 for class 1), and DS's marginal likelihood prefers that solution over
+the one reached from the one-coin posteriors. BIC and AIC prefer DS over one-coin on ZenCrowd
+just as on Bluebirds and S_Rel, where one-coin collapses (58.33 and 25.87), so no unsupervised
+criterion we computed tells the two kinds of set apart. On act_cf, act_cf_amt and act_ms the
+best crowd-kit figure is MACE's, which the earlier notes found inflated by an ordering bug in
+crowd-kit 1.4.2; it is still the target as written.
+"""
+
+
+def run_gold(
+    sets: list[str], out: list[str], fraction: float = 0.05, seeds: range = range(5)
+) -> None:
     lines = [
         "## Gold anchoring: 5% of items as gold\n",
-        f"{fraction:.0%} of each set's answered items (drawn from its gold items, "
-        f"seed {seed}) "
-        "are given as gold; accuracy is measured on the remaining gold items only, for the "
-        "same default method unanchored and anchored, and for crowd-kit-style clamping only "
-        "(`DawidSkene(gold_init=False)`).\n",
-        "| data set | gold given | unanchored | anchored (default) | clamp only | gain |",
-        "|---|---|---|---|---|---|",
+        f"Protocol: for each of {len(seeds)} random draws (seeds {seeds.start}-{seeds.stop - 1}), "
+        f"{fraction:.0%} of the set's answered items, drawn from its gold items (at most half "
+        "of them, so that S_Adult with 333 answered gold items keeps 167 for evaluation), are "
+        "given as gold. Accuracy is measured on the remaining gold items only, the same items "
+        "for every column of a draw, and averaged over the draws. `unanchored` is the default "
+        "method without gold; `anchored` the default with gold (clamped, and each annotator's "
+        "EM start blended with their gold record: `gold_init`); `clamp only` is crowd-kit's "
+        "rule (`DawidSkene(gold_init=False)`). `draws +/-` counts the draws where anchoring "
+        "raised / lowered accuracy.\n",
+        "| data set | gold given | evaluated | unanchored | anchored (default) | clamp only | "
+        "gain | draws +/- |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    raised = 0
+    raised = lowered = 0
     for name in sets:
         answers, truth = load(name)
-        rng = np.random.default_rng(seed)
         n_items = len({a[0] for a in answers})
         keys = sorted(truth)
-        n_gold = min(len(keys) - 1, max(1, round(fraction * n_items)))
-        chosen = set(rng.choice(len(keys), n_gold, replace=False).tolist())
-        gold = {keys[i]: truth[keys[i]] for i in chosen}
-        rest = {k: v for k, v in truth.items() if k not in gold}
-        plain = accuracy(inference.default_estimator().fit(answers).labels_dict(), rest)
-        anchored = accuracy(
-            inference.default_estimator().fit(answers, gold=gold).labels_dict(), rest
-        )
-        clamp = accuracy(
-            inference.DawidSkene(gold_init=False).fit(answers, gold=gold).labels_dict(), rest
-        )
-        raised += anchored > plain
+        n_gold = max(1, min(round(fraction * n_items), len(keys) // 2))
+        plain_labels = inference.default_estimator().fit(answers).labels_dict()
+        runs = []
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            chosen = set(rng.choice(len(keys), n_gold, replace=False).tolist())
+            gold = {keys[i]: truth[keys[i]] for i in chosen}
+            rest = {k: v for k, v in truth.items() if k not in gold}
+            anchored = inference.default_estimator().fit(answers, gold=gold)
+            clamp = inference.DawidSkene(gold_init=False).fit(answers, gold=gold)
+            runs.append(
+                (
+                    accuracy(plain_labels, rest),
+                    accuracy(anchored.labels_dict(), rest),
+                    accuracy(clamp.labels_dict(), rest),
+                )
+            )
+        plain, anch, clamp_acc = (float(np.mean(col)) for col in zip(*runs, strict=True))
+        ups = sum(a > p + 1e-9 for p, a, _ in runs)
+        downs = sum(a < p - 1e-9 for p, a, _ in runs)
+        raised += anch > plain + 1e-9
+        lowered += anch < plain - 1e-9
         lines.append(
-            f"| {name} | {len(gold)} | {plain:.2f} | {anchored:.2f} | {clamp:.2f} | "
-            f"{anchored - plain:+.2f} |"
+            f"| {name} | {n_gold} | {len(truth) - n_gold} | {plain:.2f} | {anch:.2f} | "
+            f"{clamp_acc:.2f} | {anch - plain:+.2f} | {ups}/{downs} |"
         )
-    lines.append(f"\nAnchoring raised accuracy on **{raised} of {len(sets)}** sets.\n")
+    lines.append(
+        f"\nAnchoring raised mean accuracy on **{raised} of {len(sets)}** sets and lowered it "
+        f"on {lowered}.\n"
+    )
     block = "\n".join(lines) + "\n"
     print(block, flush=True)
     out.append(block)
@@ -289,7 +381,7 @@ def synthetic_crowd(
     return np.column_stack([tasks, w, labels]), truth
 
 
-def run_synthetic(out: list[str], with_slow: bool, repeats: int = 3) -> None:
+def run_synthetic(out: list[str], with_slow: bool, repeats: int = 5) -> None:
     import pandas as pd
 
     ck = crowdkit_methods()
@@ -300,7 +392,8 @@ def run_synthetic(out: list[str], with_slow: bool, repeats: int = 3) -> None:
         "## Synthetic crowd: 1,000,000 answers (100,000 items, 1,000 workers, 10 per item)\n",
         "Workers: 20% experts (85-98%), 40% good (65-85%), 25% careless (40-65%), 15% "
         "uniform spammers; 4 classes. Best of "
-        f"{repeats} runs each (the machine is shared, so single runs are noisy).\n",
+        f"{repeats} runs each (the machine is shared, so single runs are noisy); load average "
+        f"at the start of this section {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n",
         "| run | seconds (best) | seconds (all) | iterations | accuracy | same labels as "
         "crowd-kit DS |",
         "|---|---|---|---|---|---|",
@@ -350,9 +443,11 @@ def run_synthetic(out: list[str], with_slow: bool, repeats: int = 3) -> None:
         )
     lines.append(
         f"\nSpeed-up of our DS (array input) over crowd-kit DS: "
-        f"**{min(ck_times) / min(rows[1][1]):.1f}x** (best of {repeats}); "
+        f"**{min(ck_times) / min(rows[1][1]):.1f}x** (best of {repeats}; medians "
+        f"{np.median(ck_times) / np.median(rows[1][1]):.1f}x); "
         f"with list-of-tuples input (encoding included): "
-        f"**{min(ck_times) / min(rows[2][1]):.1f}x**.\n"
+        f"**{min(ck_times) / min(rows[2][1]):.1f}x** (medians "
+        f"{np.median(ck_times) / np.median(rows[2][1]):.1f}x).\n"
     )
     if with_slow:
         small, small_truth = synthetic_crowd(5_000, 200, 5, seed=1)
@@ -386,6 +481,12 @@ def main() -> None:
         help="do not run crowd-kit's GLAD and MACE (15-200 s per large set)",
     )
     parser.add_argument("--skip-1m", action="store_true", help="skip the 1M-answer crowd")
+    parser.add_argument(
+        "--slow-from",
+        default="",
+        help="with --skip-crowdkit-slow: results file whose crowd-kit GLAD/MACE figures are "
+        "reused (default: --out as it was before this run)",
+    )
     parser.add_argument("--sets", default="", help="comma-separated subset of data sets")
     parser.add_argument("--out", default=str(REPO / "tests/benchmarks/results/quality.md"))
     args = parser.parse_args()
@@ -402,8 +503,12 @@ def main() -> None:
         "other).\n",
     ]
     print(out[0] + out[1], flush=True)
-    results = run_categorical(sets, with_slow, out)
-    summarize(results, with_slow, out)
+    reused = {} if with_slow else previous_slow(Path(args.slow_from or args.out))
+    results = run_categorical(sets, with_slow, out, reused)
+    summarize(results, with_slow, out, bool(reused))
+    if len(sets) == len(categorical_sets()):
+        print(DEFAULT_NOTES, flush=True)
+        out.append(DEFAULT_NOTES)
     run_gold(sets, out)
     run_emotion(out)
     if not args.skip_1m:
