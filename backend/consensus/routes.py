@@ -91,6 +91,6 @@ def list_consensus(
 
 
 @router.post("/projects/{project_id}/quality/recompute", status_code=status.HTTP_202_ACCEPTED)
-def recompute_now(access: ProjectManager) -> dict[str, bool]:
+def recompute_now(access: ProjectManager, session: SessionDep) -> dict[str, bool]:
     """Owners and managers: ask for a recompute now (coalesced with any pending one)."""
-    return {"sent": request_recompute(project_id=access.project.id)}
+    return {"sent": request_recompute(session=session, project_id=access.project.id)}

@@ -18,7 +18,6 @@ from sqlmodel import Session
 from backend import clock
 from backend.assignments.hooks import on_annotation_submitted
 from backend.consensus.models import ProjectQuality
-from backend.db import get_engine
 from backend.queue import enqueue, enqueue_after_commit
 from backend.settings import get_settings
 
@@ -44,15 +43,19 @@ def mark_requested(*, session: Session, project_id: int) -> bool:
         dialect_insert(ProjectQuality)
         .values(project_id=project_id, requested_at=now, figures={}, n_annotations=0, duration_ms=0)
         .on_conflict_do_nothing(index_elements=["project_id"])
-    ).rowcount
-    return bool(created)
+        .returning(ProjectQuality.project_id)  # rowcount is not reliable with RETURNING
+    ).first()
+    return created is not None
 
 
-def request_recompute(*, project_id: int) -> bool:
-    """Ask for a recompute from outside a submit (the manager's button); True if sent."""
-    with Session(get_engine()) as session:
-        marked = mark_requested(session=session, project_id=project_id)
-        session.commit()
+def request_recompute(*, session: Session, project_id: int) -> bool:
+    """Ask for a recompute from outside a submit (the manager's button); True if sent.
+
+    Uses the caller's session: on SQLite a second connection would wait for the lock that the
+    request's own transaction holds.
+    """
+    marked = mark_requested(session=session, project_id=project_id)
+    session.commit()
     if marked:
         enqueue(RECOMPUTE_JOB, project_id, countdown=get_settings().quality_coalesce_seconds)
     return marked

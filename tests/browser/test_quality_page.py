@@ -206,11 +206,7 @@ def test_manager_pauses_and_resumes_an_annotator(page, seed, quality_project, ar
     assert {r["email"]: r["status"] for r in table} == emails
 
 
-def test_recompute_now_shows_pending_then_the_new_figures(page, seed, quality_project, is_postgres):
-    if not is_postgres:
-        # POST /quality/recompute opens a second session while the request's own one holds
-        # SQLite's BEGIN IMMEDIATE lock: it waits for the busy timeout, then answers 500.
-        pytest.skip("POST /quality/recompute deadlocks on SQLite (backend/consensus/routes.py)")
+def test_recompute_now_shows_pending_then_the_new_figures(page, seed, quality_project):
     pid = quality_project["project"]["id"]
     sign_in(page, seed.manager)
     page.goto(f"/#/projects/{pid}/quality")

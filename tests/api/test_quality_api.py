@@ -1,0 +1,79 @@
+"""Quality endpoints: roles, isolation, coalesced recompute requests, pause and resume."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend.audit.models import AuditEvent
+from backend.db import get_engine
+from support.factories import new_project, new_team
+
+
+def test_recompute_requests_are_coalesced_and_role_checked(client, team):
+    project = new_project(client, team)
+    path = f"/api/v1/projects/{project['id']}/quality/recompute"
+    first = client.post(path, headers=team.manager.headers)
+    assert first.status_code == 202
+    assert first.json() == {"sent": True}
+    again = client.post(path, headers=team.owner.headers)
+    assert again.status_code == 202
+    assert again.json() == {"sent": False}  # one pending run serves both
+    assert client.post(path, headers=team.annotators[0].headers).status_code == 403
+    stranger = new_team(client, annotators=0).owner
+    assert client.post(path, headers=stranger.headers).status_code == 404
+    report = client.get(f"/api/v1/projects/{project['id']}/quality", headers=team.manager.headers)
+    assert report.status_code == 200
+    assert report.json()["pending"] is True
+
+
+def test_empty_quality_report_and_csv(client, team):
+    project = new_project(client, team)
+    report = client.get(f"/api/v1/projects/{project['id']}/quality", headers=team.reviewer.headers)
+    assert report.status_code == 200
+    assert report.json()["annotators"] == []
+    assert report.json()["computed_at"] is None
+    csv = client.get(
+        f"/api/v1/projects/{project['id']}/quality/annotators.csv", headers=team.manager.headers
+    )
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("user_id,name,email")
+    assert (
+        client.get(
+            f"/api/v1/projects/{project['id']}/quality", headers=team.annotators[0].headers
+        ).status_code
+        == 403
+    )
+
+
+def test_manual_pause_blocks_next_and_resume_is_audited(client, team):
+    project = new_project(client, team)
+    annotator = team.annotators[0]
+    base = f"/api/v1/projects/{project['id']}/annotators/{annotator.id}"
+    paused = client.post(f"{base}/pause", json={"reason": "答题太快"}, headers=team.manager.headers)
+    assert paused.status_code == 200
+    blocked = client.post(f"/api/v1/projects/{project['id']}/next", headers=annotator.headers)
+    assert blocked.status_code == 403
+    assert "答题太快" in blocked.json()["detail"]
+    assert client.post(f"{base}/resume", headers=annotator.headers).status_code == 403
+    assert client.post(f"{base}/resume", headers=team.manager.headers).status_code == 200
+    after = client.post(f"/api/v1/projects/{project['id']}/next", headers=annotator.headers)
+    assert after.status_code == 204  # no items, but no longer paused
+    with Session(get_engine()) as session:
+        actions = session.exec(
+            select(AuditEvent.action).where(
+                AuditEvent.org_id == team.org_id, AuditEvent.target_id == str(annotator.id)
+            )
+        ).all()
+    assert "annotator.pause" in actions and "annotator.resume" in actions
+
+
+def test_pause_of_someone_outside_the_organization_is_404(client, team):
+    project = new_project(client, team)
+    outsider = new_team(client, annotators=1).annotators[0]
+    answer = client.post(
+        f"/api/v1/projects/{project['id']}/annotators/{outsider.id}/pause",
+        json={"reason": "x"},
+        headers=team.manager.headers,
+    )
+    assert answer.status_code == 404
