@@ -4,18 +4,31 @@ Run on demand (pytest does not collect it)::
 
     .venv/bin/python tests/benchmarks/bench_distribution.py            # PostgreSQL and SQLite
     .venv/bin/python tests/benchmarks/bench_distribution.py --items 100000 --databases sqlite
+    .venv/bin/python tests/benchmarks/bench_distribution.py --peer-items 10000 \
+        --ls-venv /tmp/lsvenv                                          # with Label Studio
 
 For each database: a scratch database (PostgreSQL: a new database beside ``--pg-url``; SQLite: a
 file in a temporary folder), migrated; a uvicorn server in a subprocess pointed at it; a team of
 ``--annotators`` annotators and a text-classification project (overlap 3, gold rate 0.1) made
 over HTTP; ``--items`` items of which ``--gold-share`` are gold, seeded in bulk
-(``tests/support/seed.py``). Then, for 1, 8 and 32 concurrent clients, ``--seconds`` of
-next + submit cycles: the annotators are shared out among the clients, each client works its
-annotators round-robin through the crowd simulator (``tests/support/crowd_simulator.py``) or a
-small loop of its own if that module is missing. At the end the database is checked for overlap
-violations. The plan of the ``next`` query is printed (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN
-QUERY PLAN on SQLite). Results: a markdown table on stdout and in
+(``tests/support/seed.py``). Then, for each ``--workers`` setting and for 1, 8 and 32 concurrent
+clients, ``--seconds`` of next + submit cycles: the annotators are shared out among the clients,
+each client works its annotators round-robin; the answers are the crowd simulator's
+(``tests/support/crowd_simulator.py``, "average" profile). At the end the database is checked
+for overlap violations. The plan of the ``next`` query is printed (EXPLAIN ANALYZE on PostgreSQL,
+EXPLAIN QUERY PLAN on SQLite). Results: a markdown table on stdout and in
 ``tests/benchmarks/results/distribution.md``.
+
+The load comes from ``peers/loadgen.py``: asyncio keep-alive connections in this one process,
+so that on a 2-CPU machine the client takes a small share of the CPU; each level reports the CPU
+that the client, the server (all uvicorn processes) and PostgreSQL (the backends of the scratch
+database) used, as a share of the machine, with the load average.
+
+``--peer-items`` adds the comparison with Label Studio (``peers/label_studio.py``): for each size,
+a Jinbiao project of that many items (no gold, overlap 3) in the same scratch databases, and a
+Label Studio project of that many tasks (``maximum_annotations`` 3), driven by the same client at
+the same client counts, one after the other in this run; the ratio of cycles per second is
+printed side by side, with the overlap violations of both.
 
 The server runs with cheap Argon2 parameters (200 sign-ups); nothing else differs from the
 defaults.
@@ -30,7 +43,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -43,20 +55,19 @@ import httpx
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "benchmarks")]
 
+from peers import loadgen  # noqa: E402
+from peers.label_studio import LabelStudio  # noqa: E402
+from peers.label_studio import make_cycle as ls_cycle  # noqa: E402
 from sqlalchemy import bindparam, text  # noqa: E402
 
 from backend.assignments.picking import open_item_statement  # noqa: E402
 from backend.db import UTCDateTime, make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
+from support import crowd_simulator  # noqa: E402
 from support.factories import add_member, new_org, new_project, new_user  # noqa: E402
-from support.seed import Seeded, seed_items  # noqa: E402
-
-try:
-    from support import crowd_simulator
-except ImportError:  # the simulator is another engineer's module; fall back to our own loop
-    crowd_simulator = None
+from support.seed import TEXT, Seeded, seed_items, truth  # noqa: E402
 
 RESULTS = REPO / "tests" / "benchmarks" / "results" / "distribution.md"
 
@@ -64,18 +75,45 @@ RESULTS = REPO / "tests" / "benchmarks" / "results" / "distribution.md"
 @dataclass
 class Level:
     database: str
+    workers: int
     clients: int
     seconds: float
-    cycles: int
-    next_latencies: list[float]
-    errors: dict[str, int] = field(default_factory=dict)
+    stats: loadgen.ClientStats
+    cpu: dict[str, float] = field(default_factory=dict)  # share of the machine, 0..1
+    load: str = ""
+    items: int = 0
+
+    @property
+    def cycles(self) -> int:
+        return self.stats.cycles
 
     @property
     def rate(self) -> float:
         return self.cycles / self.seconds
 
-    def pct(self, q: float) -> float:
-        return float(np.percentile(self.next_latencies, q)) * 1000 if self.next_latencies else 0
+    @property
+    def errors(self) -> dict[str, int]:
+        return self.stats.errors
+
+    def pct(self, q: float, which: str = "next") -> float:
+        values = self.stats.next_latencies if which == "next" else self.stats.submit_latencies
+        return float(np.percentile(values, q)) * 1000 if values else 0
+
+    def line(self) -> str:
+        cpu = " ".join(f"{k} {v:.0%}" for k, v in self.cpu.items())
+        return (
+            f"  {self.database} w{self.workers} {self.clients:>2} clients: {self.rate:7.1f} "
+            f"cycles/s, next p50 {self.pct(50):.1f} p95 {self.pct(95):.1f} p99 {self.pct(99):.1f}"
+            f" ms, submit p50 {self.pct(50, 'submit'):.1f} ms, errors {self.errors}, "
+            f"paused {self.stats.paused}, cpu {cpu}, load {self.load}, "
+            f"cpu ms/cycle server {self.cpu_ms('server'):.1f} db {self.cpu_ms('postgres'):.1f} "
+            f"client {self.cpu_ms('client'):.2f}"
+        )
+
+    def cpu_ms(self, who: str) -> float:
+        """CPU milliseconds per cycle spent by ``who``."""
+        used = self.cpu.get(who, 0.0) * self.seconds * (os.cpu_count() or 1)
+        return used * 1000 / self.cycles if self.cycles else 0.0
 
 
 # -- server -----------------------------------------------------------------------------------
@@ -147,6 +185,8 @@ class Crowd:
     project_id: int
     accounts: list[Any]
     seeded: Seeded
+    org_id: int = 0
+    owner: Any = None
 
 
 def make_crowd(base: str, database_url: str, args: argparse.Namespace) -> Crowd:
@@ -158,18 +198,25 @@ def make_crowd(base: str, database_url: str, args: argparse.Namespace) -> Crowd:
             account = new_user(http, name=f"Annotator {i}")
             add_member(http, org_id, owner, account, "annotator")
             accounts.append(account)
+    crowd = Crowd(0, accounts, None, org_id, owner)  # type: ignore[arg-type]
+    return add_project(base, database_url, crowd, args.items, int(args.items * args.gold_share))
 
-        class Team:
-            pass
 
-        team = Team()
-        team.org_id, team.manager = org_id, owner
-        project = new_project(http, team, "text_classification", overlap=3, gold_rate=0.1)
+def add_project(base: str, database_url: str, crowd: Crowd, items: int, gold: int) -> Crowd:
+    """A new project of the crowd's organization with ``items`` seeded items."""
+
+    class Team:
+        pass
+
+    team = Team()
+    team.org_id, team.manager = crowd.org_id, crowd.owner
+    gold_rate = 0.1 if gold else 0.0
+    with httpx.Client(base_url=base, timeout=120) as http:
+        project = new_project(http, team, "text_classification", overlap=3, gold_rate=gold_rate)
     engine = make_engine(database_url)
-    gold = int(args.items * args.gold_share)
     started = time.perf_counter()
-    seeded = seed_items(project_id=project["id"], count=args.items, gold=gold, engine=engine)
-    print(f"  seeded {args.items:,} items ({gold:,} gold) in {time.perf_counter() - started:.0f} s")
+    seeded = seed_items(project_id=project["id"], count=items, gold=gold, engine=engine)
+    print(f"  seeded {items:,} items ({gold:,} gold) in {time.perf_counter() - started:.0f} s")
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(
@@ -179,7 +226,7 @@ def make_crowd(base: str, database_url: str, args: argparse.Namespace) -> Crowd:
             conn.execute(text("ANALYZE"))
             conn.commit()
     engine.dispose()
-    return Crowd(project_id=project["id"], accounts=accounts, seeded=seeded)
+    return Crowd(project["id"], crowd.accounts, seeded, crowd.org_id, crowd.owner)
 
 
 PREFILL_ASSIGNMENTS = """
@@ -244,86 +291,128 @@ def prefill(database_url: str, crowd: Crowd, done: int) -> None:
 # -- load -------------------------------------------------------------------------------------
 
 
-class Worker:
-    """One annotator's next + submit cycle, through the simulator when it is there."""
+@dataclass
+class Member:
+    """One annotator as a client works it: its token and its simulated answers."""
 
-    def __init__(self, base: str, account: Any, crowd: Crowd) -> None:
-        self.http = httpx.Client(base_url=base, timeout=120)
-        self.account = account
-        self.crowd = crowd
-        self.next_latencies: list[float] = []
-        self.errors: dict[str, int] = {}
-        self.sim = None
-        if crowd_simulator is not None:
-            self.sim = crowd_simulator.SimulatedAnnotator(
-                self.http,
-                username=account.email,
-                password=account.password,
-                profile=crowd_simulator.AnnotatorProfile.preset("average"),
-                project_id=crowd.project_id,
-                truth_for=crowd.seeded.truth_for,
-                labels=crowd.seeded.labels,
-            )
-            self.sim.token = account.token
+    headers: dict[str, str]
+    sim: Any
 
-    def cycle(self) -> str:
-        if self.sim is not None:
-            before = len(self.sim.stats.next_latencies)
-            outcome = self.sim.step()
-            self.next_latencies.extend(self.sim.stats.next_latencies[before:])
-            if outcome == "error":
-                self.errors = dict(self.sim.stats.errors)
-            return outcome
-        headers = self.account.headers
-        started = time.perf_counter()
-        answer = self.http.post(f"/api/v1/projects/{self.crowd.project_id}/next", headers=headers)
-        self.next_latencies.append(time.perf_counter() - started)
-        if answer.status_code == 204:
-            return "done"
-        if answer.status_code != 200:
-            self.errors[str(answer.status_code)] = self.errors.get(str(answer.status_code), 0) + 1
-            return "error"
-        lease = answer.json()
-        body = {"result": self.crowd.seeded.truth_for(lease["item"]["id"]), "duration_ms": 900}
-        done = self.http.post(
-            f"/api/v1/assignments/{lease['assignment_id']}/submit", json=body, headers=headers
+
+def members(crowd: Crowd) -> list[Member]:
+    found = []
+    for account in crowd.accounts:
+        sim = crowd_simulator.SimulatedAnnotator(
+            None,  # the simulator only answers here; peers.loadgen carries the requests
+            username=account.email,
+            password=account.password,
+            profile=crowd_simulator.AnnotatorProfile.preset("average"),
+            project_id=crowd.project_id,
+            truth_for=crowd.seeded.truth_for,
+            labels=crowd.seeded.labels,
         )
-        if done.status_code not in (200, 201, 409):
-            self.errors[str(done.status_code)] = self.errors.get(str(done.status_code), 0) + 1
+        found.append(Member({"Authorization": f"Bearer {account.token}"}, sim))
+    return found
+
+
+def jinbiao_cycle(project_id: int) -> loadgen.Cycle:
+    next_path = f"/api/v1/projects/{project_id}/next"
+
+    async def cycle(conn: loadgen.Connection, member: Member, stats: loadgen.ClientStats) -> str:
+        started = time.perf_counter()
+        status, body, _ = await conn.request("POST", next_path, headers=member.headers)
+        stats.next_latencies.append(time.perf_counter() - started)
+        if status == 204:
+            stats.nothing_left += 1
+            return "done"
+        if status == 403:  # paused by rule 5: the simulated annotator failed its gold
+            stats.paused += 1
+            return "done"
+        if status != 200:
+            stats.error(f"next {status}")
             return "error"
-        return "submitted"
+        lease = loadgen.loads(body)
+        result, duration_ms = member.sim.answer(lease["item"])
+        payload = loadgen.dumps({"result": result, "duration_ms": duration_ms})
+        started = time.perf_counter()
+        status, _, _ = await conn.request(
+            "POST",
+            f"/api/v1/assignments/{lease['assignment_id']}/submit",
+            headers=member.headers,
+            body=payload,
+        )
+        stats.submit_latencies.append(time.perf_counter() - started)
+        if status in (200, 201, 409):
+            return "submitted"
+        if status == 403:
+            stats.paused += 1
+            return "done"
+        stats.error(f"submit {status}")
+        return "error"
+
+    return cycle
 
 
-def run_level(database: str, workers: list[Worker], clients: int, seconds: float) -> Level:
-    groups = [workers[i::clients] for i in range(clients)]
-    marks = [len(w.next_latencies) for w in workers]
-    counts = [0] * clients
-    stop = time.perf_counter() + seconds
-    barrier = threading.Barrier(clients + 1)
+def pg_backends(database_url: str) -> Callable[[], list[int]]:
+    """A function listing the PostgreSQL backend pids of the scratch database."""
+    if not database_url.startswith("postgresql"):
+        return list
+    import psycopg
 
-    def drive(n: int) -> None:
-        barrier.wait()
-        turn = 0
-        while time.perf_counter() < stop:
-            worker = groups[n][turn % len(groups[n])]
-            turn += 1
-            if worker.cycle() == "submitted":
-                counts[n] += 1
+    name = database_url.rsplit("/", 1)[1]
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
-    threads = [threading.Thread(target=drive, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies = [x for w, m in zip(workers, marks, strict=True) for x in w.next_latencies[m:]]
-    errors: dict[str, int] = {}
-    for w in workers:
-        for key, value in w.errors.items():
-            errors[key] = errors.get(key, 0) + value
-    return Level(database, clients, elapsed, sum(counts), latencies, errors)
+    def pids() -> list[int]:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    return pids
+
+
+def run_level(
+    *,
+    label: str,
+    workers: int,
+    port: int,
+    groups: list[list[Any]],
+    cycle: loadgen.Cycle,
+    seconds: float,
+    server_pids: Callable[[], list[int]],
+    db_pids: Callable[[], list[int]],
+) -> Level:
+    """``len(groups)`` clients for ``seconds``, with the CPU each side used."""
+    before_server = {pid: loadgen.cpu_seconds([pid]) for pid in server_pids()}
+    before_db = {pid: loadgen.cpu_seconds([pid]) for pid in db_pids()}
+    busy0, total0 = loadgen.machine_busy()
+    stats, elapsed, client_cpu = loadgen.run_clients(
+        host="127.0.0.1", port=port, groups=groups, cycle=cycle, seconds=seconds
+    )
+    busy1, total1 = loadgen.machine_busy()
+    load = loadgen.load_average()
+
+    def used(before: dict[int, float], pids: list[int]) -> float:
+        return sum(loadgen.cpu_seconds([pid]) - before.get(pid, 0.0) for pid in pids)
+
+    capacity = elapsed * (os.cpu_count() or 1)
+    cpu = {
+        "client": client_cpu / capacity,
+        "server": used(before_server, server_pids()) / capacity,
+    }
+    pids = db_pids()
+    if pids:
+        cpu["postgres"] = used(before_db, pids) / capacity
+    cpu["machine"] = (busy1 - busy0) / max(total1 - total0, 1)
+    level = Level(label, workers, len(groups), elapsed, stats, cpu, load)
+    print(level.line(), flush=True)
+    return level
+
+
+def share(items: list[Any], clients: int) -> list[list[Any]]:
+    return [items[i::clients] for i in range(clients)]
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -395,37 +484,88 @@ def pg_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:
     return admin_url.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def bench_database(database: str, args: argparse.Namespace) -> tuple[list[Level], dict, str]:
+@dataclass
+class Outcome:
+    levels: list[Level]
+    checks: dict[str, Any]
+    plan: str
+    peer_levels: list[Level] = field(default_factory=list)
+    peer_checks: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def bench_database(database: str, args: argparse.Namespace) -> Outcome:
     scratch = Path(tempfile.mkdtemp(prefix=f"jinbiao-bench-{database}-"))
     if database == "postgresql":
         url, drop = pg_scratch(args.pg_url)
     else:
         url, drop = f"sqlite:///{scratch / 'bench.db'}", lambda: None
-    print(f"\n## {database}: {url}")
+    print(f"\n## {database}: {url}", flush=True)
     server = None
+    db_pids = pg_backends(url)
     try:
         upgrade(database_url=url)
         port = free_port()
-        server = start_server(server_env(url, scratch), port, args.workers)
+        env = server_env(url, scratch)
+        server = start_server(env, port, args.workers[0])
         base = f"http://127.0.0.1:{port}"
         crowd = make_crowd(base, url, args)
         if args.prefill:
             prefill(url, crowd, args.prefill)
+        peers = [add_project(base, url, crowd, n, 0) for n in args.peer_items]
         plan = explain(url, crowd)
         print(plan)
-        workers = [Worker(base, account, crowd) for account in crowd.accounts]
-        levels = []
-        for clients in args.clients:
-            level = run_level(database, workers, clients, args.seconds)
-            print(
-                f"  {clients:>2} clients: {level.rate:7.1f} cycles/s, next p50 {level.pct(50):.1f}"
-                f" p95 {level.pct(95):.1f} p99 {level.pct(99):.1f} ms, errors {level.errors}"
-            )
-            levels.append(level)
+        levels: list[Level] = []
+        peer_levels: list[Level] = []
+        for workers in args.workers:
+            if server is None:
+                server = start_server(env, port, workers)
+            root = server.pid
+
+            def pids(root: int = root) -> list[int]:
+                return loadgen.children(root)
+
+            team = members(crowd)
+            for _ in range(args.repeat):
+                for clients in args.clients:
+                    levels.append(
+                        run_level(
+                            label=database,
+                            workers=workers,
+                            port=port,
+                            groups=share(team, clients),
+                            cycle=jinbiao_cycle(crowd.project_id),
+                            seconds=args.seconds,
+                            server_pids=pids,
+                            db_pids=db_pids,
+                        )
+                    )
+                    levels[-1].items = args.items
+            if workers == args.workers[0]:
+                for peer in peers:
+                    team = members(peer)
+                    for clients in args.peer_clients:
+                        level = run_level(
+                            label=database,
+                            workers=workers,
+                            port=port,
+                            groups=share(team, clients),
+                            cycle=jinbiao_cycle(peer.project_id),
+                            seconds=args.peer_seconds,
+                            server_pids=pids,
+                            db_pids=db_pids,
+                        )
+                        level.items = len(peer.seeded.item_ids)
+                        peer_levels.append(level)
+            stop_server(server)
+            server = None
         checks = check(url, crowd.project_id)
         print(f"  checks: {checks}")
+        peer_checks = {len(p.seeded.item_ids): check(url, p.project_id) for p in peers}
+        if peer_checks:
+            print(f"  checks of the Label Studio-sized projects: {peer_checks}")
         plan_after = explain(url, crowd)
-        return levels, checks, f"-- before the run\n{plan}\n\n-- after the run\n{plan_after}"
+        plans = f"-- before the run\n{plan}\n\n-- after the run\n{plan_after}"
+        return Outcome(levels, checks, plans, peer_levels, peer_checks)
     finally:
         if server is not None:
             stop_server(server)
@@ -433,8 +573,67 @@ def bench_database(database: str, args: argparse.Namespace) -> tuple[list[Level]
             drop()
 
 
-def markdown(args: argparse.Namespace, results: dict[str, tuple[list[Level], dict, str]]) -> str:
-    driver = "crowd simulator" if crowd_simulator is not None else "own loop"
+def bench_label_studio(args: argparse.Namespace) -> Outcome:
+    """The same cycle against Label Studio, one project per size in ``--peer-items``."""
+    scratch = Path(tempfile.mkdtemp(prefix="jinbiao-bench-ls-"))
+    ls = LabelStudio(venv=args.ls_venv, data_dir=scratch, port=free_port())
+    print(f"\n## Label Studio {ls.version()} in {scratch}", flush=True)
+    print(f"  started in {ls.start():.0f} s", flush=True)
+    labels = ["bearing", "gearbox", "motor", "other"]
+    try:
+        team = ls.add_annotators(max(args.peer_clients), tag=uuid.uuid4().hex[:6])
+        levels, checks = [], {}
+        for size in args.peer_items:
+            project_id = ls.create_project(title=f"bench {size}", labels=labels, overlap=3)
+            took = ls.import_tasks(project_id, lambda n: TEXT.format(n=n), size)
+            print(f"  imported {size:,} tasks in {took:.0f} s", flush=True)
+
+            def answer(task_id: int) -> str:
+                return truth(task_id, "text_classification", labels)["label"]
+
+            for clients in args.peer_clients:
+                level = run_level(
+                    label="label-studio",
+                    workers=1,
+                    port=ls.port,
+                    groups=share(team[:clients], clients),
+                    cycle=ls_cycle(project_id, answer),
+                    seconds=args.peer_seconds,
+                    server_pids=ls.pids,
+                    db_pids=list,
+                )
+                level.items = size
+                levels.append(level)
+            checks[size] = ls.check(project_id, overlap=3)
+            print(f"  checks: {checks[size]}", flush=True)
+        locked = ls.log_count("database is locked")
+        for size in checks:
+            checks[size]["log_database_is_locked"] = locked
+        return Outcome([], {}, "", levels, checks)
+    finally:
+        ls.stop()
+
+
+def _level_row(lv: Level) -> str:
+    cpu = " / ".join(f"{lv.cpu.get(k, 0):.0%}" for k in ("client", "server", "postgres"))
+    return (
+        f"| {lv.database} | {lv.items:,} | {lv.workers} | {lv.clients} | {lv.cycles:,} | "
+        f"{lv.rate:.1f} | {lv.pct(50):.1f} | {lv.pct(95):.1f} | {lv.pct(99):.1f} | "
+        f"{lv.pct(50, 'submit'):.1f} | {lv.pct(99, 'submit'):.1f} | "
+        f"{json.dumps(lv.errors) if lv.errors else 0} | {cpu} | {lv.cpu.get('machine', 0):.0%} | "
+        f"{lv.load} |"
+    )
+
+
+HEADER = [
+    "| database | items | workers | clients | cycles | cycles/s | next p50 ms | p95 ms | p99 ms "
+    "| submit p50 ms | submit p99 ms | errors | CPU client / server / postgres | machine busy "
+    "| load avg |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+]
+
+
+def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
     lines = [
         "# Distribution benchmark",
         "",
@@ -444,35 +643,66 @@ def markdown(args: argparse.Namespace, results: dict[str, tuple[list[Level], dic
         f"{args.items:,} items ({args.gold_share:.0%} gold; {args.prefill:,} normal items "
         "already done by 3 annotators each, bulk-inserted before the run), overlap 3, "
         "gold rate 0.1, "
-        f"{args.annotators} annotators, text classification; uvicorn with {args.workers} "
-        f"worker process(es); clients driven by the {driver}; {args.seconds:g} s per level. "
-        "A cycle is one `next` + one `submit`; latencies are of `next`, client side.",
+        f"{args.annotators} annotators, text classification; uvicorn with "
+        f"{', '.join(map(str, args.workers))} worker process(es); answers by the crowd "
+        "simulator, requests by `peers/loadgen.py` (asyncio, one process); "
+        f"{args.seconds:g} s per level. A cycle is one `next` + one `submit`; latencies are "
+        "client side. CPU is the share of the whole machine (100% = both CPUs) used by the "
+        "client process, the uvicorn processes and the PostgreSQL backends of the scratch "
+        "database; machine busy counts everything, other engineers' work included.",
         "",
-        "| database | clients | cycles | cycles/s | next p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        *HEADER,
     ]
-    for levels, _, _ in results.values():
-        for lv in levels:
-            lines.append(
-                f"| {lv.database} | {lv.clients} | {lv.cycles:,} | {lv.rate:.1f} | "
-                f"{lv.pct(50):.1f} | {lv.pct(95):.1f} | {lv.pct(99):.1f} | "
-                f"{json.dumps(lv.errors) if lv.errors else 0} |"
-            )
+    for database, outcome in results.items():
+        if database != "label-studio":
+            lines += [_level_row(lv) for lv in outcome.levels]
     lines += ["", "## Checks after the run", ""]
-    for database, (_, checks, _) in results.items():
-        lines.append(f"- {database}: {json.dumps(checks)}")
+    for database, outcome in results.items():
+        if database != "label-studio":
+            lines.append(f"- {database}: {json.dumps(outcome.checks)}")
+    peer_rows = [lv for outcome in results.values() for lv in outcome.peer_levels]
+    if peer_rows:
+        lines += [
+            "",
+            "## Label Studio in the same run",
+            "",
+            f"Projects of {', '.join(f'{n:,}' for n in args.peer_items)} items/tasks, overlap 3 "
+            "(`maximum_annotations` 3 in Label Studio), no gold, the same client; Label Studio "
+            "with its default start (SQLite, one process), one user per client. "
+            f"{args.peer_seconds:g} s per level.",
+            "",
+            *HEADER,
+            *[_level_row(lv) for lv in peer_rows],
+            "",
+            "| items | clients | database | Jinbiao cycles/s | Label Studio cycles/s | ratio |",
+            "|---:|---:|---|---:|---:|---:|",
+        ]
+        ls_rate = {
+            (lv.items, lv.clients): lv.rate
+            for lv in results.get("label-studio", Outcome([], {}, "")).peer_levels
+        }
+        for lv in peer_rows:
+            if lv.database == "label-studio":
+                continue
+            theirs = ls_rate.get((lv.items, lv.clients))
+            ratio = f"{lv.rate / theirs:.0f}×" if theirs else "n/a"
+            lines.append(
+                f"| {lv.items:,} | {lv.clients} | {lv.database} | {lv.rate:.1f} | "
+                f"{theirs if theirs is None else f'{theirs:.1f}'} | {ratio} |"
+            )
+        lines += ["", "Overlap checks of these projects at the end:", ""]
+        for database, outcome in results.items():
+            for size, checks in outcome.peer_checks.items():
+                lines.append(f"- {database}, {size:,} items: {json.dumps(checks)}")
     lines += ["", "## Plan of the `next` candidate query, before and after the run", ""]
-    for database, (_, _, plan) in results.items():
-        lines += [f"### {database}", "", "```", plan, "```", ""]
-    lines += [
-        "Label Studio comparison: not run (stretch goal of issue 8, not done yet).",
-        "",
-    ]
+    for database, outcome in results.items():
+        if outcome.plan:
+            lines += [f"### {database}", "", "```", outcome.plan, "```", ""]
     return "\n".join(lines)
 
 
 def _ints(value: str) -> list[int]:
-    return [int(x) for x in value.split(",")]
+    return [int(x) for x in value.split(",") if x]
 
 
 def main() -> None:
@@ -480,11 +710,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--gold-share", type=float, default=0.1)
     parser.add_argument("--annotators", type=int, default=200)
-    parser.add_argument(
-        "--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32]
-    )
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=_ints, default=[1, 8, 32])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--repeat", type=int, default=1, help="run every level this many times")
+    parser.add_argument("--workers", type=_ints, default=[2], help="uvicorn workers, e.g. 2,3,4")
     parser.add_argument(
         "--prefill",
         type=int,
@@ -495,10 +724,18 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--peer-items", type=_ints, default=[], help="project sizes for Label Studio, e.g. 10000"
+    )
+    parser.add_argument("--peer-clients", type=_ints, default=[1, 8, 32])
+    parser.add_argument("--peer-seconds", type=float, default=20)
+    parser.add_argument("--ls-venv", type=Path, default=Path("/tmp/lsvenv"))
     args = parser.parse_args()
-    results = {}
-    for database in args.databases.split(","):
+    results: dict[str, Outcome] = {}
+    for database in [d for d in args.databases.split(",") if d]:
         results[database] = bench_database(database, args)
+    if args.peer_items:
+        results["label-studio"] = bench_label_studio(args)
     report = markdown(args, results)
     print("\n" + report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
