@@ -5,15 +5,18 @@ Every domain's routes import these typed aliases; nothing here imports a domain 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.models import User
 from backend.accounts.service import user_for_bearer
-from backend.db import get_session
+from backend.db import get_engine, get_session
+from backend.security import api_tokens, jwt_tokens
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -26,12 +29,63 @@ def get_current_user(
     """The caller, from a bearer JWT or personal API token; 401 otherwise."""
     user = user_for_bearer(session=session, token=token) if token else None
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="not authenticated: send a valid bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized()
     return user
 
 
+def _unauthorized() -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail="not authenticated: send a valid bearer token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """The caller's credentials, checked as far as they can be without a database round trip.
+
+    ``user_id`` comes from a valid, unexpired JWT (whether the user is still active is left to
+    the caller's first query) or from a personal API token already looked up (active user,
+    token neither revoked nor expired).
+    """
+
+    token: str
+    user_id: int
+
+
+async def get_bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Bearer:
+    """401 for a missing or invalid token, as ``get_current_user`` answers, without its query.
+
+    Runs on the event loop: a JWT is checked in memory; only an API token needs the database,
+    in the thread pool. Hot endpoints (``next``, ``submit``) use this and check ``is_active``
+    in their own first statement, falling back to ``resolve_user`` when that finds nothing.
+    """
+    if token:
+        if api_tokens.looks_like_api_token(token):
+            user_id = await run_in_threadpool(_api_token_user_id, token)
+        else:
+            user_id = jwt_tokens.user_id_from_access_token(token)
+        if user_id is not None:
+            return Bearer(token, user_id)
+    raise _unauthorized()
+
+
+def _api_token_user_id(token: str) -> int | None:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        user = user_for_bearer(session=session, token=token)
+        return user.id if user is not None else None
+
+
+def resolve_user(*, session: Session, bearer: Bearer) -> User:
+    """The active user behind the credentials, or 401 exactly as ``get_current_user``."""
+    user = user_for_bearer(session=session, token=bearer.token)
+    if user is None:
+        raise _unauthorized()
+    return user
+
+
+BearerDep = Annotated[Bearer, Depends(get_bearer)]

@@ -4,6 +4,12 @@ One short transaction: lock the annotator's state row, hand back a live lease th
 (a page reload must not burn items), else decide gold or normal, pick the item (see
 ``picking``), insert the assignment and commit. Leases end by time: an expired lease simply stops
 counting, so correctness never waits for a sweeper.
+
+The hot path is a few plain statements, no ORM objects: on PostgreSQL ``BEGIN``, the state lock
+(which also checks the caller's access and turns ``synchronous_commit`` off for this
+transaction: a lease lost in a crash is harmless, the annotator simply asks again), the held
+lease, the pick (item fields included), the insert (which rechecks the free slot) and
+``COMMIT``. Annotations are never written here, so their durability is untouched.
 """
 
 from __future__ import annotations
@@ -11,48 +17,147 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, text
+from sqlmodel import Session
 
 from backend import clock
-from backend.assignments.models import Assignment
-from backend.assignments.picking import Candidate, pick_gold_item, pick_open_item
+from backend.assignments.picking import (
+    ITEM_FIELDS,
+    RECHECKS,
+    Candidate,
+    insert_lease,
+    pick_gold_item,
+    pick_open_item,
+)
 from backend.assignments.states import lock_state
+from backend.db import JSONType, UTCDateTime
 from backend.errors import forbidden
-from backend.items.models import Item
-from backend.projects.models import Project
+from backend.orgs.models import MANAGERS, Role
 
 # Gold draws need no secrecy from the server, only unpredictability for the annotator.
 _rng = random.Random()
+
+ANNOTATORS = frozenset({Role.annotator, *MANAGERS})
 
 
 @dataclass(frozen=True)
 class Lease:
     """An assignment with its item, both read before the commit (no second transaction)."""
 
-    assignment: Assignment
-    item: Item
+    assignment_id: int
+    expires_at: datetime
+    item: Any  # id, text, media_key, width, height, prelabel
+
+
+@dataclass(frozen=True)
+class LockedState:
+    """The caller's state row, locked, with the project it belongs to (the fast path)."""
+
+    project: Any
+    status: str
+    paused_reason: str | None
+
+
+def _project_columns() -> list[str]:
+    from backend.projects.models import Project
+
+    return [column.name for column in Project.__table__.columns]
+
+
+_PROJECT_COLUMNS = _project_columns()
+
+# The state lock of the fast path: only rows the caller may work on come back, so the access
+# check (active user, member of the project's organization with a labelling role) is the same
+# statement. No row: the caller is refused, or has no state row yet; the slow path then answers
+# exactly as before (401, 404, 403) or creates the row.
+_LOCK_WITH_ACCESS = """
+SELECT s.status, s.paused_reason, m.role, {settings}
+  {project}
+FROM annotator_states s
+JOIN projects p ON p.id = s.project_id
+JOIN memberships m ON m.org_id = p.org_id AND m.user_id = s.user_id
+JOIN users u ON u.id = s.user_id AND u.is_active
+WHERE s.project_id = :project_id AND s.user_id = :user_id
+"""
+
+_HELD = f"""
+SELECT a.id, a.expires_at, {ITEM_FIELDS}
+FROM assignments a JOIN items i ON i.id = a.item_id
+WHERE a.project_id = :project_id AND a.annotator_id = :annotator_id
+  AND a.status = 'leased' AND a.expires_at > :now
+ORDER BY a.expires_at DESC
+LIMIT 1
+"""  # noqa: S608
+
+_HAD = """
+SELECT count(*) FROM (
+  SELECT 1 FROM assignments WHERE project_id = :project_id AND annotator_id = :annotator_id
+  LIMIT :limit) had
+"""
+
+
+def _statement(sql: str, *stamps: str) -> Any:
+    return text(sql).bindparams(*(bindparam(s, type_=UTCDateTime()) for s in stamps))
+
+
+_HELD_STATEMENT = _statement(_HELD, "now").columns(expires_at=UTCDateTime(), prelabel=JSONType)
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedState | None:
+    """Lock the caller's state row where the caller may work on the project; else None.
+
+    On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
+    """
+    postgresql = _is_postgresql(session)
+    sql = _LOCK_WITH_ACCESS.format(
+        settings="set_config('synchronous_commit', 'off', true) AS sync"
+        if postgresql
+        else "NULL AS sync",
+        project="".join(f", p.{name} AS p_{name}" for name in _PROJECT_COLUMNS),
+    )
+    if postgresql:
+        sql += "FOR NO KEY UPDATE OF s"
+    statement = text(sql).columns(p_labels=JSONType)
+    row = session.execute(statement, {"project_id": project_id, "user_id": user_id}).first()
+    if row is None or Role(row.role) not in ANNOTATORS:
+        return None
+    values = row._mapping
+    project = SimpleNamespace(**{name: values[f"p_{name}"] for name in _PROJECT_COLUMNS})
+    return LockedState(project, row.status, row.paused_reason)
 
 
 def live_lease(
     *, session: Session, project_id: int, annotator_id: int, now: datetime
-) -> Assignment | None:
+) -> Lease | None:
     """The annotator's lease in this project that has not expired yet, if any."""
-    return session.exec(
-        select(Assignment)
-        .where(
-            Assignment.project_id == project_id,
-            Assignment.annotator_id == annotator_id,
-            Assignment.status == "leased",
-            Assignment.expires_at > now,
-        )
-        .order_by(Assignment.expires_at.desc())
-        .limit(1)
+    row = session.execute(
+        _HELD_STATEMENT, {"project_id": project_id, "annotator_id": annotator_id, "now": now}
     ).first()
+    if row is None:
+        return None
+    return Lease(row[0], row[1], _item(row[2:]))
 
 
-def in_qualification(*, session: Session, project: Project, annotator_id: int) -> bool:
+def _item(values: Any) -> SimpleNamespace:
+    item_id, item_text, media_key, width, height, prelabel = values
+    return SimpleNamespace(
+        id=item_id,
+        text=item_text,
+        media_key=media_key,
+        width=width,
+        height=height,
+        prelabel=prelabel,
+    )
+
+
+def in_qualification(*, session: Session, project: Any, annotator_id: int) -> bool:
     """Whether the annotator has had fewer items than the project's qualification count.
 
     Counts at most ``qualification_count`` rows of the annotator's index range, never the
@@ -60,18 +165,19 @@ def in_qualification(*, session: Session, project: Project, annotator_id: int) -
     """
     if project.qualification_count <= 0:
         return False
-    had = (
-        select(Assignment.id)
-        .where(Assignment.project_id == project.id, Assignment.annotator_id == annotator_id)
-        .limit(project.qualification_count)
-        .subquery()
-    )
-    count = session.exec(select(func.count()).select_from(had)).one()
+    count = session.execute(
+        text(_HAD),
+        {
+            "project_id": project.id,
+            "annotator_id": annotator_id,
+            "limit": project.qualification_count,
+        },
+    ).scalar_one()
     return count < project.qualification_count
 
 
 def choose_item(
-    *, session: Session, project: Project, annotator_id: int, now: datetime
+    *, session: Session, project: Any, annotator_id: int, now: datetime
 ) -> Candidate | None:
     """Gold at ``gold_rate`` (always during qualification), else the next open item.
 
@@ -90,36 +196,54 @@ def choose_item(
     )
 
 
-def next_assignment(*, session: Session, project: Project, annotator_id: int) -> Lease | None:
+def next_assignment(
+    *,
+    session: Session,
+    project: Any,
+    annotator_id: int,
+    locked: LockedState | None = None,
+) -> Lease | None:
     """The caller's lease (an existing live one, or a new one), or None when nothing is left.
 
-    Raises 403 with the reason when the annotator is paused in this project (rule 5).
+    ``locked``: the state row already locked by ``lock_for_next`` in this transaction; without
+    it the row is locked (and created when missing) here. Raises 403 with the reason when the
+    annotator is paused in this project (rule 5).
     """
     now = clock.now()
-    state = lock_state(session=session, project_id=project.id, user_id=annotator_id)
-    if state.status == "paused":
+    if locked is None:
+        if _is_postgresql(session):
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+        state = lock_state(session=session, project_id=project.id, user_id=annotator_id)
+        locked = LockedState(project, state.status, state.paused_reason)
+    if locked.status == "paused":
         session.rollback()
-        reason = state.paused_reason or "low gold accuracy"
+        reason = locked.paused_reason or "low gold accuracy"
         raise forbidden(f"you are paused in this project: {reason}")
     held = live_lease(session=session, project_id=project.id, annotator_id=annotator_id, now=now)
     if held is not None:
-        lease = Lease(held, session.get(Item, held.item_id))
         session.commit()
-        return lease
-    candidate = choose_item(session=session, project=project, annotator_id=annotator_id, now=now)
-    if candidate is None:
-        session.commit()
-        return None
-    assignment = Assignment(
-        project_id=project.id,
-        item_id=candidate.item_id,
-        annotator_id=annotator_id,
-        is_gold=candidate.is_gold,
-        status="leased",
-        created_at=now,
-        expires_at=now + timedelta(seconds=project.lease_seconds),
-    )
-    session.add(assignment)
-    lease = Lease(assignment, session.get(Item, candidate.item_id))
+        return held
+    expires_at = now + timedelta(seconds=project.lease_seconds)
+    for _ in range(RECHECKS):
+        candidate = choose_item(
+            session=session, project=project, annotator_id=annotator_id, now=now
+        )
+        if candidate is None:
+            session.commit()
+            return None
+        assignment_id = insert_lease(
+            session=session,
+            project_id=project.id,
+            annotator_id=annotator_id,
+            candidate=candidate,
+            now=now,
+            expires_at=expires_at,
+        )
+        if assignment_id is not None:
+            session.commit()
+            return Lease(assignment_id, expires_at, _item(candidate.item))
+        # PostgreSQL only: a lease committed between the pick's snapshot and its lock filled
+        # the item. The next pick takes a fresh snapshot and sees it; keeping the row lock is
+        # harmless.
     session.commit()
-    return lease
+    return None

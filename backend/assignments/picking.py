@@ -23,7 +23,11 @@ Why a second look after the lock: under READ COMMITTED the lease probes run on t
 snapshot, and a concurrent ``next`` that committed a lease on the same item a moment ago does not
 change the item row, so PostgreSQL does not recheck it. Every transaction that adds a lease or an
 annotation to an item holds that item's row lock, so a fresh count taken *after* our lock is exact;
-if it finds the item full we try again. On SQLite the whole request is one serialised writer.
+if it finds the item full we try again. That count is the insert's own condition
+(``INSERT … SELECT … WHERE`` the slot is still free), a new statement with a new snapshot, so the
+second look costs no extra round trip. On SQLite the whole request is one serialised writer.
+
+The pick returns the item's fields for the answer, so no second read of the item is needed.
 
 Gold items (rule 2) are not limited by overlap; each annotator gets each at most once. The pool is
 walked from a random key, in bounded windows, so an annotator who has seen most of the gold is
@@ -35,17 +39,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from backend.db import UTCDateTime
+from backend.db import JSONType, UTCDateTime
 
 GOLD_WINDOW = 64
 RECHECKS = 8
 
-_OPEN_ITEM = """
-SELECT i.id, i.annotation_count, i.wanted
+# What the ``next`` answer shows of an item (``leasing._item`` reads them in this order).
+ITEM_FIELDS = "i.id, i.text, i.media_key, i.width, i.height, i.prelabel"
+
+_OPEN_ITEM = f"""
+SELECT {ITEM_FIELDS}
 FROM items i
 WHERE i.project_id = :project_id
   AND NOT i.is_gold
@@ -57,11 +65,23 @@ WHERE i.project_id = :project_id
       < i.wanted - i.annotation_count
 ORDER BY (i.wanted - i.annotation_count), i.priority DESC, i.random_key
 LIMIT 1
+"""  # noqa: S608
+
+_INSERT_IF_FREE = """
+INSERT INTO assignments (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at)
+SELECT :project_id, i.id, :annotator_id, false, 'leased', :now, :expires_at
+FROM items i
+WHERE i.id = :item_id
+  AND i.annotation_count + (SELECT count(*) FROM assignments live
+       WHERE live.item_id = i.id AND live.status = 'leased' AND live.expires_at > :now)
+      < i.wanted
+RETURNING id
 """
 
-_LIVE_LEASES = """
-SELECT count(*) FROM assignments
-WHERE item_id = :item_id AND status = 'leased' AND expires_at > :now
+_INSERT = """
+INSERT INTO assignments (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at)
+VALUES (:project_id, :item_id, :annotator_id, :is_gold, 'leased', :now, :expires_at)
+RETURNING id
 """
 
 _GOLD_KEY_RANGE = """
@@ -72,54 +92,93 @@ SELECT
    ORDER BY random_key DESC LIMIT 1)
 """
 
-_GOLD_WINDOW = """
-SELECT g.id FROM (
+_GOLD_WINDOW = f"""
+SELECT {ITEM_FIELDS} FROM (
     SELECT id, random_key FROM items
-    WHERE project_id = :project_id AND is_gold AND random_key {cmp} :start
+    WHERE project_id = :project_id AND is_gold AND random_key {{cmp}} :start
     ORDER BY random_key LIMIT :window) g
+JOIN items i ON i.id = g.id
 WHERE (SELECT 1 FROM assignments had
        WHERE had.item_id = g.id AND had.annotator_id = :annotator_id LIMIT 1) IS NULL
 ORDER BY g.random_key
 LIMIT 1
-"""
+"""  # noqa: S608
 
 
 @dataclass(frozen=True)
 class Candidate:
     item_id: int
     is_gold: bool
+    item: tuple[Any, ...] = ()  # ITEM_FIELDS
 
 
-def _with_now(sql: str) -> object:
-    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+def _with_now(sql: str, *more: str) -> Any:
+    return text(sql).bindparams(*(bindparam(name, type_=UTCDateTime()) for name in ("now", *more)))
 
 
-def open_item_statement(*, postgresql: bool) -> object:
+_STATEMENTS: dict[bool, Any] = {}
+
+
+def _open_statement(postgresql: bool) -> Any:
+    if postgresql not in _STATEMENTS:
+        _STATEMENTS[postgresql] = open_item_statement(postgresql=postgresql)
+    return _STATEMENTS[postgresql]
+
+
+_INSERT_IF_FREE_STATEMENT = _with_now(_INSERT_IF_FREE, "expires_at")
+_INSERT_STATEMENT = _with_now(_INSERT, "expires_at")
+_GOLD_STATEMENTS = {
+    cmp: text(_GOLD_WINDOW.format(cmp=cmp)).columns(prelabel=JSONType) for cmp in (">=", "<")
+}
+
+
+def open_item_statement(*, postgresql: bool) -> Any:
     """The candidate query; PostgreSQL locks the row it returns and skips locked ones."""
     suffix = "FOR NO KEY UPDATE OF i SKIP LOCKED" if postgresql else ""
-    return _with_now(_OPEN_ITEM + suffix)
+    return _with_now(_OPEN_ITEM + suffix).columns(prelabel=JSONType)
 
 
 def pick_open_item(
     *, session: Session, project_id: int, annotator_id: int, now: datetime
 ) -> Candidate | None:
-    """The first normal item in rule-4 order this annotator may take now, locked; or None."""
+    """The first normal item in rule-4 order this annotator may take now, locked; or None.
+
+    On PostgreSQL the free slot is checked once more by ``insert_lease``.
+    """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    query = open_item_statement(postgresql=postgresql)
     params = {"project_id": project_id, "annotator_id": annotator_id, "now": now}
-    for _ in range(RECHECKS):
-        row = session.execute(query, params).first()
-        if row is None:
-            return None
-        item_id, annotation_count, wanted = row
-        if not postgresql:
-            return Candidate(item_id, False)
-        live = session.execute(_with_now(_LIVE_LEASES), {"item_id": item_id, "now": now})
-        if annotation_count + live.scalar_one() < wanted:
-            return Candidate(item_id, False)
-        # A lease committed between our snapshot and our lock filled the item. The next
-        # statement takes a fresh snapshot and sees it; keeping the row lock is harmless.
-    return None
+    row = session.execute(_open_statement(postgresql), params).first()
+    if row is None:
+        return None
+    return Candidate(row[0], False, tuple(row))
+
+
+def insert_lease(
+    *,
+    session: Session,
+    project_id: int,
+    annotator_id: int,
+    candidate: Candidate,
+    now: datetime,
+    expires_at: datetime,
+) -> int | None:
+    """Insert the lease and return its id; None when (PostgreSQL) the item filled up meanwhile.
+
+    A normal item on PostgreSQL is inserted only while ``annotation_count`` plus its live leases
+    is below ``wanted``, counted by this statement's fresh snapshot after the pick's lock (see
+    the module docstring). Gold items are not limited by overlap; SQLite serialises writers.
+    """
+    params = {
+        "project_id": project_id,
+        "item_id": candidate.item_id,
+        "annotator_id": annotator_id,
+        "now": now,
+        "expires_at": expires_at,
+    }
+    if candidate.is_gold or session.get_bind().dialect.name != "postgresql":
+        params["is_gold"] = candidate.is_gold
+        return session.execute(_INSERT_STATEMENT, params).scalar_one()
+    return session.execute(_INSERT_IF_FREE_STATEMENT, params).scalar()
 
 
 def pick_gold_item(
@@ -137,7 +196,7 @@ def pick_gold_item(
         "window": GOLD_WINDOW,
     }
     for cmp in (">=", "<"):
-        item_id = session.execute(text(_GOLD_WINDOW.format(cmp=cmp)), params).scalar()
-        if item_id is not None:
-            return Candidate(item_id, True)
+        row = session.execute(_GOLD_STATEMENTS[cmp], params).first()
+        if row is not None:
+            return Candidate(row[0], True, tuple(row))
     return None
