@@ -7,12 +7,15 @@ figures are still computed so a manager can see why they were paused.
 
 from __future__ import annotations
 
+import json
 import time
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import bindparam, delete, insert, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlmodel import Session, select
 
 from backend import clock
@@ -20,15 +23,16 @@ from backend.assignments.models import AnnotatorState
 from backend.assignments.pausing import pause_reason
 from backend.audit.service import record
 from backend.consensus.answers import (
-    Answer,
+    AnswerTable,
     load_answers,
     load_gold,
     load_texts,
     paused_annotators,
 )
 from backend.consensus.kinds import consensus_kind
-from backend.consensus.kinds.base import ItemConsensus
+from backend.consensus.kinds.base import ConsensusKind, Inferred
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
+from backend.db import UTCDateTime
 from backend.items.models import Item
 from backend.projects.models import Project
 from quality import gold as gold_rules
@@ -37,41 +41,58 @@ from quality import gold as gold_rules
 def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     """Recompute and store everything for one project; returns a short summary."""
     started = time.perf_counter()
+    started_at = clock.now()
+    laps = _Laps()
     project = session.get(Project, project_id)
     if project is None:
         return {"project_id": project_id, "skipped": "project deleted"}
     labels = [label["name"] for label in project.labels]
     kind = consensus_kind(project.kind)
-    answers = load_answers(session=session, project_id=project_id)
     gold = load_gold(session=session, project_id=project_id)
+    answers = load_answers(
+        session=session,
+        project_id=project_id,
+        label_field=kind.label_field,
+        labels=labels,
+        gold_labels=[a.get(kind.label_field) for a in gold.values()] if kind.label_field else (),
+    )
     newly_paused = _apply_pause_rule(session=session, project=project)
     paused = paused_annotators(session=session, project_id=project_id)
-    counted = [a for a in answers if a.annotator_id not in paused]
+    counted = answers.take(~np.isin(answers.annotator, list(paused))) if paused else answers
+    gold_items = np.fromiter(gold, dtype=np.int64, count=len(gold))
+    laps.lap("load")
 
-    weights = _reliability(counted, gold)
+    weights = _reliability(counted, gold_items)
     texts = load_texts(session=session, project_id=project_id) if kind.needs_text else {}
-    consensus = kind.infer(counted, gold=gold, labels=labels, weights=weights, texts=texts)
-    per_item = Counter(a.item_id for a in counted)
-    for item_id, answer in gold.items():
-        consensus[item_id] = ItemConsensus(answer, 1.0, per_item[item_id])
+    inferred = kind.infer(counted, gold=gold, labels=labels, weights=weights, texts=texts)
+    consensus = _with_gold(inferred, gold, gold_items, counted, answers.vocab)
+    laps.lap("infer")
     written = _store_consensus(
         session=session, project_id=project_id, consensus=consensus, method=kind.method
     )
+    laps.lap("consensus")
+    not_gold = ~np.isin(consensus.item, gold_items)
     figures = {
-        "agreement": kind.agreement([a for a in counted if a.item_id not in gold], labels=labels),
-        "consensus": _confidence_summary(consensus, gold),
-        "annotators": {"counted": len({a.annotator_id for a in counted}), "paused": len(paused)},
+        "agreement": kind.agreement(
+            counted.take(~np.isin(counted.item, gold_items)), labels=labels
+        ),
+        "consensus": _confidence_summary(consensus.confidence[not_gold]),
+        "annotators": {"counted": len(np.unique(counted.annotator)), "paused": len(paused)},
     }
+    laps.lap("agreement")
     _store_annotator_stats(
         session=session,
         project=project,
         answers=answers,
         consensus=consensus,
-        gold=gold,
+        gold=_gold_table(gold, gold_items, answers.vocab, np.zeros(len(gold), dtype=np.int64)),
         kind=kind,
         labels=labels,
     )
-    raised = _adaptive_overlap(session=session, project=project, consensus=consensus, gold=gold)
+    laps.lap("annotators")
+    contested = consensus.item[not_gold & (consensus.confidence < project.agreement_target)]
+    raised = _adaptive_overlap(session=session, project=project, contested=contested)
+    laps.lap("overlap")
     duration_ms = int((time.perf_counter() - started) * 1000)
     session.execute(
         update(ProjectQuality)
@@ -84,14 +105,30 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         )
     )
     session.commit()
+    laps.lap("commit")
     return {
         "project_id": project_id,
+        "started_at": started_at.isoformat(),
         "annotations": len(answers),
         "consensus_written": written,
         "overlap_raised": raised,
         "paused": newly_paused,
         "duration_ms": duration_ms,
+        "timings_ms": laps.ms,
     }
+
+
+class _Laps:
+    """Wall time of each step of a recompute, in milliseconds, for logs and the benchmark."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, int] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.ms[name] = int((now - self._last) * 1000)
+        self._last = now
 
 
 def _apply_pause_rule(*, session: Session, project: Project) -> list[int]:
@@ -129,21 +166,69 @@ def _apply_pause_rule(*, session: Session, project: Project) -> list[int]:
     return paused
 
 
-def _reliability(answers: Sequence[Answer], gold: Mapping[int, Any]) -> dict[int, float]:
+def _reliability(answers: AnswerTable, gold_items: NDArray[np.int64]) -> dict[int, float]:
     """Each annotator's smoothed gold accuracy (1 without gold answers), to weight fusion."""
-    answered: Counter[int] = Counter()
-    correct: defaultdict[int, float] = defaultdict(float)
-    for a in answers:
-        if a.item_id in gold and a.gold_score is not None:
-            answered[a.annotator_id] += 1
-            correct[a.annotator_id] += a.gold_score
-    return {user: gold_rules.smoothed_accuracy(correct[user], answered[user]) for user in answered}
+    scored = np.isin(answers.item, gold_items) & ~np.isnan(answers.gold_score)
+    if not scored.any():
+        return {}
+    users, index = np.unique(answers.annotator[scored], return_inverse=True)
+    answered = np.bincount(index, minlength=len(users))
+    correct = np.bincount(index, weights=answers.gold_score[scored], minlength=len(users))
+    return {
+        int(user): gold_rules.smoothed_accuracy(float(c), int(n))
+        for user, n, c in zip(users.tolist(), answered.tolist(), correct.tolist(), strict=True)
+    }
 
 
-def _store_consensus(
-    *, session: Session, project_id: int, consensus: Mapping[int, ItemConsensus], method: str
-) -> int:
+def _gold_table(
+    gold: Mapping[int, dict[str, Any]],
+    gold_items: NDArray[np.int64],
+    vocab: Sequence[str],
+    n: NDArray[np.int64],
+) -> Inferred:
+    """The known answers as a consensus table (confidence 1)."""
+    results = list(gold.values())
+    codes = None
+    if vocab:
+        index = {name: k for k, name in enumerate(vocab)}
+        codes = np.fromiter(
+            (index.get(r.get("label"), -1) for r in results), dtype=np.intp, count=len(results)
+        )
+    return Inferred(
+        item=gold_items,
+        results=results,
+        confidence=np.ones(len(gold_items)),
+        n=n,
+        label=codes,
+    )
+
+
+def _with_gold(
+    inferred: Inferred,
+    gold: Mapping[int, dict[str, Any]],
+    gold_items: NDArray[np.int64],
+    counted: AnswerTable,
+    vocab: Sequence[str],
+) -> Inferred:
+    """The inferred consensus with every gold item's row replaced by its known answer."""
+    if not len(gold_items):
+        return inferred
+    items, counts = np.unique(counted.item, return_counts=True)
+    n = np.zeros(len(gold_items), dtype=np.int64)
+    if len(items):
+        at = np.minimum(np.searchsorted(items, gold_items), len(items) - 1)
+        hit = items[at] == gold_items
+        n[hit] = counts[at[hit]]
+    known = _gold_table(gold, gold_items, vocab if inferred.label is not None else [], n)
+    return Inferred.concat(inferred.take(~np.isin(inferred.item, gold_items)), known)
+
+
+def _store_consensus(*, session: Session, project_id: int, consensus: Inferred, method: str) -> int:
     """Write only what changed: new rows, changed rows, and rows whose item lost every answer."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _store_consensus_postgresql(
+            session=session, project_id=project_id, consensus=consensus, method=method
+        )
     existing = {
         item_id: (result, confidence, n)
         for item_id, result, confidence, n in session.exec(
@@ -154,50 +239,140 @@ def _store_consensus(
     }
     now = clock.now()
     inserts, updates = [], []
-    for item_id, value in consensus.items():
+    for item_id, result, confidence, n in zip(
+        consensus.item.tolist(),
+        consensus.results,
+        consensus.confidence.tolist(),
+        consensus.n.tolist(),
+        strict=True,
+    ):
         row = {
             "item_id": item_id,
             "project_id": project_id,
-            "result": value.result,
-            "confidence": value.confidence,
-            "n_annotations": value.n_annotations,
+            "result": result,
+            "confidence": confidence,
+            "n_annotations": n,
             "method": method,
             "updated_at": now,
         }
-        old = existing.get(item_id)
+        old = existing.pop(item_id, None)
         if old is None:
             inserts.append(row)
-        elif (
-            old[0] != value.result
-            or abs(old[1] - value.confidence) > 1e-9
-            or old[2] != value.n_annotations
-        ):
+        elif old[0] != result or abs(old[1] - confidence) > 1e-9 or old[2] != n:
             updates.append(row)
-    gone = [item_id for item_id in existing if item_id not in consensus]
-    if inserts:
-        session.execute(insert(Consensus), inserts)
-    if updates:
-        session.execute(update(Consensus), updates)
-    if gone:
-        session.execute(delete(Consensus).where(Consensus.item_id.in_(gone)))
+    gone = list(existing)
+    for start in range(0, len(inserts), 5000):
+        session.execute(insert(Consensus), inserts[start : start + 5000])
+    for start in range(0, len(updates), 5000):
+        session.execute(update(Consensus), updates[start : start + 5000])
+    for start in range(0, len(gone), 500):
+        session.execute(delete(Consensus).where(Consensus.item_id.in_(gone[start : start + 500])))
     return len(inserts) + len(updates) + len(gone)
 
 
-def _confidence_summary(
-    consensus: Mapping[int, ItemConsensus], gold: Mapping[int, Any]
-) -> dict[str, Any]:
-    values = sorted(v.confidence for k, v in consensus.items() if k not in gold)
-    if not values:
+_CONSENSUS_DIFF = (
+    "UPDATE consensus c SET project_id = :p, result = t.result, confidence = t.confidence, "
+    "n_annotations = t.n, method = :method, updated_at = :now FROM consensus_new t "
+    "WHERE c.item_id = t.item_id AND (c.result <> t.result "
+    "OR abs(c.confidence - t.confidence) > 1e-9 OR c.n_annotations <> t.n)",
+    # not an anti-join on consensus itself: with an empty (never analysed) table the planner
+    # picks a nested loop that rescans the rows this very statement adds, quadratic in rows
+    "INSERT INTO consensus (item_id, project_id, result, confidence, n_annotations, method, "
+    "updated_at) SELECT t.item_id, :p, t.result, t.confidence, t.n, :method, :now "
+    "FROM consensus_new t ON CONFLICT (item_id) DO NOTHING",
+    "DELETE FROM consensus c WHERE c.project_id = :p "
+    "AND NOT EXISTS (SELECT 1 FROM consensus_new t WHERE t.item_id = c.item_id)",
+)
+
+
+def _store_consensus_postgresql(
+    *, session: Session, project_id: int, consensus: Inferred, method: str
+) -> int:
+    """The same on PostgreSQL, compared in the database: the new consensus goes into a temporary
+    table by COPY, then one UPDATE, one INSERT and one DELETE touch only the rows that differ
+    (``jsonb`` equality, confidence beyond 1e-9, count) — no row travels back to Python."""
+    connection = session.connection()
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS consensus_new (item_id bigint PRIMARY KEY, "
+        "result jsonb NOT NULL, confidence double precision NOT NULL, n integer NOT NULL) "
+        "ON COMMIT DELETE ROWS"
+    )
+    connection.exec_driver_sql("TRUNCATE consensus_new")
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy("COPY consensus_new (item_id, result, confidence, n) FROM STDIN") as copy:
+            for chunk in _copy_text(consensus):
+                copy.write(chunk)
+    finally:
+        cursor.close()
+    connection.exec_driver_sql("ANALYZE consensus_new")
+    params = {"p": project_id, "method": method, "now": clock.now()}
+    written = 0
+    for statement in _CONSENSUS_DIFF:
+        query = text(statement)
+        if ":now" in statement:
+            query = query.bindparams(bindparam("now", type_=UTCDateTime()))
+        written += connection.execute(query, params).rowcount
+    return written
+
+
+def _copy_text(consensus: Inferred, rows_per_chunk: int = 20_000) -> Any:
+    """COPY text-format lines of the consensus, in chunks; results encoded once per label."""
+    if consensus.label is not None:
+        cache: dict[int, str] = {}
+        encoded = []
+        for code, result in zip(consensus.label.tolist(), consensus.results, strict=True):
+            if code < 0 or len(result) != 1 or "label" not in result:  # not a plain label
+                encoded.append(_copy_escape(json.dumps(result)))
+                continue
+            value = cache.get(code)
+            if value is None:
+                value = cache[code] = _copy_escape(json.dumps(result))
+            encoded.append(value)
+    else:
+        encoded = [_copy_escape(json.dumps(result)) for result in consensus.results]
+    items, confidence, n = (
+        consensus.item.tolist(),
+        consensus.confidence.tolist(),
+        consensus.n.tolist(),
+    )
+    for start in range(0, len(items), rows_per_chunk):
+        stop = start + rows_per_chunk
+        lines = [
+            f"{i}\t{r}\t{c!r}\t{k}\n"
+            for i, r, c, k in zip(
+                items[start:stop],
+                encoded[start:stop],
+                confidence[start:stop],
+                n[start:stop],
+                strict=True,
+            )
+        ]
+        yield "".join(lines).encode()
+
+
+def _copy_escape(value: str) -> str:
+    """A value for COPY's text format: backslash, tab, newline and carriage return escaped."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _confidence_summary(confidence: NDArray[np.float64]) -> dict[str, Any]:
+    values = np.sort(confidence)
+    if not len(values):
         return {"items": 0}
     edges = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001]
     histogram, lower = {}, 0.0
     for edge in edges:
-        histogram[f"{lower:.2f}-{min(edge, 1.0):.2f}"] = sum(lower <= v < edge for v in values)
+        inside = int(np.count_nonzero((values >= lower) & (values < edge)))
+        histogram[f"{lower:.2f}-{min(edge, 1.0):.2f}"] = inside
         lower = edge
+    as_list = values.tolist()
     return {
-        "items": len(values),
-        "mean_confidence": sum(values) / len(values),
-        "median_confidence": values[len(values) // 2],
+        "items": len(as_list),
+        "mean_confidence": sum(as_list) / len(as_list),
+        "median_confidence": as_list[len(as_list) // 2],
         "histogram": histogram,
     }
 
@@ -206,81 +381,86 @@ def _store_annotator_stats(
     *,
     session: Session,
     project: Project,
-    answers: Sequence[Answer],
-    consensus: Mapping[int, ItemConsensus],
-    gold: Mapping[int, dict[str, Any]],
-    kind: Any,
+    answers: AnswerTable,
+    consensus: Inferred,
+    gold: Inferred,
+    kind: ConsensusKind,
     labels: Sequence[str],
 ) -> None:
-    by_annotator: dict[int, list[Answer]] = defaultdict(list)
-    for answer in answers:
-        by_annotator[answer.annotator_id].append(answer)
+    """Per annotator: answers, gold answered and correct, agreement with the consensus.
+
+    Sums run per annotator in answer order (``np.bincount`` adds its weights in input order), so
+    the figures are the ones a loop over each annotator's answers gives.
+    """
+    users, user_index = np.unique(answers.annotator, return_inverse=True)
+    n_users = len(users)
+    count = np.bincount(user_index, minlength=n_users)
+
+    gold_at = gold.positions(answers.item)
+    on_gold = np.flatnonzero(gold_at >= 0)
+    gold_scores = answers.gold_score[on_gold].copy()
+    unscored = np.isnan(gold_scores)
+    if unscored.any():
+        rows = on_gold[unscored]
+        gold_scores[unscored] = kind.scores(answers, rows, gold, gold_at[rows])
+    gold_answered = np.bincount(user_index[on_gold], minlength=n_users)
+    gold_correct = np.bincount(user_index[on_gold], weights=gold_scores, minlength=n_users)
+
+    at = consensus.positions(answers.item)
+    compared = np.flatnonzero((gold_at < 0) & (at >= 0) & (consensus.n[np.maximum(at, 0)] >= 2))
+    matched = kind.scores(answers, compared, consensus, at[compared])
+    n_compared = np.bincount(user_index[compared], minlength=n_users)
+    agreed = np.bincount(user_index[compared], weights=matched, minlength=n_users)
+    confusions = kind.confusions(answers, consensus, labels)
+
     now = clock.now()
-    rows = []
-    for user_id, own in by_annotator.items():
-        gold_own = [a for a in own if a.item_id in gold]
-        gold_correct = sum(
-            a.gold_score if a.gold_score is not None else kind.match(a.result, gold[a.item_id])
-            for a in gold_own
-        )
-        compared = [
-            a
-            for a in own
-            if a.item_id not in gold
-            and a.item_id in consensus
-            and consensus[a.item_id].n_annotations >= 2
-        ]
-        agreement = (
-            sum(kind.match(a.result, consensus[a.item_id].result) for a in compared) / len(compared)
-            if compared
-            else None
-        )
-        rows.append(
+    rows_out = []
+    for j, user_id in enumerate(users.tolist()):
+        answered, correct = int(gold_answered[j]), float(gold_correct[j])
+        rows_out.append(
             {
                 "project_id": project.id,
                 "user_id": user_id,
-                "answers": len(own),
-                "gold_answered": len(gold_own),
-                "gold_correct": float(gold_correct),
+                "answers": int(count[j]),
+                "gold_answered": answered,
+                "gold_correct": correct,
                 "gold_accuracy": (
-                    gold_rules.smoothed_accuracy(gold_correct, len(gold_own)) if gold_own else None
+                    gold_rules.smoothed_accuracy(correct, answered) if answered else None
                 ),
-                "agreement": agreement,
-                "confusion": kind.confusion(own, consensus, labels),
+                "agreement": float(agreed[j] / n_compared[j]) if n_compared[j] else None,
+                "confusion": confusions.get(user_id),
                 "updated_at": now,
             }
         )
     session.execute(delete(AnnotatorStat).where(AnnotatorStat.project_id == project.id))
-    if rows:
-        session.execute(insert(AnnotatorStat), rows)
+    if rows_out:
+        session.execute(insert(AnnotatorStat), rows_out)
 
 
-def _adaptive_overlap(
-    *,
-    session: Session,
-    project: Project,
-    consensus: Mapping[int, ItemConsensus],
-    gold: Mapping[int, Any],
-) -> int:
+def _adaptive_overlap(*, session: Session, project: Project, contested: NDArray[np.int64]) -> int:
     """Items whose consensus is below the agreement target want one more annotation."""
-    if project.max_overlap <= project.overlap:
+    if project.max_overlap <= project.overlap or not len(contested):
         return 0
-    contested = [
-        item_id
-        for item_id, value in consensus.items()
-        if item_id not in gold and value.confidence < project.agreement_target
-    ]
+    ids = contested.tolist()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    chunk = len(ids) if postgresql else 500
     raised = 0
-    for start in range(0, len(contested), 1000):
-        chunk = contested[start : start + 1000]
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        matches = (
+            Item.id == bindparam("ids", part, type_=ARRAY(BIGINT)).any_()  # one array parameter
+            if postgresql
+            else Item.id.in_(part)
+        )
         raised += session.execute(
             update(Item)
             .where(
-                Item.id.in_(chunk),
+                matches,
                 Item.is_gold.is_(False),
                 Item.annotation_count >= Item.wanted,
                 Item.wanted < project.max_overlap,
             )
             .values(wanted=Item.wanted + 1)
+            .execution_options(synchronize_session=False)
         ).rowcount
     return raised

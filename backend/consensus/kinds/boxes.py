@@ -15,35 +15,40 @@ from typing import Any
 
 import numpy as np
 
-from backend.consensus.answers import Answer
-from backend.consensus.kinds.base import ItemConsensus
+from backend.consensus.answers import AnswerTable
+from backend.consensus.kinds.base import Inferred, ScoresByMatch
 from quality import boxes
 
 IOU = 0.5
 BOX_FIELDS = ("label", "x", "y", "w", "h")
 
 
-def _by_item(answers: Sequence[Answer]) -> dict[int, dict[int, list[dict[str, Any]]]]:
+def _by_item(answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
     grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
-    for a in answers:
-        grouped[a.item_id][a.annotator_id] = a.result["boxes"]
+    assert answers.results is not None
+    for item, user, result in zip(
+        answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
+    ):
+        grouped[item][user] = result["boxes"]
     return grouped
 
 
-class BoxesConsensus:
+class BoxesConsensus(ScoresByMatch):
     method = "weighted_box_fusion"
     needs_text = False
+    label_field = None
 
     def infer(
         self,
-        answers: Sequence[Answer],
+        answers: AnswerTable,
         *,
         gold: Mapping[int, dict[str, Any]],
         labels: Sequence[str],
         weights: Mapping[int, float],
         texts: Mapping[int, str],
-    ) -> dict[int, ItemConsensus]:
-        out = {}
+    ) -> Inferred:
+        items, results, confidence, n = [], [], [], []
+        own_scores: dict[tuple[int, int], float] = {}
         for item_id, by_annotator in _by_item(answers).items():
             fused = boxes.fuse_boxes(by_annotator, weights, iou_threshold=IOU)
             result = {"boxes": [{k: box[k] for k in BOX_FIELDS} for box in fused]}
@@ -51,12 +56,21 @@ class BoxesConsensus:
                 boxes.box_f1(own, result["boxes"], IOU)["f1"] for own in by_annotator.values()
             ]
             w = [weights.get(user, 1.0) for user in by_annotator]
-            out[item_id] = ItemConsensus(
-                result, float(np.average(scores, weights=w)), len(by_annotator)
-            )
-        return out
+            items.append(item_id)
+            results.append(result)
+            confidence.append(float(np.average(scores, weights=w)))
+            n.append(len(by_annotator))
+            for user, score in zip(by_annotator, scores, strict=True):
+                own_scores[item_id, user] = float(score)
+        return Inferred(
+            item=np.asarray(items, dtype=np.int64),
+            results=results,
+            confidence=np.asarray(confidence, dtype=np.float64),
+            n=np.asarray(n, dtype=np.int64),
+            own_scores=own_scores,
+        )
 
-    def agreement(self, answers: Sequence[Answer], *, labels: Sequence[str]) -> dict[str, Any]:
+    def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
         grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
         if not grouped:
             return {"items_with_2plus": 0}
@@ -81,9 +95,6 @@ class BoxesConsensus:
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(boxes.box_f1(result["boxes"], reference["boxes"], IOU)["f1"])
-
-    def confusion(self, own: Any, consensus: Any, labels: Any) -> None:
-        return None
 
 
 def _nanmean(values: Sequence[float]) -> float | None:

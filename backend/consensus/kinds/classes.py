@@ -5,6 +5,9 @@ known answers are clamped and teach the annotator model). Agreement is reported 
 agreement, Fleiss' kappa, Krippendorff's alpha (nominal) and, per label, the specific agreement of
 Uebersax (1982), "A design-independent method for measuring the reliability of psychiatric
 diagnosis", J. Psychiatric Research 17(4), doi:10.1016/0022-3956(82)90043-1.
+
+Everything works on label codes (``AnswerTable.label``): the estimator gets one integer array,
+and matching, confusion matrices and agreement tables are array operations, not loops per answer.
 """
 
 from __future__ import annotations
@@ -13,56 +16,78 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from backend.consensus.answers import Answer
-from backend.consensus.kinds.base import ItemConsensus
+from backend.consensus.answers import AnswerTable
+from backend.consensus.kinds.base import Inferred, empty_inferred
 from quality import agreement, inference
 
 
 class ClassesConsensus:
     method = "dawid_skene"
     needs_text = False
+    label_field = "label"
 
     def infer(
         self,
-        answers: Sequence[Answer],
+        answers: AnswerTable,
         *,
         gold: Mapping[int, dict[str, Any]],
         labels: Sequence[str],
         weights: Mapping[int, float],
         texts: Mapping[int, str],
-    ) -> dict[int, ItemConsensus]:
-        """Gold-anchored Dawid-Skene; annotator weights are learnt by the model itself."""
-        if not answers:
-            return {}
-        triples = [(a.item_id, a.annotator_id, a.result["label"]) for a in answers]
-        known = {item: answer["label"] for item, answer in gold.items()}
-        estimator = inference.default_estimator().fit(triples, gold=known, classes=list(labels))
-        counts: dict[int, int] = {}
-        for a in answers:
-            counts[a.item_id] = counts.get(a.item_id, 0) + 1
-        confidences = estimator.probas_.max(axis=1)
-        return {
-            item: ItemConsensus({"label": label}, float(conf), counts[item])
-            for item, label, conf in zip(
-                estimator.items_, estimator.labels_, confidences, strict=True
-            )
-        }
+    ) -> Inferred:
+        """Gold-anchored Dawid-Skene; annotator weights are learnt by the model itself.
 
-    def agreement(self, answers: Sequence[Answer], *, labels: Sequence[str]) -> dict[str, Any]:
-        if not answers:
+        The estimator sees codes instead of names: the project's labels are codes
+        ``0..len(labels)-1`` and other labels follow in name order, so its classes, ties and
+        figures are the same as with the names.
+        """
+        if not len(answers):
+            return empty_inferred()
+        assert answers.label is not None
+        vocab = answers.vocab
+        index = {name: k for k, name in enumerate(vocab)}
+        triples = np.column_stack([answers.item, answers.annotator, answers.label.astype(np.int64)])
+        known = {
+            item: index[answer["label"]]
+            for item, answer in gold.items()
+            if answer.get("label") in index
+        }
+        estimator = inference.default_estimator().fit(
+            triples, gold=known, classes=list(range(len(labels)))
+        )
+        items, counts = np.unique(answers.item, return_counts=True)
+        assert len(items) == len(estimator.items_)
+        codes = np.asarray(estimator.labels_, dtype=np.intp)
+        return Inferred(
+            item=items.astype(np.int64),
+            results=[{"label": vocab[c]} for c in codes.tolist()],
+            confidence=estimator.probas_.max(axis=1).astype(np.float64),
+            n=counts.astype(np.int64),
+            label=codes,
+        )
+
+    def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
+        if not len(answers):
             return {}
-        label_index = {label: k for k, label in enumerate(labels)}
-        items = sorted({a.item_id for a in answers})
-        annotators = sorted({a.annotator_id for a in answers})
-        item_index = {item: i for i, item in enumerate(items)}
-        annotator_index = {user: j for j, user in enumerate(annotators)}
-        ratings = np.full((len(annotators), len(items)), np.nan)
-        counts = np.zeros((len(items), len(labels)))
-        for a in answers:
-            k = label_index[a.result["label"]]
-            ratings[annotator_index[a.annotator_id], item_index[a.item_id]] = k
-            counts[item_index[a.item_id], k] += 1
+        assert answers.label is not None
+        n_labels = len(labels)
+        known = answers.label < n_labels  # a label the project no longer has is left out
+        item_ids, codes = answers.item[known], answers.label[known]
+        if not len(item_ids):
+            return {}
+        items, item_index = np.unique(item_ids, return_inverse=True)
+        counts = (
+            np.bincount(item_index * n_labels + codes, minlength=len(items) * n_labels)
+            .reshape(len(items), n_labels)
+            .astype(np.float64)
+        )
+        # Percent agreement and Krippendorff's alpha depend only on the answers each item got,
+        # not on who gave them: a table of answer slots × items (the k-th answer of each item
+        # in row k) gives them the same per-item counts as annotators × items, in far less
+        # memory than one row per annotator.
+        ratings = _slots(item_index, codes, len(items))
         per_item = counts.sum(axis=1)
         multi = per_item >= 2
         figures: dict[str, Any] = {
@@ -81,27 +106,50 @@ class ClassesConsensus:
         pairs_possible = (counts * (per_item[:, None] - 1)).sum(axis=0)
         figures["per_label"] = {
             label: (float(pairs_within[k] / pairs_possible[k]) if pairs_possible[k] else None)
-            for label, k in label_index.items()
+            for k, label in enumerate(labels)
         }
         return figures
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return 1.0 if result.get("label") == reference.get("label") else 0.0
 
-    def confusion(
+    def scores(
         self,
-        own: Sequence[Answer],
-        consensus: Mapping[int, ItemConsensus],
-        labels: Sequence[str],
-    ) -> dict[str, Any] | None:
-        """Rows: the consensus label; columns: what this annotator answered."""
-        index = {label: k for k, label in enumerate(labels)}
-        matrix = [[0] * len(labels) for _ in labels]
-        for answer in own:
-            truth = consensus.get(answer.item_id)
-            if truth is not None:
-                matrix[index[truth.result["label"]]][index[answer.result["label"]]] += 1
-        return {"labels": list(labels), "matrix": matrix}
+        answers: AnswerTable,
+        rows: NDArray[np.intp],
+        reference: Inferred,
+        ref_rows: NDArray[np.intp],
+    ) -> NDArray[np.float64]:
+        assert answers.label is not None and reference.label is not None
+        return (answers.label[rows] == reference.label[ref_rows]).astype(np.float64)
+
+    def confusions(
+        self, answers: AnswerTable, consensus: Inferred, labels: Sequence[str]
+    ) -> dict[int, dict[str, Any] | None]:
+        """Per annotator, rows: the consensus label; columns: what this annotator answered."""
+        assert answers.label is not None and consensus.label is not None
+        k = len(labels)
+        users, user_index = np.unique(answers.annotator, return_inverse=True)
+        at = consensus.positions(answers.item)
+        truth = np.where(at >= 0, consensus.label[np.maximum(at, 0)], k)
+        keep = (at >= 0) & (truth < k) & (answers.label < k)
+        flat = (user_index[keep] * k + truth[keep]) * k + answers.label[keep]
+        cube = np.bincount(flat, minlength=len(users) * k * k).reshape(len(users), k, k)
+        return {
+            int(user): {"labels": list(labels), "matrix": cube[j].tolist()}
+            for j, user in enumerate(users.tolist())
+        }
+
+
+def _slots(item_index: NDArray[np.intp], codes: NDArray[np.intp], n_items: int) -> NDArray[Any]:
+    """answer slots × items: the k-th answer (in answer order) of item i in row k, NaN if none."""
+    order = np.argsort(item_index, kind="stable")
+    sorted_items = item_index[order]
+    starts = np.searchsorted(sorted_items, np.arange(n_items))
+    slot = np.arange(len(order)) - starts[sorted_items]
+    ratings = np.full((int(slot.max()) + 1, n_items), np.nan)
+    ratings[slot, sorted_items] = codes[order]
+    return ratings
 
 
 def _safe(compute: Any) -> float | None:

@@ -14,45 +14,59 @@ from typing import Any
 
 import numpy as np
 
-from backend.consensus.answers import Answer
-from backend.consensus.kinds.base import ItemConsensus
+from backend.consensus.answers import AnswerTable
+from backend.consensus.kinds.base import Inferred, ScoresByMatch
 from quality import spans
 
 SPAN_FIELDS = ("label", "start", "end")
 
 
-def _by_item(answers: Sequence[Answer]) -> dict[int, dict[int, list[dict[str, Any]]]]:
+def _by_item(answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
     grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
-    for a in answers:
-        grouped[a.item_id][a.annotator_id] = a.result["spans"]
+    assert answers.results is not None
+    for item, user, result in zip(
+        answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
+    ):
+        grouped[item][user] = result["spans"]
     return grouped
 
 
-class SpansConsensus:
+class SpansConsensus(ScoresByMatch):
     method = "weighted_code_point_vote"
     needs_text = True
+    label_field = None
 
     def infer(
         self,
-        answers: Sequence[Answer],
+        answers: AnswerTable,
         *,
         gold: Mapping[int, dict[str, Any]],
         labels: Sequence[str],
         weights: Mapping[int, float],
         texts: Mapping[int, str],
-    ) -> dict[int, ItemConsensus]:
-        out = {}
+    ) -> Inferred:
+        items, results, confidence, n = [], [], [], []
+        own_scores: dict[tuple[int, int], float] = {}
         for item_id, by_annotator in _by_item(answers).items():
             voted = spans.consensus_spans(by_annotator, weights, text=texts.get(item_id))
             result = {"spans": [{k: span[k] for k in SPAN_FIELDS} for span in voted]}
             scores = [spans.span_f1(own, result["spans"]) for own in by_annotator.values()]
             w = [weights.get(user, 1.0) for user in by_annotator]
-            out[item_id] = ItemConsensus(
-                result, float(np.average(scores, weights=w)), len(by_annotator)
-            )
-        return out
+            items.append(item_id)
+            results.append(result)
+            confidence.append(float(np.average(scores, weights=w)))
+            n.append(len(by_annotator))
+            for user, score in zip(by_annotator, scores, strict=True):
+                own_scores[item_id, user] = float(score)
+        return Inferred(
+            item=np.asarray(items, dtype=np.int64),
+            results=results,
+            confidence=np.asarray(confidence, dtype=np.float64),
+            n=np.asarray(n, dtype=np.int64),
+            own_scores=own_scores,
+        )
 
-    def agreement(self, answers: Sequence[Answer], *, labels: Sequence[str]) -> dict[str, Any]:
+    def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
         grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
         if not grouped:
             return {"items_with_2plus": 0}
@@ -77,9 +91,6 @@ class SpansConsensus:
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(spans.span_f1(result["spans"], reference["spans"]))
-
-    def confusion(self, own: Any, consensus: Any, labels: Any) -> None:
-        return None
 
 
 SPANS = SpansConsensus()
