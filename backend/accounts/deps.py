@@ -5,9 +5,11 @@ Every domain's routes import these typed aliases; nothing here imports a domain 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
@@ -68,10 +70,43 @@ async def get_bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Be
         if api_tokens.looks_like_api_token(token):
             user_id = await run_in_threadpool(_api_token_user_id, token)
         else:
-            user_id = jwt_tokens.user_id_from_access_token(token)
+            user_id = _jwt_user_id(token)
         if user_id is not None:
             return Bearer(token, user_id)
     raise _unauthorized()
+
+
+# Access tokens already checked in this process: token -> (user id, expiry as a Unix time). A
+# signed token's validity depends only on itself, the key and the time, so a hit needs only the
+# expiry compared with the clock PyJWT uses (valid while now < exp). Bounded, oldest out first.
+_checked_jwts: dict[str, tuple[int, float]] = {}
+_CHECKED_JWTS_MAX = 4096
+
+
+def _jwt_user_id(token: str) -> int | None:
+    hit = _checked_jwts.get(token)
+    if hit is not None:
+        if time.time() < hit[1]:
+            return hit[0]
+        _checked_jwts.pop(token, None)
+    user_id = jwt_tokens.user_id_from_access_token(token)
+    if user_id is None:
+        return None
+    expiry = _expiry(token)
+    if expiry is not None:
+        if len(_checked_jwts) >= _CHECKED_JWTS_MAX:
+            _checked_jwts.pop(next(iter(_checked_jwts)))
+        _checked_jwts[token] = (user_id, expiry)
+    return user_id
+
+
+def _expiry(token: str) -> float | None:
+    """The ``exp`` claim of a token whose signature was just verified."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return float(claims["exp"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _api_token_user_id(token: str) -> int | None:
