@@ -7,9 +7,10 @@ twice for the same version gives the same bytes (see ``staging`` and ``manifest`
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def build_archive(
         is_image = get_kind(plan.kind).media == "image"
         done = 0
         chunks = iter_chunks(engine=engine, plan=plan, paused=paused)
-        with closing(chunks):
+        with closing(chunks), _without_cycle_collector():
             for chunk in chunks:
                 for record in chunk:
                     reason = skip_reason(record, params=params, ctx=ctx, is_image=is_image)
@@ -148,6 +149,22 @@ def build_archive(
         return Built(manifest=manifest, sha256=sha, size=size)
     finally:
         staging.close()
+
+
+@contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """The pass over the items allocates millions of short-lived objects (rows, result dicts,
+    COCO annotations), none of them in reference cycles: reference counting frees each at once.
+    The cycle collector would only walk the growing young generations and, every chunk or so, the
+    whole heap — half the formatting time at 100,000 items. It is off for the pass and back on
+    after it (a cycle made meanwhile, by an error for instance, is collected then)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def skip_reason(

@@ -7,20 +7,21 @@ built), so every orjson answer is checked for the few places where its bytes dif
 standard library's, and redone with ``json`` when it might:
 
 * numbers below 1e-4 or in exponent form (Python writes ``1e-05`` and ``1.5e-07`` where orjson
-  writes ``0.00001`` and ``1.5e-7``): any ``e-``, ``e+`` or number starting ``0.0000`` in
-  orjson's answer sends the value back (also inside strings: harmless, only slower). A sweep of
-  every float exponent found no other difference;
+  writes ``0.00001`` and ``1.5e-7``): any ``e-``, ``+`` or number starting ``0.0000`` and a
+  non-zero digit in orjson's answer sends the value back (also inside strings: harmless, only
+  slower). A sweep of every float exponent found no other difference;
 * NaN and infinities, which orjson writes as ``null`` — any ``null`` sends the value back;
 * integers beyond 64 bits, non-string keys, lone surrogates — orjson raises, ``json`` decides.
 
 Everywhere else both write the shortest round-trip ``repr`` of floats, UTF-8 as is (our
 ``ensure_ascii=False``), the same escapes for quotes, backslashes and control characters, and keys
-sorted by code point (``tests/api/test_exports_jsonfast.py`` compares both on awkward values).
+sorted by code point (``tests/api/test_exports_building.py`` compares both on awkward values).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 try:
@@ -30,26 +31,22 @@ except ImportError:  # pragma: no cover - exercised by forcing ``orjson = None``
 
 _SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_SMALL_NUMBER = re.compile(rb"0\.0000[1-9]").search
+_SMALL_NUMBER_START = re.compile(rb"(?<![0-9])0\.0000[1-9]").search
 
 
 def _differs(out: bytes) -> bool:
-    """Whether orjson's bytes may differ from ``json``'s (substring tests: a regex was slower).
-    ``0.0000`` counts only where a number starts (``100.00000000000001`` is common and fine)."""
-    return (
-        b"e-" in out
-        or b"e+" in out
-        or b"null" in out
-        or (
-            b"0.0000" in out
-            and (
-                b":0.0000" in out
-                or b",0.0000" in out
-                or b"[0.0000" in out
-                or b"-0.0000" in out
-                or out.startswith(b"0.0000")
-            )
-        )
-    )
+    """Whether orjson's bytes may differ from ``json``'s. orjson writes exponents as ``e-7`` and
+    ``e+16`` and numbers in [1e-5, 1e-4) as ``0.0000d…``; a one-byte search (memchr) for ``+``,
+    ``-`` and ``u`` settles most batches before any longer search runs."""
+    if b"+" in out:
+        return True
+    if b"-" in out and b"e-" in out:
+        return True
+    if b"u" in out and b"null" in out:
+        return True
+    # A literal search first; the exact one (a number that starts so) only when it finds some.
+    return _SMALL_NUMBER(out) is not None and _SMALL_NUMBER_START(out) is not None
 
 
 def dumps(value: Any) -> str:

@@ -39,7 +39,7 @@ from typing import IO, Any
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 COPY_CHUNK = 1024 * 1024
 STREAM_BUFFER = 1024 * 1024  # characters buffered by a stream before it is handed on
-_QUEUE_DEPTH = 8  # pieces waiting for the background thread: at most ~8 MB of text
+_QUEUE_DEPTH = 4  # pieces waiting for the background thread: at most ~4 MB of text
 _COMMIT_EVERY = 2000
 STORED, DEFLATED = 0, 8
 

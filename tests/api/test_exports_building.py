@@ -41,8 +41,9 @@ def _floats(n: int) -> list[float]:
     values = []
     for _ in range(n):
         exponent = rnd.randint(-320, 300)
-        values.append(rnd.uniform(1, 10) * 10.0**exponent)
-        values.append(round(rnd.uniform(0, 4000), rnd.randint(0, 6)))
+        values.append(rnd.uniform(1, 10) * 10.0**exponent * rnd.choice((1, -1)))
+        values.append(round(rnd.uniform(-10, 4000), rnd.randint(0, 6)))
+        values.append(100 + rnd.uniform(1, 10) * 10.0 ** rnd.randint(-16, -4))
     return values
 
 

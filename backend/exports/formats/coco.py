@@ -26,7 +26,7 @@ from backend.exports.jsonfast import dumps, dumps_ordered
 from backend.exports.records import ExportRecord
 from backend.exports.staging import COPY_CHUNK
 
-_BATCH = 8192  # annotation objects encoded at once (a few MB of dicts at most)
+_BATCH = 2048  # annotation objects encoded at once (about a megabyte of dicts)
 
 
 class _Split:
