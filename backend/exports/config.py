@@ -1,14 +1,18 @@
-"""Export knobs, read from ``JINBIAO_EXPORT_*`` environment variables.
+"""Export knobs: ``JINBIAO_EXPORT_*`` environment variables.
 
-They live here rather than in ``backend/settings.py`` until that file's owner folds them in (the
-same names with an ``export_`` prefix there); they are read per build (not cached), so a worker
-started with a different environment uses its own.
+They are meant to live in ``backend/settings.py`` as ``export_<name>`` fields of ``Settings`` (the
+same environment variables, since its prefix is ``JINBIAO_``). Until that file has them they are
+read here, per build (not cached), so a worker started with a different environment uses its own;
+once ``Settings`` has all of them, ``export_settings()`` takes them from there and this class only
+checks them.
 """
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.settings import get_settings
 
 
 class ExportSettings(BaseSettings):
@@ -28,4 +32,12 @@ class ExportSettings(BaseSettings):
 
 
 def export_settings() -> ExportSettings:
+    settings = get_settings()
+    moved = {
+        name: getattr(settings, f"export_{name}")
+        for name in ExportSettings.model_fields
+        if hasattr(settings, f"export_{name}")
+    }
+    if len(moved) == len(ExportSettings.model_fields):
+        return ExportSettings(**moved)
     return ExportSettings()
