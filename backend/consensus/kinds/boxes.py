@@ -75,13 +75,18 @@ class BoxesConsensus(ScoresByMatch):
         if not grouped:
             return {"items_with_2plus": 0}
         overall = [boxes.pairwise_box_agreement(g, IOU) for g in grouped]
+        single = [_single_label(g) for g in grouped]
         per_label = {}
         for label in labels:
+            # an image whose boxes all carry this label: filtering changes nothing, so its
+            # per-label figure is its overall one (no second matching)
             figures = [
-                boxes.pairwise_box_agreement(
+                whole["f1"]
+                if only == label
+                else boxes.pairwise_box_agreement(
                     {u: [b for b in bs if b["label"] == label] for u, bs in g.items()}, IOU
                 )["f1"]
-                for g in grouped
+                for g, whole, only in zip(grouped, overall, single, strict=True)
                 if any(b["label"] == label for bs in g.values() for b in bs)
             ]
             per_label[label] = float(np.mean(figures)) if figures else None
@@ -95,6 +100,12 @@ class BoxesConsensus(ScoresByMatch):
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(boxes.box_f1(result["boxes"], reference["boxes"], IOU)["f1"])
+
+
+def _single_label(group: Mapping[int, list[dict[str, Any]]]) -> Any:
+    """The one label every box of the group carries, or None (no box, or several labels)."""
+    found = {b["label"] for bs in group.values() for b in bs}
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _nanmean(values: Sequence[float]) -> float | None:

@@ -70,19 +70,24 @@ class SpansConsensus(ScoresByMatch):
         grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
         if not grouped:
             return {"items_with_2plus": 0}
+        exact = [spans.pairwise_span_f1(g) for g in grouped]
+        single = [_single_label(g) for g in grouped]
         per_label = {}
         for label in labels:
+            # a text whose spans all carry this label: its per-label figure is its overall one
             figures = [
-                spans.pairwise_span_f1(
+                whole
+                if only == label
+                else spans.pairwise_span_f1(
                     {u: [s for s in ss if s["label"] == label] for u, ss in g.items()}
                 )
-                for g in grouped
+                for g, whole, only in zip(grouped, exact, single, strict=True)
                 if any(s["label"] == label for ss in g.values() for s in ss)
             ]
             per_label[label] = float(np.mean(figures)) if figures else None
         return {
             "items_with_2plus": len(grouped),
-            "pairwise_f1_exact": float(np.mean([spans.pairwise_span_f1(g) for g in grouped])),
+            "pairwise_f1_exact": float(np.mean(exact)),
             "pairwise_f1_overlap": float(
                 np.mean([spans.pairwise_span_f1(g, mode="overlap") for g in grouped])
             ),
@@ -91,6 +96,12 @@ class SpansConsensus(ScoresByMatch):
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(spans.span_f1(result["spans"], reference["spans"]))
+
+
+def _single_label(group: Mapping[int, list[dict[str, Any]]]) -> Any:
+    """The one label every span of the group carries, or None (no span, or several labels)."""
+    found = {s["label"] for ss in group.values() for s in ss}
+    return next(iter(found)) if len(found) == 1 else None
 
 
 SPANS = SpansConsensus()
