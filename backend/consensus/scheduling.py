@@ -1,4 +1,4 @@
-"""Coalesced recomputes: a burst of submits to a project yields one quality job.
+"""Coalesced recomputes: at most one quality job per project per window, however many submits.
 
 The database, not the broker, remembers that a project needs a recompute (``requested_at``), so
 nothing is lost when a broker drops a message (the filesystem transport has no redelivery) or a
@@ -55,9 +55,10 @@ def request_recompute(*, session: Session, project_id: int) -> bool:
     request's own transaction holds.
     """
     marked = mark_requested(session=session, project_id=project_id)
+    wait = countdown(session=session, project_id=project_id) if marked else None
     session.commit()
     if marked:
-        enqueue(RECOMPUTE_JOB, project_id, countdown=get_settings().quality_coalesce_seconds)
+        enqueue(RECOMPUTE_JOB, project_id, countdown=wait)
     return marked
 
 
@@ -102,12 +103,29 @@ def stale_projects(*, session: Session, older_than_seconds: float) -> list[int]:
     return [row[0] for row in rows]
 
 
+def countdown(*, session: Session, project_id: int) -> float | None:
+    """Seconds the job waits: what is left of the window since the last recompute started.
+
+    At most one recompute per project starts per ``quality_coalesce_seconds`` window, and the
+    first submit to an idle project does not wait for a window to pass: its consensus arrives
+    after one recompute, not after the window plus one recompute. Submits that arrive while a
+    window is open share the next job. None means send now.
+    """
+    window = get_settings().quality_coalesce_seconds
+    started = session.execute(
+        select(ProjectQuality.started_at).where(ProjectQuality.project_id == project_id)
+    ).scalar_one_or_none()
+    if started is None or window <= 0:
+        return None
+    left = (started - clock.now()).total_seconds() + window
+    return round(left, 3) if left > 0.01 else None
+
+
 def _on_submit(session: Session, project_id: int) -> None:
     """Submit listener: flag in the submit's transaction, send the job once it committed."""
     if mark_requested(session=session, project_id=project_id):
-        enqueue_after_commit(
-            session, RECOMPUTE_JOB, project_id, countdown=get_settings().quality_coalesce_seconds
-        )
+        wait = countdown(session=session, project_id=project_id)
+        enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
 on_annotation_submitted(_on_submit)
