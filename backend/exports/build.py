@@ -109,6 +109,9 @@ def build_archive(
         is_image = get_kind(plan.kind).media == "image"
         done = 0
         chunks = iter_chunks(engine=engine, plan=plan, paused=paused)
+        # Bound once: the loop body runs once per item.
+        write, list_item, count, assign = writer.add, index.add, stats.add, splitter.assign
+        source = ctx.source
         with closing(chunks), _without_cycle_collector():
             for chunk in chunks:
                 for record in chunk:
@@ -117,12 +120,10 @@ def build_archive(
                         stats.skip(reason)
                         continue
                     found = labels_of(record.result)
-                    split = splitter.assign(
-                        stratum=most_frequent(found), key=record.item.content_hash
-                    )
-                    writer.add(record, split)
-                    index.add(record, split, found)
-                    stats.add(record, split, source=ctx.source, labels=found)
+                    split = assign(stratum=most_frequent(found), key=record.item.content_hash)
+                    write(record, split)
+                    list_item(record, split, found)
+                    count(record, split, source=source, labels=found)
                 done += len(chunk)
                 if on_progress is not None:
                     on_progress(0.9 * done / max(total, 1))

@@ -21,6 +21,7 @@ sorted by code point (``tests/api/test_exports_building.py`` compares both on aw
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from typing import Any
 
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised by forcing ``orjson = None``
 
 _SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
 _SMALL_NUMBER = re.compile(rb"0\.0000[1-9]").search
 _SMALL_NUMBER_START = re.compile(rb"(?<![0-9])0\.0000[1-9]").search
 
@@ -87,6 +89,13 @@ def dumps_ordered(value: list[dict[str, Any]]) -> str:
 
 
 def loads(text: str) -> Any:
-    """``json.loads``. Not orjson's: it turns integers beyond 64 bits into floats, and checking
-    the text for them (a regex) cost as much as orjson saved."""
-    return json.loads(text)
+    """``json.loads``, calling its C scanner directly (the two Python layers above it cost half as
+    much as the parsing, for 100,000 small results). Not orjson's: it turns integers beyond 64
+    bits into floats, and checking the text for them cost as much as orjson saved."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:  # leading whitespace, or not JSON: ``json`` says which
+        return json.loads(text)
+    if end != len(text):
+        return json.loads(text)
+    return value

@@ -95,11 +95,11 @@ def most_frequent(labels: list[str]) -> str:
     counts: dict[str, int] = {}
     for label in labels:
         counts[label] = counts.get(label, 0) + 1
-    return min(counts.items(), key=_by_count)[0]
-
-
-def _by_count(pair: tuple[str, int]) -> tuple[int, str]:
-    return (-pair[1], pair[0])
+    best, most = "", 0
+    for label, n in counts.items():  # min by (-count, label), written out
+        if n > most or (n == most and label < best):
+            best, most = label, n
+    return best
 
 
 def labels_of(result: dict[str, Any] | None) -> list[str]:

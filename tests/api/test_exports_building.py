@@ -61,6 +61,15 @@ def test_jsonfast_writes_the_standard_librarys_bytes(monkeypatch, with_orjson):
             assert jsonfast.dumps_ordered(rows) == _PLAIN(rows)
 
 
+def test_jsonfast_loads_is_json_loads():
+    texts = [json.dumps(value) for value in AWKWARD[:2] + AWKWARD[3:]]
+    texts += [" [1] ", "123456789012345678901234567890", '"x"', '{"a":1} ']
+    for text in texts:
+        assert jsonfast.loads(text) == json.loads(text), text
+    with pytest.raises(json.JSONDecodeError):
+        jsonfast.loads('{"a": 1')
+
+
 def test_jsonfast_keeps_orjson_for_ordinary_boxes(monkeypatch):
     """Coordinates like 100.00000000000001 are everywhere; they must not send a batch back."""
     if jsonfast.orjson is None:
