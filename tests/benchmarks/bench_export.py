@@ -2,14 +2,16 @@
 
 Run on demand (pytest does not collect it)::
 
-    .venv/bin/python tests/benchmarks/bench_export.py [--sizes 10000 100000] [--verify]
+    .venv/bin/python tests/benchmarks/bench_export.py [--sizes 10000 100000] [--repeat 3] [--verify]
 
 It creates a scratch database beside ``postgresql+psycopg://postgres@127.0.0.1:5432/test``
 (``--base-url``), migrates it, bulk-loads one project per size with ``COPY`` (items, one
 annotation per item and a consensus row, both with five boxes), then builds each version in a
 fresh subprocess — the same ``run_build`` a worker runs, media in url mode so no image files are
-needed — and reports its wall time and peak resident memory (``VmHWM``), next to the
-process's resident memory before the build (imports and connection). ``--verify`` loads the
+needed — and reports its wall time, CPU time (all its threads) and peak resident memory
+(``VmHWM``), next to the process's resident memory before the build (imports and connection).
+With ``--repeat n`` each size is built n times (a new version of the same project each time) and
+the median is reported: the machine's two CPUs are shared with other work. ``--verify`` loads the
 largest COCO file with pycocotools and checks the counts. The scratch database is dropped at the
 end. The result goes to stdout and ``tests/benchmarks/results/export.md``.
 """
@@ -21,6 +23,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,9 +69,12 @@ def child(version_id: int) -> None:
     with engine.connect():
         pass
     before = _status_mb("VmRSS")
+    cpu_before = time.process_time()
     started = time.perf_counter()
     outcome = run_build(engine=engine, version_id=version_id, config=export_settings())
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    load = float(Path("/proc/loadavg").read_text().split()[0])
     peak = _status_mb("VmHWM")
     with Session(engine) as session:
         version = session.get(DatasetVersion, version_id)
@@ -77,6 +83,8 @@ def child(version_id: int) -> None:
                 {
                     "outcome": outcome,
                     "seconds": seconds,
+                    "cpu_seconds": cpu,
+                    "load_1min": load,
                     "rss_before_mb": before,
                     "peak_rss_mb": peak,
                     "zip_bytes": version.size_bytes,
@@ -195,7 +203,11 @@ def seed(url: str, n: int, seed_value: int) -> tuple[int, int]:
                 )
         del boxes_of
         conn.commit()
-        cur.execute("ANALYZE")
+    # Freshly copied rows get their hint bits on first read, which writes every page once: a
+    # build right after the load would pay for that. VACUUM does it, as a live database has.
+    with psycopg.connect(_admin(url), autocommit=True) as conn:
+        for table in ("items", "assignments", "annotations", "consensus"):
+            conn.execute(f"VACUUM (ANALYZE) {table}")
 
     with Session(engine) as session:
         project = session.get(Project, project_id)
@@ -215,11 +227,86 @@ def seed(url: str, n: int, seed_value: int) -> tuple[int, int]:
     return project_id, version_id
 
 
+def another_version(url: str, version_id: int) -> int:
+    """A new queued version of the same project with the same params (a rebuild to time)."""
+    from sqlmodel import Session, func, select
+
+    from backend.db import make_engine
+    from backend.exports.models import DatasetVersion
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        first = session.get(DatasetVersion, version_id)
+        number = session.exec(
+            select(func.max(DatasetVersion.number)).where(
+                DatasetVersion.project_id == first.project_id
+            )
+        ).one()
+        version = DatasetVersion(
+            project_id=first.project_id,
+            org_id=first.org_id,
+            number=number + 1,
+            format=first.format,
+            params=first.params,
+        )
+        session.add(version)
+        session.commit()
+        new_id = version.id
+    engine.dispose()
+    return new_id
+
+
+def _build(version_id: int, tree: Path = REPO) -> dict:
+    """Build in a fresh process with the code of ``tree`` (this checkout, or an older one)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    answer = subprocess.run(
+        [
+            sys.executable,
+            str(tree / "tests/benchmarks/bench_export.py"),
+            "--child",
+            str(version_id),
+        ],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tree,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = json.loads(answer.stdout.strip().splitlines()[-1])
+    figures["process_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
+    return figures
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median build time, with the list of all times and peaks."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["all_seconds"] = [r["seconds"] for r in runs]
+    chosen["all_cpu"] = [r["cpu_seconds"] for r in runs]
+    chosen["all_peaks"] = [r["peak_rss_mb"] for r in runs]
+    chosen["peak_rss_mb"] = statistics.median(chosen["all_peaks"])
+    chosen["cpu_seconds"] = statistics.median(chosen["all_cpu"])
+    chosen["all_load"] = [r["load_1min"] for r in runs]
+    chosen["all_process_cpu"] = [r["process_cpu_seconds"] for r in runs]
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--base-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--verify", action="store_true", help="load the largest with pycocotools")
+    parser.add_argument("--repeat", type=int, default=1, help="builds per size; the median counts")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="an older checkout (git archive): its build is timed too, alternating with this one",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -247,18 +334,19 @@ def main() -> None:
             print(
                 f"seeded {n} items with {n * BOXES_PER_IMAGE} boxes in {seeded:.1f} s", flush=True
             )
-            answer = subprocess.run(
-                [sys.executable, __file__, "--child", str(version_id)],
-                env=dict(os.environ),
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=REPO,
-            )
-            figures = json.loads(answer.stdout.strip().splitlines()[-1])
+            runs, baseline = [], []
+            for attempt in range(args.repeat):
+                target = version_id if attempt == 0 else another_version(url, version_id)
+                runs.append(_build(target))
+                print(json.dumps(runs[-1]), flush=True)
+                if args.baseline_tree:
+                    baseline.append(_build(another_version(url, version_id), args.baseline_tree))
+                    print("baseline", json.dumps(baseline[-1]), flush=True)
+            figures = _median_run(runs)
             figures["n"] = n
+            if baseline:
+                figures["baseline"] = baseline
             rows.append(figures)
-            print(json.dumps(figures), flush=True)
         if args.verify:
             rows[-1]["verified"] = _verify(data_dir / rows[-1]["file_key"], rows[-1])
     finally:
@@ -285,24 +373,42 @@ def _verify(zip_path: Path, figures: dict) -> str:
     return f"pycocotools: {images} images, {annotations} annotations"
 
 
+# The figures of the first build (commit d0954d8, before the faster reads and staging), for the
+# comparison table; same machine, same data, one run each.
+PREVIOUS = {10_000: (3.3, 83), 100_000: (42.5, 83)}
+# Label Studio 1.23.2 on this machine: about 1.2 ms per task, 112 s for 100,000 tasks (COCO export,
+# synchronous); the issue asks for at least 20 times faster at the same size.
+LABEL_STUDIO_100K_SECONDS = 112.0
+
+
 def _report(rows: list[dict]) -> str:
+    repeat = len(rows[0]["all_seconds"]) if rows else 1
     lines = [
         "# Export benchmark: COCO, five boxes per image, PostgreSQL, media by URL",
         "",
         f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} on {platform.node()} "
-        f"({os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}).",
-        "Each build runs in a fresh process: `run_build` as a worker runs it (read in chunks of "
-        "1,000, stage, zip, sha256, rename). Memory is the process's peak resident set "
-        '(`VmHWM`); "before" is its resident set after imports and connecting.',
+        f"({os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}, "
+        f"orjson {_orjson_version()}).",
+        "Each build runs in a fresh process: `run_build` as a worker runs it (read in chunks, "
+        "stage, deflate, zip, sha256, rename). "
+        f"Each size was built {repeat} time(s); the table shows the median. "
+        "CPU is the build process's user + system time over all its threads; load is the "
+        "machine's 1-minute load average at the end of each build (2 CPUs: above 2, the build "
+        "waited for a CPU). Memory is the "
+        'process\'s peak resident set (`VmHWM`); "before" is its resident set after imports and '
+        "connecting.",
         "",
-        "| images | boxes | build time (s) | items/s | RSS before (MB) | peak RSS (MB) "
-        "| growth over before (MB) | zip (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| images | boxes | build time (s) | all runs (s) | CPU (s) | load (1 min) | items/s "
+        "| RSS before (MB) | peak RSS (MB) | growth over before (MB) | zip (MB) |",
+        "|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        runs = ", ".join(f"{s:.1f}" for s in r["all_seconds"])
+        loads = ", ".join(f"{x:.1f}" for x in r["all_load"])
         lines.append(
-            f"| {r['n']:,} | {r['annotations']:,} | {r['seconds']:.1f} | "
-            f"{r['n'] / r['seconds']:,.0f} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} | "
+            f"| {r['n']:,} | {r['annotations']:,} | {r['seconds']:.1f} | {runs} | "
+            f"{r['cpu_seconds']:.1f} | {loads} | {r['n'] / r['seconds']:,.0f} | "
+            f"{r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} | "
             f"{r['peak_rss_mb'] - r['rss_before_mb']:.0f} | {r['zip_bytes'] / 1e6:.1f} |"
         )
     if len(rows) >= 2:
@@ -313,16 +419,77 @@ def _report(rows: list[dict]) -> str:
             f"×{b['seconds'] / a['seconds']:.1f}, "
             f"peak memory ×{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}.",
         ]
+    previous = [r for r in rows if r["n"] in PREVIOUS]
+    if previous:
+        lines += [
+            "",
+            "Against the figures recorded for the first build (commit d0954d8: ORM-style reads "
+            "in chunks of 1,000, every file staged, re-read to hash and zipped at deflate level "
+            "6), one run each at 2026-11-23 17:31 UTC, under whatever load the machine had then "
+            "and without the VACUUM after loading; the same-run comparison below is the fair "
+            "one:",
+            "",
+            "| images | recorded then (s) | now (s) | ratio | peak RSS then (MB) | now (MB) |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in previous:
+            seconds, peak = PREVIOUS[r["n"]]
+            lines.append(
+                f"| {r['n']:,} | {seconds:.1f} | {r['seconds']:.1f} | "
+                f"×{seconds / r['seconds']:.1f} | {peak} | {r['peak_rss_mb']:.0f} |"
+            )
+    compared = [r for r in rows if r.get("baseline")]
+    if compared:
+        lines += [
+            "",
+            "The same builds with the first build's code (commit d0954d8, `--baseline-tree`), "
+            "alternating with this code's in the same run, so under the same load; CPU here is "
+            "the whole process's, imports included:",
+            "",
+            "| images | this code (s) | its CPU (s) | first build (s) | its CPU (s) | faster |",
+            "|---:|---|---|---|---|---:|",
+        ]
+        for r in compared:
+            new_s = sorted(r["all_seconds"])
+            old_s = sorted(b["seconds"] for b in r["baseline"])
+            new_cpu = ", ".join(f"{x:.1f}" for x in r["all_process_cpu"])
+            old_cpu = ", ".join(f"{b['process_cpu_seconds']:.1f}" for b in r["baseline"])
+            ratio = statistics.median(old_s) / statistics.median(new_s)
+            lines.append(
+                f"| {r['n']:,} | {', '.join(f'{x:.1f}' for x in new_s)} | {new_cpu} | "
+                f"{', '.join(f'{x:.1f}' for x in old_s)} | {old_cpu} | ×{ratio:.1f} (medians) |"
+            )
+    largest = [r for r in rows if r["n"] == 100_000]
+    if largest:
+        r = largest[0]
+        ratio = LABEL_STUDIO_100K_SECONDS / r["seconds"]
+        verdict = "met" if ratio >= 20 else "not met"
+        lines += [
+            "",
+            f"Target (issue 7): at least 20× faster than Label Studio 1.23.2, which needs about "
+            f"{LABEL_STUDIO_100K_SECONDS:.0f} s for 100,000 tasks here, so ≤ "
+            f"{LABEL_STUDIO_100K_SECONDS / 20:.1f} s: {LABEL_STUDIO_100K_SECONDS:.0f} s / "
+            f"{r['seconds']:.1f} s = {ratio:.1f}× — {verdict} (median run). Slowest run: "
+            f"{LABEL_STUDIO_100K_SECONDS / max(r['all_seconds']):.1f}×.",
+        ]
     verified = [r["verified"] for r in rows if r.get("verified")]
     if verified:
         lines += ["", f"Check of the largest file: {verified[0]}."]
     lines += [
         "",
-        "Label Studio comparison: not run (optional; see /work/shared/notes/peers.md for the "
-        "1.2 ms per task figure measured there, i.e. about 120 s for 100,000 tasks).",
+        "Label Studio itself was not run in this benchmark; the 1.2 ms per task figure was "
+        "measured on this machine (see /work/shared/notes/peers.md).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _orjson_version() -> str:
+    try:
+        import orjson
+    except ImportError:
+        return "not installed"
+    return orjson.__version__
 
 
 if __name__ == "__main__":
