@@ -1,18 +1,14 @@
-"""Export knobs: ``JINBIAO_EXPORT_*`` environment variables.
+"""Export knobs: ``JINBIAO_EXPORT_*`` environment variables (listed in README.md).
 
-They are meant to live in ``backend/settings.py`` as ``export_<name>`` fields of ``Settings`` (the
-same environment variables, since its prefix is ``JINBIAO_``). Until that file has them they are
-read here, per build (not cached), so a worker started with a different environment uses its own;
-once ``Settings`` has all of them, ``export_settings()`` takes them from there and this class only
-checks them.
+Read per build rather than once per process (unlike ``backend.settings``): each build sees the
+environment of the worker that runs it, which is how a test slows down one worker to kill it
+mid-build, and how an operator tunes one worker pool without touching the others.
 """
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from backend.settings import get_settings
 
 
 class ExportSettings(BaseSettings):
@@ -32,12 +28,5 @@ class ExportSettings(BaseSettings):
 
 
 def export_settings() -> ExportSettings:
-    settings = get_settings()
-    moved = {
-        name: getattr(settings, f"export_{name}")
-        for name in ExportSettings.model_fields
-        if hasattr(settings, f"export_{name}")
-    }
-    if len(moved) == len(ExportSettings.model_fields):
-        return ExportSettings(**moved)
+    """The export knobs as the environment sets them now."""
     return ExportSettings()
