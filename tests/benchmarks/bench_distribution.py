@@ -102,7 +102,8 @@ class Level:
     def line(self) -> str:
         cpu = " ".join(f"{k} {v:.0%}" for k, v in self.cpu.items())
         return (
-            f"  {self.database} w{self.workers} {self.clients:>2} clients: {self.rate:7.1f} "
+            f"  {self.database} {self.items:,} items w{self.workers} {self.clients:>2} clients: "
+            f"{self.rate:7.1f} "
             f"cycles/s, next p50 {self.pct(50):.1f} p95 {self.pct(95):.1f} p99 {self.pct(99):.1f}"
             f" ms, submit p50 {self.pct(50, 'submit'):.1f} ms, errors {self.errors}, "
             f"paused {self.stats.paused}, cpu {cpu}, load {self.load}, "
@@ -383,6 +384,7 @@ def run_level(
     seconds: float,
     server_pids: Callable[[], list[int]],
     db_pids: Callable[[], list[int]],
+    items: int = 0,
 ) -> Level:
     """``len(groups)`` clients for ``seconds``, with the CPU each side used."""
     before_server = {pid: loadgen.cpu_seconds([pid]) for pid in server_pids()}
@@ -406,7 +408,7 @@ def run_level(
     if pids:
         cpu["postgres"] = used(before_db, pids) / capacity
     cpu["machine"] = (busy1 - busy0) / max(total1 - total0, 1)
-    level = Level(label, workers, len(groups), elapsed, stats, cpu, load)
+    level = Level(label, workers, len(groups), elapsed, stats, cpu, load, items)
     print(level.line(), flush=True)
     return level
 
@@ -537,9 +539,9 @@ def bench_database(database: str, args: argparse.Namespace) -> Outcome:
                             seconds=args.seconds,
                             server_pids=pids,
                             db_pids=db_pids,
+                            items=args.items,
                         )
                     )
-                    levels[-1].items = args.items
             if workers == args.workers[0]:
                 for peer in peers:
                     team = members(peer)
@@ -553,8 +555,8 @@ def bench_database(database: str, args: argparse.Namespace) -> Outcome:
                             seconds=args.peer_seconds,
                             server_pids=pids,
                             db_pids=db_pids,
+                            items=len(peer.seeded.item_ids),
                         )
-                        level.items = len(peer.seeded.item_ids)
                         peer_levels.append(level)
             stop_server(server)
             server = None
@@ -601,8 +603,8 @@ def bench_label_studio(args: argparse.Namespace) -> Outcome:
                     seconds=args.peer_seconds,
                     server_pids=ls.pids,
                     db_pids=list,
+                    items=size,
                 )
-                level.items = size
                 levels.append(level)
             checks[size] = ls.check(project_id, overlap=3)
             print(f"  checks: {checks[size]}", flush=True)
