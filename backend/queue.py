@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from backend.settings import Settings, get_settings
 
-QUEUE = "jinbiao"
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +32,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_serializer": "json",
         "accept_content": ["json"],
         "result_expires": 24 * 3600,
-        "task_default_queue": QUEUE,
+        "task_default_queue": settings.queue_name,
         "broker_connection_retry_on_startup": True,
         "timezone": "UTC",
         "enable_utc": True,
@@ -74,7 +73,9 @@ def get_celery() -> Celery:
 
 def enqueue(name: str, *args: Any, countdown: float | None = None) -> AsyncResult:
     """Send a job by name now (use ``enqueue_after_commit`` when it reads rows you write)."""
-    return get_celery().send_task(name, args=args, countdown=countdown, queue=QUEUE)
+    return get_celery().send_task(
+        name, args=args, countdown=countdown, queue=get_settings().queue_name
+    )
 
 
 def enqueue_after_commit(

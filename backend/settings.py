@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Redis only: an unacknowledged job comes back after this many seconds (worker lost). Keep it
     # above the longest job; the database-side recovery sweep covers brokers without redelivery.
     broker_visibility_timeout: int = Field(default=3600, ge=5)
+    # The Celery queue this deployment's API sends to and its workers read (several deployments,
+    # or test runs, can then share one Redis).
+    queue_name: str = Field(default="jinbiao", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
     allow_signup: bool = True

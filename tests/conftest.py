@@ -52,10 +52,9 @@ os.environ["JINBIAO_DATA_DIR"] = str(_DATA_DIR)
 os.environ["JINBIAO_DATABASE_URL"] = (
     _create_pg_database() if _PG_BASE else f"sqlite:///{_DATA_DIR / 'jinbiao.db'}"
 )
+# A queue of its own: two test runs sharing one Redis never take each other's jobs.
+os.environ["JINBIAO_QUEUE_NAME"] = f"jinbiao-test-{uuid.uuid4().hex[:10]}"
 if _BROKER:
-    import redis
-
-    redis.Redis.from_url(_BROKER).flushdb()
     os.environ["JINBIAO_BROKER_URL"] = _BROKER
     os.environ["JINBIAO_RESULT_BACKEND"] = _BROKER
     # A job of a SIGKILLed worker comes back quickly enough for the tests to see it.

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from backend import clock
 from backend.assignments.hooks import on_annotation_submitted
+from backend.assignments.models import Annotation
 from backend.consensus.models import ProjectQuality
 from backend.queue import enqueue, enqueue_after_commit
 from backend.settings import get_settings
@@ -24,28 +25,53 @@ from backend.settings import get_settings
 RECOMPUTE_JOB = "jinbiao.quality.recompute_project"
 
 
+_QUALITY = ProjectQuality.__table__
+
+
 def mark_requested(*, session: Session, project_id: int) -> bool:
     """Flag the project for a recompute in the caller's transaction; True if this call set it.
 
-    Only the first submit of a window writes (``requested_at IS NULL``); later ones match no row
-    and take no lock, so concurrent submits do not queue behind one hot row.
+    Every submit calls this, so the common case is one primary-key read on the submit's own
+    connection (Core, no ORM bookkeeping): the flag is already set and nothing is written. Only
+    the first submit of a window writes, and ``requested_at IS NULL`` in the UPDATE makes two
+    first submits agree on which one sends the job. A submit that commits just after a worker
+    claimed the flag is caught by the recompute itself (see ``needs_another_run``).
     """
+    connection = session.connection()
+    current = connection.execute(
+        select(_QUALITY.c.requested_at).where(_QUALITY.c.project_id == project_id)
+    ).first()
+    if current is not None and current.requested_at is not None:
+        return False
     now = clock.now()
-    marked = session.execute(
-        update(ProjectQuality)
-        .where(ProjectQuality.project_id == project_id, ProjectQuality.requested_at.is_(None))
-        .values(requested_at=now)
-    ).rowcount
-    if marked:
-        return True
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    created = session.execute(
-        dialect_insert(ProjectQuality)
+    if current is not None:
+        return bool(
+            connection.execute(
+                _QUALITY.update()
+                .where(_QUALITY.c.project_id == project_id, _QUALITY.c.requested_at.is_(None))
+                .values(requested_at=now)
+            ).rowcount
+        )
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    created = connection.execute(
+        dialect_insert(_QUALITY)
         .values(project_id=project_id, requested_at=now, figures={}, n_annotations=0, duration_ms=0)
         .on_conflict_do_nothing(index_elements=["project_id"])
-        .returning(ProjectQuality.project_id)  # rowcount is not reliable with RETURNING
+        .returning(_QUALITY.c.project_id)  # rowcount is not reliable with RETURNING
     ).first()
     return created is not None
+
+
+def needs_another_run(*, session: Session, project_id: int, counted: int) -> bool:
+    """Whether annotations arrived that the run just finished did not see.
+
+    A submit that found the flag set, then committed after the worker claimed it, would
+    otherwise wait for the next submit or the periodic full recompute.
+    """
+    total = session.execute(
+        select(func.count()).select_from(Annotation).where(Annotation.project_id == project_id)
+    ).scalar_one()
+    return total != counted
 
 
 def request_recompute(*, session: Session, project_id: int) -> bool:

@@ -5,24 +5,36 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from backend.audit.models import AuditEvent
+from backend.consensus.models import ProjectQuality
+from backend.consensus.scheduling import mark_requested
 from backend.db import get_engine
 from support.factories import new_project, new_team
 
 
-def test_recompute_requests_are_coalesced_and_role_checked(client, team):
+def test_recompute_endpoint_is_role_checked(client, team):
     project = new_project(client, team)
     path = f"/api/v1/projects/{project['id']}/quality/recompute"
     first = client.post(path, headers=team.manager.headers)
     assert first.status_code == 202
     assert first.json() == {"sent": True}
-    again = client.post(path, headers=team.owner.headers)
-    assert again.status_code == 202
-    assert again.json() == {"sent": False}  # one pending run serves both
+    assert client.post(path, headers=team.owner.headers).status_code == 202
     assert client.post(path, headers=team.annotators[0].headers).status_code == 403
     stranger = new_team(client, annotators=0).owner
     assert client.post(path, headers=stranger.headers).status_code == 404
+
+
+def test_requests_within_a_window_share_one_job(client, team):
+    """Only the first request of a window writes the flag and sends; the rest see it set."""
+    project = new_project(client, team)
+    with Session(get_engine()) as session:
+        assert mark_requested(session=session, project_id=project["id"]) is True
+        assert mark_requested(session=session, project_id=project["id"]) is False
+        session.commit()
+    with Session(get_engine()) as session:
+        assert mark_requested(session=session, project_id=project["id"]) is False
+        row = session.get(ProjectQuality, project["id"])
+        assert row.requested_at is not None
     report = client.get(f"/api/v1/projects/{project['id']}/quality", headers=team.manager.headers)
-    assert report.status_code == 200
     assert report.json()["pending"] is True
 
 

@@ -15,7 +15,13 @@ from sqlmodel import Session, select
 
 from backend.consensus.models import ProjectQuality
 from backend.consensus.recompute import recompute_project as recompute
-from backend.consensus.scheduling import RECOMPUTE_JOB, claim_recompute, stale_projects
+from backend.consensus.scheduling import (
+    RECOMPUTE_JOB,
+    claim_recompute,
+    needs_another_run,
+    request_recompute,
+    stale_projects,
+)
 from backend.db import get_engine
 from backend.queue import enqueue
 from backend.settings import get_settings
@@ -40,7 +46,13 @@ def recompute_project(project_id: int, force: bool = False) -> dict[str, Any]:
         delay = get_settings().quality_fault_delay_seconds
         if delay:
             time.sleep(delay)
-        return recompute(session=session, project_id=project_id)
+        summary = recompute(session=session, project_id=project_id)
+        counted = summary.get("annotations")
+        if counted is not None and needs_another_run(
+            session=session, project_id=project_id, counted=counted
+        ):
+            summary["sent_again"] = request_recompute(session=session, project_id=project_id)
+        return summary
 
 
 @app.task(name="jinbiao.quality.sweep", **RELIABLE)
