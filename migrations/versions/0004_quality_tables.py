@@ -34,12 +34,16 @@ def upgrade() -> None:
         sa.Column("confusion", JSON, nullable=True),
         sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"],
-            name=op.f("fk_annotator_stats_project_id_projects"), ondelete="CASCADE",
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_annotator_stats_project_id_projects"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"],
-            name=op.f("fk_annotator_stats_user_id_users"), ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_annotator_stats_user_id_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("project_id", "user_id", name=op.f("pk_annotator_stats")),
     )
@@ -53,8 +57,10 @@ def upgrade() -> None:
         sa.Column("computed_at", backend.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"],
-            name=op.f("fk_project_quality_project_id_projects"), ondelete="CASCADE",
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_project_quality_project_id_projects"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_project_quality")),
     )
