@@ -94,6 +94,7 @@ def test_project_list_in_chinese_by_role(page, seed, artifacts):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_selector("form h1:text('Sign in')")
     sign_in(page, seed.annotator)
+    page.wait_for_selector(".project-row a:text('Start')")  # the list has rendered
     assert page.get_by_role("link", name="New project").count() == 0  # annotators do not manage
     assert page.get_by_role("link", name="Edit").count() == 0
     assert page.locator(".project-row a:text('Start')").count() >= 1
