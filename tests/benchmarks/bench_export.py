@@ -307,11 +307,24 @@ def main() -> None:
         type=Path,
         help="an older checkout (git archive): its build is timed too, alternating with this one",
     )
+    parser.add_argument(
+        "--label-studio",
+        action="store_true",
+        help="in the same run, time Label Studio's export of the same sizes (peers/)",
+    )
+    parser.add_argument("--ls-venv", type=Path, default=Path("/tmp/lsvenv"))
+    parser.add_argument("--ls-port", type=int, default=8091)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
+    peer = None
+    if args.label_studio:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from peers.label_studio_export import run as run_label_studio
+
+        peer = run_label_studio(venv=args.ls_venv, sizes=args.sizes, port=args.ls_port)
 
     import psycopg
 
@@ -358,7 +371,13 @@ def main() -> None:
     report = _report(rows)
     print(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
+    if peer is None:
+        RESULTS.write_text(report)
+        return
+    section = _label_studio_section(peer, rows, sys.argv)
+    print(section)
+    with RESULTS.open("a") as out:
+        out.write("\n" + section)
 
 
 def _verify(zip_path: Path, figures: dict) -> str:
@@ -481,6 +500,57 @@ def _report(rows: list[dict]) -> str:
         "measured on this machine (see /work/shared/notes/peers.md).",
         "",
     ]
+    return "\n".join(lines)
+
+
+def _label_studio_section(peer: dict, rows: list[dict], argv: list[str]) -> str:
+    """The same-run comparison with Label Studio, appended to the results file."""
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    command = " ".join([".venv/bin/python", "tests/benchmarks/bench_export.py", *argv[1:]])
+    lines = [
+        f"## Label Studio {peer['version']} in the same run ({peer['stamp']})",
+        "",
+        f"Load average at the end: {load} (2 CPUs shared with other work). Command, from the "
+        "repository root, Label Studio installed outside it "
+        "(`python3.11 -m venv /tmp/lsvenv && /tmp/lsvenv/bin/pip install label-studio==1.23.2`):",
+        "",
+        f"    {command}",
+        "",
+        "Label Studio: its default SQLite, a fresh data folder (removed at the end), started by "
+        "`peers/label_studio.py` (`label-studio start --no-browser --internal-host 127.0.0.1 "
+        f"--port {peer['port']} … --enable-legacy-api-token`, up in "
+        f"{peer['start_seconds']:.0f} s); one RectangleLabels project per size (scratch, dent, "
+        "stain, crack, hole), images by URL, each task imported with one annotation of five "
+        "boxes (`POST /api/projects/{id}/import`, chunks of 2,000); then the synchronous "
+        "`GET /api/projects/{id}/export?exportType=COCO`, timed by the client until the last "
+        "byte, and `JSON_MIN` for reference. LS peak MB is the sum of `VmHWM` over the server's "
+        "process tree, reset through `/proc/<pid>/clear_refs` just before each export, so it is "
+        "the peak during that export. Jinbiao: this run's builds of the same sizes (this "
+        "script's seed, five boxes per image drawn the same way on 1920×1080 images but with "
+        "its three labels, COCO, media by URL, each build in a fresh process, median of the "
+        "runs listed), built after Label Studio was stopped; its peak is the build process's "
+        "`VmHWM`. Its own table of this run is printed, not written here.",
+        "",
+        "| images | boxes | LS COCO (s) | LS peak MB | LS JSON_MIN (s) | its peak MB "
+        "| LS import (s) | Jinbiao COCO (s) | its runs (s) | Jinbiao peak MB "
+        "| ratio (LS s / Jinbiao s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    ours = {r["n"]: r for r in rows}
+    for p in peer["rows"]:
+        coco, jmin, r = p["exports"]["COCO"], p["exports"]["JSON_MIN"], ours[p["n"]]
+        lines.append(
+            f"| {p['n']:,} | {p['n'] * 5:,} | {coco['seconds']:.1f} | {coco['peak_mb']:.0f} | "
+            f"{jmin['seconds']:.1f} | {jmin['peak_mb']:.0f} | {p['import_seconds']:.0f} | "
+            f"{r['seconds']:.2f} | {', '.join(f'{x:.2f}' for x in r['all_seconds'])} | "
+            f"{r['peak_rss_mb']:.0f} | "
+            f"×{coco['seconds'] / r['seconds']:.1f} |"
+        )
+    checks = "; ".join(
+        f"{p['n']:,}: {p['coco_counts'][0]:,} images, {p['coco_counts'][1]:,} annotations"
+        for p in peer["rows"]
+    )
+    lines += ["", f"Label Studio's COCO files held: {checks}.", ""]
     return "\n".join(lines)
 
 
