@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -129,10 +130,59 @@ class ConsensusKind(Protocol):
 
 
 class ScoresByMatch:
-    """``scores`` and ``confusions`` for kinds with whole results: one ``match`` per answer."""
+    """Kinds whose results are lists of marks (boxes, spans): consensus per item from one
+    ``combine`` of the annotators' marks, confidence as the weighted mean ``match`` of each
+    answer against it, and ``scores``/``confusions`` from the same ``match``."""
+
+    field: str  # the list in the result: "boxes" or "spans"
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         raise NotImplementedError
+
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        """The consensus marks of one item from each annotator's marks."""
+        raise NotImplementedError
+
+    def group(self, answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
+        """``{item: {annotator: marks}}``."""
+        grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+        assert answers.results is not None
+        for item, user, result in zip(
+            answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
+        ):
+            grouped[item][user] = result[self.field]
+        return grouped
+
+    def infer(
+        self,
+        answers: AnswerTable,
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        weights: Mapping[int, float],
+        texts: Mapping[int, str],
+    ) -> Inferred:
+        items, results, confidence, n = [], [], [], []
+        own_scores: dict[tuple[int, int], float] = {}
+        for item_id, by_annotator in self.group(answers).items():
+            result = {self.field: self.combine(by_annotator, weights, texts.get(item_id))}
+            scores = [self.match({self.field: own}, result) for own in by_annotator.values()]
+            w = [weights.get(user, 1.0) for user in by_annotator]
+            items.append(item_id)
+            results.append(result)
+            confidence.append(float(np.average(scores, weights=w)))
+            n.append(len(by_annotator))
+            for user, score in zip(by_annotator, scores, strict=True):
+                own_scores[item_id, user] = float(score)
+        return Inferred(
+            item=np.asarray(items, dtype=np.int64),
+            results=results,
+            confidence=np.asarray(confidence, dtype=np.float64),
+            n=np.asarray(n, dtype=np.int64),
+            own_scores=own_scores,
+        )
 
     def scores(
         self,

@@ -9,69 +9,33 @@ matched IoU over images with two or more annotators, overall and per label.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from backend.consensus.answers import AnswerTable
-from backend.consensus.kinds.base import Inferred, ScoresByMatch
+from backend.consensus.kinds.base import ScoresByMatch
 from quality import boxes
 
 IOU = 0.5
 BOX_FIELDS = ("label", "x", "y", "w", "h")
 
 
-def _by_item(answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
-    grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
-    assert answers.results is not None
-    for item, user, result in zip(
-        answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
-    ):
-        grouped[item][user] = result["boxes"]
-    return grouped
-
-
 class BoxesConsensus(ScoresByMatch):
     method = "weighted_box_fusion"
     needs_text = False
     label_field = None
+    field = "boxes"
 
-    def infer(
-        self,
-        answers: AnswerTable,
-        *,
-        gold: Mapping[int, dict[str, Any]],
-        labels: Sequence[str],
-        weights: Mapping[int, float],
-        texts: Mapping[int, str],
-    ) -> Inferred:
-        items, results, confidence, n = [], [], [], []
-        own_scores: dict[tuple[int, int], float] = {}
-        for item_id, by_annotator in _by_item(answers).items():
-            fused = boxes.fuse_boxes(by_annotator, weights, iou_threshold=IOU)
-            result = {"boxes": [{k: box[k] for k in BOX_FIELDS} for box in fused]}
-            scores = [
-                boxes.box_f1(own, result["boxes"], IOU)["f1"] for own in by_annotator.values()
-            ]
-            w = [weights.get(user, 1.0) for user in by_annotator]
-            items.append(item_id)
-            results.append(result)
-            confidence.append(float(np.average(scores, weights=w)))
-            n.append(len(by_annotator))
-            for user, score in zip(by_annotator, scores, strict=True):
-                own_scores[item_id, user] = float(score)
-        return Inferred(
-            item=np.asarray(items, dtype=np.int64),
-            results=results,
-            confidence=np.asarray(confidence, dtype=np.float64),
-            n=np.asarray(n, dtype=np.int64),
-            own_scores=own_scores,
-        )
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        fused = boxes.fuse_boxes(marks, weights, iou_threshold=IOU)
+        return [{k: box[k] for k in BOX_FIELDS} for box in fused]
 
     def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
-        grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
+        grouped = [g for g in self.group(answers).values() if len(g) >= 2]
         if not grouped:
             return {"items_with_2plus": 0}
         overall = [boxes.pairwise_box_agreement(g, IOU) for g in grouped]

@@ -8,66 +8,32 @@ overlapping, over texts with two or more annotators, overall and per label.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from backend.consensus.answers import AnswerTable
-from backend.consensus.kinds.base import Inferred, ScoresByMatch
+from backend.consensus.kinds.base import ScoresByMatch
 from quality import spans
 
 SPAN_FIELDS = ("label", "start", "end")
-
-
-def _by_item(answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
-    grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
-    assert answers.results is not None
-    for item, user, result in zip(
-        answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
-    ):
-        grouped[item][user] = result["spans"]
-    return grouped
 
 
 class SpansConsensus(ScoresByMatch):
     method = "weighted_code_point_vote"
     needs_text = True
     label_field = None
+    field = "spans"
 
-    def infer(
-        self,
-        answers: AnswerTable,
-        *,
-        gold: Mapping[int, dict[str, Any]],
-        labels: Sequence[str],
-        weights: Mapping[int, float],
-        texts: Mapping[int, str],
-    ) -> Inferred:
-        items, results, confidence, n = [], [], [], []
-        own_scores: dict[tuple[int, int], float] = {}
-        for item_id, by_annotator in _by_item(answers).items():
-            voted = spans.consensus_spans(by_annotator, weights, text=texts.get(item_id))
-            result = {"spans": [{k: span[k] for k in SPAN_FIELDS} for span in voted]}
-            scores = [spans.span_f1(own, result["spans"]) for own in by_annotator.values()]
-            w = [weights.get(user, 1.0) for user in by_annotator]
-            items.append(item_id)
-            results.append(result)
-            confidence.append(float(np.average(scores, weights=w)))
-            n.append(len(by_annotator))
-            for user, score in zip(by_annotator, scores, strict=True):
-                own_scores[item_id, user] = float(score)
-        return Inferred(
-            item=np.asarray(items, dtype=np.int64),
-            results=results,
-            confidence=np.asarray(confidence, dtype=np.float64),
-            n=np.asarray(n, dtype=np.int64),
-            own_scores=own_scores,
-        )
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        voted = spans.consensus_spans(marks, weights, text=text)
+        return [{k: span[k] for k in SPAN_FIELDS} for span in voted]
 
     def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
-        grouped = [g for g in _by_item(answers).values() if len(g) >= 2]
+        grouped = [g for g in self.group(answers).values() if len(g) >= 2]
         if not grouped:
             return {"items_with_2plus": 0}
         exact = [spans.pairwise_span_f1(g) for g in grouped]
