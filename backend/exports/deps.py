@@ -11,23 +11,20 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
-from backend.errors import forbidden, not_found
 from backend.exports.models import DatasetVersion
-from backend.orgs.models import STAFF, Role
-from backend.orgs.service import get_membership
+from backend.orgs.deps import check_org_access
+from backend.orgs.models import STAFF
 
 
 def load_version(*, session: SessionDep, version_id: int, user_id: int) -> DatasetVersion:
     version = session.get(DatasetVersion, version_id)
-    membership = (
-        get_membership(session=session, org_id=version.org_id, user_id=user_id)
-        if version is not None
-        else None
+    check_org_access(
+        session=session,
+        org_id=version.org_id if version is not None else None,
+        user_id=user_id,
+        allowed=STAFF,
+        what="version",
     )
-    if version is None or membership is None:
-        raise not_found("version")
-    if Role(membership.role) not in STAFF:
-        raise forbidden(f"this needs one of the roles: {', '.join(sorted(STAFF))}")
     return version
 
 

@@ -7,15 +7,20 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
-from backend.errors import not_found
 from backend.items.models import Item
-from backend.orgs.service import get_membership
+from backend.orgs.deps import check_org_access
+from backend.orgs.models import EVERYONE
 
 
 def item_for_member(item_id: int, user: CurrentUser, session: SessionDep) -> Item:
     item = session.get(Item, item_id)
-    if item is None or get_membership(session=session, org_id=item.org_id, user_id=user.id) is None:
-        raise not_found("item")
+    check_org_access(
+        session=session,
+        org_id=item.org_id if item is not None else None,
+        user_id=user.id,
+        allowed=EVERYONE,
+        what="item",
+    )
     return item
 
 

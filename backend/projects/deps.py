@@ -10,9 +10,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
-from backend.errors import forbidden, not_found
+from backend.orgs.deps import check_org_access
 from backend.orgs.models import EVERYONE, MANAGERS, STAFF, Membership, Role
-from backend.orgs.service import get_membership
 from backend.projects.models import Project
 
 
@@ -30,15 +29,13 @@ def load_project_access(
     *, session: SessionDep, project_id: int, user_id: int, allowed: frozenset[Role]
 ) -> ProjectAccess:
     project = session.get(Project, project_id)
-    membership = (
-        get_membership(session=session, org_id=project.org_id, user_id=user_id)
-        if project is not None
-        else None
+    membership = check_org_access(
+        session=session,
+        org_id=project.org_id if project is not None else None,
+        user_id=user_id,
+        allowed=allowed,
+        what="project",
     )
-    if project is None or membership is None:
-        raise not_found("project")
-    if Role(membership.role) not in allowed:
-        raise forbidden(f"this needs one of the roles: {', '.join(sorted(allowed))}")
     return ProjectAccess(project=project, membership=membership)
 
 
