@@ -29,20 +29,8 @@ sys.path.insert(0, str(TESTS_DIR))  # `from support import ...`
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="jinbiao-test-"))
 _PG_BASE = os.environ.get("JINBIAO_TEST_DATABASE_URL", "")
 _BROKER = os.environ.get("JINBIAO_TEST_BROKER_URL", "")
-_PG_DB = f"jinbiao_test_{uuid.uuid4().hex[:10]}"
 
-
-def _pg_admin_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def _create_pg_database() -> str:
-    import psycopg
-
-    with psycopg.connect(_pg_admin_url(_PG_BASE), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{_PG_DB}"')
-    return _PG_BASE.rsplit("/", 1)[0] + "/" + _PG_DB
-
+from support.scratch_db import create_database, drop_database  # noqa: E402
 
 os.environ["JINBIAO_ENV"] = "local"
 # Cheap Argon2 parameters: the suite signs up hundreds of users; production keeps the defaults.
@@ -50,7 +38,9 @@ os.environ["JINBIAO_PASSWORD_HASH_TIME_COST"] = "1"
 os.environ["JINBIAO_PASSWORD_HASH_MEMORY_KIB"] = "1024"
 os.environ["JINBIAO_DATA_DIR"] = str(_DATA_DIR)
 os.environ["JINBIAO_DATABASE_URL"] = (
-    _create_pg_database() if _PG_BASE else f"sqlite:///{_DATA_DIR / 'jinbiao.db'}"
+    create_database(_PG_BASE, "jinbiao_test")
+    if _PG_BASE
+    else f"sqlite:///{_DATA_DIR / 'jinbiao.db'}"
 )
 # A queue of its own: two test runs sharing one Redis never take each other's jobs.
 os.environ["JINBIAO_QUEUE_NAME"] = f"jinbiao-test-{uuid.uuid4().hex[:10]}"
@@ -104,8 +94,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     get_engine().dispose()
     if _PG_BASE:
-        import psycopg
-
-        with psycopg.connect(_pg_admin_url(_PG_BASE), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{_PG_DB}" WITH (FORCE)')
+        drop_database(os.environ["JINBIAO_DATABASE_URL"], base_url=_PG_BASE)
     shutil.rmtree(_DATA_DIR, ignore_errors=True)

@@ -472,18 +472,9 @@ def explain(database_url: str, crowd: Crowd) -> str:
 
 
 def pg_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg
+    from support.scratch_db import database_and_dropper
 
-    name = f"jinbiao_bench_{uuid.uuid4().hex[:8]}"
-    plain = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
+    return database_and_dropper(admin_url, "jinbiao_bench")
 
 
 @dataclass

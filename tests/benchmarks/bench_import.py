@@ -148,19 +148,11 @@ def _project(client, headers: dict[str, str], kind: str) -> int:
 
 
 # ---- parent: scratch databases, children, table ----------------------------------------------
-def _pg_admin(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def run_backend(backend: str, args: argparse.Namespace) -> dict:
-    scratch = f"jinbiao_bench_{uuid.uuid4().hex[:8]}"
-    url = ""
-    if backend == "postgresql":
-        import psycopg
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.scratch_db import create_database, drop_database
 
-        with psycopg.connect(_pg_admin(args.postgres), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{scratch}"')
-        url = args.postgres.rsplit("/", 1)[0] + "/" + scratch
+    url = create_database(args.postgres, "jinbiao_bench") if backend == "postgresql" else ""
     try:
         argv = [sys.executable, __file__, "--child", backend, "--url", url, *_sizes(args)]
         done = subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT)
@@ -169,11 +161,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict:
         sys.stderr.write(exc.stderr)
         raise
     finally:
-        if backend == "postgresql":
-            import psycopg
-
-            with psycopg.connect(_pg_admin(args.postgres), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        if url:
+            drop_database(url, base_url=args.postgres)
 
 
 def _sizes(args: argparse.Namespace) -> list[str]:

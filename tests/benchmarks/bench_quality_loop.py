@@ -43,7 +43,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,18 +66,9 @@ JOB = "jinbiao.quality.recompute_project"
 
 
 def pg_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg
+    from support.scratch_db import database_and_dropper
 
-    name = f"jinbiao_bench_q_{uuid.uuid4().hex[:8]}"
-    plain = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin_url.rsplit("/", 1)[0] + "/" + name, drop
+    return database_and_dropper(admin_url, "jinbiao_bench_q")
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from backend.all_models import metadata
 from backend.db import make_engine
 from backend.migrate import downgrade, upgrade
 from backend.settings import get_settings
+from support.scratch_db import scratch_database
 
 
 @pytest.fixture
@@ -24,15 +24,8 @@ def scratch_url(tmp_path) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
-    import psycopg
-
-    name = f"jinbiao_mig_{uuid.uuid4().hex[:8]}"
-    admin = base.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(base, "jinbiao_mig") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:
