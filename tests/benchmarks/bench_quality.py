@@ -253,15 +253,46 @@ crowd-kit figures; none reaches 15 wins with 19 within, so the default stays Daw
 | prior towards the worker's one-coin matrix, 0.5/1/2/5/10 per class | 9/7/8/6/7 | 18/17/17/17/14 |
 | one-coin below 10/20/50/100/300/1000 answers, DS above | 8/7/5/5/3/4 | 19/18/16/15/13/11 |
 | one skill per worker plus one class-conditional confusion shared by all workers | 5-6 | 9 |
+| DS, class prior held fixed: uniform / at majority-vote shares | 6 / 7 | 9 / 16 |
+| DS, a worker's repeats on one item weighted 1/n / first one only | 10 / 10 | 19 / 19 |
+| DS, M-step on leave-one-out posteriors (d) | 7 | 13 |
+| community DS (a), M=1: s=1/3/10 | 6/3/4 | 14/15/13 |
+| community DS (a), M=2: s=1/3/10 | 5/5/10 | 14/14/13 |
+| community DS (a), M=3: s=1/3/10 | 5/5/10 | 14/14/14 |
+| community DS (a), M=5: s=1/3/5/10/20/50 | 5/3/5/10/9/9 | 14/15/12/16/16/13 |
+| community DS (a), M=8: s=5/20/50 | 5/8/7 | 13/14/13 |
+| DS, each worker's mean diagonal kept >= 1/K (projected to identity) | 9 | 19 |
+| DS, M-step items weighted by 1 - normalised posterior entropy | 5 | 7 |
+| DS started from iterative weighted MV (b) / rank-one agreement (c) | 6 / 4 | 16 / 16 |
+| DS started from our WMV / community DS M=5 s=10 / our GLAD | 7 / 7 / 6 | 17 / 14 / 16 |
+| *bound, uses the gold labels:* DS EM started from the gold labels | 16 | 19 |
 
-What blocks it: on the three ZenCrowd sets one-coin DS is 4-8 points above DS, yet DS with
-the confusion matrices measured on all gold items reaches 87.40 / 80.88 / 92.11 (all / IN / US),
-so the model is not the limit: EM from majority vote lands on a solution with a class-1 prior
-of 0.64-0.67 (truth 0.22 for class 1), and DS's marginal likelihood prefers that solution over
-the one reached from the one-coin posteriors. BIC and AIC prefer DS over one-coin on ZenCrowd
-just as on Bluebirds and S_Rel, where one-coin collapses (58.33 and 25.87), so no unsupervised
-criterion we computed tells the two kinds of set apart. On act_cf, act_cf_amt and act_ms the
-best crowd-kit figure is MACE's, which the earlier notes found inflated by an ordering bug in
+(a) MAP form of community-based BCC (Venanzi et al., WWW 2014): M community confusion
+matrices, each worker's matrix is its expected counts plus s pseudo-answers per true class
+shaped like its communities' matrices (soft membership by Dirichlet-multinomial likelihood).
+(b) Li and Yu 2014, weights K * accuracy - 1 against the weighted vote, 10 rounds. (c) skills
+from a rank-one fit of the pairwise worker agreement matrix (a simple spectral start), then a
+log-odds weighted vote. (d) each answer's item posterior without that worker's own answers, as
+in belief-propagation messages.
+
+What blocks it: on the three ZenCrowd sets one-coin DS is 4-8 points above DS. DS with the
+confusion matrices measured on all gold items reaches 87.40 / 80.88 / 92.11 (all / IN / US), but
+that point is not where DS's likelihood peaks: EM from majority vote ends with a class prior of
+0.64 / 0.67 on class 0 (all / US; 0.36 / 0.33 on class 1, truth 0.22), and its marginal
+likelihood is higher than at the gold-measured parameters (-10,593 against -11,167 on
+zencrowd_all). 100 EM iterations started from the gold labels themselves drift back to
+79.61 / 75.74 / 82.30. In the EM solution the big workers look more accurate than their gold
+record (0.97 / 0.90 against 0.81 / 0.86 for the worker with 2,120 answers): a few workers agree
+with each other beyond what the truth supports, which DS's independence assumption reads as
+skill. Stopped by the usual `tol`, EM from the gold labels still wins 16 sets (last row), so a
+better start is worth something in principle, but none of the unsupervised starts above gets
+there. The spectral start of Zhang, Chen, Zhou and Jordan (2014: third-order moments of three
+worker groups) was not implemented: with 1-4 answers per worker on act_cf and 2-16 on act_ms
+its group moments would be noisy, and on ZenCrowd EM would still drift to the same optimum.
+BIC and AIC prefer DS over one-coin on ZenCrowd just as on Bluebirds and S_Rel, where one-coin
+collapses (58.33 and 25.87), so no unsupervised criterion we computed tells the two kinds of
+set apart. On act_cf, act_cf_amt and act_ms the best crowd-kit figure is MACE's, which the
+earlier notes found inflated by an ordering bug in
 crowd-kit 1.4.2; it is still the target as written.
 """
 
