@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,14 +13,26 @@ from fastapi.staticfiles import StaticFiles
 from backend import __version__
 from backend.api import api_router
 from backend.health.routes import router as health_router
+from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
 
 UI_DIR = Path(__file__).resolve().parent.parent / "labeling_ui"
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """On PostgreSQL, the hot path's connection pool for this event loop (``backend.pg_pool``)."""
+    await open_pool(get_settings().database_url)
+    try:
+        yield
+    finally:
+        await close_pool()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Jinbiao (津标)",
         version=__version__,
         description="Crowdsourced annotation of manufacturing images and text.",

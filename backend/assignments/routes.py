@@ -12,16 +12,23 @@ declared ``response_model`` gives.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from psycopg import OperationalError
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
+from backend import clock
 from backend.accounts.deps import Bearer, BearerDep, CurrentUser, SessionDep, resolve_user
-from backend.assignments import leasing, skipping, stats, submitting
+from backend.assignments import hooks, leasing, pg_hot_path, skipping, stats, submitting
 from backend.assignments.access import LABELLERS
 from backend.assignments.models import AnnotatorState
 from backend.assignments.schemas import (
@@ -36,8 +43,12 @@ from backend.assignments.schemas import (
     next_answer,
 )
 from backend.db import get_engine
+from backend.errors import invalid
+from backend.kinds import ResultInvalid
+from backend.pg_pool import current_pool
 from backend.projects.deps import ProjectMember, load_project_access
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["distribution"])
 
 
@@ -84,13 +95,51 @@ def _next_lease(
     response_model_exclude_none=True,
     responses={204: {"description": "nothing is left for this annotator"}},
 )
-def next_item(project_id: int, bearer: BearerDep) -> Response:
+async def next_item(project_id: int, bearer: BearerDep) -> Response:
     """Annotators, owners and managers of the project's organization (403 while paused)."""
+    lease = await _fast_next(project_id=project_id, user_id=bearer.user_id)
+    if lease is None:
+        return await run_in_threadpool(_next_in_thread, project_id, bearer)
+    return _next_response(lease)
+
+
+def _next_in_thread(project_id: int, bearer: Bearer) -> Response:
     with _session() as session:
         lease, kind = _next_lease(session=session, project_id=project_id, bearer=bearer)
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return _json(_lease_answer(lease, kind=kind))
+
+
+async def _fast_next(
+    *, project_id: int, user_id: int
+) -> pg_hot_path.FastLease | pg_hot_path.NothingLeft | None:
+    """PostgreSQL's one-call ``next``; None where the thread-pool path must answer."""
+    pool = current_pool()
+    if pool is None or not pg_hot_path.in_range(project_id, user_id):
+        return None
+    try:
+        return await pg_hot_path.next_lease(
+            pool, project_id=project_id, user_id=user_id, now=clock.now()
+        )
+    except (OperationalError, PoolTimeout):  # the engine's path reconnects (pre-ping)
+        log.warning("hot path unavailable for next; taking the thread-pool path", exc_info=True)
+        return None
+
+
+def _next_response(lease: pg_hot_path.FastLease | pg_hot_path.NothingLeft) -> Response:
+    if isinstance(lease, pg_hot_path.NothingLeft):
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return _json(_fast_lease_answer(lease))
+
+
+def _fast_lease_answer(lease: pg_hot_path.FastLease) -> NextAnswer:
+    return next_answer(
+        assignment_id=lease.assignment_id,
+        expires_at=lease.expires_at,
+        kind=lease.kind,
+        item=lease.item,
+    )
 
 
 def _lease_answer(lease: leasing.Lease, *, kind: str) -> NextAnswer:
@@ -109,7 +158,7 @@ def _lease_answer(lease: leasing.Lease, *, kind: str) -> NextAnswer:
     response_model_exclude_none=True,
     responses={200: {"description": "already submitted: the stored annotation"}},
 )
-def submit(
+async def submit(
     assignment_id: int,
     body: SubmitBody,
     bearer: BearerDep,
@@ -134,6 +183,82 @@ def submit(
     live lease the annotator already holds. An error of the submit (404, 409, 422) is answered
     as without ``next``, and no lease is taken.
     """
+    stored = await _fast_submit(assignment_id=assignment_id, user_id=bearer.user_id, body=body)
+    if stored is None:
+        return await run_in_threadpool(_submit_in_thread, assignment_id, body, bearer, with_next)
+    annotation = AnnotationPublic(
+        id=stored.annotation_id,
+        assignment_id=assignment_id,
+        item_id=stored.item_id,
+        result=stored.result,
+        duration_ms=body.duration_ms,
+        created_at=stored.created_at,
+    )
+    if stored.flagged:  # sends a job to the broker: a blocking call, once per window
+        await run_in_threadpool(
+            hooks.project_flagged, project_id=stored.project_id, started_at=stored.started_at
+        )
+    if not with_next:
+        return _json(annotation, status.HTTP_201_CREATED)
+    lease = await _fast_next(project_id=stored.project_id, user_id=bearer.user_id)
+    if lease is None:  # paused, or no state row: the thread-pool path answers
+        return await run_in_threadpool(
+            _with_next_in_thread, annotation, status.HTTP_201_CREATED, stored.project_id, bearer
+        )
+    answer = SubmitAndNextAnswer(
+        **annotation.model_dump(),
+        next=_fast_lease_answer(lease) if isinstance(lease, pg_hot_path.FastLease) else None,
+    )
+    return _json(answer, status.HTTP_201_CREATED)
+
+
+@dataclass(frozen=True)
+class _FastStored:
+    annotation_id: int
+    project_id: int
+    item_id: int
+    result: dict[str, Any]
+    created_at: datetime
+    flagged: bool
+    started_at: datetime | None
+
+
+async def _fast_submit(*, assignment_id: int, user_id: int, body: SubmitBody) -> _FastStored | None:
+    """PostgreSQL's one-call submit; None where the thread-pool path must answer."""
+    pool = current_pool()
+    if pool is None or not pg_hot_path.in_range(assignment_id, user_id):
+        return None
+    now = clock.now()
+    try:
+        stored = await pg_hot_path.submit(
+            pool,
+            assignment_id=assignment_id,
+            user_id=user_id,
+            result=body.result,
+            duration_ms=body.duration_ms,
+            now=now,
+        )
+    except ResultInvalid as exc:
+        raise invalid(("result", *exc.loc), exc.msg) from None
+    except (OperationalError, PoolTimeout):
+        log.warning("hot path unavailable for submit; taking the thread-pool path", exc_info=True)
+        return None
+    if stored is None:
+        return None
+    return _FastStored(
+        stored.annotation_id,
+        stored.project_id,
+        stored.item_id,
+        stored.result,
+        now,
+        stored.flagged,
+        stored.started_at,
+    )
+
+
+def _submit_in_thread(
+    assignment_id: int, body: SubmitBody, bearer: Bearer, with_next: bool
+) -> Response:
     with _session() as session:
         outcome = submitting.submit_fast(
             session=session,
@@ -166,17 +291,38 @@ def submit(
         )
         if not with_next:
             return _json(annotation, code)
-        project_id = stored.project_id
-        try:
-            lease, kind = _next_lease(session=session, project_id=project_id, bearer=bearer)
-        except HTTPException as exc:
-            if exc.status_code != status.HTTP_403_FORBIDDEN:  # next refuses a paused annotator
-                raise
-            reason = _paused_reason(session=session, project_id=project_id, user_id=bearer.user_id)
-            answer = SubmitAndNextAnswer(
-                **annotation.model_dump(), next=None, paused_reason=reason or str(exc.detail)
-            )
-            return _json(answer, code)
+        return _with_next(
+            session=session,
+            annotation=annotation,
+            code=code,
+            project_id=stored.project_id,
+            bearer=bearer,
+        )
+
+
+def _with_next_in_thread(
+    annotation: AnnotationPublic, code: int, project_id: int, bearer: Bearer
+) -> Response:
+    with _session() as session:
+        return _with_next(
+            session=session, annotation=annotation, code=code, project_id=project_id, bearer=bearer
+        )
+
+
+def _with_next(
+    *, session: Session, annotation: AnnotationPublic, code: int, project_id: int, bearer: Bearer
+) -> Response:
+    """The answer of ``submit?next=true`` once the submit has committed."""
+    try:
+        lease, kind = _next_lease(session=session, project_id=project_id, bearer=bearer)
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_403_FORBIDDEN:  # next refuses a paused annotator
+            raise
+        reason = _paused_reason(session=session, project_id=project_id, user_id=bearer.user_id)
+        answer = SubmitAndNextAnswer(
+            **annotation.model_dump(), next=None, paused_reason=reason or str(exc.detail)
+        )
+        return _json(answer, code)
     answer = SubmitAndNextAnswer(
         **annotation.model_dump(),
         next=_lease_answer(lease, kind=kind) if lease is not None else None,

@@ -8,7 +8,8 @@ finished, too long ago.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,13 +17,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from backend import clock
-from backend.assignments.hooks import on_annotation_submitted
+from backend.assignments.hooks import on_annotation_submitted, on_project_flagged
 from backend.assignments.models import Annotation
 from backend.consensus.models import ProjectQuality
 from backend.queue import enqueue, enqueue_after_commit
 from backend.settings import get_settings
 
 RECOMPUTE_JOB = "jinbiao.quality.recompute_project"
+log = logging.getLogger(__name__)
 
 
 _QUALITY = ProjectQuality.__table__
@@ -137,10 +139,15 @@ def countdown(*, session: Session, project_id: int) -> float | None:
     after one recompute, not after the window plus one recompute. Submits that arrive while a
     window is open share the next job. None means send now.
     """
-    window = get_settings().quality_coalesce_seconds
     started = session.execute(
         select(ProjectQuality.started_at).where(ProjectQuality.project_id == project_id)
     ).scalar_one_or_none()
+    return window_left(started)
+
+
+def window_left(started: datetime | None) -> float | None:
+    """What is left of the coalescing window opened at ``started`` (see ``countdown``)."""
+    window = get_settings().quality_coalesce_seconds
     if started is None or window <= 0:
         return None
     left = (started - clock.now()).total_seconds() + window
@@ -154,4 +161,15 @@ def _on_submit(session: Session, project_id: int) -> None:
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
+def _on_flagged(project_id: int, started_at: datetime | None) -> None:
+    """PostgreSQL's one-statement submit set the flag and committed: send the job."""
+    try:
+        enqueue(RECOMPUTE_JOB, project_id, countdown=window_left(started_at))
+    except Exception:  # as enqueue_after_commit: the sweep on beat sends it again
+        log.exception(
+            "could not send %s(%r) after commit; the sweep will catch up", RECOMPUTE_JOB, project_id
+        )
+
+
 on_annotation_submitted(_on_submit)
+on_project_flagged(_on_flagged)

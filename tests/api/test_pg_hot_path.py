@@ -1,0 +1,173 @@
+"""PostgreSQL's one-call ``next`` and ``submit`` (revision 0007): which cases they answer.
+
+The distribution tests run on both databases and check every answer; these check that on
+PostgreSQL the common cases really go through ``jinbiao_next`` / ``jinbiao_submit`` and that every
+case they hand back is answered by the Python path, with its usual answer. The hot-path functions
+are wrapped, not replaced: every call goes through to the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from backend.assignments import pg_hot_path
+from backend.db import get_engine
+from support.factories import new_project, new_team
+from support.seed import seed_items
+
+pytestmark = pytest.mark.usefixtures("client")
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(is_postgres):
+    if not is_postgres:
+        pytest.skip("the one-call hot path exists on PostgreSQL only")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """What each hot-path call answered, in order: ``[(name, outcome), ...]``."""
+    seen: list[tuple[str, object]] = []
+    for name in ("next_lease", "submit"):
+        real = getattr(pg_hot_path, name)
+
+        async def recorded(*args, _real=real, _name=name, **kwargs):
+            try:
+                outcome = await _real(*args, **kwargs)
+            except Exception as exc:
+                seen.append((_name, exc))
+                raise
+            seen.append((_name, outcome))
+            return outcome
+
+        monkeypatch.setattr(pg_hot_path, name, recorded)
+    return seen
+
+
+def _project(client, *, items=4, gold=0, **settings):
+    team = new_team(client, annotators=2)
+    settings.setdefault("gold_rate", 0.0)
+    project = new_project(client, team, "text_classification", **settings)
+    seeded = seed_items(project_id=project["id"], count=items, gold=gold)
+    return team, project, seeded
+
+
+def _next(client, who, project_id, **params):
+    return client.post(f"/api/v1/projects/{project_id}/next", headers=who.headers, params=params)
+
+
+def _submit(client, who, assignment_id, label="other", **params):
+    return client.post(
+        f"/api/v1/assignments/{assignment_id}/submit",
+        json={"result": {"label": label}, "duration_ms": 900},
+        headers=who.headers,
+        params=params,
+    )
+
+
+def test_common_cycle_is_answered_by_the_functions(client, calls):
+    team, project, _ = _project(client)
+    ann = team.annotators[0]
+    # The very first next creates the state row: handed back ("refused"), answered by Python.
+    first = _next(client, ann, project["id"])
+    assert first.status_code == 200, first.text
+    assert calls == [("next_lease", None)]
+    calls.clear()
+
+    again = _next(client, ann, project["id"])  # a held lease: the same one, from the function
+    assert again.json() == first.json()
+    assert isinstance(calls[-1][1], pg_hot_path.FastLease)
+
+    stored = _submit(client, ann, first.json()["assignment_id"], next="true")
+    assert stored.status_code == 201, stored.text
+    body = stored.json()
+    assert body["result"] == {"label": "other"}
+    assert body["next"]["assignment_id"] != first.json()["assignment_id"]
+    assert [name for name, _ in calls[-2:]] == ["submit", "next_lease"]
+    assert isinstance(calls[-2][1], pg_hot_path.FastSubmit)
+    assert isinstance(calls[-1][1], pg_hot_path.FastLease)
+
+    with Session(get_engine()) as session:
+        row = session.execute(
+            text(
+                "SELECT a.result, a.duration_ms, s.status, i.annotation_count "
+                "FROM annotations a JOIN assignments s ON s.id = a.assignment_id "
+                "JOIN items i ON i.id = a.item_id WHERE a.id = :id"
+            ),
+            {"id": body["id"]},
+        ).one()
+        flags = session.execute(
+            text("SELECT count(*) FROM project_quality WHERE project_id = :p"),
+            {"p": project["id"]},
+        ).scalar_one()
+    assert (row.result, row.duration_ms, row.status, row.annotation_count) == (
+        {"label": "other"},
+        900,
+        "submitted",
+        1,
+    )
+    # The first submit of the project set its recompute flag in the same statement (a running
+    # worker may have cleared it since).
+    assert calls[-2][1].flagged and flags == 1
+
+
+def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
+    team, project, _ = _project(client)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+
+    bad = _submit(client, ann, lease["assignment_id"], label="no-such-label")
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][:3] == ["body", "result", "label"]
+
+    created = _submit(client, ann, lease["assignment_id"])
+    repeat = _submit(client, ann, lease["assignment_id"], label="mechanical_wear")
+    assert (created.status_code, repeat.status_code) == (201, 200)
+    assert repeat.json()["id"] == created.json()["id"]
+    assert repeat.json()["result"] == {"label": "other"}  # the first result wins
+    assert calls[-1] == ("submit", None)  # the repeat was handed back
+
+
+def test_gold_goes_to_python_for_its_feedback(client, calls):
+    team, project, seeded = _project(client, items=4, gold=2, qualification_count=2)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])  # creates the state row
+    lease = _next(client, ann, project["id"]).json()
+    assert lease["item"]["id"] in seeded.gold_ids
+    answer = _submit(client, ann, lease["assignment_id"])
+    assert answer.status_code == 201, answer.text
+    assert "gold_feedback" in answer.json()
+    assert calls[-1] == ("submit", None)
+
+
+def test_a_paused_annotator_gets_403_through_the_python_path(client, calls):
+    team, project, _ = _project(client)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    with Session(get_engine()) as session:
+        session.execute(
+            text(
+                "UPDATE annotator_states SET status = 'paused', paused_reason = 'test' "
+                "WHERE project_id = :p"
+            ),
+            {"p": project["id"]},
+        )
+        session.commit()
+    refused = _next(client, ann, project["id"])
+    assert refused.status_code == 403
+    assert "test" in refused.json()["detail"]
+    assert calls[-1] == ("next_lease", None)
+
+
+def test_nothing_left_is_204_from_the_function(client, calls):
+    team, project, _ = _project(client, items=1, overlap=1)
+    first, second = team.annotators
+    _next(client, first, project["id"])
+    _next(client, second, project["id"])  # state row; the only slot is leased to the first
+    calls.clear()
+    empty = _next(client, second, project["id"])
+    assert empty.status_code == 204
+    assert calls == [("next_lease", pg_hot_path.NothingLeft())]
