@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,8 +22,17 @@ UI_DIR = Path(__file__).resolve().parent.parent / "labeling_ui"
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """On PostgreSQL, the hot path's connection pool for this event loop (``backend.pg_pool``)."""
+    """On PostgreSQL, the hot path's connection pool for this event loop (``backend.pg_pool``).
+
+    Then everything allocated so far (imported modules, the app, its routes and models: about
+    a million objects) goes to the collector's permanent generation. Without this, each full
+    collection walked all of it again: 200-230 ms pauses of the event loop, 13 times in one
+    minute of ``next`` + ``submit`` load, which were the p99 of ``next``
+    (``tests/benchmarks/results/distribution.md``).
+    """
     await open_pool(get_settings().database_url)
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

@@ -5,18 +5,20 @@ The rules live twice, on purpose and nowhere else: in Python (``leasing``, ``pic
 revision 0007 (``jinbiao_next``, ``jinbiao_submit``), which run the same statements with the same
 locks inside PostgreSQL. The whole test suite runs on both databases. What the functions do not
 settle they hand back, and the caller then takes the Python path in the thread pool, which gives
-every other answer (401, 403, 404, 409, 422, gold feedback, a repeat's 200):
+every other answer (401, 403, 404, 409, 422, a repeat's 200):
 
 * ``next``: ``lease``, ``held`` and ``none`` are answered here; ``refused`` (no state row yet, or
   a caller who may not work here) and ``paused`` are handed back.
-* ``submit``: a live lease of a normal item whose result is valid is stored here; a gold item, a
-  repeat, a skipped, foreign or late assignment is handed back. The result is validated in Python
-  first (``submitting.validate_result``) from an unlocked read of the item and the project; the
-  function then locks the assignment and the item and rechecks the status itself.
+* ``submit``: a live lease whose result is valid is stored here, gold items included (scored
+  here against the known answer, counted on the annotator's state row by the function); a
+  repeat, a skipped, foreign or late assignment is handed back. The result is validated in
+  Python first (``submitting.validate_result``) from an unlocked read of the item and the
+  project; the function then locks the assignment and the item and rechecks what that read saw.
 
 Why: on 2 CPUs a cycle (``next`` + ``submit``) cost the API about 8 ms of CPU through a thread
 hop, a SQLAlchemy session and eleven round trips, against about 3 ms in PostgreSQL
-(``tests/benchmarks/results/distribution.md``).
+(``tests/benchmarks/results/distribution.md``). A gold submit on the thread-pool path cost about
+ten times a normal one, so at a gold rate of 0.1 it alone added 40% to the API's CPU per cycle.
 """
 
 from __future__ import annotations
@@ -29,17 +31,20 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from backend.assignments.submitting import validate_result
+from backend.assignments.gold_scoring import gold_score, is_correct
+from backend.assignments.submitting import GoldFeedback, validate_result
 
 _NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s)"
-_SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s)"
+_SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s)"
 _SUBMIT_CONTEXT = """
-SELECT a.status, i.is_gold, i.width, i.height, i.text, p.kind, p.labels, m.role
+SELECT a.status, i.is_gold, i.width, i.height, i.text, p.kind, p.labels, m.role, g.answer,
+       p.gold_min_count, p.min_gold_accuracy
 FROM assignments a
 JOIN items i ON i.id = a.item_id
 JOIN projects p ON p.id = a.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
 JOIN users u ON u.id = a.annotator_id AND u.is_active
+LEFT JOIN gold_answers g ON g.item_id = i.id
 WHERE a.id = %s AND a.annotator_id = %s
 """
 _ROLES = frozenset({"annotator", "manager", "owner"})
@@ -62,13 +67,27 @@ class NothingLeft:
 
 
 @dataclass(frozen=True)
+class GoldRecord:
+    """The annotator's gold counts right after this gold answer, and what rule 5 reads."""
+
+    answered: int
+    correct: float
+    status: str
+    gold_min_count: int
+    min_gold_accuracy: float
+
+
+@dataclass(frozen=True)
 class FastSubmit:
     annotation_id: int
     project_id: int
     item_id: int
     result: dict[str, Any]
+    created_at: datetime
     flagged: bool  # this submit set the project's recompute flag
     started_at: datetime | None  # when the project's last recompute started
+    gold_feedback: GoldFeedback | None = None
+    gold_record: GoldRecord | None = None
 
 
 def in_range(*ids: int) -> bool:
@@ -104,7 +123,7 @@ async def submit(
     duration_ms: int,
     now: datetime,
 ) -> FastSubmit | None:
-    """Store a valid result of a live normal lease; None when the Python path must answer.
+    """Store a valid result of a live lease; None when the Python path must answer.
 
     Raises ``ResultInvalid`` (the caller answers 422) for a result the kind refuses.
     """
@@ -113,19 +132,37 @@ async def submit(
         context = await cursor.fetchone()
         if context is None:
             return None
-        status, is_gold, width, height, text, kind, labels, role = context
-        if status != "leased" or is_gold or role not in _ROLES:
+        status, is_gold, width, height, text, kind, labels, role, expected, *rule = context
+        if status != "leased" or role not in _ROLES:
             return None
         normalised = validate_result(
             project=SimpleNamespace(kind=kind, labels=labels),
             item=SimpleNamespace(width=width, height=height, text=text),
             result=result,
         )
+        feedback = None
+        if is_gold and expected is not None:
+            score = gold_score(kind, normalised, expected)
+            feedback = GoldFeedback(correct=is_correct(score), score=score, expected=expected)
         cursor = await connection.execute(
-            _SUBMIT, (assignment_id, user_id, Jsonb(normalised), duration_ms, now)
+            _SUBMIT,
+            (
+                assignment_id,
+                user_id,
+                Jsonb(normalised),
+                duration_ms,
+                now,
+                is_gold,
+                feedback.score if feedback else None,
+            ),
         )
         row = await cursor.fetchone()
     if row is None or row[0] != "created":
         return None
-    _, annotation_id, project_id, item_id, flagged, started_at = row
-    return FastSubmit(annotation_id, project_id, item_id, normalised, flagged, started_at)
+    _, annotation_id, project_id, item_id, flagged, started_at, answered, correct, state = row
+    record = None
+    if feedback is not None:
+        record = GoldRecord(answered, correct, state, *rule)
+    return FastSubmit(
+        annotation_id, project_id, item_id, normalised, now, flagged, started_at, feedback, record
+    )

@@ -1,34 +1,29 @@
 """Distribution endpoints: next, submit, skip, and the counts the labelling UI shows.
 
 ``next`` and ``submit`` are the hot path. They take the bearer token through an async
-dependency (checked on the event loop, no query) and open their session themselves, so a request
-costs one hop to the thread pool instead of one per dependency; the caller's access is checked by
-the first statement of the work itself (see ``leasing.lock_for_next`` and
-``submitting.submit_fast``), and only when that finds nothing do they take the general path,
-whose answers (401, 404, 403, 409, 422) are those of the shared dependencies. Their answers are
-serialised by the response models themselves (``model_dump_json``), to the same JSON that the
-declared ``response_model`` gives.
+dependency (checked on the event loop, no query) and first try PostgreSQL's one-call functions
+on the event loop (``async_path``). Wherever those hand back (SQLite, a paused annotator, a
+repeat, a late submit, an error), the request goes once to the thread pool, where the Python
+path opens its session itself; the caller's access is checked by the first statement of the work
+(see ``leasing.lock_for_next`` and ``submitting.submit_fast``), and only when that finds nothing
+do they take the general path, whose answers (401, 404, 403, 409, 422) are those of the shared
+dependencies. Answers are serialised by the response models themselves (``model_dump_json``), to
+the same JSON that the declared ``response_model`` gives.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import asdict
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from psycopg import OperationalError
-from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import clock
 from backend.accounts.deps import Bearer, BearerDep, CurrentUser, SessionDep, resolve_user
-from backend.assignments import hooks, leasing, pg_hot_path, skipping, stats, submitting
+from backend.assignments import async_path, leasing, pg_hot_path, skipping, stats, submitting
 from backend.assignments.access import LABELLERS
 from backend.assignments.models import AnnotatorState
 from backend.assignments.schemas import (
@@ -45,10 +40,8 @@ from backend.assignments.schemas import (
 from backend.db import get_engine
 from backend.errors import invalid
 from backend.kinds import ResultInvalid
-from backend.pg_pool import current_pool
 from backend.projects.deps import ProjectMember, load_project_access
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["distribution"])
 
 
@@ -97,7 +90,7 @@ def _next_lease(
 )
 async def next_item(project_id: int, bearer: BearerDep) -> Response:
     """Annotators, owners and managers of the project's organization (403 while paused)."""
-    lease = await _fast_next(project_id=project_id, user_id=bearer.user_id)
+    lease = await async_path.next_lease(project_id=project_id, user_id=bearer.user_id)
     if lease is None:
         return await run_in_threadpool(_next_in_thread, project_id, bearer)
     return _next_response(lease)
@@ -109,22 +102,6 @@ def _next_in_thread(project_id: int, bearer: Bearer) -> Response:
     if lease is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return _json(_lease_answer(lease, kind=kind))
-
-
-async def _fast_next(
-    *, project_id: int, user_id: int
-) -> pg_hot_path.FastLease | pg_hot_path.NothingLeft | None:
-    """PostgreSQL's one-call ``next``; None where the thread-pool path must answer."""
-    pool = current_pool()
-    if pool is None or not pg_hot_path.in_range(project_id, user_id):
-        return None
-    try:
-        return await pg_hot_path.next_lease(
-            pool, project_id=project_id, user_id=user_id, now=clock.now()
-        )
-    except (OperationalError, PoolTimeout):  # the engine's path reconnects (pre-ping)
-        log.warning("hot path unavailable for next; taking the thread-pool path", exc_info=True)
-        return None
 
 
 def _next_response(lease: pg_hot_path.FastLease | pg_hot_path.NothingLeft) -> Response:
@@ -183,9 +160,18 @@ async def submit(
     live lease the annotator already holds. An error of the submit (404, 409, 422) is answered
     as without ``next``, and no lease is taken.
     """
-    stored = await _fast_submit(assignment_id=assignment_id, user_id=bearer.user_id, body=body)
+    try:
+        stored = await async_path.submit(
+            assignment_id=assignment_id,
+            user_id=bearer.user_id,
+            result=body.result,
+            duration_ms=body.duration_ms,
+        )
+    except ResultInvalid as exc:
+        raise invalid(("result", *exc.loc), exc.msg) from None
     if stored is None:
         return await run_in_threadpool(_submit_in_thread, assignment_id, body, bearer, with_next)
+    feedback = stored.gold_feedback
     annotation = AnnotationPublic(
         id=stored.annotation_id,
         assignment_id=assignment_id,
@@ -193,14 +179,11 @@ async def submit(
         result=stored.result,
         duration_ms=body.duration_ms,
         created_at=stored.created_at,
+        gold_feedback=GoldFeedbackPublic(**asdict(feedback)) if feedback else None,
     )
-    if stored.flagged:  # sends a job to the broker: a blocking call, once per window
-        await run_in_threadpool(
-            hooks.project_flagged, project_id=stored.project_id, started_at=stored.started_at
-        )
     if not with_next:
         return _json(annotation, status.HTTP_201_CREATED)
-    lease = await _fast_next(project_id=stored.project_id, user_id=bearer.user_id)
+    lease = await async_path.next_lease(project_id=stored.project_id, user_id=bearer.user_id)
     if lease is None:  # paused, or no state row: the thread-pool path answers
         return await run_in_threadpool(
             _with_next_in_thread, annotation, status.HTTP_201_CREATED, stored.project_id, bearer
@@ -210,50 +193,6 @@ async def submit(
         next=_fast_lease_answer(lease) if isinstance(lease, pg_hot_path.FastLease) else None,
     )
     return _json(answer, status.HTTP_201_CREATED)
-
-
-@dataclass(frozen=True)
-class _FastStored:
-    annotation_id: int
-    project_id: int
-    item_id: int
-    result: dict[str, Any]
-    created_at: datetime
-    flagged: bool
-    started_at: datetime | None
-
-
-async def _fast_submit(*, assignment_id: int, user_id: int, body: SubmitBody) -> _FastStored | None:
-    """PostgreSQL's one-call submit; None where the thread-pool path must answer."""
-    pool = current_pool()
-    if pool is None or not pg_hot_path.in_range(assignment_id, user_id):
-        return None
-    now = clock.now()
-    try:
-        stored = await pg_hot_path.submit(
-            pool,
-            assignment_id=assignment_id,
-            user_id=user_id,
-            result=body.result,
-            duration_ms=body.duration_ms,
-            now=now,
-        )
-    except ResultInvalid as exc:
-        raise invalid(("result", *exc.loc), exc.msg) from None
-    except (OperationalError, PoolTimeout):
-        log.warning("hot path unavailable for submit; taking the thread-pool path", exc_info=True)
-        return None
-    if stored is None:
-        return None
-    return _FastStored(
-        stored.annotation_id,
-        stored.project_id,
-        stored.item_id,
-        stored.result,
-        now,
-        stored.flagged,
-        stored.started_at,
-    )
 
 
 def _submit_in_thread(

@@ -127,6 +127,11 @@ def _record_gold(
     state.gold_answered += 1
     state.gold_correct += feedback.score
     state.updated_at = now
+    _pause_if_due(session=session, project=project, state=state, now=now)
+    session.add(state)
+
+
+def _pause_if_due(*, session: Session, project: Any, state: Any, now: datetime) -> None:
     reason = pause_reason(project=project, answered=state.gold_answered, correct=state.gold_correct)
     if state.status == "active" and reason is not None:
         state.status, state.paused_reason, state.paused_at = "paused", reason, now
@@ -136,10 +141,26 @@ def _record_gold(
             actor_id=None,
             action="annotator.pause",
             target_type="user",
-            target_id=user_id,
+            target_id=state.user_id,
             data={"project_id": project.id, "reason": reason},
         )
+
+
+def pause_if_due(*, session: Session, project_id: int, user_id: int) -> None:
+    """Rule 5 for a gold answer that PostgreSQL's one-call submit has already counted.
+
+    That submit returns the new counts, and the caller comes here only when they pause the
+    annotator; the rule is applied again to the counts read under the state lock, so a resume or
+    another gold answer in between is taken into account. Runs before the submit is answered,
+    so the annotator's next ``next`` is already a 403.
+    """
+    project = session.get(Project, project_id)
+    if project is None:
+        return
+    state = lock_state(session=session, project_id=project_id, user_id=user_id)
+    _pause_if_due(session=session, project=project, state=state, now=clock.now())
     session.add(state)
+    session.commit()
 
 
 def submit_annotation(

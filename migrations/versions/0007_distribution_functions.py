@@ -10,8 +10,9 @@ design carries queue-in-PostgreSQL systems such as Graphile Worker's ``get_job``
 
 The Python path in ``backend/assignments/leasing.py`` and ``submitting.py`` stays the reference:
 SQLite runs it, and PostgreSQL runs it for every case the functions hand back (``refused``,
-``paused``, ``gold``, ``changed``, ``late``: a refused caller, a paused annotator, a gold item, a
-repeat or a late submit), so the answers of those cases come from one place. The whole test suite
+``paused``, ``changed``, ``late``: a refused caller, a paused annotator, a repeat, an item that
+became gold since the result was checked, or a late submit of a normal item), so the answers of
+those cases come from one place. The whole test suite
 runs on both databases, so both paths answer the same.
 
 Each statement of a VOLATILE function takes a fresh snapshot under READ COMMITTED, so the
@@ -172,19 +173,29 @@ END
 $fn$;
 """
 
-# The write half of submitting.submit_fast for a normal item whose result Python has validated.
-# Gold items, repeats, skipped or foreign assignments and late submits are handed back.
-# The quality flag is consensus.scheduling.mark_requested in SQL (first submit of a window only).
+# The write half of submitting.submit_fast for a live lease whose result Python has validated
+# (and, for a gold item, scored against its known answer: p_gold_score, NULL when the gold item
+# has no answer yet). What Python saw of the item is passed as p_is_gold; if the item changed
+# since (it became gold), the call hands back. Repeats, skipped or foreign assignments and late
+# submits of normal items are handed back too. A gold answer also counts on the annotator's
+# state row (locked last, as in submitting._record_gold); the counts it returns let Python apply
+# rule 5. The quality flag is consensus.scheduling.mark_requested in SQL (first submit of a
+# window only).
 SUBMIT = r"""
 CREATE OR REPLACE FUNCTION jinbiao_submit(p_assignment_id integer, p_user_id integer,
                                           p_result jsonb, p_duration_ms integer,
-                                          p_now timestamptz)
+                                          p_now timestamptz, p_is_gold boolean,
+                                          p_gold_score double precision)
 RETURNS TABLE (outcome text, annotation_id integer, project_id integer, item_id integer,
-               flagged boolean, started_at timestamptz)
+               flagged boolean, started_at timestamptz, gold_answered integer,
+               gold_correct double precision, state_status text)
 LANGUAGE plpgsql VOLATILE AS $fn$
 #variable_conflict use_column
 DECLARE
   v record;
+  v_answered integer;
+  v_correct double precision;
+  v_status text;
   v_annotation_id integer;
   v_flagged boolean := false;
   v_started timestamptz;
@@ -200,29 +211,36 @@ BEGIN
      FOR NO KEY UPDATE OF a, i;
   IF NOT FOUND OR v.role NOT IN ('annotator', 'manager', 'owner') THEN
     RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::integer, NULL::integer,
-      false, NULL::timestamptz;
+      false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text;
     RETURN;
   END IF;
-  IF v.status <> 'leased' THEN
+  IF v.status <> 'leased' OR v.is_gold <> p_is_gold THEN
     RETURN QUERY SELECT 'changed'::text, NULL::integer, v.project_id, v.item_id,
-      false, NULL::timestamptz;
+      false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text;
     RETURN;
   END IF;
-  IF v.is_gold THEN
-    RETURN QUERY SELECT 'gold'::text, NULL::integer, v.project_id, v.item_id,
-      false, NULL::timestamptz;
-    RETURN;
-  END IF;
-  IF v.expires_at <= p_now THEN
+  IF v.expires_at <= p_now AND NOT v.is_gold THEN  -- gold is not limited by overlap
     RETURN QUERY SELECT 'late'::text, NULL::integer, v.project_id, v.item_id,
-      false, NULL::timestamptz;
+      false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text;
     RETURN;
+  END IF;
+  IF p_gold_score IS NOT NULL THEN  -- the state row is locked last, as on the Python path
+    UPDATE annotator_states s
+       SET gold_answered = s.gold_answered + 1, gold_correct = s.gold_correct + p_gold_score,
+           updated_at = p_now
+     WHERE s.project_id = v.project_id AND s.user_id = p_user_id
+    RETURNING s.gold_answered, s.gold_correct, s.status INTO v_answered, v_correct, v_status;
+    IF NOT FOUND THEN  -- no state row (never true after a lease): the Python path creates it
+      RETURN QUERY SELECT 'changed'::text, NULL::integer, v.project_id, v.item_id,
+        false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text;
+      RETURN;
+    END IF;
   END IF;
 
   INSERT INTO annotations (assignment_id, project_id, item_id, annotator_id, result,
                            duration_ms, is_gold, gold_score, review_status, created_at)
   VALUES (p_assignment_id, v.project_id, v.item_id, p_user_id, p_result, p_duration_ms,
-          false, NULL, 'submitted', p_now)
+          v.is_gold, p_gold_score, 'submitted', p_now)
   RETURNING id INTO v_annotation_id;
   UPDATE assignments SET status = 'submitted', finished_at = p_now WHERE id = p_assignment_id;
   UPDATE items SET annotation_count = annotation_count + 1 WHERE id = v.item_id;
@@ -240,7 +258,7 @@ BEGIN
   END IF;
 
   RETURN QUERY SELECT 'created'::text, v_annotation_id, v.project_id, v.item_id,
-    v_flagged, v_started;
+    v_flagged, v_started, v_answered, v_correct, v_status;
 END
 $fn$;
 """
@@ -257,6 +275,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
-        "DROP FUNCTION IF EXISTS jinbiao_submit(integer, integer, jsonb, integer, timestamptz)"
+        "DROP FUNCTION IF EXISTS "
+        "jinbiao_submit(integer, integer, jsonb, integer, timestamptz, boolean, double precision)"
     )
     op.execute("DROP FUNCTION IF EXISTS jinbiao_next(integer, integer, timestamptz)")

@@ -131,16 +131,90 @@ def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
     assert calls[-1] == ("submit", None)  # the repeat was handed back
 
 
-def test_gold_goes_to_python_for_its_feedback(client, calls):
-    team, project, seeded = _project(client, items=4, gold=2, qualification_count=2)
+def _gold_lease(client, **settings):
+    team, project, seeded = _project(client, items=4, gold=2, qualification_count=2, **settings)
     ann = team.annotators[0]
     _next(client, ann, project["id"])  # creates the state row
     lease = _next(client, ann, project["id"]).json()
-    assert lease["item"]["id"] in seeded.gold_ids
-    answer = _submit(client, ann, lease["assignment_id"])
+    assert lease["item"]["id"] in seeded.gold_ids  # qualification serves gold first
+    return ann, project, seeded, lease
+
+
+def _state(project_id, user_id):
+    with Session(get_engine()) as session:
+        return session.execute(
+            text(
+                "SELECT status, gold_answered, gold_correct, paused_reason FROM annotator_states "
+                "WHERE project_id = :p AND user_id = :u"
+            ),
+            {"p": project_id, "u": user_id},
+        ).one()
+
+
+def test_gold_is_scored_and_counted_by_the_function(client, calls):
+    ann, project, seeded, lease = _gold_lease(client)
+    truth = seeded.truth_for(lease["item"]["id"])
+    answer = _submit(client, ann, lease["assignment_id"], label=truth["label"])
     assert answer.status_code == 201, answer.text
-    assert "gold_feedback" in answer.json()
-    assert calls[-1] == ("submit", None)
+    assert answer.json()["gold_feedback"] == {"correct": True, "score": 1.0, "expected": truth}
+    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    with Session(get_engine()) as session:
+        stored = session.execute(
+            text("SELECT is_gold, gold_score FROM annotations WHERE id = :id"),
+            {"id": answer.json()["id"]},
+        ).one()
+    assert tuple(stored) == (True, 1.0)
+    assert tuple(_state(project["id"], ann.id)) == ("active", 1, 1.0, None)
+    # A repeat is the Python path's answer: the stored annotation with the same feedback.
+    repeat = _submit(client, ann, lease["assignment_id"], label="other")
+    assert repeat.status_code == 200
+    assert repeat.json()["gold_feedback"] == answer.json()["gold_feedback"]
+    assert _state(project["id"], ann.id).gold_answered == 1
+
+
+def test_a_wrong_gold_answer_pauses_before_the_answer(client, calls):
+    ann, project, seeded, lease = _gold_lease(client, gold_min_count=1, min_gold_accuracy=0.9)
+    truth = seeded.truth_for(lease["item"]["id"])["label"]
+    wrong = next(label for label in seeded.labels if label != truth)
+    answer = _submit(client, ann, lease["assignment_id"], label=wrong)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["gold_feedback"]["correct"] is False
+    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    state = _state(project["id"], ann.id)
+    assert (state.status, state.gold_answered, state.gold_correct) == ("paused", 1, 0.0)
+    assert "gold accuracy 33%" in state.paused_reason  # (0 + 1) / (1 + 2), Beta(1, 1)
+    refused = _next(client, ann, project["id"])
+    assert refused.status_code == 403 and state.paused_reason in refused.json()["detail"]
+    with Session(get_engine()) as session:
+        audited = session.execute(
+            text("SELECT count(*) FROM audit_events WHERE action = 'annotator.pause'")
+        ).scalar_one()
+    assert audited >= 1
+
+
+def test_an_item_that_became_gold_after_the_check_is_handed_back(client):
+    """The function rechecks what the unlocked read saw: nothing is written on a mismatch."""
+    team, project, _ = _project(client, items=2)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+    with Session(get_engine()) as session:
+        session.execute(
+            text("UPDATE items SET is_gold = true WHERE id = :i"), {"i": lease["item"]["id"]}
+        )
+        outcome = session.execute(
+            text(
+                'SELECT outcome FROM jinbiao_submit(:a, :u, CAST(\'{"label": "other"}\' AS jsonb),'
+                " 1, now(), false, NULL)"
+            ),
+            {"a": lease["assignment_id"], "u": ann.id},
+        ).scalar_one()
+        written = session.execute(
+            text("SELECT count(*) FROM annotations WHERE assignment_id = :a"),
+            {"a": lease["assignment_id"]},
+        ).scalar_one()
+        session.rollback()
+    assert (outcome, written) == ("changed", 0)
 
 
 def test_a_paused_annotator_gets_403_through_the_python_path(client, calls):

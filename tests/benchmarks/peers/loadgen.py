@@ -228,11 +228,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+def machine_busy() -> tuple[float, float, float]:
+    """(busy, total, steal) jiffies of all CPUs since boot, from /proc/stat.
+
+    Steal is time the hypervisor gave this virtual machine's CPUs to someone else: it counts as
+    busy, and it is what makes two runs of the same code on the same machine differ.
+    """
     values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    steal = values[7] if len(values) > 7 else 0
+    return sum(values) - idle, sum(values), steal
 
 
 def load_average() -> str:
