@@ -19,9 +19,12 @@ def default_estimator() -> DawidSkene:
       vote), and it never falls below crowd-kit's Dawid-Skene: it reaches the same labels.
     * Variants we tried and measured with one fixed setting on all 19 sets — Dirichlet
       smoothing of the confusion matrices, shrinkage towards the pooled or the one-coin matrix,
-      empirical-Bayes (hierarchical) priors, variational BCC, choosing DS/one-coin/MACE per set by
-      cross-validated answer likelihood — won some small sets but lost others, and none won more
-      sets overall (figures in ``tests/benchmarks/results/quality.md``).
+      empirical-Bayes (hierarchical) priors, variational BCC, EBCC's worker-correlation subtypes
+      (Li, Rubinstein and Cohn, ICML 2019), per-annotator averaging of one-coin and full
+      matrices, spectral starts (Zhang et al., 2014), hard EM, choosing DS/one-coin/MACE per set
+      by cross-validated answer likelihood or by EBCC's evidence — won some small sets but lost
+      others, and none won more sets overall without a rule tuned to the benchmark (figures in
+      ``tests/benchmarks/results/quality.md``).
     * It anchors on gold items (clamped posteriors) and gives per-annotator confusion matrices
       that the quality report shows, and it is fast: one fit on a million answers takes a
       fraction of a second.
