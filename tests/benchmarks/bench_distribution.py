@@ -498,7 +498,7 @@ class Outcome:
     checks: dict[str, Any]
     plan: str
     peer_levels: list[Level] = field(default_factory=list)
-    peer_checks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    peer_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def bench_database(database: str, args: argparse.Namespace) -> Outcome:
@@ -520,7 +520,11 @@ def bench_database(database: str, args: argparse.Namespace) -> Outcome:
         crowd = make_crowd(base, url, args)
         if args.prefill:
             prefill(url, crowd, args.prefill)
-        peers = [add_project(base, url, crowd, n, 0) for n in args.peer_items]
+        # A fresh project per size and repeat: a 10,000-item project is nearly done after one
+        # pass of the three client counts, and a level must not measure the end of a project.
+        peers = [
+            add_project(base, url, crowd, n, 0) for _ in range(args.repeat) for n in args.peer_items
+        ]
         plan = explain(url, crowd)
         print(plan)
         levels: list[Level] = []
@@ -569,7 +573,10 @@ def bench_database(database: str, args: argparse.Namespace) -> Outcome:
             server = None
         checks = check(url, crowd.project_id)
         print(f"  checks: {checks}")
-        peer_checks = {len(p.seeded.item_ids): check(url, p.project_id) for p in peers}
+        peer_checks = {
+            f"{len(p.seeded.item_ids):,} items, project {p.project_id}": check(url, p.project_id)
+            for p in peers
+        }
         if peer_checks:
             print(f"  checks of the Label Studio-sized projects: {peer_checks}")
         plan_after = explain(url, crowd)
@@ -600,7 +607,7 @@ def bench_label_studio(args: argparse.Namespace) -> Outcome:
             def answer(task_id: int) -> str:
                 return truth(task_id, "text_classification", labels)["label"]
 
-            for clients in args.peer_clients:
+            for clients in [c for _ in range(args.repeat) for c in args.peer_clients]:
                 level = run_level(
                     label="label-studio",
                     workers=1,
@@ -613,8 +620,8 @@ def bench_label_studio(args: argparse.Namespace) -> Outcome:
                     items=size,
                 )
                 levels.append(level)
-            checks[size] = ls.check(project_id, overlap=3)
-            print(f"  checks: {checks[size]}", flush=True)
+            checks[f"{size:,} items"] = ls.check(project_id, overlap=3)
+            print(f"  checks: {checks[f'{size:,} items']}", flush=True)
         locked = ls.log_count("database is locked")
         for size in checks:
             checks[size]["log_database_is_locked"] = locked
@@ -642,6 +649,22 @@ HEADER = [
 ]
 
 
+def _medians(levels: list[Level]) -> dict[tuple[str, int, int], dict[str, float]]:
+    """Per (database, items, clients): the median over repeated runs of each figure."""
+    groups: dict[tuple[str, int, int], list[Level]] = {}
+    for lv in levels:
+        groups.setdefault((lv.database, lv.items, lv.clients), []).append(lv)
+    return {
+        key: {
+            "rate": float(np.median([lv.rate for lv in runs])),
+            "p50": float(np.median([lv.pct(50) for lv in runs])),
+            "p99": float(np.median([lv.pct(99) for lv in runs])),
+            "steal": float(np.median([lv.cpu.get("steal", 0.0) for lv in runs])),
+        }
+        for key, runs in groups.items()
+    }
+
+
 def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
     lines = [
         "# Distribution benchmark",
@@ -663,9 +686,26 @@ def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
         "",
         *HEADER,
     ]
-    for database, outcome in results.items():
-        if database != "label-studio":
-            lines += [_level_row(lv) for lv in outcome.levels]
+    main_rows = [
+        lv
+        for database, outcome in results.items()
+        if database != "label-studio"
+        for lv in outcome.levels
+    ]
+    lines += [_level_row(lv) for lv in main_rows]
+    if args.repeat > 1:
+        lines += [
+            "",
+            f"Medians of the {args.repeat} runs of each level:",
+            "",
+            "| database | items | clients | cycles/s | next p50 ms | next p99 ms | steal |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for (database, items, clients), m in _medians(main_rows).items():
+            lines.append(
+                f"| {database} | {items:,} | {clients} | {m['rate']:.1f} | {m['p50']:.1f} | "
+                f"{m['p99']:.1f} | {m['steal']:.0%} |"
+            )
     lines += ["", "## Checks after the run", ""]
     for database, outcome in results.items():
         if database != "label-studio":
@@ -687,23 +727,23 @@ def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
             "| items | clients | database | Jinbiao cycles/s | Label Studio cycles/s | ratio |",
             "|---:|---:|---|---:|---:|---:|",
         ]
-        ls_rate = {
-            (lv.items, lv.clients): lv.rate
-            for lv in results.get("label-studio", Outcome([], {}, "")).peer_levels
-        }
-        for lv in peer_rows:
-            if lv.database == "label-studio":
+        theirs_by = _medians(results.get("label-studio", Outcome([], {}, "")).peer_levels)
+        for (database, items, clients), ours in _medians(peer_rows).items():
+            if database == "label-studio":
                 continue
-            theirs = ls_rate.get((lv.items, lv.clients))
-            ratio = f"{lv.rate / theirs:.0f}×" if theirs else "n/a"
+            theirs = theirs_by.get(("label-studio", items, clients))
+            ratio = f"{ours['rate'] / theirs['rate']:.0f}×" if theirs else "n/a"
+            their_rate = "n/a" if theirs is None else f"{theirs['rate']:.1f}"
             lines.append(
-                f"| {lv.items:,} | {lv.clients} | {lv.database} | {lv.rate:.1f} | "
-                f"{theirs if theirs is None else f'{theirs:.1f}'} | {ratio} |"
+                f"| {items:,} | {clients} | {database} | {ours['rate']:.1f} | {their_rate} | "
+                f"{ratio} |"
             )
+        if args.repeat > 1:
+            lines += ["", f"Cycles per second are medians of the {args.repeat} runs of each level."]
         lines += ["", "Overlap checks of these projects at the end:", ""]
         for database, outcome in results.items():
             for size, checks in outcome.peer_checks.items():
-                lines.append(f"- {database}, {size:,} items: {json.dumps(checks)}")
+                lines.append(f"- {database}, {size}: {json.dumps(checks)}")
     lines += ["", "## Plan of the `next` candidate query, before and after the run", ""]
     for database, outcome in results.items():
         if outcome.plan:
