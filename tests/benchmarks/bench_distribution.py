@@ -220,16 +220,25 @@ def add_project(base: str, database_url: str, crowd: Crowd, items: int, gold: in
     started = time.perf_counter()
     seeded = seed_items(project_id=project["id"], count=items, gold=gold, engine=engine)
     print(f"  seeded {items:,} items ({gold:,} gold) in {time.perf_counter() - started:.0f} s")
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE items")
-            )
-        else:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    settle(engine, "VACUUM ANALYZE items")
     engine.dispose()
     return Crowd(project["id"], crowd.accounts, seeded, crowd.org_id, crowd.owner)
+
+
+def settle(engine: Any, vacuum: str) -> None:
+    """After a bulk load: fresh statistics, and on PostgreSQL a checkpoint, so that the load's
+    dirty pages are written now and not by the backends of the first measured level."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "postgresql":
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+            return
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text(vacuum))
+        try:
+            conn.execute(text("CHECKPOINT"))
+        except Exception as exc:  # needs superuser or pg_checkpoint; the run goes on without
+            print(f"  no checkpoint after the load: {exc.__class__.__name__}")
 
 
 PREFILL_ASSIGNMENTS = """
@@ -278,12 +287,7 @@ def prefill(database_url: str, crowd: Crowd, done: int) -> None:
         conn.execute(text(PREFILL_ASSIGNMENTS).bindparams(stamp), params)
         conn.execute(text(PREFILL_ANNOTATIONS.format(result=result)).bindparams(stamp), params)
         conn.execute(text(PREFILL_COUNTS), params)
-    with engine.connect() as conn:
-        if postgresql:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    settle(engine, "VACUUM ANALYZE")
     engine.dispose()
     print(
         f"  prefilled {done:,} done items ({3 * done:,} annotations) in "
