@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -61,13 +62,10 @@ class LockedState:
     paused_reason: str | None
 
 
-def _project_columns() -> list[str]:
-    from backend.projects.models import Project
-
-    return [column.name for column in Project.__table__.columns]
-
-
-_PROJECT_COLUMNS = _project_columns()
+# What ``next_assignment`` reads of the project on the fast path (an ORM object on the general
+# path). Only these are selected: every further column costs SQLAlchemy result processing on
+# each ``next``.
+_PROJECT_COLUMNS = ("id", "kind", "gold_rate", "qualification_count", "lease_seconds")
 
 # The state lock of the fast path: only rows the caller may work on come back, so the access
 # check (active user, member of the project's organization with a labelling role) is the same
@@ -110,12 +108,8 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedState | None:
-    """Lock the caller's state row where the caller may work on the project; else None.
-
-    On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
-    """
-    postgresql = _is_postgresql(session)
+@lru_cache(maxsize=2)
+def _lock_statement(postgresql: bool) -> Any:
     sql = _LOCK_WITH_ACCESS.format(
         settings="set_config('synchronous_commit', 'off', true) AS sync"
         if postgresql
@@ -124,7 +118,15 @@ def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedS
     )
     if postgresql:
         sql += "FOR NO KEY UPDATE OF s"
-    statement = text(sql).columns(p_labels=JSONType)
+    return text(sql)
+
+
+def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedState | None:
+    """Lock the caller's state row where the caller may work on the project; else None.
+
+    On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
+    """
+    statement = _lock_statement(_is_postgresql(session))
     row = session.execute(statement, {"project_id": project_id, "user_id": user_id}).first()
     if row is None or Role(row.role) not in ANNOTATORS:
         return None

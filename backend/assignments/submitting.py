@@ -223,11 +223,11 @@ def submit_annotation(
     return Submitted(annotation, created=True, gold_feedback=feedback)
 
 
-def _project_columns() -> list[str]:
-    return [column.name for column in Project.__table__.columns]
+# What the fast path reads of the project: the kind and labels (validation, gold score), the
+# rule-5 settings and the organization (pausing, audit). Only these are selected: every further
+# column costs SQLAlchemy result processing on each submit.
+_PROJECT_COLUMNS = ("id", "org_id", "kind", "labels", "gold_min_count", "min_gold_accuracy")
 
-
-_PROJECT_COLUMNS = _project_columns()
 
 # The assignment and its item, locked in this order (the rows of one statement are locked in the
 # order of the FROM list), with the project and the caller's role; only for an active caller.
