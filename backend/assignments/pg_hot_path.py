@@ -79,10 +79,14 @@ class GoldRecord:
 
 @dataclass(frozen=True)
 class FastSubmit:
-    annotation_id: int
+    """The stored annotation (the fields ``AnnotationPublic`` shows) and what follows from it."""
+
+    id: int
+    assignment_id: int
     project_id: int
     item_id: int
     result: dict[str, Any]
+    duration_ms: int
     created_at: datetime
     flagged: bool  # this submit set the project's recompute flag
     started_at: datetime | None  # when the project's last recompute started
@@ -164,5 +168,15 @@ async def submit(
     if feedback is not None:
         record = GoldRecord(answered, correct, state, *rule)
     return FastSubmit(
-        annotation_id, project_id, item_id, normalised, now, flagged, started_at, feedback, record
+        id=annotation_id,
+        assignment_id=assignment_id,
+        project_id=project_id,
+        item_id=item_id,
+        result=normalised,
+        duration_ms=duration_ms,
+        created_at=now,
+        flagged=flagged,
+        started_at=started_at,
+        gold_feedback=feedback,
+        gold_record=record,
     )

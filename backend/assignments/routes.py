@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
@@ -171,16 +172,7 @@ async def submit(
         raise invalid(("result", *exc.loc), exc.msg) from None
     if stored is None:
         return await run_in_threadpool(_submit_in_thread, assignment_id, body, bearer, with_next)
-    feedback = stored.gold_feedback
-    annotation = AnnotationPublic(
-        id=stored.annotation_id,
-        assignment_id=assignment_id,
-        item_id=stored.item_id,
-        result=stored.result,
-        duration_ms=body.duration_ms,
-        created_at=stored.created_at,
-        gold_feedback=GoldFeedbackPublic(**asdict(feedback)) if feedback else None,
-    )
+    annotation = _annotation_answer(stored, stored.gold_feedback)
     if not with_next:
         return _json(annotation, status.HTTP_201_CREATED)
     lease = await async_path.next_lease(project_id=stored.project_id, user_id=bearer.user_id)
@@ -193,6 +185,19 @@ async def submit(
         next=_fast_lease_answer(lease) if isinstance(lease, pg_hot_path.FastLease) else None,
     )
     return _json(answer, status.HTTP_201_CREATED)
+
+
+def _annotation_answer(stored: Any, feedback: submitting.GoldFeedback | None) -> AnnotationPublic:
+    """The annotation as ``submit`` answers it, from either path's stored row."""
+    return AnnotationPublic(
+        id=stored.id,
+        assignment_id=stored.assignment_id,
+        item_id=stored.item_id,
+        result=stored.result,
+        duration_ms=stored.duration_ms,
+        created_at=stored.created_at,
+        gold_feedback=GoldFeedbackPublic(**asdict(feedback)) if feedback else None,
+    )
 
 
 def _submit_in_thread(
@@ -218,16 +223,7 @@ def _submit_in_thread(
             )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         stored = outcome.annotation
-        feedback = outcome.gold_feedback
-        annotation = AnnotationPublic(
-            id=stored.id,
-            assignment_id=stored.assignment_id,
-            item_id=stored.item_id,
-            result=stored.result,
-            duration_ms=stored.duration_ms,
-            created_at=stored.created_at,
-            gold_feedback=GoldFeedbackPublic(**asdict(feedback)) if feedback else None,
-        )
+        annotation = _annotation_answer(stored, outcome.gold_feedback)
         if not with_next:
             return _json(annotation, code)
         return _with_next(
