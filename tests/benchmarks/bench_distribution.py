@@ -774,9 +774,10 @@ def main() -> None:
         default=200_000,
         help="normal items marked done by 3 annotators each before the run (0: none)",
     )
+    socket = Path("/var/run/postgresql/.s.PGSQL.5432").exists()
     parser.add_argument(
         "--databases",
-        default="postgresql,postgresql-socket,sqlite",
+        default="postgresql,postgresql-socket,sqlite" if socket else "postgresql,sqlite",
         help="postgresql (the API connects over TCP), postgresql-socket (over the local Unix "
         "socket, see --pg-socket), sqlite",
     )
