@@ -2,8 +2,9 @@
 
 SQLite runs in WAL mode with every transaction opened as ``BEGIN IMMEDIATE``: writers are
 serialised up front instead of failing with "database is locked" when a read transaction tries to
-upgrade. PostgreSQL keeps its normal READ COMMITTED transactions; the distribution engine takes its
-own row locks.
+upgrade, and they queue at a writer gate that wakes the next one as soon as the lock is free
+(``backend/sqlite_gate.py``) instead of in SQLite's sleep-and-retry busy handler. PostgreSQL
+keeps its normal READ COMMITTED transactions; the distribution engine takes its own row locks.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
 from backend.settings import get_settings
+from backend.sqlite_gate import GatedConnection
 
 # Named constraints let Alembic alter them later, on SQLite (batch mode) as on PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -65,7 +67,7 @@ def make_engine(url: str) -> Engine:
         # (busy_timeout) instead of on the pool.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 60},
+            connect_args={"check_same_thread": False, "timeout": 60, "factory": GatedConnection},
             pool_size=20,
             max_overflow=40,
         )
@@ -87,7 +89,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.connection.dbapi_connection.begin_immediate()
 
 
 @lru_cache

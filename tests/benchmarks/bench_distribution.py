@@ -485,9 +485,11 @@ def local_socket_url(url: str, folder: str) -> str:
     the load share 2 CPUs, and a round trip over the socket costs both sides less kernel time
     than one over loopback TCP.
     """
-    base, name = url.rsplit("/", 1)
-    user = base.split("//", 1)[1].split("@", 1)[0]
-    return f"postgresql+psycopg://{user}@/{name}?host={folder}"
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    query = {"host": folder, **({"port": str(parsed.port)} if parsed.port else {})}
+    return parsed._replace(host=None, port=None, query=query).render_as_string(hide_password=False)
 
 
 def pg_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:

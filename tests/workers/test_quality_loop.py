@@ -99,7 +99,8 @@ def test_spammer_is_paused_and_consensus_beats_majority_vote(client, worker, cro
     truth = _import_texts(client, team, project["id"], 320, seed=11)
     gold_ids = _mark_gold(client, team, project["id"], truth, share=0.2)
     # The spammer starts first and works until the gold questions catch it; the three good
-    # annotators then finish the project. One thread: the run is the same every time.
+    # annotators then finish the project. One thread; the run still varies, since the server draws
+    # gold items at random.
     profiles = [
         AnnotatorProfile.preset("spammer", name="spammer"),
         AnnotatorProfile.preset("expert", name="expert", accuracy=0.95),
@@ -155,7 +156,11 @@ def test_spammer_is_paused_and_consensus_beats_majority_vote(client, worker, cro
     print(
         f"\nconsensus accuracy {ours_acc:.3f} vs majority vote {mv_acc:.3f} on {len(scored)} items"
     )
-    assert ours_acc > mv_acc
+    # Usually 2-6 items better (0.934 against 0.910-0.926 in isolation); equal when the gold draws
+    # catch the spammer within its first few items, so that it spoilt almost nothing (seen once in
+    # the full suite: 0.953 both). Never worse: its answers stop counting once it is paused.
+    assert ours_acc >= mv_acc
+    assert ours_acc > 0.9
 
 
 def test_stored_agreement_equals_the_quality_function(client, worker, crowd_team):
