@@ -9,19 +9,21 @@ keeps its normal READ COMMITTED transactions; the distribution engine takes its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from backend.settings import get_settings
-from backend.sqlite_gate import GatedConnection
+from backend.sqlite_gate import WAIT_SECONDS, GatedConnection
 
 # Named constraints let Alembic alter them later, on SQLite (batch mode) as on PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -31,6 +33,9 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -63,11 +68,15 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Enough connections for the API's thread pool: writers then wait on SQLite's own lock
-        # (busy_timeout) instead of on the pool.
+        # Enough connections for the API's thread pool: writers then wait at the writer gate
+        # instead of on the pool.
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 60, "factory": GatedConnection},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": WAIT_SECONDS,
+                "factory": GatedConnection,
+            },
             pool_size=20,
             max_overflow=40,
         )
@@ -83,7 +92,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(WAIT_SECONDS * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -98,10 +107,51 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, closed afterwards."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+async def get_session() -> AsyncIterator[Session]:
+    """FastAPI dependency: one session per request, closed afterwards.
+
+    Async, though the session is not, so that closing it needs no thread-pool slot: FastAPI runs
+    each sync dependency, the route and the teardown of a sync dependency in slots of their own.
+    On SQLite a transaction holds the database's write lock, and one left open by a route that
+    returned or raised would be carried into the teardown's slot; once every slot waits for the
+    lock, the holder never gets the slot it needs to let go of it. Closing a SQLite session rolls
+    back a local transaction, which never waits, so it runs on the event loop; PostgreSQL's
+    rollback is a network round trip, so it goes to the thread pool (no reader there holds a lock
+    a writer waits for).
+    """
+    session = Session(get_engine(), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.get_bind().dialect.name == "sqlite":
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
+
+
+def ends_its_transaction(dependency: Callable[P, R]) -> Callable[P, R]:
+    """For a sync request dependency that reads through the request's ``session``: end the
+    transaction its reads began, in the thread that ran it.
+
+    FastAPI runs the next dependency and the route in other thread-pool slots, and on SQLite an
+    open transaction holds the write lock (see ``get_session``). The dependency only read, so a
+    commit ends the transaction and keeps what it loaded (``expire_on_commit=False``); a refusal
+    (401, 403, 404) rolls back.
+    """
+
+    @functools.wraps(dependency)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session: Session = kwargs["session"]  # type: ignore[assignment]
+        try:
+            answer = dependency(*args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+        if session.in_transaction():
+            session.commit()
+        return answer
+
+    return wrapper
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.models import User
 from backend.accounts.service import user_for_bearer
-from backend.db import get_engine, get_session
+from backend.db import ends_its_transaction, get_engine, get_session
 from backend.security import api_tokens, jwt_tokens
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -25,6 +25,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+@ends_its_transaction
 def get_current_user(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.db import ends_its_transaction
 from backend.exports.models import DatasetVersion
 from backend.orgs.deps import check_org_access
 from backend.orgs.models import STAFF
@@ -28,6 +29,7 @@ def load_version(*, session: SessionDep, version_id: int, user_id: int) -> Datas
     return version
 
 
+@ends_its_transaction
 def version_staff(version_id: int, user: CurrentUser, session: SessionDep) -> DatasetVersion:
     return load_version(session=session, version_id=version_id, user_id=user.id)
 

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.db import ends_its_transaction
 from backend.items.models import Item
 from backend.orgs.deps import check_org_access
 from backend.orgs.models import EVERYONE
 
 
+@ends_its_transaction
 def item_for_member(item_id: int, user: CurrentUser, session: SessionDep) -> Item:
     item = session.get(Item, item_id)
     check_org_access(

@@ -72,10 +72,9 @@ async def import_items(
     JSON ``{items: [...]}`` or multipart ``files`` (images, zip archives, JSONL/CSV of texts).
     Row by row: see ``backend.items.importer`` for what is kept when some rows fail.
     """
+    # The access check has ended its transaction (on SQLite it would hold the write lock while
+    # the upload below takes minutes to arrive).
     project = ProjectRef.of(access.project)
-    # End the access check's transaction: on SQLite it holds the write lock, and the upload
-    # below may take minutes to arrive.
-    await run_in_threadpool(session.commit)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         limit = get_settings().max_items_per_request

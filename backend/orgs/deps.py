@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.db import ends_its_transaction
 from backend.errors import forbidden, not_found
 from backend.orgs.models import EVERYONE, MANAGERS, STAFF, Membership, Role
 from backend.orgs.service import get_membership
@@ -43,6 +44,7 @@ def org_role(allowed: Iterable[Role]) -> Callable[..., Membership]:
     """Dependency factory: the caller's membership in ``org_id`` if its role is allowed."""
     allowed_set = frozenset(allowed)
 
+    @ends_its_transaction
     def dependency(org_id: int, user: CurrentUser, session: SessionDep) -> Membership:
         return check_org_access(
             session=session,

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.db import ends_its_transaction
 from backend.orgs.deps import check_org_access
 from backend.orgs.models import EVERYONE, MANAGERS, STAFF, Membership, Role
 from backend.projects.models import Project
@@ -42,6 +43,7 @@ def load_project_access(
 def project_role(allowed: Iterable[Role]) -> Callable[..., ProjectAccess]:
     allowed_set = frozenset(allowed)
 
+    @ends_its_transaction
     def dependency(project_id: int, user: CurrentUser, session: SessionDep) -> ProjectAccess:
         return load_project_access(
             session=session, project_id=project_id, user_id=user.id, allowed=allowed_set

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from backend import sqlite_gate
 from backend.db import make_engine
 from backend.sqlite_gate import GatedConnection, gate_path
 
@@ -103,15 +104,42 @@ def test_a_failed_begin_opens_the_gate(database: Path):
     conn.close()
 
 
-def test_second_connection_of_the_same_thread_does_not_wait_for_itself(database: Path):
-    """A thread that holds the gate and begins on a second connection meets SQLite's busy
-    handler (an error after ``busy_timeout``), as without a gate, instead of hanging."""
+def test_a_wait_at_the_gate_is_bounded(database: Path, monkeypatch: pytest.MonkeyPatch):
+    """A writer kept waiting longer than ``WAIT_SECONDS`` fails as SQLite would, with "database
+    is locked"; so does a thread that holds the gate and begins on a second connection, instead
+    of waiting for itself forever."""
+    monkeypatch.setattr(sqlite_gate, "WAIT_SECONDS", 0.2)
     first, second = _connect(database), _connect(database)
     first.begin_immediate()
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
-        second.begin_immediate()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        second.begin_immediate()  # this thread, another connection
+    outcome: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            second.begin_immediate()
+        except sqlite3.OperationalError as exc:
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=other_thread)
+    waiter.start()
+    waiter.join(30)
+    assert len(outcome) == 1 and "database is locked" in str(outcome[0])
     first.commit()
     second.begin_immediate()  # and the gate still works afterwards
+    second.commit()
+    first.close()
+    second.close()
+
+
+def test_a_transaction_may_end_in_another_thread(database: Path):
+    """FastAPI may close a request's session in another thread than the one that began it."""
+    first, second = _connect(database), _connect(database)
+    first.begin_immediate()
+    ender = threading.Thread(target=first.rollback)
+    ender.start()
+    ender.join(30)
+    second.begin_immediate()
     second.commit()
     first.close()
     second.close()
@@ -157,8 +185,8 @@ def test_engine_transactions_go_through_the_gate(database: Path):
             conn.execute(text("UPDATE counter SET n = n + 1"))
             raw = conn.connection.dbapi_connection
             assert isinstance(raw, GatedConnection)
-            assert raw._gate_held
+            assert raw.holds_gate
             conn.commit()
-            assert not raw._gate_held
+            assert not raw.holds_gate
     finally:
         engine.dispose()
