@@ -130,11 +130,11 @@ async def get_session() -> AsyncIterator[Session]:
 
 
 def ends_its_transaction(dependency: Callable[P, R]) -> Callable[P, R]:
-    """For a sync request dependency that reads through the request's ``session``: end the
-    transaction its reads began, in the thread that ran it.
+    """For a sync request dependency (or endpoint, ``backend/routing.py``) that works through
+    the request's ``session``: end the transaction it left open, in the thread that ran it.
 
     FastAPI runs the next dependency and the route in other thread-pool slots, and on SQLite an
-    open transaction holds the write lock (see ``get_session``). The dependency only read, so a
+    open transaction holds the write lock (see ``get_session``). A dependency only reads, so a
     commit ends the transaction and keeps what it loaded (``expire_on_commit=False``); a refusal
     (401, 403, 404) rolls back.
     """
@@ -151,6 +151,7 @@ def ends_its_transaction(dependency: Callable[P, R]) -> Callable[P, R]:
             session.commit()
         return answer
 
+    wrapper.ends_its_transaction = True  # type: ignore[attr-defined]
     return wrapper
 
 

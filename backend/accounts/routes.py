@@ -20,10 +20,11 @@ from backend.accounts.schemas import (
     UserPublic,
 )
 from backend.orgs.service import list_orgs_of
+from backend.routing import TransactionEndingRoute
 from backend.security.jwt_tokens import create_access_token
 from backend.settings import get_settings
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=TransactionEndingRoute)
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserPublic)

@@ -42,8 +42,9 @@ from backend.db import get_engine
 from backend.errors import invalid
 from backend.kinds import ResultInvalid
 from backend.projects.deps import ProjectMember, load_project_access
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["distribution"])
+router = APIRouter(tags=["distribution"], route_class=TransactionEndingRoute)
 
 
 @contextmanager

@@ -10,8 +10,9 @@ from backend.consensus.scheduling import request_recompute
 from backend.consensus.schemas import AnnotatorDetail, ConsensusRow, PauseRequest, QualityReport
 from backend.pagination import Page, page_headers
 from backend.projects.deps import ProjectManager, ProjectStaff
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["quality"])
+router = APIRouter(tags=["quality"], route_class=TransactionEndingRoute)
 
 
 @router.get("/projects/{project_id}/quality", response_model=QualityReport)

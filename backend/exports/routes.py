@@ -12,8 +12,9 @@ from backend.exports.deps import VersionStaff, load_version
 from backend.exports.schemas import VersionCreate, VersionDetail, VersionDiff, VersionPublic
 from backend.pagination import Page, page_headers
 from backend.projects.deps import ProjectManager, ProjectStaff
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], route_class=TransactionEndingRoute)
 
 
 @router.post(

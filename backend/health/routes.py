@@ -12,19 +12,21 @@ from sqlalchemy import text
 from backend import __version__
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.queue import broker_reachable, enqueue
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=TransactionEndingRoute)
 
 
 @router.get("/healthz")
 def healthz(session: SessionDep, response: Response) -> dict[str, str]:
     """Anyone (load balancers): 200 when the database and the broker answer, else 503."""
+    # The broker first: on SQLite the database check takes the write lock until this returns.
+    broker = "ok" if broker_reachable() else "unreachable"
     try:
         session.exec(text("SELECT 1"))
         database = "ok"
     except Exception:
         database = "unreachable"
-    broker = "ok" if broker_reachable() else "unreachable"
     healthy = database == "ok" and broker == "ok"
     response.status_code = status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE
     return {

@@ -25,9 +25,10 @@ from backend.items.schemas import (
 )
 from backend.pagination import Page, page_headers
 from backend.projects.deps import ProjectManager, ProjectStaff
+from backend.routing import TransactionEndingRoute
 from backend.settings import get_settings
 
-router = APIRouter(tags=["items"])
+router = APIRouter(tags=["items"], route_class=TransactionEndingRoute)
 uploads = APIRouter(tags=["items"], route_class=SizeLimitedRoute)
 
 

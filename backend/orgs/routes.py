@@ -9,8 +9,9 @@ from backend.orgs import service
 from backend.orgs.deps import OrgManager, OrgMember, OrgStaff
 from backend.orgs.schemas import MemberCreate, MemberPublic, MemberUpdate, OrgCreate, OrgPublic
 from backend.pagination import Page, page_headers
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["organizations"])
+router = APIRouter(tags=["organizations"], route_class=TransactionEndingRoute)
 
 
 @router.post("/orgs", status_code=status.HTTP_201_CREATED, response_model=OrgPublic)

@@ -10,8 +10,9 @@ from backend.pagination import Page, page_headers
 from backend.projects import service
 from backend.projects.deps import ProjectManager, ProjectMember
 from backend.projects.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
+from backend.routing import TransactionEndingRoute
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], route_class=TransactionEndingRoute)
 
 
 @router.post(
