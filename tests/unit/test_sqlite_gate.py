@@ -104,32 +104,54 @@ def test_a_failed_begin_opens_the_gate(database: Path):
     conn.close()
 
 
-def test_a_wait_at_the_gate_is_bounded(database: Path, monkeypatch: pytest.MonkeyPatch):
-    """A writer kept waiting longer than ``WAIT_SECONDS`` fails as SQLite would, with "database
-    is locked"; so does a thread that holds the gate and begins on a second connection, instead
-    of waiting for itself forever."""
-    monkeypatch.setattr(sqlite_gate, "WAIT_SECONDS", 0.2)
+def test_a_thread_holding_the_gate_does_not_wait_for_itself(database: Path):
+    """It begins on a second connection: no gate for that one, and SQLite's busy handler fails
+    after the connection's timeout (0 here) with "database is locked", as without a gate."""
     first, second = _connect(database), _connect(database)
     first.begin_immediate()
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
-        second.begin_immediate()  # this thread, another connection
-    outcome: list[BaseException] = []
-
-    def other_thread() -> None:
-        try:
-            second.begin_immediate()
-        except sqlite3.OperationalError as exc:
-            outcome.append(exc)
-
-    waiter = threading.Thread(target=other_thread)
-    waiter.start()
-    waiter.join(30)
-    assert len(outcome) == 1 and "database is locked" in str(outcome[0])
+        second.begin_immediate()
     first.commit()
     second.begin_immediate()  # and the gate still works afterwards
     second.commit()
     first.close()
     second.close()
+
+
+def test_waiters_beyond_the_kernel_slots_give_up_in_time(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """With one slot: the first waiter waits in flock for as long as it takes; the second waits
+    for that slot at most ``WAIT_SECONDS`` and fails as SQLite would."""
+    monkeypatch.setattr(sqlite_gate, "KERNEL_WAITERS", 1)
+    monkeypatch.setattr(sqlite_gate, "WAIT_SECONDS", 0.2)
+    holder, patient, surplus = _connect(database), _connect(database), _connect(database)
+    holder.begin_immediate()
+    patient_thread = threading.Thread(target=patient.begin_immediate)
+    patient_thread.start()
+    while not patient_thread.is_alive() or sqlite_gate._slots(gate_path(str(database)))._value:
+        threading.Event().wait(0.01)  # until the patient waiter holds the one slot
+    failed: list[BaseException] = []
+
+    def give_up() -> None:
+        try:
+            surplus.begin_immediate()
+        except sqlite3.OperationalError as exc:
+            failed.append(exc)
+
+    surplus_thread = threading.Thread(target=give_up)
+    surplus_thread.start()
+    surplus_thread.join(30)
+    assert [str(e) for e in failed] == [
+        "database is locked (no turn at the writer gate in 0.2 s)"
+    ]
+    assert patient_thread.is_alive()  # still waiting in flock
+    holder.commit()
+    patient_thread.join(30)
+    assert patient.holds_gate
+    patient.commit()
+    for conn in (holder, patient, surplus):
+        conn.close()
 
 
 def test_a_transaction_may_end_in_another_thread(database: Path):
