@@ -20,22 +20,23 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="the gate uses flock"
 
 
 def _connect(path: Path, *, timeout: float = 0.0) -> GatedConnection:
-    # timeout 0: a writer that met SQLite's lock would fail at once with "database is locked"
-    conn = sqlite3.connect(
+    # timeout 0: a writer that met SQLite's lock would fail at once with "database is locked".
+    # No PRAGMA here: the fixture sets WAL once (it persists in the file); a PRAGMA journal_mode
+    # on every connection is a statement outside the gate that can itself meet a writer's lock.
+    return sqlite3.connect(
         path,
         timeout=timeout,
         isolation_level=None,
         check_same_thread=False,
         factory=GatedConnection,
     )
-    conn.execute("PRAGMA journal_mode=WAL")
-    return conn
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "gate.db"
     conn = _connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
     conn.execute("INSERT INTO counter VALUES (0)")
     conn.close()
@@ -55,8 +56,7 @@ def test_threads_never_meet_sqlites_lock(database: Path):
     gate none of them ever finds SQLite's write lock taken, and no increment is lost."""
     errors: list[BaseException] = []
 
-    def work() -> None:
-        conn = _connect(database)
+    def work(conn: GatedConnection) -> None:
         try:
             for _ in range(40):
                 conn.begin_immediate()
@@ -68,7 +68,9 @@ def test_threads_never_meet_sqlites_lock(database: Path):
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=work) for _ in range(16)]
+    # opened here, one after another: only the transactions run concurrently (CI once saw a
+    # connection's first statement meet a writer's lock with the timeout of zero)
+    threads = [threading.Thread(target=work, args=(_connect(database),)) for _ in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -142,9 +144,7 @@ def test_waiters_beyond_the_kernel_slots_give_up_in_time(
     surplus_thread = threading.Thread(target=give_up)
     surplus_thread.start()
     surplus_thread.join(30)
-    assert [str(e) for e in failed] == [
-        "database is locked (no turn at the writer gate in 0.2 s)"
-    ]
+    assert [str(e) for e in failed] == ["database is locked (no turn at the writer gate in 0.2 s)"]
     assert patient_thread.is_alive()  # still waiting in flock
     holder.commit()
     patient_thread.join(30)
