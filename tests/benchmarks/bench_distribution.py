@@ -678,6 +678,10 @@ def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.platform()} · "
         f"{os.cpu_count()} CPUs · Python {platform.python_version()}",
         "",
+        "Host speed (`peers/loadgen.host_speed_ms`, a fixed piece of Python and SQLite work on "
+        "one CPU, lower is faster; compare it before comparing runs of different days): "
+        f"{args.host_speed[0]:.0f} ms before the run, {args.host_speed[-1]:.0f} ms after.",
+        "",
         f"{args.items:,} items ({args.gold_share:.0%} gold; {args.prefill:,} normal items "
         "already done by 3 annotators each, bulk-inserted before the run), overlap 3, "
         "gold rate 0.1, "
@@ -794,11 +798,13 @@ def main() -> None:
     parser.add_argument("--peer-seconds", type=float, default=20)
     parser.add_argument("--ls-venv", type=Path, default=Path("/tmp/lsvenv"))
     args = parser.parse_args()
+    args.host_speed = [loadgen.host_speed_ms()]
     results: dict[str, Outcome] = {}
     for database in [d for d in args.databases.split(",") if d]:
         results[database] = bench_database(database, args)
     if args.peer_items:
         results["label-studio"] = bench_label_studio(args)
+    args.host_speed.append(loadgen.host_speed_ms())
     report = markdown(args, results)
     print("\n" + report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
