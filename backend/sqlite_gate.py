@@ -175,7 +175,9 @@ class GatedConnection(sqlite3.Connection):
 
     def _open_gate(self) -> None:
         key, self._gate_holder = self._gate_holder, None
-        if key is None:
+        if key is None or self._gate_pid != os.getpid():
+            # In a forked child the lock is the parent's: the child's copy of this connection
+            # shares its open file description, and unlocking would open the parent's gate.
             return
         try:
             fcntl.flock(self._gate_fd, fcntl.LOCK_UN)

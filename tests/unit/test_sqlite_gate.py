@@ -167,6 +167,31 @@ def test_a_transaction_may_end_in_another_thread(database: Path):
     second.close()
 
 
+def test_a_forked_child_does_not_open_its_parents_gate(database: Path):
+    """A child that closes its copy of a connection the parent holds the gate on (a pool
+    disposed after fork) leaves the parent's lock alone."""
+    holder, other = _connect(database), _connect(database)
+    holder.begin_immediate()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            holder.close()
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    waiting = threading.Thread(target=other.begin_immediate)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive(), "the child's close let a second writer in"
+    holder.commit()
+    waiting.join(30)
+    assert not waiting.is_alive()
+    other.commit()
+    holder.close()
+    other.close()
+
+
 def _hold_gate(path: str, held: multiprocessing.synchronize.Event) -> None:
     conn = _connect(Path(path))
     conn.begin_immediate()
