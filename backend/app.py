@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import __version__
 from backend.api import api_router
+from backend.assignments import lease_memo
 from backend.health.routes import router as health_router
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
@@ -30,13 +31,15 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     minute of ``next`` + ``submit`` load, which were the p99 of ``next``
     (``tests/benchmarks/results/distribution.md``).
     """
-    await open_pool(get_settings().database_url)
+    settings = get_settings()
+    await open_pool(settings.database_url, max_size=settings.pg_pool_size)
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
         await close_pool()
+        lease_memo.clear()
 
 
 def create_app() -> FastAPI:

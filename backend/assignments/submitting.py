@@ -63,11 +63,17 @@ class Submitted:
 
 
 def validate_result(*, project: Any, item: Any, result: Any) -> dict[str, Any]:
-    """The normalised result, or ``ResultInvalid`` naming the field inside ``result``."""
+    """The normalised result, or ``ResultInvalid`` naming the field inside ``result``.
+
+    ``item`` is an item (or its fields as attributes) or already an ``ItemShape``.
+    """
+    shape = (
+        item
+        if isinstance(item, ItemShape)
+        else ItemShape(width=item.width, height=item.height, text=item.text)
+    )
     return get_kind(project.kind).validate(
-        result,
-        labels=[label["name"] for label in project.labels],
-        item=ItemShape(width=item.width, height=item.height, text=item.text),
+        result, labels=[label["name"] for label in project.labels], item=shape
     )
 
 

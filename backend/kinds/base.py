@@ -29,11 +29,17 @@ class ResultInvalid(ValueError):
 
 @dataclass(frozen=True)
 class ItemShape:
-    """What a result is checked against: the image size or the text."""
+    """What a result is checked against: the image size or the text (only its length counts)."""
 
     width: int | None = None
     height: int | None = None
     text: str | None = None
+    # Given instead of ``text`` where only the length is at hand (the submit memo keeps no text).
+    text_length: int | None = None
+
+    def length(self) -> int | None:
+        """The text's length in characters (code points, as PostgreSQL's ``char_length``)."""
+        return len(self.text) if self.text is not None else self.text_length
 
 
 class Kind(Protocol):

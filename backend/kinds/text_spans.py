@@ -37,7 +37,7 @@ class TextSpansKind:
     def validate(self, result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
         parsed = parse_strict(SpansResult, result)
         labels = set(labels)
-        length = len(item.text) if item.text is not None else None
+        length = item.length()
         seen: set[tuple[str, int, int]] = set()
         for i, span in enumerate(parsed.spans):
             check_label(span.label, labels, ("spans", i, "label"))

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from backend.assignments import pg_hot_path
+from backend.assignments import lease_memo, pg_hot_path
 from backend.db import get_engine
 from support.factories import new_project, new_team
 from support.seed import seed_items
@@ -205,9 +205,9 @@ def test_an_item_that_became_gold_after_the_check_is_handed_back(client):
         outcome = session.execute(
             text(
                 'SELECT outcome FROM jinbiao_submit(:a, :u, CAST(\'{"label": "other"}\' AS jsonb),'
-                " 1, now(), false, NULL)"
+                " 1, now(), false, (SELECT labels FROM projects WHERE id = :p), NULL, NULL)"
             ),
-            {"a": lease["assignment_id"], "u": ann.id},
+            {"a": lease["assignment_id"], "u": ann.id, "p": project["id"]},
         ).scalar_one()
         written = session.execute(
             text("SELECT count(*) FROM annotations WHERE assignment_id = :a"),
@@ -245,3 +245,99 @@ def test_nothing_left_is_204_from_the_function(client, calls):
     empty = _next(client, second, project["id"])
     assert empty.status_code == 204
     assert calls == [("next_lease", pg_hot_path.NothingLeft())]
+
+
+@pytest.fixture
+def context_reads(monkeypatch):
+    """How many submits read the lease's context instead of taking it from the memo."""
+    reads: list[int] = []
+    real = pg_hot_path._read_context
+
+    async def counted(connection, assignment_id, user_id):
+        reads.append(assignment_id)
+        return await real(connection, assignment_id, user_id)
+
+    monkeypatch.setattr(pg_hot_path, "_read_context", counted)
+    return reads
+
+
+def test_a_submit_after_next_in_the_same_process_skips_the_context_read(
+    client, calls, context_reads
+):
+    team, project, _ = _project(client, items=3)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])  # the state row (Python path)
+    first = _next(client, ann, project["id"]).json()  # held: from the function, remembered
+    assert _submit(client, ann, first["assignment_id"]).status_code == 201
+    assert context_reads == []
+    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    # The memo is taken once: the repeat reads the context, sees "submitted", hands back.
+    repeat = _submit(client, ann, first["assignment_id"])
+    assert repeat.status_code == 200
+    assert context_reads == [first["assignment_id"]]
+    # A lease this process has no memo of (leased by another process) reads the context.
+    second = _next(client, ann, project["id"]).json()
+    lease_memo.clear()
+    assert _submit(client, ann, second["assignment_id"]).status_code == 201
+    assert context_reads[-1] == second["assignment_id"]
+    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+
+
+def test_labels_changed_between_next_and_submit_are_checked_against_the_new_ones(
+    client, calls, context_reads
+):
+    team, project, _ = _project(client, items=2)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+    kept = [label for label in project["labels"] if label["name"] != "other"]
+    patched = client.patch(
+        f"/api/v1/projects/{project['id']}", json={"labels": kept}, headers=team.owner.headers
+    )
+    assert patched.status_code == 200, patched.text
+    # The memo (old labels) let "other" through; the function saw new labels and handed back.
+    refused = _submit(client, ann, lease["assignment_id"], label="other")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"][:3] == ["body", "result", "label"]
+    assert calls[-1] == ("submit", None) and context_reads == []
+    stored = _submit(client, ann, lease["assignment_id"], label=kept[0]["name"])
+    assert stored.status_code == 201, stored.text
+
+
+def test_a_gold_answer_changed_after_next_scores_against_the_new_answer(client, calls):
+    ann, project, seeded, lease = _gold_lease(client)
+    old = seeded.truth_for(lease["item"]["id"])["label"]
+    new = next(label for label in seeded.labels if label != old)
+    with Session(get_engine()) as session:
+        session.execute(
+            text("UPDATE gold_answers SET answer = CAST(:a AS jsonb) WHERE item_id = :i"),
+            {"a": f'{{"label": "{new}"}}', "i": lease["item"]["id"]},
+        )
+        session.commit()
+    answer = _submit(client, ann, lease["assignment_id"], label=new)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["gold_feedback"] == {
+        "correct": True,
+        "score": 1.0,
+        "expected": {"label": new},
+    }
+    assert calls[-1] == ("submit", None)  # handed back by the function, scored by Python
+    assert tuple(_state(project["id"], ann.id))[1:3] == (1, 1.0)
+
+
+def test_a_stale_memo_never_changes_a_repeat_answer(client):
+    """An invalid result on a remembered lease goes to the Python path, which answers a repeat
+    with the stored annotation (200), as it does without a memo."""
+    team, project, _ = _project(client, items=2)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+    kept = lease_memo.take(assignment_id=lease["assignment_id"], user_id=ann.id)
+    assert kept is not None and kept.is_gold is False and kept.kind == "text_classification"
+    created = _submit(client, ann, lease["assignment_id"])
+    assert created.status_code == 201
+    # As if another API process had leased it: a memo left behind for a submitted lease.
+    lease_memo.remember(assignment_id=lease["assignment_id"], user_id=ann.id, context=kept)
+    repeat = _submit(client, ann, lease["assignment_id"], label="no-such-label")
+    assert repeat.status_code == 200, repeat.text
+    assert repeat.json()["id"] == created.json()["id"]
