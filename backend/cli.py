@@ -57,22 +57,29 @@ def serve(
     port: int = 8000,
     with_worker: Annotated[bool, typer.Option("--with-worker/--no-worker")] = True,
     api_processes: Annotated[int, typer.Option(min=1)] = 1,
+    log_level: str = "info",
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
 ) -> None:
-    """Upgrade the database, then run the API (and, by default, a worker with the scheduler)."""
-    import uvicorn
+    """Upgrade the database, then run the API (and, by default, a worker with the scheduler).
 
+    With several API processes each has a listener of its own, so connections are shared out
+    evenly among them (``backend/serving.py``).
+    """
     from backend.migrate import upgrade
+    from backend.serving import ServeOptions
+    from backend.serving import serve as serve_api
 
     upgrade()
     child = subprocess.Popen(_worker_argv(2, True, "prefork")) if with_worker else None  # noqa: S603
     try:
-        uvicorn.run(
-            "backend.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=api_processes,
-            log_level="info",
+        serve_api(
+            ServeOptions(
+                host=host,
+                port=port,
+                processes=api_processes,
+                log_level=log_level,
+                access_log=access_log,
+            )
         )
     finally:
         if child is not None:

@@ -8,9 +8,9 @@ Run on demand (pytest does not collect it)::
         --ls-venv /tmp/lsvenv                                          # with Label Studio
 
 For each database: a scratch database (PostgreSQL: a new database beside ``--pg-url``; SQLite: a
-file in a temporary folder), migrated; a uvicorn server (``postgresql``: it connects to
-PostgreSQL over TCP as ``--pg-url`` says; ``postgresql-socket``: over the Unix socket in
-``--pg-socket``, as on a machine that runs both) in a subprocess pointed at it; a team of
+file in a temporary folder), migrated; the API as ``jinbiao serve`` runs it (``postgresql``: it
+connects to PostgreSQL over TCP as ``--pg-url`` says; ``postgresql-socket``: over the Unix socket
+in ``--pg-socket``, as on a machine that runs both) in a subprocess pointed at it; a team of
 ``--annotators`` annotators and a text-classification project (overlap 3, gold rate 0.1) made
 over HTTP; ``--items`` items of which ``--gold-share`` are gold, seeded in bulk
 (``tests/support/seed.py``). Then, for each ``--workers`` setting and for 1, 8 and 32 concurrent
@@ -135,17 +135,19 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    # The production command (``backend/serving.py``: one SO_REUSEPORT listener per process),
+    # without the Celery worker, access log or info logging.
     argv = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "backend.app:create_app",
-        "--factory",
+        "backend.cli",
+        "serve",
+        "--no-worker",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--workers",
+        "--api-processes",
         str(workers),
         "--log-level",
         "warning",
@@ -685,9 +687,9 @@ def markdown(args: argparse.Namespace, results: dict[str, Outcome]) -> str:
         f"{args.items:,} items ({args.gold_share:.0%} gold; {args.prefill:,} normal items "
         "already done by 3 annotators each, bulk-inserted before the run), overlap 3, "
         "gold rate 0.1, "
-        f"{args.annotators} annotators, text classification; uvicorn with "
-        f"{', '.join(map(str, args.workers))} worker process(es); answers by the crowd "
-        "simulator, requests by `peers/loadgen.py` (asyncio, one process); "
+        f"{args.annotators} annotators, text classification; `jinbiao serve --api-processes "
+        f"{', '.join(map(str, args.workers))}` (uvicorn, one listener per process); answers by "
+        "the crowd simulator, requests by `peers/loadgen.py` (asyncio, one process); "
         f"{args.seconds:g} s per level. A cycle is one `next` + one `submit`; latencies are "
         "client side. CPU is the share of the whole machine (100% = both CPUs) used by the "
         "client process, the uvicorn processes and the PostgreSQL backends of the scratch "

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from support.fixtures import free_port
 
@@ -101,3 +102,78 @@ def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
         users = db.execute("SELECT count(*) FROM users").fetchone()[0]
     assert kinds == ["image_boxes", "image_classification", "text_classification", "text_spans"]
     assert users == 5
+
+
+def _listening_and_connected(port: int) -> tuple[dict[int, int], dict[int, int]]:
+    """Per process: its listening sockets and its established connections on ``port``."""
+    states: dict[str, str] = {}  # socket inode -> TCP state, for sockets bound to the port
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    states[fields[9]] = fields[3]
+    listening: dict[int, int] = {}
+    connected: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                target = os.readlink(fd)
+                inode = target[len("socket:[") : -1] if target.startswith("socket:[") else ""
+                state = states.get(inode)
+                if state == "0A":  # LISTEN
+                    listening[int(entry.name)] = listening.get(int(entry.name), 0) + 1
+                elif state == "01":  # ESTABLISHED
+                    connected[int(entry.name)] = connected.get(int(entry.name), 0) + 1
+    return listening, connected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing: Linux")
+def test_several_api_processes_each_listen_and_share_the_connections(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backend.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--api-processes",
+            "2",
+        ],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    clients: list[httpx.Client] = []
+    try:
+        _wait_healthy(base, process)
+        deadline = time.monotonic() + 60
+        while len(_listening_and_connected(port)[0]) < 2:  # the second may still be starting
+            assert time.monotonic() < deadline, "the second API process never listened"
+            time.sleep(0.2)
+        listening, _ = _listening_and_connected(port)
+        assert process.pid not in listening  # the supervisor accepts nothing itself
+        assert sorted(listening.values()) == [1, 1]
+        # 24 keep-alive connections: by the kernel's hash, each process gets some of them
+        # (all 24 on one process would have odds of 2 in 16.8 million).
+        for _ in range(24):
+            http = httpx.Client(base_url=base, timeout=10)
+            assert http.get("/healthz").status_code == 200
+            clients.append(http)
+        _, connected = _listening_and_connected(port)
+        served = {pid: connected.get(pid, 0) for pid in listening}
+        assert all(count > 0 for count in served.values()), served
+        assert sum(served.values()) == 24
+    finally:
+        for http in clients:
+            http.close()
+        os.kill(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=40)
+    assert code == 0
+    assert not _listening_and_connected(port)[0]  # every API process has stopped
