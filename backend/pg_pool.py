@@ -39,7 +39,7 @@ async def _configure(connection: AsyncConnection) -> None:
     set_json_loads(orjson.loads, context=connection)
 
 
-async def open_pool(database_url: str, *, max_size: int = 10) -> AsyncConnectionPool | None:
+async def open_pool(database_url: str, *, max_size: int) -> AsyncConnectionPool | None:
     """Open this loop's pool (PostgreSQL only); connections are in autocommit mode, since each
     call is one statement and so one transaction."""
     info = conninfo(database_url)
