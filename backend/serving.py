@@ -38,6 +38,8 @@ STARTUP_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class ServeOptions:
+    """What ``jinbiao serve`` passes on to every API process."""
+
     host: str = "127.0.0.1"
     port: int = 8000
     processes: int = 1
@@ -84,7 +86,6 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.set_inheritable(True)
     return sock
 
 

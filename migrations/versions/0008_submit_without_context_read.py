@@ -14,7 +14,10 @@ Also: the quality flag is read before it is written (one primary-key read when i
 already, as ``consensus.scheduling.mark_requested`` does), and the gold rule's thresholds come back
 from the locked read, so rule 5 is applied with the project's current values.
 
-Measured (tests/benchmarks/results/distribution.md, 1M items, 32 clients): see that file.
+Measured (tests/benchmarks/results/distribution.md): on one 2-CPU host, a single connection's
+PostgreSQL CPU per cycle fell from 0.91 to 0.80 ms (the context read was 0.13 ms of it); with this
+revision, 4-connection pools and one listener per API process, 1M items and 32 clients ran at 730
+cycles/s with a p99 of ``next`` of 45 ms, against 523 and 70 ms on the same host before.
 
 Revision ID: 0008
 Revises: 0007

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.serving import STARTUP_SECONDS
 from support.fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +132,7 @@ def _listening_and_connected(port: int) -> tuple[dict[int, int], dict[int, int]]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing: Linux")
-def test_several_api_processes_each_listen_and_share_the_connections(tmp_path):
+def test_api_processes_each_listen_share_connections_and_are_replaced(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [
@@ -153,7 +154,8 @@ def test_several_api_processes_each_listen_and_share_the_connections(tmp_path):
     clients: list[httpx.Client] = []
     try:
         _wait_healthy(base, process)
-        deadline = time.monotonic() + 60
+        started = time.monotonic()  # both API processes started before this answer
+        deadline = started + 60
         while len(_listening_and_connected(port)[0]) < 2:  # the second may still be starting
             assert time.monotonic() < deadline, "the second API process never listened"
             time.sleep(0.2)
@@ -170,6 +172,19 @@ def test_several_api_processes_each_listen_and_share_the_connections(tmp_path):
         served = {pid: connected.get(pid, 0) for pid in listening}
         assert all(count > 0 for count in served.values()), served
         assert sum(served.values()) == 24
+        # A process killed once the server is up is replaced, and the port keeps answering.
+        for http in clients:
+            http.close()
+        victim = min(listening)
+        time.sleep(max(0.0, started + STARTUP_SECONDS + 0.5 - time.monotonic()))
+        os.kill(victim, signal.SIGKILL)
+        while True:
+            now_listening = _listening_and_connected(port)[0]
+            if len(now_listening) == 2 and victim not in now_listening:
+                break
+            assert time.monotonic() < started + 120, "the killed API process was not replaced"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
     finally:
         for http in clients:
             http.close()

