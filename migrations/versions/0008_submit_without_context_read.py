@@ -156,7 +156,7 @@ BEGIN
       IF v_item_id IS NULL THEN
         RETURN QUERY SELECT 'none'::text, NULL::integer, NULL::timestamptz, NULL::text,
           NULL::integer, NULL::text, NULL::text, NULL::integer, NULL::integer, NULL::jsonb,
-      NULL::boolean, NULL::jsonb, NULL::jsonb;
+          NULL::boolean, NULL::jsonb, NULL::jsonb;
         RETURN;
       END IF;
       -- A new statement, a new snapshot: the free slot counted after the pick's lock.
@@ -184,7 +184,7 @@ BEGIN
   END LOOP;
   RETURN QUERY SELECT 'none'::text, NULL::integer, NULL::timestamptz, NULL::text,
     NULL::integer, NULL::text, NULL::text, NULL::integer, NULL::integer, NULL::jsonb,
-      NULL::boolean, NULL::jsonb, NULL::jsonb;
+    NULL::boolean, NULL::jsonb, NULL::jsonb;
 END
 $fn$;
 """
@@ -233,7 +233,7 @@ BEGIN
   -- What Python validated and scored the result against must still hold (it may come from the
   -- memo of this lease's next: backend/assignments/lease_memo.py).
   IF v.status <> 'leased' OR v.is_gold <> p_is_gold OR v.labels <> p_labels
-     OR v.gold_answer IS DISTINCT FROM p_gold_answer THEN
+     OR (v.is_gold AND v.gold_answer IS DISTINCT FROM p_gold_answer) THEN
     RETURN QUERY SELECT 'changed'::text, NULL::integer, v.project_id, v.item_id,
       false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text,
       NULL::integer, NULL::double precision;
@@ -254,7 +254,7 @@ BEGIN
     IF NOT FOUND THEN  -- no state row (never true after a lease): the Python path creates it
       RETURN QUERY SELECT 'changed'::text, NULL::integer, v.project_id, v.item_id,
         false, NULL::timestamptz, NULL::integer, NULL::double precision, NULL::text,
-      NULL::integer, NULL::double precision;
+        NULL::integer, NULL::double precision;
       RETURN;
     END IF;
   END IF;

@@ -341,3 +341,24 @@ def test_a_stale_memo_never_changes_a_repeat_answer(client):
     repeat = _submit(client, ann, lease["assignment_id"], label="no-such-label")
     assert repeat.status_code == 200, repeat.text
     assert repeat.json()["id"] == created.json()["id"]
+
+
+def test_a_known_answer_only_counts_for_a_gold_item(client, calls, context_reads):
+    """An answer row beside a normal item (not gold) is not compared: the function stores it."""
+    team, project, _ = _project(client, items=2)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+    with Session(get_engine()) as session:
+        session.execute(
+            text(
+                "INSERT INTO gold_answers (item_id, project_id, answer, created_at) "
+                'VALUES (:i, :p, CAST(\'{"label": "other"}\' AS jsonb), now())'
+            ),
+            {"i": lease["item"]["id"], "p": project["id"]},
+        )
+        session.commit()
+    stored = _submit(client, ann, lease["assignment_id"])
+    assert stored.status_code == 201, stored.text
+    assert "gold_feedback" not in stored.json()
+    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit) and context_reads == []
