@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -51,13 +52,21 @@ def worker(
     os.execv(sys.executable, _worker_argv(concurrency, beat, pool))  # noqa: S606
 
 
+class LogLevel(StrEnum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     with_worker: Annotated[bool, typer.Option("--with-worker/--no-worker")] = True,
     api_processes: Annotated[int, typer.Option(min=1)] = 1,
-    log_level: str = "info",
+    log_level: LogLevel = LogLevel.info,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
 ) -> None:
     """Upgrade the database, then run the API (and, by default, a worker with the scheduler).
@@ -77,7 +86,7 @@ def serve(
                 host=host,
                 port=port,
                 processes=api_processes,
-                log_level=log_level,
+                log_level=log_level.value,
                 access_log=access_log,
             )
         )

@@ -192,3 +192,17 @@ def test_api_processes_each_listen_share_connections_and_are_replaced(tmp_path):
         code = process.wait(timeout=40)
     assert code == 0
     assert not _listening_and_connected(port)[0]  # every API process has stopped
+
+
+def test_serve_refuses_an_unknown_log_level_before_doing_anything(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "serve", "--log-level", "loud"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--log-level" in result.stderr and "'loud'" in result.stderr
+    assert not (tmp_path / "var").exists()  # no database was created or migrated
