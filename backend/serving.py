@@ -71,7 +71,12 @@ def serve(options: ServeOptions) -> None:
     if not balances_connections(options):
         uvicorn.run(APP, workers=options.processes, **options.uvicorn_kwargs())
         return
-    reuse_port_socket(options.host, options.port).close()  # fail here if the address is taken
+    try:  # fail here, with the reason, if the address is taken
+        reuse_port_socket(options.host, options.port).close()
+    except OSError as exc:
+        raise SystemExit(
+            f"cannot listen on {options.host}:{options.port}: {exc.strerror}"
+        ) from None
     _supervise(options)
 
 

@@ -54,6 +54,16 @@ def _project(client, *, items=4, gold=0, **settings):
     return team, project, seeded
 
 
+def _normal_lease(client, *, items=4):
+    """A project of normal items and its first annotator's lease (the second ``next``: the
+    first creates the state row on the Python path, the second is the function's ``held``)."""
+    team, project, _ = _project(client, items=items)
+    ann = team.annotators[0]
+    _next(client, ann, project["id"])
+    lease = _next(client, ann, project["id"]).json()
+    return team, project, ann, lease
+
+
 def _next(client, who, project_id, **params):
     return client.post(f"/api/v1/projects/{project_id}/next", headers=who.headers, params=params)
 
@@ -114,10 +124,7 @@ def test_common_cycle_is_answered_by_the_functions(client, calls):
 
 
 def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
-    team, project, _ = _project(client)
-    ann = team.annotators[0]
-    _next(client, ann, project["id"])
-    lease = _next(client, ann, project["id"]).json()
+    _, _, ann, lease = _normal_lease(client)
 
     bad = _submit(client, ann, lease["assignment_id"], label="no-such-label")
     assert bad.status_code == 422
@@ -194,10 +201,7 @@ def test_a_wrong_gold_answer_pauses_before_the_answer(client, calls):
 
 def test_an_item_that_became_gold_after_the_check_is_handed_back(client):
     """The function rechecks what the unlocked read saw: nothing is written on a mismatch."""
-    team, project, _ = _project(client, items=2)
-    ann = team.annotators[0]
-    _next(client, ann, project["id"])
-    lease = _next(client, ann, project["id"]).json()
+    _team, project, ann, lease = _normal_lease(client, items=2)
     with Session(get_engine()) as session:
         session.execute(
             text("UPDATE items SET is_gold = true WHERE id = :i"), {"i": lease["item"]["id"]}
@@ -286,10 +290,7 @@ def test_a_submit_after_next_in_the_same_process_skips_the_context_read(
 def test_labels_changed_between_next_and_submit_are_checked_against_the_new_ones(
     client, calls, context_reads
 ):
-    team, project, _ = _project(client, items=2)
-    ann = team.annotators[0]
-    _next(client, ann, project["id"])
-    lease = _next(client, ann, project["id"]).json()
+    team, project, ann, lease = _normal_lease(client, items=2)
     kept = [label for label in project["labels"] if label["name"] != "other"]
     patched = client.patch(
         f"/api/v1/projects/{project['id']}", json={"labels": kept}, headers=team.owner.headers
@@ -328,10 +329,7 @@ def test_a_gold_answer_changed_after_next_scores_against_the_new_answer(client, 
 def test_a_stale_memo_never_changes_a_repeat_answer(client):
     """An invalid result on a remembered lease goes to the Python path, which answers a repeat
     with the stored annotation (200), as it does without a memo."""
-    team, project, _ = _project(client, items=2)
-    ann = team.annotators[0]
-    _next(client, ann, project["id"])
-    lease = _next(client, ann, project["id"]).json()
+    _, _, ann, lease = _normal_lease(client, items=2)
     kept = lease_memo.take(assignment_id=lease["assignment_id"], user_id=ann.id)
     assert kept is not None and kept.is_gold is False and kept.kind == "text_classification"
     created = _submit(client, ann, lease["assignment_id"])
@@ -345,10 +343,7 @@ def test_a_stale_memo_never_changes_a_repeat_answer(client):
 
 def test_a_known_answer_only_counts_for_a_gold_item(client, calls, context_reads):
     """An answer row beside a normal item (not gold) is not compared: the function stores it."""
-    team, project, _ = _project(client, items=2)
-    ann = team.annotators[0]
-    _next(client, ann, project["id"])
-    lease = _next(client, ann, project["id"]).json()
+    _team, project, ann, lease = _normal_lease(client, items=2)
     with Session(get_engine()) as session:
         session.execute(
             text(

@@ -206,3 +206,34 @@ def test_serve_refuses_an_unknown_log_level_before_doing_anything(tmp_path):
     assert result.returncode == 2
     assert "--log-level" in result.stderr and "'loud'" in result.stderr
     assert not (tmp_path / "var").exists()  # no database was created or migrated
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing: Linux")
+def test_several_api_processes_on_a_taken_port_exit_with_the_reason(tmp_path):
+    import socket
+
+    with socket.socket() as taken:  # a plain listener: no SO_REUSEPORT, so nobody may join it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "backend.cli",
+                "serve",
+                "--no-worker",
+                "--port",
+                str(port),
+                "--api-processes",
+                "2",
+            ],
+            cwd=tmp_path,
+            env=_clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
