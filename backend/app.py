@@ -17,6 +17,7 @@ from backend.assignments import lease_memo
 from backend.health.routes import router as health_router
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
+from backend.wiring import wire
 
 UI_DIR = Path(__file__).resolve().parent.parent / "labeling_ui"
 
@@ -44,6 +45,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    wire()
     app = FastAPI(
         lifespan=lifespan,
         title="Jinbiao (津标)",

@@ -111,8 +111,10 @@ def demo(
     from backend.db import get_engine
     from backend.demo import seed_demo
     from backend.migrate import upgrade
+    from backend.wiring import wire
 
     upgrade()
+    wire()
     with Session(get_engine(), expire_on_commit=False) as session:
         credentials = seed_demo(session=session)
     typer.echo(

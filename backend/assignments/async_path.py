@@ -17,8 +17,8 @@ from psycopg_pool import PoolTimeout
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import clock
-from backend.assignments import hooks, pg_hot_path, submitting
+from backend import clock, events
+from backend.assignments import pg_hot_path, submitting
 from backend.assignments.pausing import pause_reason
 from backend.db import get_engine
 from backend.pg_pool import current_pool
@@ -67,9 +67,10 @@ async def submit(
     if stored is None:
         return None
     if stored.flagged:  # sends a job to the broker, once per project and window
-        await run_in_threadpool(
-            hooks.project_flagged, project_id=stored.project_id, started_at=stored.started_at
+        flagged = events.RecomputeFlagged(
+            project_id=stored.project_id, started_at=stored.started_at
         )
+        await run_in_threadpool(events.emit, flagged)
     if _pauses(stored.gold_record):
         await run_in_threadpool(_pause, stored.project_id, user_id)
     return stored

@@ -33,8 +33,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, select
 
-from backend import clock
-from backend.assignments import hooks
+from backend import clock, events
 from backend.assignments.access import own_assignment
 from backend.assignments.gold_scoring import gold_score, is_correct
 from backend.assignments.models import Annotation, Assignment
@@ -224,7 +223,15 @@ def submit_annotation(
     if feedback is not None:
         _record_gold(session=session, project=project, user_id=user_id, feedback=feedback, now=now)
     session.flush()
-    hooks.annotation_submitted(session=session, project_id=project.id, item_id=item.id)
+    events.emit(
+        events.AnnotationSubmitted(
+            session=session,
+            project_id=project.id,
+            item_id=item.id,
+            annotation_id=annotation.id,
+            annotator_id=user_id,
+        )
+    )
     session.commit()
     return Submitted(annotation, created=True, gold_feedback=feedback)
 
@@ -362,7 +369,15 @@ def submit_fast(
     if feedback is not None:
         _record_gold(session=session, project=project, user_id=user_id, feedback=feedback, now=now)
         session.flush()
-    hooks.annotation_submitted(session=session, project_id=project.id, item_id=item.id)
+    events.emit(
+        events.AnnotationSubmitted(
+            session=session,
+            project_id=project.id,
+            item_id=item.id,
+            annotation_id=annotation_id,
+            annotator_id=user_id,
+        )
+    )
     session.commit()
     annotation = SimpleNamespace(
         id=annotation_id,

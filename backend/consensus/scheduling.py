@@ -16,8 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from backend import clock
-from backend.assignments.hooks import on_annotation_submitted, on_project_flagged
+from backend import clock, events
 from backend.assignments.models import Annotation
 from backend.consensus.models import ProjectQuality
 from backend.queue import enqueue, enqueue_after_commit
@@ -154,22 +153,27 @@ def window_left(started: datetime | None) -> float | None:
     return round(left, 3) if left > 0.01 else None
 
 
-def _on_submit(session: Session, project_id: int) -> None:
-    """Submit listener: flag in the submit's transaction, send the job once it committed."""
+def _on_submit(event: events.AnnotationSubmitted) -> None:
+    """Flag in the submit's transaction, send the job once it committed."""
+    session, project_id = event.session, event.project_id
     if mark_requested(session=session, project_id=project_id):
         wait = countdown(session=session, project_id=project_id)
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
-def _on_flagged(project_id: int, started_at: datetime | None) -> None:
+def _on_flagged(event: events.RecomputeFlagged) -> None:
     """PostgreSQL's one-statement submit set the flag and committed: send the job."""
     try:
-        enqueue(RECOMPUTE_JOB, project_id, countdown=window_left(started_at))
+        enqueue(RECOMPUTE_JOB, event.project_id, countdown=window_left(event.started_at))
     except Exception:  # as enqueue_after_commit: the sweep on beat sends it again
         log.exception(
-            "could not send %s(%r) after commit; the sweep will catch up", RECOMPUTE_JOB, project_id
+            "could not send %s(%r) after commit; the sweep will catch up",
+            RECOMPUTE_JOB,
+            event.project_id,
         )
 
 
-on_annotation_submitted(_on_submit)
-on_project_flagged(_on_flagged)
+def subscribe_listeners() -> None:
+    """Every submit asks for a recompute (called by ``backend.wiring.wire``)."""
+    events.subscribe(events.AnnotationSubmitted, _on_submit)
+    events.subscribe(events.RecomputeFlagged, _on_flagged)

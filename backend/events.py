@@ -1,0 +1,121 @@
+"""Domain events: how a lower domain tells the ones above it that something happened.
+
+Distribution sits below quality, review, lots, pay and models, so it never calls them by name; it
+emits an event and whoever cares has subscribed. Subscriptions are made explicitly at process
+start (``backend.wiring.wire``, called by the app factory, the Celery app and the CLI), never as
+a side effect of importing a module: a process that forgot to wire would otherwise submit
+annotations and silently ask for no recompute, so ``emit`` refuses to run unwired.
+
+Two moments, as the events say:
+
+* events that carry a ``session`` run inside the emitter's transaction, before its commit:
+  whatever a listener writes commits or rolls back with the change itself. A listener that
+  sends a job to the broker must send it after the commit
+  (``backend.queue.enqueue_after_commit``), never before;
+* events without a session are emitted after a commit (PostgreSQL's one-call submit commits
+  inside the database function) and may only send jobs or touch caches.
+
+Event types are frozen dataclasses; listeners receive the event object. A listener of an event
+is called once per emit, in subscription order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+
+E = TypeVar("E")
+Listener = Callable[[Any], None]
+
+_listeners: dict[type, list[Listener]] = {}
+_wired = False
+
+
+class NotWired(RuntimeError):
+    """An event was emitted in a process that never called ``backend.wiring.wire``."""
+
+
+@dataclass(frozen=True)
+class AnnotationSubmitted:
+    """A new annotation was stored (inside the submit's transaction)."""
+
+    session: Session
+    project_id: int
+    item_id: int
+    annotation_id: int
+    annotator_id: int
+
+
+@dataclass(frozen=True)
+class RecomputeFlagged:
+    """PostgreSQL's one-call submit stored an annotation and set the project's recompute flag
+    itself (in its own, committed transaction); ``started_at`` is when the project's last
+    recompute started."""
+
+    project_id: int
+    started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ItemsFinished:
+    """Items reached the annotations they want and have a computed consensus (inside the
+    recompute's transaction). Emitted again when a later recompute changes their consensus:
+    listeners are idempotent."""
+
+    session: Session
+    project_id: int
+    item_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class ItemsFinal:
+    """Items' answers became final: accepted or fixed in review, or in an accepted lot."""
+
+    session: Session
+    project_id: int
+    item_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class AnnotationsStoppedCounting:
+    """Annotations no longer count towards consensus (their annotator was paused, or review or
+    acceptance rejected them). ``annotator_id`` is set when every annotation of that annotator in
+    the project stopped counting (a pause); ``annotation_ids`` lists them otherwise."""
+
+    session: Session
+    project_id: int
+    reason: str
+    annotator_id: int | None = None
+    annotation_ids: Sequence[int] = ()
+
+
+def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Call ``listener(event)`` on every emit of ``event_type`` (once, however often asked)."""
+    listeners = _listeners.setdefault(event_type, [])
+    if listener not in listeners:
+        listeners.append(listener)
+
+
+def emit(event: object) -> None:
+    """Run the listeners of ``event``'s type, in subscription order."""
+    if not _wired:
+        raise NotWired(
+            f"{type(event).__name__} emitted before backend.wiring.wire() ran in this process"
+        )
+    for listener in list(_listeners.get(type(event), ())):
+        listener(event)
+
+
+def mark_wired() -> None:
+    """Called by ``backend.wiring.wire`` once every domain has subscribed."""
+    global _wired
+    _wired = True
+
+
+def listeners_of(event_type: type) -> tuple[Listener, ...]:
+    """The listeners subscribed to ``event_type`` (for tests and diagnostics)."""
+    return tuple(_listeners.get(event_type, ()))

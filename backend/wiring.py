@@ -1,0 +1,18 @@
+"""Process start-up: every domain subscribes to the events it listens to, in one place.
+
+Called by each entry point that can emit events (the app factory, the Celery app, the CLI) and by
+any script that uses the services directly. Idempotent. Adding a domain that listens (review,
+lots, pay, models) is one line here; nothing subscribes by being imported.
+"""
+
+from __future__ import annotations
+
+from backend import events
+
+
+def wire() -> None:
+    """Subscribe every domain's listeners; safe to call more than once."""
+    from backend.consensus import scheduling
+
+    scheduling.subscribe_listeners()
+    events.mark_wired()
