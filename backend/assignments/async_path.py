@@ -18,10 +18,11 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend import clock, events
-from backend.assignments import pg_hot_path, submitting
-from backend.assignments.pausing import pause_reason
+from backend.assignments import pg_hot_path
+from backend.assignments.annotator_states import pause_if_due_by_id, pause_reason
 from backend.db import get_engine
 from backend.pg_pool import current_pool
+from backend.projects.models import Project
 
 log = logging.getLogger(__name__)
 
@@ -87,4 +88,6 @@ def _pauses(record: pg_hot_path.GoldRecord | None) -> bool:
 
 def _pause(project_id: int, user_id: int) -> None:
     with Session(get_engine(), expire_on_commit=False) as session:
-        submitting.pause_if_due(session=session, project_id=project_id, user_id=user_id)
+        project = session.get(Project, project_id)
+        if project is not None:
+            pause_if_due_by_id(session=session, project=project, user_id=user_id)

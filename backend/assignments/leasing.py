@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from backend import clock
+from backend.assignments.annotator_states import lock_state
 from backend.assignments.picking import (
     ITEM_FIELDS,
     RECHECKS,
@@ -33,7 +34,6 @@ from backend.assignments.picking import (
     pick_gold_item,
     pick_open_item,
 )
-from backend.assignments.states import lock_state
 from backend.db import JSONType, UTCDateTime
 from backend.errors import forbidden
 from backend.orgs.models import MANAGERS, Role

@@ -35,11 +35,9 @@ from sqlmodel import Session, select
 
 from backend import clock, events
 from backend.assignments.access import own_assignment
+from backend.assignments.annotator_states import count_gold_answer
 from backend.assignments.gold_scoring import gold_score, is_correct
 from backend.assignments.models import Annotation, Assignment
-from backend.assignments.pausing import pause_reason
-from backend.assignments.states import lock_state
-from backend.audit.service import record
 from backend.db import JSONType, UTCDateTime
 from backend.errors import conflict, invalid
 from backend.items.models import GoldAnswer, Item
@@ -124,50 +122,6 @@ def _check_late(*, session: Session, assignment: Any, item: Any, now: datetime) 
         )
 
 
-def _record_gold(
-    *, session: Session, project: Any, user_id: int, feedback: GoldFeedback, now: datetime
-) -> None:
-    """Count the gold answer and apply rule 5 at once, so a spammer's next ``next`` is a 403."""
-    state = lock_state(session=session, project_id=project.id, user_id=user_id)
-    state.gold_answered += 1
-    state.gold_correct += feedback.score
-    state.updated_at = now
-    _pause_if_due(session=session, project=project, state=state, now=now)
-    session.add(state)
-
-
-def _pause_if_due(*, session: Session, project: Any, state: Any, now: datetime) -> None:
-    reason = pause_reason(project=project, answered=state.gold_answered, correct=state.gold_correct)
-    if state.status == "active" and reason is not None:
-        state.status, state.paused_reason, state.paused_at = "paused", reason, now
-        record(
-            session,
-            org_id=project.org_id,
-            actor_id=None,
-            action="annotator.pause",
-            target_type="user",
-            target_id=state.user_id,
-            data={"project_id": project.id, "reason": reason},
-        )
-
-
-def pause_if_due(*, session: Session, project_id: int, user_id: int) -> None:
-    """Rule 5 for a gold answer that PostgreSQL's one-call submit has already counted.
-
-    That submit returns the new counts, and the caller comes here only when they pause the
-    annotator; the rule is applied again to the counts read under the state lock, so a resume or
-    another gold answer in between is taken into account. Runs before the submit is answered,
-    so the annotator's next ``next`` is already a 403.
-    """
-    project = session.get(Project, project_id)
-    if project is None:
-        return
-    state = lock_state(session=session, project_id=project_id, user_id=user_id)
-    _pause_if_due(session=session, project=project, state=state, now=clock.now())
-    session.add(state)
-    session.commit()
-
-
 def submit_annotation(
     *, session: Session, assignment_id: int, user_id: int, result: Any, duration_ms: int
 ) -> Submitted:
@@ -221,7 +175,9 @@ def submit_annotation(
         .execution_options(synchronize_session=False)
     )
     if feedback is not None:
-        _record_gold(session=session, project=project, user_id=user_id, feedback=feedback, now=now)
+        count_gold_answer(
+            session=session, project=project, user_id=user_id, score=feedback.score, now=now
+        )
     session.flush()
     events.emit(
         events.AnnotationSubmitted(
@@ -367,7 +323,9 @@ def submit_fast(
         session.execute(_statement("mark", False), params)
         session.execute(_statement("count", False), params)
     if feedback is not None:
-        _record_gold(session=session, project=project, user_id=user_id, feedback=feedback, now=now)
+        count_gold_answer(
+            session=session, project=project, user_id=user_id, score=feedback.score, now=now
+        )
         session.flush()
     events.emit(
         events.AnnotationSubmitted(

@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session, select
 
-from backend.assignments.models import AnnotatorState
 from backend.items.models import GoldAnswer, Item
 
 
@@ -215,15 +214,6 @@ def load_gold(*, session: Session, project_id: int) -> dict[int, dict[str, Any]]
         select(GoldAnswer.item_id, GoldAnswer.answer).where(GoldAnswer.project_id == project_id)
     ).all()
     return dict(rows)
-
-
-def paused_annotators(*, session: Session, project_id: int) -> set[int]:
-    rows = session.exec(
-        select(AnnotatorState.user_id).where(
-            AnnotatorState.project_id == project_id, AnnotatorState.status == "paused"
-        )
-    ).all()
-    return set(rows)
 
 
 def load_texts(*, session: Session, project_id: int) -> dict[int, str]:

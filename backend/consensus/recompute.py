@@ -19,15 +19,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlmodel import Session, select
 
 from backend import clock
-from backend.assignments.models import AnnotatorState
-from backend.assignments.pausing import pause_reason
-from backend.audit.service import record
+from backend.assignments.annotator_states import pause_all_due, paused_annotators
 from backend.consensus.answers import (
     AnswerTable,
     load_answers,
     load_gold,
     load_texts,
-    paused_annotators,
 )
 from backend.consensus.kinds import consensus_kind
 from backend.consensus.kinds.base import ConsensusKind, Inferred
@@ -56,9 +53,9 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         labels=labels,
         gold_labels=[a.get(kind.label_field) for a in gold.values()] if kind.label_field else (),
     )
-    newly_paused = _apply_pause_rule(session=session, project=project)
+    newly_paused = pause_all_due(session=session, project=project)
     paused = paused_annotators(session=session, project_id=project_id)
-    counted = answers.take(~np.isin(answers.annotator, list(paused))) if paused else answers
+    counted = answers.take(~np.isin(answers.annotator, paused)) if paused else answers
     gold_items = np.fromiter(gold, dtype=np.int64, count=len(gold))
     laps.lap("load")
 
@@ -129,41 +126,6 @@ class _Laps:
         now = time.perf_counter()
         self.ms[name] = int((now - self._last) * 1000)
         self._last = now
-
-
-def _apply_pause_rule(*, session: Session, project: Project) -> list[int]:
-    """Pause active annotators whose smoothed gold accuracy is below the project's bar.
-
-    Reads the counters the submit path keeps (gold answers since the last resume), so a manager's
-    resume gives the annotator a fresh start; the submit path applies the same rule at once.
-    """
-    states = session.exec(
-        select(AnnotatorState).where(
-            AnnotatorState.project_id == project.id, AnnotatorState.status == "active"
-        )
-    ).all()
-    paused = []
-    for state in states:
-        reason = pause_reason(
-            project=project, answered=state.gold_answered, correct=state.gold_correct
-        )
-        if reason is not None:
-            state.status = "paused"
-            state.paused_reason = reason
-            state.paused_at = clock.now()
-            session.add(state)
-            record(
-                session,
-                org_id=project.org_id,
-                actor_id=None,
-                action="annotator.pause",
-                target_type="user",
-                target_id=state.user_id,
-                data={"project_id": project.id, "reason": reason},
-            )
-            paused.append(state.user_id)
-    session.flush()
-    return paused
 
 
 def _reliability(answers: AnswerTable, gold_items: NDArray[np.int64]) -> dict[int, float]:

@@ -8,10 +8,10 @@ import io
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend import clock
 from backend.accounts.models import User
+from backend.assignments import annotator_states
+from backend.assignments.annotator_states import AnnotatorStatus
 from backend.assignments.models import AnnotatorState
-from backend.audit.service import record
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.consensus.schemas import AnnotatorDetail, AnnotatorRow, ConsensusRow, QualityReport
 from backend.errors import not_found
@@ -151,25 +151,12 @@ def set_annotator_status(
     ).first()
     if member is None:
         raise not_found("annotator")
-    state = session.get(AnnotatorState, (project.id, user_id))
-    if state is None:
-        state = AnnotatorState(project_id=project.id, user_id=user_id)
-    old = state.status
-    state.status = status
-    state.updated_at = clock.now()
-    if status == "paused":
-        state.paused_reason, state.paused_at = reason, clock.now()
-    else:
-        state.paused_reason, state.paused_at = None, None
-        state.gold_answered, state.gold_correct = 0, 0.0
-    session.add(state)
-    record(
-        session,
-        org_id=project.org_id,
+    annotator_states.set_status(
+        session=session,
+        project=project,
+        user_id=user_id,
+        status=AnnotatorStatus(status),
+        reason=reason,
         actor_id=actor.user_id,
-        action="annotator.resume" if status == "active" else "annotator.pause",
-        target_type="user",
-        target_id=user_id,
-        data={"project_id": project.id, "from": old, "reason": reason},
     )
     session.commit()

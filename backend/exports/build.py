@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from backend.assignments.annotator_states import paused_annotators
 from backend.exports.config import ExportSettings
 from backend.exports.formats import FORMATS, BuildContext
 from backend.exports.index import IndexWriter
 from backend.exports.manifest import make_manifest, readme, with_files
 from backend.exports.models import DatasetVersion
 from backend.exports.records import ExportRecord, ReadPlan, count_items, iter_chunks
-from backend.exports.records import paused_annotators as read_paused
 from backend.exports.splits import StratifiedSplitter, labels_of, most_frequent
 from backend.exports.staging import Staging
 from backend.exports.stats import BuildStats
@@ -68,7 +68,7 @@ def build_archive(
             chunk_size=config.chunk_size,
             annotation_results=params["source"] == "raw" or params["format"] == "raw_jsonl",
         )
-        paused = read_paused(session, project_id=project.id)
+        paused = paused_annotators(session=session, project_id=project.id)
         labels = [label["name"] for label in project.labels]
         version_info = {
             "id": version.id,

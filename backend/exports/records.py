@@ -25,10 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 
-from backend.assignments.models import AnnotatorState
 from backend.exports.fallback import fallback_consensus
 from backend.exports.jsonfast import loads
 
@@ -83,15 +81,6 @@ class ReadPlan:
     # Whether every annotation's result is needed (raw exports); otherwise results are read only
     # for items without a consensus row, which the fallback vote needs.
     annotation_results: bool = True
-
-
-def paused_annotators(session: Session, *, project_id: int) -> list[int]:
-    rows = session.exec(
-        select(AnnotatorState.user_id).where(
-            AnnotatorState.project_id == project_id, AnnotatorState.status == "paused"
-        )
-    ).all()
-    return sorted(row[0] for row in rows)
 
 
 def count_items(engine: Engine, *, plan: ReadPlan) -> int:
