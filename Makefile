@@ -30,6 +30,7 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench-quality: install
 	$(PY) tests/benchmarks/bench_quality.py

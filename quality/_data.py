@@ -254,7 +254,7 @@ def encode_numeric(
         for item, value in gold.items():
             if item in index and not is_missing(value):
                 gold_t.append(index[item])
-                gold_v.append(float(value))  # type: ignore[arg-type]
+                gold_v.append(float(value))
     return (
         t_codes,
         w_codes,

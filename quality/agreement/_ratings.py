@@ -20,10 +20,10 @@ def encode_ratings(ratings: Ratings) -> tuple[NDArray[np.intp], list[Any]]:
         if arr.ndim != 2:
             raise ValueError("ratings must be a 2-D table: annotators × items")
         present = ~np.isnan(arr)
-        values = np.unique(arr[present])
-        codes = np.full(arr.shape, -1, dtype=np.intp)
-        codes[present] = np.searchsorted(values, arr[present])
-        return codes, values.tolist()
+        distinct = np.unique(arr[present])
+        numeric_codes: NDArray[np.intp] = np.full(arr.shape, -1, dtype=np.intp)
+        numeric_codes[present] = np.searchsorted(distinct, arr[present])
+        return numeric_codes, distinct.tolist()
     rows = [list(r) for r in ratings]
     if not rows:
         return np.zeros((0, 0), dtype=np.intp), []
@@ -33,7 +33,7 @@ def encode_ratings(ratings: Ratings) -> tuple[NDArray[np.intp], list[Any]]:
     seen = {v for r in rows for v in r if not is_missing(v)}
     values = sort_if_possible(list(seen))
     index = {v: k for k, v in enumerate(values)}
-    codes = np.asarray(
+    codes: NDArray[np.intp] = np.asarray(
         [[(-1 if is_missing(v) else index[v]) for v in r] for r in rows], dtype=np.intp
     ).reshape(len(rows), width)
     return codes, values

@@ -32,7 +32,7 @@ def argmax_ties(probas: NDArray[np.float64], priority: NDArray[np.float64]) -> N
     return np.argmax(np.where(tied, -rank[None, :], -np.inf), axis=1)
 
 
-class CategoricalAggregator(BaseEstimator):  # type: ignore[misc]
+class CategoricalAggregator(BaseEstimator):
     """Base class: hyperparameters in ``__init__``, ``fit(answers, gold=None) -> self``.
 
     Fitted attributes: ``items_`` (item ids), ``annotators_`` (worker ids), ``classes_``,

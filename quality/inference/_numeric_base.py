@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from .._data import Answers, encode_numeric
 
 
-class NumericAggregator(BaseEstimator):  # type: ignore[misc]
+class NumericAggregator(BaseEstimator):
     """``fit(answers, gold=None) -> self``; fitted ``items_``, ``annotators_``, ``labels_``.
 
     Gold anchoring: gold items take their known value, and the annotators' reliabilities (where

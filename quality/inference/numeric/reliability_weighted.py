@@ -59,8 +59,8 @@ class ReliabilityWeightedMean(NumericAggregator):
         self.n_iter_ = 0
         for _ in range(self.n_iter):
             aw = w[workers]
-            new = np.bincount(tasks, weights=aw * values, minlength=n_tasks)
-            new /= np.bincount(tasks, weights=aw, minlength=n_tasks)
+            totals = np.bincount(tasks, weights=aw * values, minlength=n_tasks)
+            new = np.asarray(totals / np.bincount(tasks, weights=aw, minlength=n_tasks), float)
             new[gold_t] = gold_v
             self.n_iter_ += 1
             change = float(np.max(np.abs(new - estimate))) if n_tasks else 0.0
