@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from backend import __version__
 from backend.api import api_router
 from backend.assignments import lease_memo
+from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
@@ -54,6 +56,7 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         openapi_url="/api/v1/openapi.json",
     )
+    install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -63,6 +66,32 @@ def create_app() -> FastAPI:
         )
     app.include_router(health_router)
     app.include_router(api_router)
-    if (UI_DIR / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=UI_DIR, html=True), name="ui")
+    mount_ui(app)
     return app
+
+
+UI_FOLDERS = ("css", "js", "vendor")
+UI_FILES = {"/": "index.html", "/index.html": "index.html", "/favicon.svg": "favicon.svg"}
+
+
+def mount_ui(app: FastAPI) -> None:
+    """The browser UI: its page, icon and asset folders, each at its own path.
+
+    Not one catch-all mount at ``/``: that would answer every unmatched method on an API path
+    (``DELETE /api/v1/orgs``) with its own 405 and ``Allow: GET, HEAD``, hiding the API's answer.
+    """
+    if not (UI_DIR / "index.html").is_file():
+        return
+    for folder in UI_FOLDERS:
+        app.mount(f"/{folder}", StaticFiles(directory=UI_DIR / folder), name=f"ui-{folder}")
+    for path, name in UI_FILES.items():
+        app.add_api_route(
+            path, _ui_file(UI_DIR / name), methods=["GET", "HEAD"], include_in_schema=False
+        )
+
+
+def _ui_file(path: Path) -> Callable[[], FileResponse]:
+    def serve() -> FileResponse:
+        return FileResponse(path)
+
+    return serve

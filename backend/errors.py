@@ -1,4 +1,9 @@
-"""HTTP errors in the shapes the API contract promises.
+"""HTTP errors in the shapes the API contract promises: ``{"detail": …, "code": "…"}``.
+
+``code`` is stable snake_case that clients and the UI translate (SPEC, "The firm's workflow");
+``detail`` is the English sentence for people reading logs. Every error answer carries a code:
+the helpers here take a specific one, and ``error_handlers`` gives any other ``HTTPException``
+(FastAPI's own 401, 404 and 405 included) the default code of its status.
 
 422 answers use FastAPI's own shape (``detail`` is a list of ``{loc, msg, type}``) so a client
 parses a service-side validation error exactly like a schema error: the field is in ``loc``.
@@ -6,27 +11,111 @@ parses a service-side validation error exactly like a schema error: the field is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+DEFAULT_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_attempts",
+    503: "unavailable",
+}
 
 
-def invalid(loc: Sequence[str | int], msg: str, *, where: str = "body") -> HTTPException:
+class ApiError(HTTPException):
+    """An ``HTTPException`` with a stable ``code`` and optional extra fields for the body."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any,
+        *,
+        code: str,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(status_code, detail=detail, headers=dict(headers) if headers else None)
+        self.code = code
+        self.extra = dict(extra or {})
+
+
+def invalid(
+    loc: Sequence[str | int], msg: str, *, where: str = "body", code: str = "invalid_input"
+) -> ApiError:
     """422 naming the field that is wrong and why."""
-    return HTTPException(
+    return ApiError(
         status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": [where, *loc], "msg": msg, "type": "value_error"}],
+        [{"loc": [where, *loc], "msg": msg, "type": "value_error"}],
+        code=code,
     )
 
 
-def not_found(what: str) -> HTTPException:
+def not_found(what: str, *, code: str = "not_found") -> ApiError:
     """404; also the answer for anything of another organization, so nothing leaks."""
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
+    return ApiError(status.HTTP_404_NOT_FOUND, f"{what} not found", code=code)
 
 
-def forbidden(msg: str) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, detail=msg)
+def forbidden(msg: str, *, code: str = "forbidden") -> ApiError:
+    return ApiError(status.HTTP_403_FORBIDDEN, msg, code=code)
 
 
-def conflict(msg: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=msg)
+def conflict(msg: str, *, code: str = "conflict", **extra: Any) -> ApiError:
+    return ApiError(status.HTTP_409_CONFLICT, msg, code=code, extra=extra)
+
+
+def error_body(status_code: int, detail: Any, code: str | None = None) -> dict[str, Any]:
+    """The JSON body of an error answer."""
+    return {"detail": detail, "code": code or DEFAULT_CODES.get(status_code, "error")}
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = exc.code if isinstance(exc, ApiError) else None
+    body = error_body(exc.status_code, exc.detail, code)
+    if isinstance(exc, ApiError):
+        body.update(exc.extra)
+    headers = dict(exc.headers or {})
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    body = error_body(422, exc.errors())
+    return JSONResponse(jsonable_encoder(body), status_code=422)
+
+
+def install_error_handlers(app: Any) -> None:
+    """Every error answer of ``app`` gets its ``code`` (HTTP errors and request validation)."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

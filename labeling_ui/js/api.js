@@ -3,11 +3,14 @@
 export const BASE = '/api/v1';
 const TOKEN_KEY = 'jinbiao.token';
 
+// ``code`` is the API's stable error code (errors.js translates it); ``body`` the whole answer.
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, code = null, body = null) {
     super(typeof detail === 'string' ? detail : JSON.stringify(detail));
     this.status = status;
     this.detail = detail;
+    this.code = code;
+    this.body = body || {};
   }
 }
 
@@ -20,25 +23,18 @@ const authHeaders = () => {
   return token ? { Authorization: `Bearer ${token}` } : {};
 };
 
-// FastAPI's 422 detail is a list of {loc, msg}; show it as one readable line.
-export const describeDetail = (detail) => {
-  if (Array.isArray(detail)) {
-    return detail.map((d) => `${(d.loc || []).filter((p) => p !== 'body').join('.')}: ${d.msg}`).join('; ');
-  }
-  return typeof detail === 'string' ? detail : JSON.stringify(detail);
-};
-
 const fail = async (response) => {
   let detail = response.statusText || `HTTP ${response.status}`;
+  let body = null;
   try {
-    const body = await response.json();
+    body = await response.json();
     if (body && body.detail !== undefined) detail = body.detail;
   } catch { /* not JSON */ }
   if (response.status === 401 && getToken()) {
     clearToken();
     window.dispatchEvent(new CustomEvent('jinbiao:unauthorized'));
   }
-  throw new ApiError(response.status, detail);
+  throw new ApiError(response.status, detail, body && body.code, body);
 };
 
 export async function request(path, { method = 'GET', json, form, query, signal } = {}) {
@@ -65,6 +61,8 @@ export async function request(path, { method = 'GET', json, form, query, signal 
 export const get = (path, query) => request(path, { query });
 export const post = (path, json, query) => request(path, { method: 'POST', json, query });
 export const patch = (path, json) => request(path, { method: 'PATCH', json });
+export const put = (path, json) => request(path, { method: 'PUT', json });
+export const del = (path, query) => request(path, { method: 'DELETE', query });
 
 export async function signIn(email, password) {
   const data = await request('auth/token', { method: 'POST', form: { username: email, password } });
@@ -102,9 +100,9 @@ export function upload(path, formData, onProgress) {
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(new ApiError(xhr.status, body && body.detail !== undefined ? body.detail : xhr.statusText));
+      else reject(new ApiError(xhr.status, body && body.detail !== undefined ? body.detail : xhr.statusText, body && body.code, body));
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network error'));
+    xhr.onerror = () => reject(new ApiError(0, 'network error', 'network_error'));
     xhr.send(formData);
   });
 }

@@ -171,6 +171,15 @@ export function setLang(next) {
   window.dispatchEvent(new CustomEvent('jinbiao:lang', { detail: lang }));
 }
 
+// Other modules bring their own strings (errors.js: the API's error codes), so no file grows
+// past what one reader can hold.
+export function addTranslations(more) {
+  Object.assign(en, more.en);
+  Object.assign(zh, more.zh);
+}
+
+export const hasText = (key) => key in DICTS[lang] || key in en;
+
 export function t(key, vars) {
   let text = DICTS[lang][key] ?? en[key] ?? key;
   if (vars) text = text.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));

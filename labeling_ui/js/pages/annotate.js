@@ -11,6 +11,7 @@ import { ensureMe, loadProject } from '../session.js';
 import { KINDS, initialResult, toSubmit, describeResult } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
+import { describeError } from '../errors.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -154,7 +155,7 @@ export async function renderAnnotate(root, { id }) {
       next = await api.post(`projects/${project.id}/next`);
     } catch (err) {
       stage.removeAttribute('aria-busy');
-      if (err.status === 403 && /paus/i.test(api.describeDetail(err.detail))) { showPaused(api.describeDetail(err.detail)); return; }
+      if (err.status === 403 && (err.code === 'paused_low_gold_accuracy' || /paus/i.test(String(err.detail)))) { showPaused(String(err.detail)); return; }
       showError(err, () => loadNext(performance.now()));
       return;
     }
@@ -237,7 +238,7 @@ export async function renderAnnotate(root, { id }) {
         stage.classList.remove('submitting');
         stage.dataset.ready = '1';
         setPhase('item');
-        toast(t('submit_failed', { detail: api.describeDetail(err.detail ?? err.message) }), 'error', 8000);
+        toast(t('submit_failed', { detail: describeError(err) }), 'error', 8000);
         return;
       }
     }
@@ -258,7 +259,7 @@ export async function renderAnnotate(root, { id }) {
     setPhase('busy');
     stage.classList.add('submitting');
     try { await api.post(`assignments/${assignment.assignment_id}/skip`); } catch (err) {
-      if (err.status !== 404 && err.status !== 409) { stage.classList.remove('submitting'); setPhase('item'); toast(api.describeDetail(err.detail), 'error'); return; }
+      if (err.status !== 404 && err.status !== 409) { stage.classList.remove('submitting'); setPhase('item'); toast(describeError(err), 'error'); return; }
     }
     await loadNext(t0);
   }

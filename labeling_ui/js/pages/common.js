@@ -2,12 +2,12 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import * as store from '../store.js';
-import { describeDetail } from '../api.js';
+import { describeError } from '../errors.js';
 
 export const loading = () => h('p', { class: 'muted', role: 'status' }, t('loading'));
 
 export const errorBox = (err, onRetry) => h('div', { class: 'card error', role: 'alert' },
-  h('p', {}, `${t('error')}: ${err.status === 404 ? t('not_found') : describeDetail(err.detail ?? err.message)}`),
+  h('p', {}, `${t('error')}: ${err.status === 404 ? t('not_found') : describeError(err)}`),
   onRetry ? h('button', { type: 'button', onclick: onRetry }, t('retry')) : null);
 
 export const emptyState = (title, text, ...actions) => h('section', { class: 'empty-state card' },

@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { projectHeader, errorBox, loading } from './common.js';
+import { describeError } from '../errors.js';
 
 const BATCH_FILES = 20;
 const BATCH_BYTES = 8 * 1024 * 1024;
@@ -77,7 +78,7 @@ export async function renderImport(root, { id }) {
         addAnswer(answer);
         line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('created')} ${answer?.created ?? 0}, ${t('duplicates')} ${answer?.duplicates ?? 0}, ${t('errors')} ${answer?.errors?.length ?? 0}`;
       } catch (err) {
-        line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('error')} ${api.describeDetail(err.detail ?? err.message)}`;
+        line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('error')} ${describeError(err)}`;
         line.classList.add('form-error');
       }
       doneBytes += groupBytes;
@@ -103,7 +104,7 @@ export async function renderImport(root, { id }) {
     const items = texts.value.split('\n').map((s) => s.trim()).filter(Boolean).map((text) => ({ text }));
     if (!items.length) return;
     try { addAnswer(await api.post(`projects/${project.id}/items`, { items })); texts.value = ''; } catch (err) {
-      batchList.append(h('li', { class: 'form-error' }, api.describeDetail(err.detail ?? err.message)));
+      batchList.append(h('li', { class: 'form-error' }, describeError(err)));
     }
   });
 

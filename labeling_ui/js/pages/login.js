@@ -3,6 +3,7 @@ import * as store from '../store.js';
 import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { navigate } from '../router.js';
+import { describeError } from '../errors.js';
 
 export function renderLogin(root) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
@@ -24,7 +25,7 @@ export function renderLogin(root) {
       window.dispatchEvent(new CustomEvent('jinbiao:signed-in'));
       navigate('#/projects');
     } catch (err) {
-      error.textContent = err.status === 401 ? t('bad_credentials') : api.describeDetail(err.detail ?? err.message);
+      error.textContent = err.status === 401 ? t('bad_credentials') : describeError(err);
       button.disabled = false;
       button.textContent = t('sign_in');
       password.select();

@@ -7,6 +7,7 @@ import { navigate } from '../router.js';
 import { KIND_NAMES } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, loading } from './common.js';
+import { describeError } from '../errors.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000'];
 
@@ -89,7 +90,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
         navigate(`#/projects/${created.id}/import`);
       }
     } catch (err) {
-      error.textContent = api.describeDetail(err.detail ?? err.message);
+      error.textContent = describeError(err);
     }
   });
 

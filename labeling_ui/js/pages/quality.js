@@ -11,6 +11,7 @@ import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, loading, fmtNumber, fmtPercent } from './common.js';
+import { describeError } from '../errors.js';
 
 const POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
@@ -94,7 +95,7 @@ export async function renderQuality(root, { id, annotator }) {
   const statusLine = h('p', { class: 'quality-status', dataset: { state: 'loading' } });
   const pending = h('span', { class: 'pending', role: 'status', hidden: true }, h('span', { class: 'dot', 'aria-hidden': 'true' }), t('quality_pending'));
   const recomputeBtn = manage ? h('button', { type: 'button', onclick: () => recompute() }, t('recompute')) : null;
-  const csvBtn = h('button', { type: 'button', onclick: () => api.download(`${api.BASE}/${base}/quality/annotators.csv`, `project-${project.id}-annotators.csv`).catch((err) => toast(api.describeDetail(err.detail), 'error')) }, t('download_csv'));
+  const csvBtn = h('button', { type: 'button', onclick: () => api.download(`${api.BASE}/${base}/quality/annotators.csv`, `project-${project.id}-annotators.csv`).catch((err) => toast(describeError(err), 'error')) }, t('download_csv'));
   const toolbar = h('div', { class: 'quality-toolbar' }, statusLine, pending, h('div', { class: 'actions' }, recomputeBtn, csvBtn));
   const detail = h('div', { id: 'annotator-detail' });
   const body = h('div', { class: 'quality-body' }, loading());
@@ -120,7 +121,7 @@ export async function renderQuality(root, { id, annotator }) {
       try {
         await api.post(`${base}/annotators/${row.user_id}/pause`, { reason: reason.value.trim() });
         toast(t('paused_ok', { name: row.name || row.email }), 'ok');
-      } catch (err) { toast(api.describeDetail(err.detail), 'error', 8000); }
+      } catch (err) { toast(describeError(err), 'error', 8000); }
       refresh({ force: true });
     };
     dialog.showModal();
@@ -131,7 +132,7 @@ export async function renderQuality(root, { id, annotator }) {
     try {
       await api.post(`${base}/annotators/${row.user_id}/resume`);
       toast(t('resumed_ok', { name: row.name || row.email }), 'ok');
-    } catch (err) { toast(api.describeDetail(err.detail), 'error', 8000); }
+    } catch (err) { toast(describeError(err), 'error', 8000); }
     refresh({ force: true });
   }
 
@@ -142,7 +143,7 @@ export async function renderQuality(root, { id, annotator }) {
       toast(t('recompute_sent'), 'info');
       pending.hidden = false;
       schedule(0);
-    } catch (err) { toast(api.describeDetail(err.detail), 'error', 8000); }
+    } catch (err) { toast(describeError(err), 'error', 8000); }
     recomputeBtn.disabled = false;
   }
 

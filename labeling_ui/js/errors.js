@@ -1,0 +1,85 @@
+// Errors a person can read: the API's stable ``code`` translated (zh/en), with the field it
+// concerns. ``detail`` (English, for logs) is shown only for a code this page does not know yet.
+import { addTranslations, hasText, t } from './i18n.js';
+
+addTranslations({
+  en: {
+    err_field: '{field}: {message}',
+    err_network_error: 'The server could not be reached. Check the connection and try again.',
+    err_bad_request: 'The request was not understood: {detail}',
+    err_not_authenticated: 'Your sign-in has ended. Please sign in again.',
+    err_forbidden: 'Not allowed: {detail}',
+    err_not_found: 'Not found (or not in your organization).',
+    err_method_not_allowed: 'This action is not available here.',
+    err_conflict: 'This conflicts with the current state: {detail}',
+    err_gone: 'This is no longer available.',
+    err_too_large: 'Too large: {detail}',
+    err_invalid_input: 'Some input is not valid.',
+    err_too_many_attempts: 'Too many attempts. Wait a moment and try again.',
+    err_unavailable: 'The service is busy or restarting. Try again in a few seconds.',
+    err_item_state_conflict: 'The item has moved on: {detail}',
+    err_paused_low_gold_accuracy: 'You are paused on this project: your gold accuracy is below the project minimum.',
+    err_not_on_project: 'This project is limited to named annotators and teams, and you are not one of them.',
+    err_invite_used: 'This invitation has been used already.',
+    err_invite_expired: 'This invitation has expired. Ask for a new one.',
+    err_label_in_use: 'This label is used by {count} annotations; rename it or say how to map them.',
+    err_item_final: 'The item is final (reviewed or accepted); the answer can no longer be changed.',
+    err_already_submitted: 'You submitted a different answer already; correct it from your history instead.',
+    err_item_kind_mismatch: 'This file does not fit this project\u2019s kind.',
+    err_period_paid: 'That period overlaps one that has been paid already.',
+    err_lot_decided: 'This lot has been decided already.',
+    err_last_owner: 'An organization needs at least one owner.',
+  },
+  zh: {
+    err_field: '{field}：{message}',
+    err_network_error: '无法连接服务器。请检查网络后重试。',
+    err_bad_request: '请求无法识别：{detail}',
+    err_not_authenticated: '登录已失效，请重新登录。',
+    err_forbidden: '无权操作：{detail}',
+    err_not_found: '未找到（或不属于你的组织）。',
+    err_method_not_allowed: '此处不支持该操作。',
+    err_conflict: '与当前状态冲突：{detail}',
+    err_gone: '该内容已不可用。',
+    err_too_large: '内容过大：{detail}',
+    err_invalid_input: '部分输入无效。',
+    err_too_many_attempts: '尝试次数过多，请稍后再试。',
+    err_unavailable: '服务繁忙或正在重启，请几秒后重试。',
+    err_item_state_conflict: '条目状态已变化：{detail}',
+    err_paused_low_gold_accuracy: '你在此项目中已被暂停：金标准准确率低于项目要求。',
+    err_not_on_project: '此项目只对指定的标注员和团队开放，你不在其中。',
+    err_invite_used: '此邀请已被使用。',
+    err_invite_expired: '此邀请已过期，请重新索取。',
+    err_label_in_use: '有 {count} 条标注使用了此标签；请改名，或说明如何映射。',
+    err_item_final: '该条目已定稿（已质检或已验收），答案不能再修改。',
+    err_already_submitted: '你已提交过不同的答案；请在历史记录中修改。',
+    err_item_kind_mismatch: '该文件与项目类型不符。',
+    err_period_paid: '该时间段与已结算的时间段重叠。',
+    err_lot_decided: '该批次已判定。',
+    err_last_owner: '组织至少需要一位所有者。',
+  },
+});
+
+// FastAPI's 422 detail is a list of {loc, msg}; the field is loc without its 'body'/'query' head.
+const fieldOf = (entry) => (entry.loc || []).filter((p, i) => !(i === 0 && ['body', 'query', 'path'].includes(p))).join('.');
+
+function describeFields(detail) {
+  return detail.map((entry) => t('err_field', { field: fieldOf(entry) || '—', message: entry.msg })).join('; ');
+}
+
+const plain = (detail) => (typeof detail === 'string' ? detail : JSON.stringify(detail));
+
+// One readable line for an ApiError (or any Error).
+export function describeError(err) {
+  const detail = err && err.detail !== undefined ? err.detail : err && err.message;
+  if (Array.isArray(detail)) return describeFields(detail);
+  const code = err && err.code;
+  if (code && hasText(`err_${code}`)) {
+    return t(`err_${code}`, { ...(err.body || {}), detail: plain(detail) });
+  }
+  return plain(detail ?? '');
+}
+
+// The fields a 422 names, for forms that mark the input they concern.
+export function invalidFields(err) {
+  return Array.isArray(err && err.detail) ? err.detail.map(fieldOf) : [];
+}
