@@ -22,9 +22,10 @@ Sources, cross-checked cell by cell where a second source covers the cell:
    printed pages 15-17 of the standard). The cells below are that transcription with each
    resolved cell turned back into the standard's arrow or number; walking the arrows gives back
    exactly its 1 249 resolved cells.
-2. The MIL-STD-105E tables reproduced at http://www.nibs.org/FMOC/DPW_AC/AC-TABLE.ASC (Tables 1-A
-   and 1-B: code letters A-Q x AQL 0.65-15 of Tables II-A and II-B, with rejection numbers and
-   arrows). Every such cell agrees, except row A under AQL 10 (see "Differences" below).
+2. The MIL-STD-105E tables reproduced at http://www.nibs.org/FMOC/DPW_AC/AC-TABLE.ASC (Table 1-A:
+   letters A-Q x AQL 0.65-15 of Table II-A; Table 1-B: letters A-L x the same AQLs of Table
+   II-B; rejection numbers and arrows). Every such cell agrees, except row A under AQL 10 (see
+   "Differences" below).
 3. A second public transcription of GB/T 2828.1-2012 (a NocoBase seed script found through the
    code index, recording that it was spot-checked against SQC Online's ISO 2859-1 calculator):
    Table 2-A columns 0.65-4.0, Tables 2-B and 2-C columns 1.0 and 2.5, letters A-Q. Every cell
@@ -41,19 +42,23 @@ Sources, cross-checked cell by cell where a second source covers the cell:
 
 Cells beyond the columns sources 2 and 3 cover (AQL 0.010-0.40 and 15-1000, and the reduced
 table outside 1.0/2.5) rest on source 1 alone plus the table's structure, which the tests check:
-along a row the numbers sit on diagonals (Ac 0, 1, 2, 3, 5, 7, 10, 14, 21 for 2-A; 0, 1, 2, 3, 5,
-8, 12, 18 for 2-B; 0, 1, 2, 3, 5, 6, 8, 10, 14, 21 for 2-C) and every arrow leads to a plan.
+the numbers run along diagonals of the ladders 0, 1, 2, 3, 5, 7, 10, 14, 21 (2-A), 0, 1, 2, 3, 5,
+8, 12, 18 (2-B) and 0, 1, 2, 3, 5, 6, 8, 10, 14, 21 (2-C), with 30/44 (2-A), 27/41 (2-B) and the
+2-A ladder (rows A-B of 2-C, n = 2) in the top-right corner; no column decreases downwards; and
+every arrow leads to a plan.
 
 Differences found. (a) Row A, AQL 10: the MIL-STD-105E reproduction prints an upward arrow in
 Table II-A (there is no plan above row A, so the rule cannot be followed) and a downward arrow in
 Table II-B; GB/T 2828.1-2012 has a downward arrow in 2-A (-> C, n = 5, 1/2) and the plan n = 2,
 0/1 in 2-B. We follow GB/T 2828.1 = ISO 2859-1:1999. (b) ANSI/ASQ Z1.4 shares Table I and the
-normal and tightened master tables with ISO 2859-1, but its reduced Table II-C keeps the
-MIL-STD-105E plans with a gap between Ac and Re (e.g. 1/4, 2/5, 5/8: a lot with Ac < d < Re is
-accepted and normal inspection reinstated); the 1999 ISO edition removed the gap, so Table 2-C
-below has Re = Ac + 1 everywhere and different numbers from Z1.4's II-C (e.g. J, AQL 1.0: 32,
-1/2 here). Z1.4 also switches to reduced inspection with the limit numbers of its Table VIII
-instead of the switching score (ISO 2859-1:1999, 9.3.3).
+normal and tightened master tables with ISO 2859-1, but keeps MIL-STD-105E's reduced plans with
+Re > Ac + 1 and its "special procedure for reduced inspection" (Z1.4 10.1.4: with Ac < d < Re the
+lot is accepted and normal inspection reinstated); ISO 2859-1:1999 Table 2-C has Re = Ac + 1 in
+every cell, so its reduced numbers differ from Z1.4's. Z1.4 switches to reduced inspection after
+10 accepted lots and the limit numbers of its Table VIII (text of Z1.4 8.3.3 at
+https://text-id.123dok.com, MIL-STD-105E 4.7.3 at http://www.altius-chinaservices.cn), where
+ISO 2859-1:1999 uses the switching score of 9.3.3.2 (IS 2500 (Part 1):2000 foreword: "a new
+procedure for switching from normal to reduced inspection").
 """
 
 from __future__ import annotations
