@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import __version__
 from backend.api import api_router
+from backend.api_docs import add_api_docs
 from backend.assignments import lease_memo
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
@@ -53,10 +54,12 @@ def create_app() -> FastAPI:
         title="Jinbiao (津标)",
         version=__version__,
         description="Crowdsourced annotation of manufacturing images and text.",
-        docs_url="/docs",
+        docs_url=None,  # served by add_api_docs from vendored files, not a CDN
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     install_error_handlers(app)
+    add_api_docs(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -33,4 +33,13 @@ t="$here/text-annotator"; mkdir -p "$t"
 cp "$nm/@recogito/text-annotator/dist/text-annotator.umd.js" "$nm/@recogito/text-annotator/dist/text-annotator.css" "$t/"
 notices "$t/THIRD_PARTY_LICENSES.txt" @recogito/text-annotator @annotorious/core colord debounce dequal hotkeys-js poll nanoevents rbush quickselect uuid
 
+s="$here/swagger-ui"; mkdir -p "$s"   # /docs: served by the API, no CDN (factory intranets have no internet)
+cp "$nm/swagger-ui-dist/"{swagger-ui-bundle.js,swagger-ui.css,LICENSE,NOTICE,swagger-ui-bundle.js.LICENSE.txt} "$s/"
+
+r="$here/redoc"; mkdir -p "$r"   # /redoc
+cp "$nm/redoc/bundles/"{redoc.standalone.js,redoc.standalone.js.LICENSE.txt} "$nm/redoc/LICENSE" "$r/"
+# The one request ReDoc makes outside the page: its sidebar logo from a CDN. An empty data: URL
+# keeps it offline (the image's onError hides it).
+sed -i 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:,#' "$r/redoc.standalone.js"
+
 echo "vendored into $here (LICENSE files of the two libraries are kept as they are)"
