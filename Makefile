@@ -1,9 +1,12 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+ and make; no servers):
 #   make demo   — install into .venv, create demo data on SQLite, serve on http://127.0.0.1:8000
+#                 (make demo PORT=8080 HOST=0.0.0.0 to serve elsewhere)
 #   make test   — install into .venv with the test extras and run the whole suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/jinbiao demo
+	$(VENV)/bin/jinbiao demo --host $(HOST) --port $(PORT)
 
 serve: install
 	$(VENV)/bin/jinbiao serve

@@ -37,6 +37,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "worker_hijack_root_logger": False,
+        # Beat's state file lives with the other runtime files, never in the working directory.
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
     }
     if settings.broker_url.startswith("filesystem://"):
         queue_dir = settings.broker_folder / "queue"
@@ -55,8 +57,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         config["broker_transport_options"] = {
             "visibility_timeout": settings.broker_visibility_timeout
         }
-    if settings.result_backend.startswith("db+sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # SQLite results, beat's schedule
     return config
 
 

@@ -66,3 +66,18 @@ def test_default_secret_is_refused_outside_local_mode():
     with pytest.raises(ValueError, match="JINBIAO_SECRET_KEY"):
         Settings(env="production")
     Settings(env="production", secret_key="x" * 40)
+
+
+def test_runtime_files_live_under_the_data_folder(tmp_path) -> None:
+    """Beat's schedule (and the embedded broker and results) never land in the working folder."""
+    from backend.queue import celery_config
+    from backend.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path}/x.db")
+    config = celery_config(settings)
+    data_dir = (tmp_path / "data").resolve()
+    assert config["beat_schedule_filename"] == str(data_dir / "celerybeat-schedule")
+    assert data_dir.is_dir()
+    for folder in config["broker_transport_options"].values():
+        if isinstance(folder, str):
+            assert folder.startswith(str(data_dir))
