@@ -17,6 +17,7 @@ from celery.result import AsyncResult
 from sqlalchemy import event
 from sqlmodel import Session
 
+from backend import broker_files
 from backend.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 def make_celery(settings: Settings) -> Celery:
+    broker_files.install()  # filesystem:// with whole messages (backend/broker_files.py)
     app = Celery("jinbiao", broker=settings.broker_url, backend=settings.result_backend)
     app.conf.update(celery_config(settings))
     return app
