@@ -63,8 +63,9 @@ class RecomputeFlagged:
 @dataclass(frozen=True)
 class ItemsFinished:
     """Items reached the annotations they want and have a computed consensus (inside the
-    recompute's transaction). Emitted again when a later recompute changes their consensus:
-    listeners are idempotent."""
+    recompute's transaction, ``backend.consensus.recompute``): the non-gold items whose consensus
+    row that run inserted or changed. Emitted again when a later recompute changes their
+    consensus: listeners are idempotent."""
 
     session: Session
     project_id: int
@@ -98,6 +99,13 @@ def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
     listeners = _listeners.setdefault(event_type, [])
     if listener not in listeners:
         listeners.append(listener)
+
+
+def unsubscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Stop calling ``listener`` on ``event_type`` (a test's own listener, when it is done)."""
+    listeners = _listeners.get(event_type, [])
+    if listener in listeners:
+        listeners.remove(listener)
 
 
 def emit(event: object) -> None:
