@@ -33,12 +33,14 @@ class AnswerColumns:
     the key's values (or the parsed results, without a key) otherwise, and is empty then.
     """
 
+    # who answered which item what
     item: NDArray[np.int64]
     annotator: NDArray[np.int64]
-    is_gold: NDArray[np.bool_]
-    gold_score: NDArray[np.float64]  # NaN where none was stored
     positions: NDArray[np.intp] | None
     values: Sequence[Any]
+    # whether it was a gold item, and the score of the answer if so (NaN where none was stored)
+    is_gold: NDArray[np.bool_]
+    gold_score: NDArray[np.float64]
 
 
 def answer_columns(

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from backend.exports.zip_writer import COPY_CHUNK, DEFLATED, STORED, ZipWriter
+from backend.exports.zip_writer import COPY_CHUNK, DEFLATED, STORED, Entry, ZipWriter
 
 STREAM_BUFFER = 1024 * 1024  # characters buffered by a stream before it is handed on
 _QUEUE_DEPTH = 4  # pieces waiting for the background thread: at most ~4 MB of text
@@ -65,9 +65,9 @@ class Staging:
         if compress:
             packer = zlib.compressobj(self.level, zlib.DEFLATED, -15)
             packed = packer.compress(data) + packer.flush()
-            self._insert(name, packed, None, len(data), len(packed), crc, sha, DEFLATED)
+            self._insert(Entry(name, packed, None, len(data), len(packed), crc, DEFLATED), sha)
         else:
-            self._insert(name, data, None, len(data), len(data), crc, sha, STORED)
+            self._insert(Entry(name, data, None, len(data), len(data), crc, STORED), sha)
 
     def add_file(self, name: str, path: Path, *, compress: bool = False) -> None:
         """Stage a file by path: media are hashed now and copied as they are at zip time; with
@@ -86,7 +86,7 @@ class Staging:
                 digest.update(chunk)
                 crc = zlib.crc32(chunk, crc)
                 size += len(chunk)
-        self._insert(name, None, str(path), size, size, crc, digest.hexdigest(), STORED)
+        self._insert(Entry(name, None, str(path), size, size, crc, STORED), digest.hexdigest())
 
     def open_stream(self, name: str) -> EntryStream:
         """A text stream that becomes the entry ``name`` when closed (deflated, hashed)."""
@@ -103,20 +103,11 @@ class Staging:
         path = self.spool_path()
         return path, path.open("w", encoding="utf-8", newline="")
 
-    def _insert(
-        self,
-        name: str,
-        data: bytes | None,
-        path: str | None,
-        size: int,
-        csize: int,
-        crc: int,
-        sha: str,
-        method: int,
-    ) -> None:
+    def _insert(self, entry: Entry, sha256: str) -> None:
         self._db.execute(
-            "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, data, path, size, csize, crc, sha, method),
+            "INSERT INTO entry (name, data, path, size, csize, crc, method, sha256)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*entry, sha256),
         )
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
@@ -129,16 +120,10 @@ class Staging:
         for stream in self._streams:
             if not stream.closed:
                 raise RuntimeError(f"stream {stream.name} was never closed")
-            self._insert(
-                stream.name,
-                None,
-                str(stream.path),
-                stream.size,
-                stream.csize,
-                stream.crc,
-                stream.sha256,
-                DEFLATED,
+            entry = Entry(
+                stream.name, None, str(stream.path), stream.size, stream.csize, stream.crc, DEFLATED
             )
+            self._insert(entry, stream.sha256)
         self._streams = []
         self._db.commit()
 
@@ -158,10 +143,10 @@ class Staging:
         )
         with out.open("wb") as target:
             writer = ZipWriter(target)
-            for n, (name, data, path, size, csize, crc, method) in enumerate(rows, start=1):
+            for n, row in enumerate(rows, start=1):
                 if tick is not None and n % 500 == 0:
                     tick()
-                writer.entry(name, data, path, size, csize, crc, method)
+                writer.entry(Entry._make(row))
             writer.finish()
         return writer.sha256.hexdigest(), writer.offset
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import tempfile
-from typing import IO
+from typing import IO, NamedTuple
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 COPY_CHUNK = 1024 * 1024
@@ -25,6 +25,18 @@ _MAX_32 = 0xFFFFFFFF
 _DOS_DATE = (ZIP_EPOCH[0] - 1980) << 9 | ZIP_EPOCH[1] << 5 | ZIP_EPOCH[2]
 _DOS_TIME = ZIP_EPOCH[3] << 11 | ZIP_EPOCH[4] << 5 | ZIP_EPOCH[5] // 2
 _UNIX_644 = 0o644 << 16  # rw-r--r--, in the high half as Unix zips hold it
+
+
+class Entry(NamedTuple):
+    """An entry ready for the zip: its (deflated or stored) bytes, or the file that holds them."""
+
+    name: str
+    data: bytes | None
+    path: str | None
+    size: int
+    csize: int
+    crc: int
+    method: int
 
 
 class ZipWriter:
@@ -46,36 +58,17 @@ class ZipWriter:
         self.sha256.update(data)
         self.offset += len(data)
 
-    def entry(
-        self,
-        name: str,
-        data: bytes | None,
-        path: str | None,
-        size: int,
-        csize: int,
-        crc: int,
-        method: int,
-    ) -> None:
+    def entry(self, entry: Entry) -> None:
+        name, data, path, size, csize, crc, method = entry
         encoded, flags = _encode_name(name)
         header_offset = self.offset
         zip64 = size > ZIP64_LIMIT or csize > ZIP64_LIMIT
         version = 45 if zip64 else 20
         extra = struct.pack("<HHQQ", 1, 16, size, csize) if zip64 else b""
+        sizes = (_MAX_32, _MAX_32) if zip64 else (csize, size)
         self._write(
-            struct.pack(
-                "<4s5H3L2H",
-                b"PK\x03\x04",
-                version,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
-                _MAX_32 if zip64 else csize,
-                _MAX_32 if zip64 else size,
-                len(encoded),
-                len(extra),
-            )
+            struct.pack("<4sH", b"PK\x03\x04", version)
+            + _shared_fields(flags, method, crc, *sizes, len(encoded), len(extra))
             + encoded
             + extra
         )
@@ -99,29 +92,11 @@ class ZipWriter:
             values.append(at)
         extra = struct.pack(f"<HH{len(values)}Q", 1, 8 * len(values), *values) if values else b""
         version = 45 if values else 20
+        sizes = (_MAX_32, _MAX_32) if big else (csize, size)
         record = (
-            struct.pack(
-                "<4s4B4H3L5H2L",
-                b"PK\x01\x02",
-                version,
-                3,  # made by: version, Unix
-                version,
-                0,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
-                _MAX_32 if big else csize,
-                _MAX_32 if big else size,
-                len(encoded),
-                len(extra),
-                0,
-                0,
-                0,
-                _UNIX_644,
-                _MAX_32 if at > ZIP64_LIMIT else at,
-            )
+            struct.pack("<4s4B", b"PK\x01\x02", version, 3, version, 0)  # made by: Unix (3)
+            + _shared_fields(flags, method, crc, *sizes, len(encoded), len(extra))
+            + struct.pack("<3H2L", 0, 0, 0, _UNIX_644, _MAX_32 if at > ZIP64_LIMIT else at)
             + encoded
             + extra
         )
@@ -161,6 +136,15 @@ class ZipWriter:
             size = min(size, _MAX_32)
             start = min(start, _MAX_32)
         self._write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+
+
+def _shared_fields(
+    flags: int, method: int, crc: int, csize: int, size: int, name_length: int, extra_length: int
+) -> bytes:
+    """The run of fields that a local header and its central directory record share."""
+    return struct.pack(
+        "<4H3L2H", flags, method, _DOS_TIME, _DOS_DATE, crc, csize, size, name_length, extra_length
+    )
 
 
 def _encode_name(name: str) -> tuple[bytes, int]:

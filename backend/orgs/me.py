@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.accounts.schemas import UserPublic
 from backend.orgs.schemas import MembershipOfMe, MePublic
 from backend.orgs.service import list_orgs_of
 from backend.routing import TransactionEndingRoute
@@ -23,10 +24,4 @@ def me(user: CurrentUser, session: SessionDep) -> MePublic:
         MembershipOfMe(org_id=o.id, org_name=o.name, role=o.role)
         for o in list_orgs_of(session=session, user=user)
     ]
-    return MePublic(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        created_at=user.created_at,
-        memberships=memberships,
-    )
+    return MePublic(**UserPublic.model_validate(user).model_dump(), memberships=memberships)
