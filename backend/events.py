@@ -118,6 +118,17 @@ def emit(event: object) -> None:
         listener(event)
 
 
+def has_listeners(event_type: type) -> bool:
+    """Whether an emit of ``event_type`` would reach anyone: an emitter whose event costs work
+    to compute (a recompute's finished items) asks first. Refuses to answer unwired, as ``emit``
+    refuses to run, so a process that forgot to wire is never silently skipped."""
+    if not _wired:
+        raise NotWired(
+            f"{event_type.__name__} asked about before backend.wiring.wire() ran in this process"
+        )
+    return bool(_listeners.get(event_type))
+
+
 def mark_wired() -> None:
     """Called by ``backend.wiring.wire`` once every domain has subscribed."""
     global _wired

@@ -93,7 +93,7 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
             session=session, item_ids=contested.tolist(), up_to=project.max_overlap
         )
     laps.lap("overlap")
-    finished = _finished(session=session, project_id=project_id, stored=stored, gold=gold_items)
+    finished = _finished(session=session, project_id=project_id, stored=stored)
     laps.lap("finished")
     duration_ms = int((time.perf_counter() - started) * 1000)
     session.execute(
@@ -113,7 +113,7 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         "started_at": started_at.isoformat(),
         "annotations": len(answers),
         "consensus_written": stored.written,
-        "finished": len(finished),
+        "finished": finished,
         "overlap_raised": raised,
         "paused": newly_paused,
         "duration_ms": duration_ms,
@@ -121,17 +121,20 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     }
 
 
-def _finished(
-    *, session: Session, project_id: int, stored: Stored, gold: NDArray[np.int64]
-) -> list[int]:
+def _finished(*, session: Session, project_id: int, stored: Stored) -> int | None:
     """Emit ``ItemsFinished`` for the items whose consensus this run inserted or changed and
-    that have the annotations they want (after this run's overlap raise); gold items' rows are
-    their known answers, never finished by a recompute. Returns those items."""
-    candidates = stored.changed[~np.isin(stored.changed, gold)] if len(gold) else stored.changed
-    finished = done_items(session=session, item_ids=candidates.tolist())
-    if finished:
-        events.emit(events.ItemsFinished(session=session, project_id=project_id, item_ids=finished))
-    return finished
+    that are done (the annotations they want, after this run's overlap raise; never gold: a
+    gold item's row is its known answer). Returns how many, or None when nobody listens (the
+    done items are then not even read)."""
+    if not events.has_listeners(events.ItemsFinished):
+        return None
+    done = done_items(session=session, project_id=project_id)
+    finished = np.intersect1d(stored.changed, done, assume_unique=True)
+    if len(finished):
+        events.emit(
+            events.ItemsFinished(session=session, project_id=project_id, item_ids=finished.tolist())
+        )
+    return len(finished)
 
 
 class _Laps:

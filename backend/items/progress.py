@@ -2,8 +2,8 @@
 
 Other domains change ``wanted`` or ask who is done through these functions instead of writing
 SQL on ``items`` themselves: the quality recompute raises ``wanted`` for contested items
-(adaptive overlap) and asks which of the items whose consensus it changed are done
-(``backend.items.states``: the annotations it wants, so ``ItemsFinished`` names them).
+(adaptive overlap) and asks which items are done (``backend.items.states``: the annotations
+they want), so that ``ItemsFinished`` names those whose consensus it changed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlmodel import Session
 
@@ -39,20 +41,20 @@ def raise_wanted(*, session: Session, item_ids: Sequence[int], up_to: int) -> in
     return raised
 
 
-def done_items(*, session: Session, item_ids: Sequence[int]) -> list[int]:
-    """Those of ``item_ids`` that are not gold and have the annotations they want (the counters'
-    half of ``done`` in ``backend.items.states``), sorted."""
-    found: list[int] = []
-    for matches in _id_filters(session, item_ids):
-        found += session.execute(
-            select(Item.id).where(
-                matches,
-                Item.is_gold.is_(False),
-                Item.wanted > 0,
-                Item.annotation_count >= Item.wanted,
-            )
-        ).scalars()
-    return sorted(found)
+def done_items(*, session: Session, project_id: int) -> NDArray[np.int64]:
+    """The project's items that are not gold and have the annotations they want (the counters'
+    half of ``done`` in ``backend.items.states``), sorted; on PostgreSQL as one array value."""
+    done = (
+        Item.project_id == project_id,
+        Item.is_gold.is_(False),
+        Item.wanted > 0,
+        Item.annotation_count >= Item.wanted,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.execute(select(func.array_agg(Item.id)).where(*done)).scalar_one() or []
+    else:
+        ids = session.execute(select(Item.id).where(*done)).scalars().all()
+    return np.sort(np.fromiter(ids, dtype=np.int64, count=len(ids)))
 
 
 def _id_filters(session: Session, item_ids: Sequence[int]) -> list[Any]:

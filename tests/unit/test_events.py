@@ -74,3 +74,24 @@ def test_wire_is_idempotent() -> None:
     assert events.listeners_of(events.AnnotationSubmitted) == before
     with pytest.raises(TypeError):
         events.AnnotationSubmitted(session=None, project_id=1)  # type: ignore[call-arg]
+
+
+def test_an_unwired_process_cannot_ask_whether_anyone_listens() -> None:
+    """An emitter that skips work nobody listens to must not skip it just for lack of wiring."""
+    code = (
+        "from backend import events\n"
+        "try:\n"
+        "    events.has_listeners(events.ItemsFinished)\n"
+        "except events.NotWired as exc:\n"
+        "    print('refused:', exc)\n"
+        "from backend.wiring import wire\n"
+        "wire()\n"
+        "print('wired:', events.has_listeners(events.ItemsFinished),"
+        " events.has_listeners(events.AnnotationSubmitted))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused: ItemsFinished asked about before backend.wiring.wire()" in done.stdout
+    assert "wired: False True" in done.stdout
