@@ -58,11 +58,7 @@ def test_a_process_that_never_wired_refuses_to_emit() -> None:
         "except events.NotWired as exc:\n"
         "    print('refused:', exc)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert "refused: RecomputeFlagged emitted before backend.wiring.wire()" in done.stdout
+    assert "refused: RecomputeFlagged emitted before backend.wiring.wire()" in _python(code)
 
 
 def test_wire_is_idempotent() -> None:
@@ -89,9 +85,15 @@ def test_an_unwired_process_cannot_ask_whether_anyone_listens() -> None:
         "print('wired:', events.has_listeners(events.ItemsFinished),"
         " events.has_listeners(events.AnnotationSubmitted))\n"
     )
+    printed = _python(code)
+    assert "refused: ItemsFinished asked about before backend.wiring.wire()" in printed
+    assert "wired: False True" in printed
+
+
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh process (which has not wired unless the code does)."""
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert "refused: ItemsFinished asked about before backend.wiring.wire()" in done.stdout
-    assert "wired: False True" in done.stdout
+    return done.stdout
