@@ -9,6 +9,7 @@ from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
 from backend.items.routes import router as items_router
+from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.projects.routes import router as projects_router
 
@@ -16,7 +17,14 @@ api_router = APIRouter(prefix="/api/v1")
 # FastAPI matches a request against the included routers in this order, route by route, and
 # stops at the first full match: the distribution routes (next, submit: most of the traffic) go
 # first. (Measured in process: 2% of the API's CPU per next + submit cycle.)
-for router in (assignments_router, accounts_router, orgs_router, projects_router, items_router):
+for router in (
+    assignments_router,
+    me_router,
+    accounts_router,
+    orgs_router,
+    projects_router,
+    items_router,
+):
     api_router.include_router(router)
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)

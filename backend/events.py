@@ -63,8 +63,9 @@ class RecomputeFlagged:
 @dataclass(frozen=True)
 class ItemsFinished:
     """Items reached the annotations they want and have a computed consensus (inside the
-    recompute's transaction). Emitted again when a later recompute changes their consensus:
-    listeners are idempotent."""
+    recompute's transaction, ``backend.consensus.recompute``): the non-gold items whose consensus
+    row that run inserted or changed. Emitted again when a later recompute changes their
+    consensus: listeners are idempotent."""
 
     session: Session
     project_id: int
@@ -100,6 +101,13 @@ def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
         listeners.append(listener)
 
 
+def unsubscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Stop calling ``listener`` on ``event_type`` (a test's own listener, when it is done)."""
+    listeners = _listeners.get(event_type, [])
+    if listener in listeners:
+        listeners.remove(listener)
+
+
 def emit(event: object) -> None:
     """Run the listeners of ``event``'s type, in subscription order."""
     if not _wired:
@@ -108,6 +116,17 @@ def emit(event: object) -> None:
         )
     for listener in list(_listeners.get(type(event), ())):
         listener(event)
+
+
+def has_listeners(event_type: type) -> bool:
+    """Whether an emit of ``event_type`` would reach anyone: an emitter whose event costs work
+    to compute (a recompute's finished items) asks first. Refuses to answer unwired, as ``emit``
+    refuses to run, so a process that forgot to wire is never silently skipped."""
+    if not _wired:
+        raise NotWired(
+            f"{event_type.__name__} asked about before backend.wiring.wire() ran in this process"
+        )
+    return bool(_listeners.get(event_type))
 
 
 def mark_wired() -> None:

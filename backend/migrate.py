@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.types import TypeDecorator
 
 from backend.db import make_engine
 from backend.settings import get_settings
@@ -54,3 +56,13 @@ def downgrade(revision: str, *, database_url: str | None = None) -> None:
             command.downgrade(config, revision)
     finally:
         engine.dispose()
+
+
+def render_frozen_type(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Autogenerate's ``render_item``: our own column types (``backend.db.UTCDateTime``) are
+    written into a new revision as the SQLAlchemy type they emit in DDL, never as an import of
+    ``backend``: a revision carries its own copy, so a later change to the app's types cannot
+    change what an old revision creates. False: render as Alembic would."""
+    if kind == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__ == "backend.db":
+        return f"sa.{obj.impl!r}"
+    return False

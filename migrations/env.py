@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from backend.all_models import metadata
 from backend.db import make_engine
+from backend.migrate import render_frozen_type
 from backend.settings import get_settings
 
 config = context.config
@@ -23,6 +24,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        render_item=render_frozen_type,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -34,6 +36,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_frozen_type,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,4 +1,5 @@
-"""Sign-up, the OAuth2 password flow, the caller's profile and personal API tokens."""
+"""Sign-up, the OAuth2 password flow and personal API tokens (``GET /me``, which lists the
+caller's memberships, is served by ``backend.orgs.me``: memberships are the orgs domain's)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,9 @@ from backend.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
-    MembershipOfMe,
-    MePublic,
     UserCreate,
     UserPublic,
 )
-from backend.orgs.service import list_orgs_of
 from backend.routing import TransactionEndingRoute
 from backend.security.jwt_tokens import create_access_token
 from backend.settings import get_settings
@@ -52,22 +50,6 @@ def token(
             headers={"WWW-Authenticate": "Bearer"},
         )
     return AccessToken(access_token=create_access_token(user.id))
-
-
-@router.get("/me", response_model=MePublic)
-def me(user: CurrentUser, session: SessionDep) -> MePublic:
-    """Any signed-in user: themself with their memberships."""
-    memberships = [
-        MembershipOfMe(org_id=o.id, org_name=o.name, role=o.role)
-        for o in list_orgs_of(session=session, user=user)
-    ]
-    return MePublic(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        created_at=user.created_at,
-        memberships=memberships,
-    )
 
 
 @router.post("/me/tokens", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated)

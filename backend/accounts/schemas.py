@@ -30,16 +30,6 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
-class MembershipOfMe(BaseModel):
-    org_id: int
-    org_name: str
-    role: str
-
-
-class MePublic(UserPublic):
-    memberships: list[MembershipOfMe]
-
-
 class AccessToken(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - OAuth2 token type, not a secret

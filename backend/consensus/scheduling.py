@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from backend import clock, events
-from backend.assignments.models import Annotation
+from backend.assignments.answers_query import count_annotations
 from backend.consensus.models import ProjectQuality
 from backend.queue import enqueue, enqueue_after_commit
 from backend.settings import get_settings
@@ -69,10 +69,7 @@ def needs_another_run(*, session: Session, project_id: int, counted: int) -> boo
     A submit that found the flag set, then committed after the worker claimed it, would
     otherwise wait for the next submit or the periodic full recompute.
     """
-    total = session.execute(
-        select(func.count()).select_from(Annotation).where(Annotation.project_id == project_id)
-    ).scalar_one()
-    return total != counted
+    return count_annotations(session=session, project_id=project_id) != counted
 
 
 def request_recompute(*, session: Session, project_id: int) -> bool:

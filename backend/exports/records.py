@@ -2,10 +2,11 @@
 
 Items are read by keyset pagination on ``id`` (``WHERE id > last ORDER BY id LIMIT n``), each
 chunk in its own short read transaction: memory is bounded by the chunk size, whatever the
-project's. One query per chunk joins the items with their ``consensus`` row (written by the
-quality workers) and, when gold items are in, their gold answer; a second reads the chunk's
-annotations by item-id range — only who gave them when the consensus is the truth, their results
-too for raw exports and for the items that have no consensus row yet (the fallback vote).
+project's. One query per chunk joins the items with their consensus (written by the quality
+workers; the columns and the join come from ``backend.consensus.joins``) and, when gold items are
+in, their gold answer; a second reads the chunk's annotations by item-id range — only who gave
+them when the consensus is the truth, their results too for raw exports and for the items that
+have no consensus row yet (the fallback vote).
 
 The hot path talks to the driver directly (a DB-API cursor, ``fetchall``) and reads JSON columns
 as text, parsed by ``jsonfast``: no ORM objects, no per-row SQLAlchemy processing, no psycopg
@@ -27,6 +28,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
+from backend.consensus.joins import consensus_of_items
 from backend.exports.fallback import fallback_consensus
 from backend.exports.jsonfast import loads
 
@@ -111,10 +113,11 @@ class _Sql:
         self.count = f"SELECT count(*) FROM items i WHERE {where}"  # noqa: S608
         gold_column = ", CAST(g.answer AS TEXT)" if plan.include_gold else ", NULL"
         gold_join = " LEFT JOIN gold_answers g ON g.item_id = i.id" if plan.include_gold else ""
+        consensus = consensus_of_items(item_id="i.id")
         self.items = (
             "SELECT i.id, i.external_id, i.text, i.media_key, i.width,"  # noqa: S608 - no input
-            " i.height, i.content_hash, i.is_gold, CAST(c.result AS TEXT), c.confidence"
-            f"{gold_column} FROM items i LEFT JOIN consensus c ON c.item_id = i.id{gold_join}"
+            f" i.height, i.content_hash, i.is_gold, {consensus.columns}"
+            f"{gold_column} FROM items i{consensus.join}{gold_join}"
             f" WHERE {where} AND i.id > {p} ORDER BY i.id LIMIT {p}"
         )
         # Paused ids are integers from our own table: inlined, so the statement stays one shape.

@@ -15,12 +15,10 @@ sizes are taken in the same pass:
 * small entries (``add_bytes``): deflated at once, kept in the index;
 * files by path (media): hashed now, stored as they are (images are compressed already).
 
-The zip is then a concatenation of ready entries (``_ZipWriter``: local headers, data, central
-directory, ZIP64 records when sizes or counts need them, as ``zipfile`` writes them) with a fixed
-timestamp (1980-01-01, the earliest a zip can hold), fixed permissions and a fixed deflate level;
-its own sha256 is taken while it is written. The deflate output depends only on the bytes and the
-level (zlib never decides on timing: without a flush it waits for a full window of input), so the
-same inputs give the same zip.
+The zip is then a concatenation of ready entries (``backend.exports.zip_writer``) with a fixed
+deflate level. The deflate output depends only on the bytes and the level (zlib never decides on
+timing: without a flush it waits for a full window of input), so the same inputs give the same
+zip.
 """
 
 from __future__ import annotations
@@ -28,20 +26,17 @@ from __future__ import annotations
 import hashlib
 import queue
 import sqlite3
-import struct
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-COPY_CHUNK = 1024 * 1024
+from backend.exports.zip_writer import COPY_CHUNK, DEFLATED, STORED, Entry, ZipWriter
+
 STREAM_BUFFER = 1024 * 1024  # characters buffered by a stream before it is handed on
 _QUEUE_DEPTH = 4  # pieces waiting for the background thread: at most ~4 MB of text
 _COMMIT_EVERY = 2000
-STORED, DEFLATED = 0, 8
 
 
 class Staging:
@@ -70,9 +65,9 @@ class Staging:
         if compress:
             packer = zlib.compressobj(self.level, zlib.DEFLATED, -15)
             packed = packer.compress(data) + packer.flush()
-            self._insert(name, packed, None, len(data), len(packed), crc, sha, DEFLATED)
+            self._insert(Entry(name, packed, None, len(data), len(packed), crc, DEFLATED), sha)
         else:
-            self._insert(name, data, None, len(data), len(data), crc, sha, STORED)
+            self._insert(Entry(name, data, None, len(data), len(data), crc, STORED), sha)
 
     def add_file(self, name: str, path: Path, *, compress: bool = False) -> None:
         """Stage a file by path: media are hashed now and copied as they are at zip time; with
@@ -91,7 +86,7 @@ class Staging:
                 digest.update(chunk)
                 crc = zlib.crc32(chunk, crc)
                 size += len(chunk)
-        self._insert(name, None, str(path), size, size, crc, digest.hexdigest(), STORED)
+        self._insert(Entry(name, None, str(path), size, size, crc, STORED), digest.hexdigest())
 
     def open_stream(self, name: str) -> EntryStream:
         """A text stream that becomes the entry ``name`` when closed (deflated, hashed)."""
@@ -108,20 +103,11 @@ class Staging:
         path = self.spool_path()
         return path, path.open("w", encoding="utf-8", newline="")
 
-    def _insert(
-        self,
-        name: str,
-        data: bytes | None,
-        path: str | None,
-        size: int,
-        csize: int,
-        crc: int,
-        sha: str,
-        method: int,
-    ) -> None:
+    def _insert(self, entry: Entry, sha256: str) -> None:
         self._db.execute(
-            "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, data, path, size, csize, crc, sha, method),
+            "INSERT INTO entry (name, data, path, size, csize, crc, method, sha256)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*entry, sha256),
         )
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
@@ -134,16 +120,10 @@ class Staging:
         for stream in self._streams:
             if not stream.closed:
                 raise RuntimeError(f"stream {stream.name} was never closed")
-            self._insert(
-                stream.name,
-                None,
-                str(stream.path),
-                stream.size,
-                stream.csize,
-                stream.crc,
-                stream.sha256,
-                DEFLATED,
+            entry = Entry(
+                stream.name, None, str(stream.path), stream.size, stream.csize, stream.crc, DEFLATED
             )
+            self._insert(entry, stream.sha256)
         self._streams = []
         self._db.commit()
 
@@ -162,11 +142,11 @@ class Staging:
             "SELECT name, data, path, size, csize, crc, method FROM entry ORDER BY name"
         )
         with out.open("wb") as target:
-            writer = _ZipWriter(target)
-            for n, (name, data, path, size, csize, crc, method) in enumerate(rows, start=1):
+            writer = ZipWriter(target)
+            for n, row in enumerate(rows, start=1):
                 if tick is not None and n % 500 == 0:
                     tick()
-                writer.entry(name, data, path, size, csize, crc, method)
+                writer.entry(Entry._make(row))
             writer.finish()
         return writer.sha256.hexdigest(), writer.offset
 
@@ -276,155 +256,3 @@ class _Worker:
                 self._error = exc
             finally:
                 self._tasks.task_done()
-
-
-# The sizes past which ``zipfile`` writes ZIP64 records; tests lower them to exercise that path.
-ZIP64_LIMIT = (1 << 31) - 1
-ZIP_FILECOUNT_LIMIT = (1 << 16) - 1
-_MAX_32 = 0xFFFFFFFF
-_DOS_DATE = (ZIP_EPOCH[0] - 1980) << 9 | ZIP_EPOCH[1] << 5 | ZIP_EPOCH[2]
-_DOS_TIME = ZIP_EPOCH[3] << 11 | ZIP_EPOCH[4] << 5 | ZIP_EPOCH[5] // 2
-_UNIX_644 = 0o644 << 16  # rw-r--r--, in the high half as Unix zips hold it
-
-
-class _ZipWriter:
-    """Entries whose CRC, sizes and (deflated) bytes are known up front, written as
-    ``zipfile`` would write them: no data descriptors, UTF-8 flag for non-ASCII names, made by
-    Unix (3) with mode 0644, ZIP64 extra fields and end records only where needed."""
-
-    def __init__(self, target: IO[bytes]) -> None:
-        self.target = target
-        self.offset = 0
-        self.sha256 = hashlib.sha256()
-        self.central: list[bytes] = []
-        self.count = 0
-        self._central_file: IO[bytes] | None = None
-        self._central_size = 0
-
-    def _write(self, data: bytes) -> None:
-        self.target.write(data)
-        self.sha256.update(data)
-        self.offset += len(data)
-
-    def entry(
-        self,
-        name: str,
-        data: bytes | None,
-        path: str | None,
-        size: int,
-        csize: int,
-        crc: int,
-        method: int,
-    ) -> None:
-        encoded, flags = _encode_name(name)
-        header_offset = self.offset
-        zip64 = size > ZIP64_LIMIT or csize > ZIP64_LIMIT
-        version = 45 if zip64 else 20
-        extra = struct.pack("<HHQQ", 1, 16, size, csize) if zip64 else b""
-        self._write(
-            struct.pack(
-                "<4s5H3L2H",
-                b"PK\x03\x04",
-                version,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
-                _MAX_32 if zip64 else csize,
-                _MAX_32 if zip64 else size,
-                len(encoded),
-                len(extra),
-            )
-            + encoded
-            + extra
-        )
-        if data is not None:
-            self._write(data)
-        else:
-            assert path is not None
-            with open(path, "rb") as source:
-                while chunk := source.read(COPY_CHUNK):
-                    self._write(chunk)
-        self._add_central(encoded, flags, method, crc, size, csize, header_offset)
-
-    def _add_central(
-        self, encoded: bytes, flags: int, method: int, crc: int, size: int, csize: int, at: int
-    ) -> None:
-        values = []
-        big = size > ZIP64_LIMIT or csize > ZIP64_LIMIT
-        if big:
-            values += [size, csize]
-        if at > ZIP64_LIMIT:
-            values.append(at)
-        extra = struct.pack(f"<HH{len(values)}Q", 1, 8 * len(values), *values) if values else b""
-        version = 45 if values else 20
-        record = (
-            struct.pack(
-                "<4s4B4H3L5H2L",
-                b"PK\x01\x02",
-                version,
-                3,  # made by: version, Unix
-                version,
-                0,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
-                _MAX_32 if big else csize,
-                _MAX_32 if big else size,
-                len(encoded),
-                len(extra),
-                0,
-                0,
-                0,
-                _UNIX_644,
-                _MAX_32 if at > ZIP64_LIMIT else at,
-            )
-            + encoded
-            + extra
-        )
-        # The central directory of a 100,000-file zip is a few MB: spilled to a file as it grows.
-        self.central.append(record)
-        self._central_size += len(record)
-        self.count += 1
-        if len(self.central) >= 4096:
-            self._spill()
-
-    def _spill(self) -> None:
-        if self._central_file is None:
-            self._central_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish
-        self._central_file.write(b"".join(self.central))
-        self.central = []
-
-    def finish(self) -> None:
-        start = self.offset
-        if self._central_file is not None:
-            self._spill()
-            self._central_file.seek(0)
-            while chunk := self._central_file.read(COPY_CHUNK):
-                self._write(chunk)
-            self._central_file.close()
-        self._write(b"".join(self.central))
-        size = self.offset - start
-        count = self.count
-        if count > ZIP_FILECOUNT_LIMIT or start > ZIP64_LIMIT or size > ZIP64_LIMIT:
-            end64 = self.offset
-            self._write(
-                struct.pack(
-                    "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start
-                )
-            )
-            self._write(struct.pack("<4sLQL", b"PK\x06\x07", 0, end64, 1))
-            count = min(count, 0xFFFF)
-            size = min(size, _MAX_32)
-            start = min(start, _MAX_32)
-        self._write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
-
-
-def _encode_name(name: str) -> tuple[bytes, int]:
-    try:
-        return name.encode("ascii"), 0
-    except UnicodeEncodeError:
-        return name.encode("utf-8"), 0x800

@@ -1,6 +1,9 @@
-"""Read-only views of a project's items and gold answers for staff, paginated."""
+"""Read-only views of a project's items and gold answers: paginated for staff, whole for the
+quality recompute (which asks here rather than reading the items domain's tables itself)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -68,3 +71,19 @@ def list_gold(
         )
         for gold, external_id in rows
     ], total
+
+
+def gold_answers(*, session: Session, project_id: int) -> dict[int, dict[str, Any]]:
+    """The known answer of every gold item of the project, by item id."""
+    rows = session.exec(
+        select(GoldAnswer.item_id, GoldAnswer.answer).where(GoldAnswer.project_id == project_id)
+    ).all()
+    return dict(rows)
+
+
+def item_texts(*, session: Session, project_id: int) -> dict[int, str]:
+    """The texts of the project's text items, by item id (span consensus needs them)."""
+    rows = session.exec(
+        select(Item.id, Item.text).where(Item.project_id == project_id, Item.text.is_not(None))
+    ).all()
+    return dict(rows)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field
 
+from backend.accounts.schemas import UserPublic
 from backend.orgs.models import Role
 
 
@@ -37,3 +38,13 @@ class MemberPublic(BaseModel):
     name: str
     role: Role
     created_at: datetime
+
+
+class MembershipOfMe(BaseModel):
+    org_id: int
+    org_name: str
+    role: str
+
+
+class MePublic(UserPublic):  # GET /me, answered by orgs, which owns memberships
+    memberships: list[MembershipOfMe]

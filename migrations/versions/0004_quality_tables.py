@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import backend.db
-
+# ``sa.DateTime(timezone=True)``: what ``backend.db.UTCDateTime`` emitted in DDL at this revision.
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -32,7 +31,7 @@ def upgrade() -> None:
         sa.Column("gold_accuracy", sa.Float(), nullable=True),
         sa.Column("agreement", sa.Float(), nullable=True),
         sa.Column("confusion", JSON, nullable=True),
-        sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["project_id"],
             ["projects.id"],
@@ -52,9 +51,9 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("figures", JSON, nullable=False),
         sa.Column("n_annotations", sa.Integer(), nullable=False),
-        sa.Column("requested_at", backend.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("started_at", backend.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("computed_at", backend.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["project_id"],

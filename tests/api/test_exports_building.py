@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.exports import jsonfast, staging
+from backend.exports import jsonfast, staging, zip_writer
 from backend.exports.formats.base import BuildContext, media_suffix
 from backend.exports.index import IndexWriter
 from backend.exports.records import ExportItem, ExportRecord
@@ -142,8 +142,8 @@ def test_staged_zip_reads_back_with_zipfile_and_unzip(tmp_path):
 
 
 def test_zip64_records_where_sizes_and_counts_need_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(staging, "ZIP64_LIMIT", 1000)
-    monkeypatch.setattr(staging, "ZIP_FILECOUNT_LIMIT", 3)
+    monkeypatch.setattr(zip_writer, "ZIP64_LIMIT", 1000)
+    monkeypatch.setattr(zip_writer, "ZIP_FILECOUNT_LIMIT", 3)
     box, expected = _entries(tmp_path)
     try:
         box.write_zip(tmp_path / "out64.zip")

@@ -539,7 +539,9 @@ def profile_in_process(database_url: str, project_id: int, out: Path | None) -> 
     from backend.consensus.recompute import recompute_project
     from backend.consensus.scheduling import claim_recompute
     from backend.db import make_engine
+    from backend.wiring import wire
 
+    wire()  # the recompute emits events (items finished, annotators paused), as a worker does
     engine = make_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:
         claim_recompute(session=session, project_id=project_id, force=True)

@@ -58,11 +58,7 @@ def test_a_process_that_never_wired_refuses_to_emit() -> None:
         "except events.NotWired as exc:\n"
         "    print('refused:', exc)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert "refused: RecomputeFlagged emitted before backend.wiring.wire()" in done.stdout
+    assert "refused: RecomputeFlagged emitted before backend.wiring.wire()" in _python(code)
 
 
 def test_wire_is_idempotent() -> None:
@@ -74,3 +70,30 @@ def test_wire_is_idempotent() -> None:
     assert events.listeners_of(events.AnnotationSubmitted) == before
     with pytest.raises(TypeError):
         events.AnnotationSubmitted(session=None, project_id=1)  # type: ignore[call-arg]
+
+
+def test_an_unwired_process_cannot_ask_whether_anyone_listens() -> None:
+    """An emitter that skips work nobody listens to must not skip it just for lack of wiring."""
+    code = (
+        "from backend import events\n"
+        "try:\n"
+        "    events.has_listeners(events.ItemsFinished)\n"
+        "except events.NotWired as exc:\n"
+        "    print('refused:', exc)\n"
+        "from backend.wiring import wire\n"
+        "wire()\n"
+        "print('wired:', events.has_listeners(events.ItemsFinished),"
+        " events.has_listeners(events.AnnotationSubmitted))\n"
+    )
+    printed = _python(code)
+    assert "refused: ItemsFinished asked about before backend.wiring.wire()" in printed
+    assert "wired: False True" in printed
+
+
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh process (which has not wired unless the code does)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

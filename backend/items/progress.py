@@ -1,0 +1,70 @@
+"""How many annotations an item wants, and which items have them: the items domain's counters.
+
+Other domains change ``wanted`` or ask who is done through these functions instead of writing
+SQL on ``items`` themselves: the quality recompute raises ``wanted`` for contested items
+(adaptive overlap) and asks which items are done (``backend.items.states``: the annotations
+they want), so that ``ItemsFinished`` names those whose consensus it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlmodel import Session
+
+from backend.items.models import Item
+
+_SQLITE_CHUNK = 500  # ids per statement: SQLite's limit on bound parameters is low
+
+
+def raise_wanted(*, session: Session, item_ids: Sequence[int], up_to: int) -> int:
+    """One more wanted annotation for each of ``item_ids`` that has all it wants, up to ``up_to``
+    (gold items never); returns how many items were raised. In the caller's transaction."""
+    raised = 0
+    for matches in _id_filters(session, item_ids):
+        raised += session.execute(
+            update(Item)
+            .where(
+                matches,
+                Item.is_gold.is_(False),
+                Item.annotation_count >= Item.wanted,
+                Item.wanted < up_to,
+            )
+            .values(wanted=Item.wanted + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return raised
+
+
+def done_items(*, session: Session, project_id: int) -> NDArray[np.int64]:
+    """The project's items that are not gold and have the annotations they want (the counters'
+    half of ``done`` in ``backend.items.states``), sorted; on PostgreSQL as one array value."""
+    done = (
+        Item.project_id == project_id,
+        Item.is_gold.is_(False),
+        Item.wanted > 0,
+        Item.annotation_count >= Item.wanted,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.execute(select(func.array_agg(Item.id)).where(*done)).scalar_one() or []
+    else:
+        ids = session.execute(select(Item.id).where(*done)).scalars().all()
+    return np.sort(np.fromiter(ids, dtype=np.int64, count=len(ids)))
+
+
+def _id_filters(session: Session, item_ids: Sequence[int]) -> list[Any]:
+    """``Item.id`` among ``item_ids``: one array parameter on PostgreSQL, chunks on SQLite."""
+    ids = list(item_ids)
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return [Item.id == bindparam("ids", ids, type_=ARRAY(BIGINT)).any_()]
+    return [
+        Item.id.in_(ids[start : start + _SQLITE_CHUNK])
+        for start in range(0, len(ids), _SQLITE_CHUNK)
+    ]
