@@ -11,11 +11,17 @@ from backend import broker_files
 
 def _connection(folder) -> Connection:
     broker_files.install()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder.parent / "control"),
+    }
     return Connection("filesystem://", transport_options=options)
 
 
 def test_a_message_is_renamed_into_place_only_once_written(tmp_path, monkeypatch) -> None:
+    tmp_path = tmp_path / "queue"
+    tmp_path.mkdir()
     seen_before_rename: list[list[str]] = []
     real_replace = os.replace
 

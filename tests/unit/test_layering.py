@@ -3,15 +3,17 @@
 The layers, bottom to top:
 
 * the foundation: ``settings``, ``sqlite_gate``, ``db``, ``clock``, ``errors``, ``events``,
-  ``security``, ``audit``, ``kinds``, ``pagination``, ``routing``, ``queue``, ``pg_pool`` (and the
+  ``security``, ``audit``, ``kinds``, ``pagination``, ``routing``, ``queue``, ``broker_files``,
+  ``pg_pool`` (and the
   package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
   accounts → orgs → projects → items → assignments → consensus → (review, lots, pay, models)
   → exports. The second release's review, lots, pay and models share one tier above
   assignments and consensus: they talk to each other through events, not imports;
 * the entry points that only collect (the app factory and its router, the CLI, the Celery
-  wiring, the demo, the migration runner, health): ``api``, ``app``, ``all_models``, ``cli``,
-  ``demo``, ``health``, ``migrate``, ``serving``, ``wiring`` may import anything.
+  wiring, the demo, the migration runner, health, the API reference): ``api``, ``api_docs``,
+  ``app``, ``all_models``, ``cli``, ``demo``, ``health``, ``migrate``, ``serving``, ``wiring``
+  may import anything.
 
 Imports inside functions count as well: a lazy import is still a dependency.
 """
@@ -40,6 +42,7 @@ FOUNDATION = frozenset(
         "pagination",
         "routing",
         "queue",
+        "broker_files",
         "pg_pool",
     }
 )
@@ -54,7 +57,18 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"exports"}),
 )
 ENTRY_POINTS = frozenset(
-    {"api", "app", "all_models", "cli", "demo", "health", "migrate", "serving", "wiring"}
+    {
+        "api",
+        "api_docs",
+        "app",
+        "all_models",
+        "cli",
+        "demo",
+        "health",
+        "migrate",
+        "serving",
+        "wiring",
+    }
 )
 
 
