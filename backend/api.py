@@ -9,6 +9,7 @@ from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
 from backend.items.routes import router as items_router
+from backend.kinds.routes import router as kinds_router
 from backend.orgs.routes import router as orgs_router
 from backend.projects.routes import router as projects_router
 
@@ -20,3 +21,4 @@ for router in (assignments_router, accounts_router, orgs_router, projects_router
     api_router.include_router(router)
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
+api_router.include_router(kinds_router)

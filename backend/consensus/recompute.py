@@ -26,11 +26,11 @@ from backend.consensus.answers import (
     load_gold,
     load_texts,
 )
-from backend.consensus.kinds import consensus_kind
-from backend.consensus.kinds.base import ConsensusKind, Inferred
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.db import UTCDateTime
 from backend.items.models import Item
+from backend.kinds import get_kind
+from backend.kinds.consensus import ConsensusStrategy, Inferred
 from backend.projects.models import Project
 from quality import gold as gold_rules
 
@@ -44,7 +44,7 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     if project is None:
         return {"project_id": project_id, "skipped": "project deleted"}
     labels = [label["name"] for label in project.labels]
-    kind = consensus_kind(project.kind)
+    kind = get_kind(project.kind).consensus
     gold = load_gold(session=session, project_id=project_id)
     answers = load_answers(
         session=session,
@@ -346,7 +346,7 @@ def _store_annotator_stats(
     answers: AnswerTable,
     consensus: Inferred,
     gold: Inferred,
-    kind: ConsensusKind,
+    kind: ConsensusStrategy,
     labels: Sequence[str],
 ) -> None:
     """Per annotator: answers, gold answered and correct, agreement with the consensus.
