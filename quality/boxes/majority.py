@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from ._format import Box, to_arrays
+from ._format import Box
 from .iou import iou_matrix
 
 COORDS = ("x", "y", "w", "h")
@@ -33,32 +31,30 @@ def majority_boxes(
         >>> majority_boxes([[a], [b], []])
         [({'label': 'dent', 'x': 0.5, 'y': 0.0, 'w': 10.0, 'h': 10.0}, 0.6666666666666666)]
     """
+    flat = [box for boxes in annotations for box in boxes]
+    # every pair once per item; the greedy scan below reads it as Python floats
+    overlap = iou_matrix(flat, flat).tolist() if flat else []
+    anchors: list[int] = []  # the first box of each group, as an index into ``flat``
     groups: list[list[Box]] = []
     owners: list[set[int]] = []
+    at = 0
     for who, boxes in enumerate(annotations):
-        if not boxes:
-            continue
-        # the groups this annotation found: none of its own boxes is in them yet
-        overlap = iou_matrix(boxes, to_arrays([g[0] for g in groups])[0]) if groups else None
-        for i, box in enumerate(boxes):
-            best = None
-            if overlap is not None:
-                eligible = [
-                    g
-                    for g in range(overlap.shape[1])
-                    if groups[g][0]["label"] == box["label"] and who not in owners[g]
-                ]
-                if eligible:
-                    ious = overlap[i, eligible]
-                    top = float(ious.max())
-                    if top >= iou_threshold:
-                        best = eligible[int(np.flatnonzero(ious == top)[-1])]
+        for box in boxes:
+            best, best_iou = None, iou_threshold
+            row = overlap[at]
+            for g, anchor in enumerate(anchors):
+                if flat[anchor]["label"] != box["label"] or who in owners[g]:
+                    continue
+                if row[anchor] >= best_iou:  # ``>=``: the later group on a tie
+                    best, best_iou = g, row[anchor]
             if best is None:
+                anchors.append(at)
                 groups.append([box])
                 owners.append({who})
             else:
                 groups[best].append(box)
                 owners[best].add(who)
+            at += 1
     n = len(annotations)
     kept = [
         (
