@@ -45,9 +45,3 @@ class AnswerTable:
             vocab=self.vocab,
             results=None if self.results is None else [self.results[i] for i in index.tolist()],
         )
-
-    def result(self, row: int) -> dict[str, Any]:
-        if self.results is not None:
-            return self.results[row]
-        assert self.label is not None
-        return {"label": self.vocab[int(self.label[row])]}
