@@ -11,6 +11,7 @@ from backend.exports.routes import router as exports_router
 from backend.items.routes import router as items_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
+from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
 
 api_router = APIRouter(prefix="/api/v1")
@@ -28,3 +29,4 @@ for router in (
     api_router.include_router(router)
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
+api_router.include_router(kinds_router)

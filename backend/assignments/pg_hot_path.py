@@ -35,10 +35,10 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from backend.assignments import lease_memo
-from backend.assignments.gold_scoring import gold_score, is_correct
 from backend.assignments.lease_memo import SubmitContext
 from backend.assignments.submitting import GoldFeedback, validate_result
 from backend.kinds import ItemShape, ResultInvalid
+from backend.kinds.gold import gold_score, is_correct
 
 _NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s)"
 _SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s)"

@@ -36,12 +36,12 @@ from sqlmodel import Session, select
 from backend import clock, events
 from backend.assignments.access import own_assignment
 from backend.assignments.annotator_states import count_gold_answer
-from backend.assignments.gold_scoring import gold_score, is_correct
 from backend.assignments.models import Annotation, Assignment
 from backend.db import JSONType, UTCDateTime
 from backend.errors import conflict, invalid
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import ItemShape, ResultInvalid, get_kind
+from backend.kinds.gold import gold_score, is_correct
 from backend.projects.models import Project
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from backend import clock
 from backend.consensus.answers import AnswerTable
-from backend.consensus.kinds.base import ConsensusKind, Inferred
 from backend.consensus.models import AnnotatorStat
+from backend.kinds.consensus import ConsensusStrategy, Inferred
 from backend.projects.models import Project
 from quality import gold as gold_rules
 
@@ -29,7 +29,7 @@ def store_annotator_stats(
     answers: AnswerTable,
     consensus: Inferred,
     gold: Inferred,
-    kind: ConsensusKind,
+    kind: ConsensusStrategy,
     labels: Sequence[str],
 ) -> None:
     """Per annotator: answers, gold answered and correct, agreement with the consensus.

@@ -24,12 +24,12 @@ from backend import clock, events
 from backend.assignments.annotator_states import pause_all_due, paused_annotators
 from backend.consensus.annotator_stats import store_annotator_stats
 from backend.consensus.answers import AnswerTable, load_answers
-from backend.consensus.kinds import consensus_kind
-from backend.consensus.kinds.base import Inferred
 from backend.consensus.models import ProjectQuality
 from backend.consensus.store import Stored, store_consensus
 from backend.items.progress import done_items, raise_wanted
 from backend.items.queries import gold_answers, item_texts
+from backend.kinds import get_kind
+from backend.kinds.consensus import Inferred
 from backend.projects.models import Project
 from quality import gold as gold_rules
 
@@ -43,7 +43,7 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     if project is None:
         return {"project_id": project_id, "skipped": "project deleted"}
     labels = [label["name"] for label in project.labels]
-    kind = consensus_kind(project.kind)
+    kind = get_kind(project.kind).consensus
     gold = gold_answers(session=session, project_id=project_id)
     answers = load_answers(
         session=session,

@@ -18,9 +18,9 @@ from sqlalchemy import bindparam, delete, insert, text, update
 from sqlmodel import Session, select
 
 from backend import clock
-from backend.consensus.kinds.base import Inferred
 from backend.consensus.models import Consensus
 from backend.db import UTCDateTime
+from backend.kinds.consensus import Inferred
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from backend.exports.index import IndexWriter
 from backend.exports.manifest import make_manifest, readme, with_files
 from backend.exports.models import DatasetVersion
 from backend.exports.records import ExportRecord, ReadPlan, count_items, iter_chunks
-from backend.exports.splits import StratifiedSplitter, labels_of, most_frequent
+from backend.exports.splits import StratifiedSplitter, most_frequent
 from backend.exports.staging import Staging
 from backend.exports.stats import BuildStats
-from backend.kinds import get_kind
+from backend.kinds import Kind, get_kind
 from backend.projects.models import Project
 from backend.settings import get_settings
 
@@ -104,18 +104,19 @@ def build_archive(
             created_at=version_info["created_at"],
         )
         writer = FORMATS[params["format"]](ctx)
+        kind = get_kind(plan.kind)
         index = IndexWriter(ctx)
-        stats = BuildStats()
-        is_image = get_kind(plan.kind).media == "image"
+        stats = BuildStats(labels_of=kind.labels_of)
         done = 0
         chunks = iter_chunks(engine=engine, plan=plan, paused=paused)
         # Bound once: the loop body runs once per item.
         write, list_item, count, assign = writer.add, index.add, stats.add, splitter.assign
+        labels_of = kind.labels_of
         source = ctx.source
         with closing(chunks), _without_cycle_collector():
             for chunk in chunks:
                 for record in chunk:
-                    reason = skip_reason(record, params=params, ctx=ctx, is_image=is_image)
+                    reason = skip_reason(record, params=params, ctx=ctx, kind=kind)
                     if reason:
                         stats.skip(reason)
                         continue
@@ -169,7 +170,7 @@ def _without_cycle_collector() -> Iterator[None]:
 
 
 def skip_reason(
-    record: ExportRecord, *, params: dict[str, Any], ctx: BuildContext, is_image: bool
+    record: ExportRecord, *, params: dict[str, Any], ctx: BuildContext, kind: Kind
 ) -> str | None:
     """Why an item stays out of the version, or None; the manifest counts each reason."""
     if record.result is None:
@@ -179,10 +180,10 @@ def skip_reason(
         return "below_min_confidence"
     if ctx.source == "raw" and not record.annotations:
         return "no_raw_annotations"
-    if is_image:
+    if kind.media == "image":
         item = record.item
-        if ctx.kind == "image_boxes" and (not item.width or not item.height):
-            return "missing_image_size"  # YOLO normalises by it, COCO and VOC state it
+        if kind.needs_image_size and (not item.width or not item.height):
+            return "missing_image_size"
         if ctx.media == "include" and (
             not item.media_key or not ctx.media_path(item.media_key).is_file()
         ):

@@ -19,7 +19,7 @@ from typing import Any
 from backend.exports.formats.base import BuildContext
 from backend.exports.jsonfast import dumps, dumps_bytes
 from backend.exports.records import ExportRecord
-from backend.exports.splits import labels_of
+from backend.kinds import get_kind
 
 INDEX_NAME = "index.jsonl"
 
@@ -27,6 +27,7 @@ INDEX_NAME = "index.jsonl"
 class IndexWriter:
     def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
+        self.labels_of = get_kind(ctx.kind).labels_of
         self.out = ctx.staging.open_stream(INDEX_NAME)
         self._split = {split: encode_basestring(split) for split in ctx.splits}
 
@@ -34,11 +35,12 @@ class IndexWriter:
         """One line; ``labels`` are the truth's labels when the caller has them already."""
         if self.ctx.source == "raw":
             truth: Any = [[a.annotator_id, a.result] for a in record.annotations]
+            labels_of = self.labels_of
             labels = [label for a in record.annotations for label in labels_of(a.result)]
         else:
             truth = record.result
             if labels is None:
-                labels = labels_of(record.result)
+                labels = self.labels_of(record.result)
         # ``dumps(line)`` with its keys in sorted order, written out: this runs once per item.
         external_id = record.item.external_id
         try:

@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine
 
 from backend.consensus.joins import consensus_of_items
-from backend.exports.fallback import fallback_consensus
 from backend.exports.jsonfast import loads
+from backend.kinds import Kind, get_kind
 
 
 class ExportItem(NamedTuple):
@@ -57,10 +57,10 @@ class RawAnnotation:
 class ExportRecord:
     """One item and the truth a version exports for it.
 
-    ``result`` is the consensus (or gold answer, or the fallback vote). ``annotator_ids`` are the
-    authors of the answers that count (paused annotators and rejected answers left out), one per
-    answer; ``annotations`` are those answers in full, read only when the build needs them (raw
-    exports, and items voted on by the fallback) and empty otherwise.
+    ``result`` is the consensus (or gold answer, or the kind's fallback vote). ``annotator_ids``
+    are the authors of the answers that count (paused annotators and rejected answers left out),
+    one per answer; ``annotations`` are those answers in full, read only when the build needs
+    them (raw exports, and items voted on by the fallback) and empty otherwise.
     """
 
     item: ExportItem
@@ -255,7 +255,8 @@ def _fetch_chunk(engine: Engine, sql: _Sql, *, after: int) -> _Fetched | None:
 def _records(kind: str, fetched: _Fetched) -> list[ExportRecord]:
     full = _group_full(fetched.full)
     authors = fetched.authors
-    return [_record(kind, row, authors, full) for row in fetched.rows]
+    found = get_kind(kind)
+    return [_record(found, row, authors, full) for row in fetched.rows]
 
 
 def _group_full(rows: list[tuple[Any, ...]]) -> dict[int, list[RawAnnotation]]:
@@ -284,7 +285,7 @@ _NO_AUTHORS: list[int] = []
 
 
 def _record(
-    kind: str,
+    kind: Kind,
     row: tuple[Any, ...],
     authors: dict[int, list[int]],
     full: dict[int, list[RawAnnotation]],
@@ -302,7 +303,7 @@ def _record(
         )
     if not annotations:
         return ExportRecord(item, None, 0.0, "none", None, annotator_ids, annotations)
-    vote = fallback_consensus(kind, [a.result for a in annotations])
+    vote = kind.fallback_vote([a.result for a in annotations])
     return ExportRecord(
         item,
         vote.result,

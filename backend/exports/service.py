@@ -31,7 +31,7 @@ _NUMBER_RETRIES = 5
 def check_request(*, project: Project, body: VersionCreate) -> None:
     """422 naming the field when the format cannot hold this project or these settings."""
     writer = FORMATS.get(body.format)
-    if writer is None or project.kind not in writer.kinds:
+    if writer is None or body.format not in formats_for(project.kind):
         raise invalid(
             ("format",),
             f"a {project.kind} project exports as one of: {', '.join(formats_for(project.kind))}",

@@ -8,15 +8,14 @@ a split drawn in proportion to the positive deficits, with the draw taken from
 two items or more from its fraction, memory is O(labels), and the same seed over the same items in
 the same (id) order gives the same assignment on every rebuild.
 
-The stratum of an item is its label (classification) or its most frequent label (boxes, spans;
-ties broken alphabetically); items with nothing to label form their own stratum.
+The stratum of an item is the most frequent of its labels as its kind lists them (``labels_of``:
+the label of a classification, the labels of its boxes or spans), ties broken alphabetically;
+items with nothing to label form their own stratum.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from typing import Any
 
 SPLITS = ("train", "val", "test")
 
@@ -72,22 +71,9 @@ def _positive(value: float) -> float:
     return value if value > 0.0 else 0.0
 
 
-def stratum_of(result: dict[str, Any] | None) -> str:
-    """The label an item is stratified by (see the module docstring)."""
-    if not result:
-        return ""
-    if "label" in result:
-        return str(result["label"])
-    elements = result.get("boxes") or result.get("spans") or []
-    if not elements:
-        return ""
-    counts = Counter(e["label"] for e in elements)
-    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-
 def most_frequent(labels: list[str]) -> str:
-    """``stratum_of`` from the labels ``labels_of`` gives: the most frequent, ties alphabetical,
-    ``""`` for none."""
+    """The stratum of an item from its labels (its kind's ``labels_of``): the most frequent,
+    ties alphabetical, ``""`` for none."""
     if len(labels) == 1:
         return labels[0]
     if not labels:
@@ -100,12 +86,3 @@ def most_frequent(labels: list[str]) -> str:
         if n > most or (n == most and label < best):
             best, most = label, n
     return best
-
-
-def labels_of(result: dict[str, Any] | None) -> list[str]:
-    """Every label occurrence in a result, for the per-label counts."""
-    if not result:
-        return []
-    if "label" in result:
-        return [str(result["label"])]
-    return [e["label"] for e in result.get("boxes") or result.get("spans") or []]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.exports.records import ExportRecord
-from backend.exports.splits import labels_of
 
 BINS = 10
 
 
 @dataclass
 class BuildStats:
+    labels_of: Callable[[dict[str, Any] | None], list[str]]  # the project kind's
     items: Counter[str] = field(default_factory=Counter)
     labels: dict[str, Counter[str]] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -39,9 +40,9 @@ class BuildStats:
             per_label = self.labels[split] = Counter()
         if source == "raw":
             for annotation in record.annotations:
-                per_label.update(labels_of(annotation.result))
+                per_label.update(self.labels_of(annotation.result))
         else:
-            per_label.update(labels_of(record.result) if labels is None else labels)
+            per_label.update(self.labels_of(record.result) if labels is None else labels)
         self.origins[record.origin] += 1
         self.annotations += len(record.annotator_ids)
         self.annotators.update(record.annotator_ids)

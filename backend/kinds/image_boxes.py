@@ -2,16 +2,29 @@
 
 ``{"boxes": [{"label": "scratch", "x": 10.0, "y": 20.0, "w": 30.0, "h": 15.0}]}``; an empty list
 is a valid answer ("nothing to label").
+
+Consensus fuses the annotators' boxes per image, weighted by their smoothed gold accuracy
+(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021). An image's
+confidence is the weighted mean F1 (IoU ≥ 0.5) of each annotator's answer against the fused
+boxes: how far the crowd agrees with what was kept. Agreement is the mean pairwise F1 and mean
+matched IoU over images with two or more annotators, overall and per label. A gold answer scores
+the same F1 against the known boxes; the exports' fallback keeps the boxes a strict majority drew
+(``quality.boxes.majority_boxes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.kinds.base import ItemShape, ResultInvalid, check_label, parse_strict
+from backend.kinds.answers import AnswerTable
+from backend.kinds.kind import Kind, Vote
+from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
+from quality import boxes
 
 MAX_BOXES = 2000
 # Browsers convert zoomed screen coordinates with float rounding; a box may touch the edge.
@@ -34,26 +47,82 @@ class BoxesResult(BaseModel):
     boxes: list[Box] = Field(max_length=MAX_BOXES)
 
 
-class ImageBoxesKind:
-    name = "image_boxes"
-    media: Literal["image"] = "image"
-
-    def validate(self, result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
-        parsed = parse_strict(BoxesResult, result)
-        labels = set(labels)
-        for i, box in enumerate(parsed.boxes):
-            check_label(box.label, labels, ("boxes", i, "label"))
-            if item.width is not None and box.x + box.w > item.width + EDGE_TOLERANCE:
-                raise ResultInvalid(
-                    ("boxes", i, "w"),
-                    f"box reaches x={box.x + box.w:g}, past the image width {item.width}",
-                )
-            if item.height is not None and box.y + box.h > item.height + EDGE_TOLERANCE:
-                raise ResultInvalid(
-                    ("boxes", i, "h"),
-                    f"box reaches y={box.y + box.h:g}, past the image height {item.height}",
-                )
-        return parsed.model_dump()
+def validate_boxes(result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
+    parsed = parse_strict(BoxesResult, result)
+    labels = set(labels)
+    for i, box in enumerate(parsed.boxes):
+        check_label(box.label, labels, ("boxes", i, "label"))
+        if item.width is not None and box.x + box.w > item.width + EDGE_TOLERANCE:
+            raise ResultInvalid(
+                ("boxes", i, "w"),
+                f"box reaches x={box.x + box.w:g}, past the image width {item.width}",
+            )
+        if item.height is not None and box.y + box.h > item.height + EDGE_TOLERANCE:
+            raise ResultInvalid(
+                ("boxes", i, "h"),
+                f"box reaches y={box.y + box.h:g}, past the image height {item.height}",
+            )
+    return parsed.model_dump()
 
 
-IMAGE_BOXES = ImageBoxesKind()
+IOU = 0.5
+BOX_FIELDS = ("label", "x", "y", "w", "h")
+
+
+class BoxesConsensus(MarksConsensus):
+    method = "weighted_box_fusion"
+    needs_text = False
+    label_field = None
+    field = "boxes"
+
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        fused = boxes.fuse_boxes(marks, weights, iou_threshold=IOU)
+        return [{k: box[k] for k in BOX_FIELDS} for box in fused]
+
+    def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
+        grouped = [g for g in self.group(answers).values() if len(g) >= 2]
+        if not grouped:
+            return {"items_with_2plus": 0}
+        overall = [boxes.pairwise_box_agreement(g, IOU) for g in grouped]
+        return {
+            "items_with_2plus": len(grouped),
+            "pairwise_f1": float(np.mean([f["f1"] for f in overall])),
+            "mean_iou": _nanmean([f["mean_iou"] for f in overall]),
+            "iou_threshold": IOU,
+            "per_label": per_label(
+                grouped,
+                [f["f1"] for f in overall],
+                labels,
+                lambda g: boxes.pairwise_box_agreement(g, IOU)["f1"],
+            ),
+        }
+
+    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
+        return float(boxes.box_f1(result["boxes"], reference["boxes"], IOU)["f1"])
+
+
+def _nanmean(values: Sequence[float]) -> float | None:
+    finite = [v for v in values if v == v]
+    return float(np.mean(finite)) if finite else None
+
+
+def boxes_vote(results: Sequence[dict[str, Any]]) -> Vote:
+    kept = boxes.majority_boxes([r["boxes"] for r in results], IOU)
+    return majority_vote("boxes", kept, any(r["boxes"] for r in results))
+
+
+BOXES = BoxesConsensus()
+IMAGE_BOXES = Kind(
+    name="image_boxes",
+    media="image",
+    validate=validate_boxes,
+    gold_score=BOXES.match,
+    consensus=BOXES,
+    fallback_vote=boxes_vote,
+    labels_of=marks_labels("boxes"),
+    formats=("coco", "yolo", "voc", "raw_jsonl"),
+    tool="boxes",
+    needs_image_size=True,  # YOLO normalises by it, COCO and VOC state it
+)

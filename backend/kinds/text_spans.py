@@ -1,17 +1,30 @@
 """Entity spans in a text: Unicode code-point offsets, end exclusive.
 
-Python's ``str`` indexes code points, so ``text[start:end]`` is the span in Chinese as in English;
-browsers count UTF-16 units and convert before they submit.
+``{"spans": [{"label": "PART", "start": 3, "end": 8}]}``; an empty list is a valid answer. Python's
+``str`` indexes code points, so ``text[start:end]`` is the span in Chinese as in English; browsers
+count UTF-16 units and convert before they submit.
+
+Consensus is a weighted vote per code point (``quality.spans.consensus_spans``), the annotators
+weighted by their smoothed gold accuracy. A text's confidence is the weighted mean exact span F1
+of each annotator's answer against the consensus. Agreement is pairwise span F1, exact and
+overlapping, over texts with two or more annotators, overall and per label. A gold answer scores
+the same exact F1 against the known spans; the exports' fallback keeps the spans a strict
+majority gave exactly (``quality.spans.majority_spans``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.kinds.base import ItemShape, ResultInvalid, check_label, parse_strict
+from backend.kinds.answers import AnswerTable
+from backend.kinds.kind import Kind, Vote
+from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
+from quality import spans
 
 MAX_SPANS = 2000
 
@@ -30,28 +43,73 @@ class SpansResult(BaseModel):
     spans: list[Span] = Field(max_length=MAX_SPANS)
 
 
-class TextSpansKind:
-    name = "text_spans"
-    media: Literal["text"] = "text"
-
-    def validate(self, result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
-        parsed = parse_strict(SpansResult, result)
-        labels = set(labels)
-        length = item.length()
-        seen: set[tuple[str, int, int]] = set()
-        for i, span in enumerate(parsed.spans):
-            check_label(span.label, labels, ("spans", i, "label"))
-            if span.end <= span.start:
-                raise ResultInvalid(("spans", i, "end"), "end must be greater than start")
-            if length is not None and span.end > length:
-                raise ResultInvalid(
-                    ("spans", i, "end"), f"span ends at {span.end}, past the text length {length}"
-                )
-            key = (span.label, span.start, span.end)
-            if key in seen:
-                raise ResultInvalid(("spans", i), "the same span is given twice")
-            seen.add(key)
-        return parsed.model_dump()
+def validate_spans(result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
+    parsed = parse_strict(SpansResult, result)
+    labels = set(labels)
+    length = item.length()
+    seen: set[tuple[str, int, int]] = set()
+    for i, span in enumerate(parsed.spans):
+        check_label(span.label, labels, ("spans", i, "label"))
+        if span.end <= span.start:
+            raise ResultInvalid(("spans", i, "end"), "end must be greater than start")
+        if length is not None and span.end > length:
+            raise ResultInvalid(
+                ("spans", i, "end"), f"span ends at {span.end}, past the text length {length}"
+            )
+        key = (span.label, span.start, span.end)
+        if key in seen:
+            raise ResultInvalid(("spans", i), "the same span is given twice")
+        seen.add(key)
+    return parsed.model_dump()
 
 
-TEXT_SPANS = TextSpansKind()
+SPAN_FIELDS = ("label", "start", "end")
+
+
+class SpansConsensus(MarksConsensus):
+    method = "weighted_code_point_vote"
+    needs_text = True
+    label_field = None
+    field = "spans"
+
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        voted = spans.consensus_spans(marks, weights, text=text)
+        return [{k: span[k] for k in SPAN_FIELDS} for span in voted]
+
+    def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
+        grouped = [g for g in self.group(answers).values() if len(g) >= 2]
+        if not grouped:
+            return {"items_with_2plus": 0}
+        exact = [spans.pairwise_span_f1(g) for g in grouped]
+        return {
+            "items_with_2plus": len(grouped),
+            "pairwise_f1_exact": float(np.mean(exact)),
+            "pairwise_f1_overlap": float(
+                np.mean([spans.pairwise_span_f1(g, mode="overlap") for g in grouped])
+            ),
+            "per_label": per_label(grouped, exact, labels, spans.pairwise_span_f1),
+        }
+
+    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
+        return float(spans.span_f1(result["spans"], reference["spans"]))
+
+
+def spans_vote(results: Sequence[dict[str, Any]]) -> Vote:
+    kept = spans.majority_spans([r["spans"] for r in results])
+    return majority_vote("spans", kept, any(r["spans"] for r in results))
+
+
+SPANS = SpansConsensus()
+TEXT_SPANS = Kind(
+    name="text_spans",
+    media="text",
+    validate=validate_spans,
+    gold_score=SPANS.match,
+    consensus=SPANS,
+    fallback_vote=spans_vote,
+    labels_of=marks_labels("spans"),
+    formats=("conll", "spacy", "raw_jsonl"),
+    tool="spans",
+)

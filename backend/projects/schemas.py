@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-KindName = Literal["image_classification", "image_boxes", "text_classification", "text_spans"]
+from backend.kinds import BUILT_IN_KINDS, KINDS
+
+
+def _registered(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
+    return kind
+
+
+# The OpenAPI document lists the built-in kinds; a kind registered later is accepted as well.
+_KIND_SCHEMA = WithJsonSchema({"type": "string", "enum": list(BUILT_IN_KINDS)})
+KindName = Annotated[str, AfterValidator(_registered), _KIND_SCHEMA]
+StoredKind = Annotated[str, _KIND_SCHEMA]  # what a project row holds: answered as it is
 
 PALETTE = (
     "#e6194b",
@@ -124,7 +144,7 @@ class ProjectPublic(BaseModel):
     id: int
     org_id: int
     name: str
-    kind: KindName
+    kind: StoredKind
     labels: list[LabelSpec]
     instructions: str
     overlap: int

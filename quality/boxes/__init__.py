@@ -6,6 +6,15 @@ the original image, origin top-left. Array form: ``(n, 4)`` arrays of ``x, y, w,
 
 from .fusion import fuse_boxes
 from .iou import iou, iou_matrix
+from .majority import majority_boxes
 from .matching import box_f1, match_boxes, pairwise_box_agreement
 
-__all__ = ["box_f1", "fuse_boxes", "iou", "iou_matrix", "match_boxes", "pairwise_box_agreement"]
+__all__ = [
+    "box_f1",
+    "fuse_boxes",
+    "iou",
+    "iou_matrix",
+    "majority_boxes",
+    "match_boxes",
+    "pairwise_box_agreement",
+]

@@ -19,8 +19,9 @@ from backend.exports import jsonfast, staging, zip_writer
 from backend.exports.formats.base import BuildContext, media_suffix
 from backend.exports.index import IndexWriter
 from backend.exports.records import ExportItem, ExportRecord
-from backend.exports.splits import SPLITS, StratifiedSplitter, labels_of, most_frequent
+from backend.exports.splits import SPLITS, StratifiedSplitter, most_frequent
 from backend.exports.staging import Staging
+from backend.kinds import get_kind
 
 _SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -202,6 +203,9 @@ def _reference_stratum(result):
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
+ROW_KINDS = ("text_classification", "image_boxes", "text_spans")
+
+
 @pytest.mark.parametrize(
     "fractions",
     [
@@ -227,6 +231,8 @@ def test_split_assignment_and_strata_are_those_of_the_first_version(fractions):
             result = {"spans": [{"label": rnd.choice(labels)} for _ in range(rnd.randint(0, 3))]}
         else:
             result = None
+        # each row's labels as its kind lists them (any kind lists none for no result)
+        labels_of = get_kind(ROW_KINDS[kind % 3]).labels_of
         stratum = most_frequent(labels_of(result))
         assert stratum == _reference_stratum(result)
         key = hashlib.sha256(str(i).encode()).hexdigest()
@@ -251,6 +257,7 @@ def test_index_lines_are_the_stable_json_of_the_first_version(tmp_path):
         created_at="2026-01-01T00:00:00+00:00",
     )
     index = IndexWriter(ctx)
+    labels_of = get_kind("image_boxes").labels_of
     expected = []
     for i, external_id in enumerate([None, 'a "quoted" id', "编号-7", "tab\there", "\x01"]):
         result = {"boxes": [{"label": "划痕", "x": 1.5, "y": 2, "w": 3, "h": 4}] * (i % 3)}

@@ -288,8 +288,8 @@ def seed_annotations(database_url: str, crowd: Crowd, args: argparse.Namespace, 
     """Items, assignments, annotations, counters and gold counters, in bulk."""
     from sqlalchemy import text
 
-    from backend.assignments.gold_scoring import gold_score
     from backend.db import make_engine
+    from backend.kinds.gold import gold_score
     from support.seed import seed_items, truth
 
     engine = make_engine(database_url)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from backend.consensus.answers import AnswerTable, encode_labels
-from backend.consensus.kinds.base import Inferred
-from backend.consensus.kinds.classes import CLASSES
+from backend.kinds.classification import CLASSES
+from backend.kinds.consensus import Inferred
 from quality import agreement
 
 LABELS = ["ok", "scratch", "dent"]

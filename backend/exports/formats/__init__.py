@@ -1,4 +1,8 @@
-"""The export formats: one module each, registered here by name."""
+"""The export formats: one module each, registered here by name.
+
+Which formats hold a project is its kind's to say (``Kind.formats``): a writer knows the result
+shape it writes, a kind knows which writers fit its results.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from backend.exports.formats.raw_jsonl import RawJsonlWriter
 from backend.exports.formats.spacy import SpacyWriter
 from backend.exports.formats.voc import VocWriter
 from backend.exports.formats.yolo import YoloWriter
+from backend.kinds import get_kind
 
 FORMATS: dict[str, type] = {
     writer.name: writer
@@ -31,7 +36,8 @@ FORMAT_NAMES = tuple(FORMATS)
 
 
 def formats_for(kind: str) -> list[str]:
-    return [name for name, writer in FORMATS.items() if kind in writer.kinds]
+    """The formats a project of ``kind`` exports as, preferred first."""
+    return list(get_kind(kind).formats)
 
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "BuildContext", "FormatWriter", "formats_for"]

@@ -47,7 +47,6 @@ class BuildContext:
 
 class FormatWriter(Protocol):
     name: ClassVar[str]
-    kinds: ClassVar[frozenset[str]]
     supports_raw: ClassVar[bool]
     needs_media: ClassVar[bool]
 

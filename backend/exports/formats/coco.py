@@ -49,7 +49,6 @@ class _Split:
 
 class CocoWriter:
     name: ClassVar[str] = "coco"
-    kinds: ClassVar[frozenset[str]] = frozenset({"image_boxes"})
     supports_raw: ClassVar[bool] = True
     needs_media: ClassVar[bool] = False
 

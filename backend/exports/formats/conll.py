@@ -23,7 +23,6 @@ from backend.exports.tokenize import tokens
 
 class ConllWriter:
     name: ClassVar[str] = "conll"
-    kinds: ClassVar[frozenset[str]] = frozenset({"text_spans"})
     supports_raw: ClassVar[bool] = False
     needs_media: ClassVar[bool] = False
 

@@ -20,17 +20,17 @@ from backend.exports.formats.base import (
     stage_image,
 )
 from backend.exports.records import ExportRecord
+from backend.kinds import get_kind
 
 
 class CsvWriter:
     name: ClassVar[str] = "csv"
-    kinds: ClassVar[frozenset[str]] = frozenset({"image_classification", "text_classification"})
     supports_raw: ClassVar[bool] = True
     needs_media: ClassVar[bool] = False
 
     def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
-        self.is_image = ctx.kind == "image_classification"
+        self.is_image = get_kind(ctx.kind).media == "image"
         columns = ["item_id", "external_id", "file" if self.is_image else "text", "label"]
         columns.append("confidence")
         if ctx.source == "raw":

@@ -15,7 +15,6 @@ from backend.exports.records import ExportRecord
 
 class FoldersWriter:
     name: ClassVar[str] = "folders"
-    kinds: ClassVar[frozenset[str]] = frozenset({"image_classification"})
     supports_raw: ClassVar[bool] = False
     needs_media: ClassVar[bool] = True
 

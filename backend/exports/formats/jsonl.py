@@ -15,7 +15,6 @@ from backend.exports.records import ExportRecord
 
 class JsonlWriter:
     name: ClassVar[str] = "jsonl"
-    kinds: ClassVar[frozenset[str]] = frozenset({"text_classification"})
     supports_raw: ClassVar[bool] = True
     needs_media: ClassVar[bool] = False
 

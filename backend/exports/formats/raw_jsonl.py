@@ -17,9 +17,6 @@ from backend.kinds import get_kind
 
 class RawJsonlWriter:
     name: ClassVar[str] = "raw_jsonl"
-    kinds: ClassVar[frozenset[str]] = frozenset(
-        {"image_classification", "image_boxes", "text_classification", "text_spans"}
-    )
     supports_raw: ClassVar[bool] = True
     needs_media: ClassVar[bool] = False
 

@@ -18,7 +18,6 @@ from backend.exports.records import ExportRecord
 
 class SpacyWriter:
     name: ClassVar[str] = "spacy"
-    kinds: ClassVar[frozenset[str]] = frozenset({"text_spans"})
     supports_raw: ClassVar[bool] = True
     needs_media: ClassVar[bool] = False
 

@@ -19,7 +19,6 @@ from backend.exports.records import ExportRecord
 
 class VocWriter:
     name: ClassVar[str] = "voc"
-    kinds: ClassVar[frozenset[str]] = frozenset({"image_boxes"})
     supports_raw: ClassVar[bool] = False
     needs_media: ClassVar[bool] = False
 

@@ -18,7 +18,6 @@ from backend.exports.records import ExportRecord
 
 class YoloWriter:
     name: ClassVar[str] = "yolo"
-    kinds: ClassVar[frozenset[str]] = frozenset({"image_boxes"})
     supports_raw: ClassVar[bool] = False
     needs_media: ClassVar[bool] = False
 

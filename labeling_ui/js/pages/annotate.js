@@ -8,7 +8,7 @@ import * as store from '../store.js';
 import { t } from '../i18n.js';
 import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
-import { KINDS, initialResult, toSubmit, describeResult } from '../kinds.js';
+import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
@@ -23,9 +23,11 @@ const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA'].in
 
 export async function renderAnnotate(root, { id }) {
   root.append(loading());
-  let project;
-  try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return undefined; }
-  const spec = KINDS[project.kind];
+  let project; let kind; let results; // results: the kind's tool module (mount and the result functions)
+  try {
+    await ensureMe(); project = await loadProject(id);
+    [kind, results] = await Promise.all([kindOf(project.kind), toolOf(project.kind)]);
+  } catch (err) { root.replaceChildren(errorBox(err)); return undefined; }
   const labels = project.labels || [];
   const colorOf = (name) => {
     const i = labels.findIndex((l) => l.name === name);
@@ -169,13 +171,13 @@ export async function renderAnnotate(root, { id }) {
     if (!alive) return;
     if (!next) { if (pausedReason) showPaused(pausedReason); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
-    await show(next, initialResult(project.kind, next.prelabel), t0);
+    await show(next, results.initialResult(next.prelabel), t0);
   }
 
   async function show(assignment, result, t0) {
     const { item } = assignment;
     let mediaUrl = null;
-    if (spec.media === 'image') {
+    if (kind.media === 'image') {
       try { mediaUrl = await api.fetchObjectUrl(item.media_url); } catch (err) { showError(err, () => show(assignment, result, performance.now())); return; }
     }
     if (!alive) return;
@@ -190,7 +192,7 @@ export async function renderAnnotate(root, { id }) {
       refresh: () => { if (tool === mine) renderLabels(); },
     };
     store.resetHistory(result);
-    const { mount } = await spec.tool();
+    const { mount } = results;
     // build the new item beside the old (dimmed) one, swap when its media is decoded
     const oldTool = tool;
     const oldNodes = [...stage.children];
@@ -222,7 +224,7 @@ export async function renderAnnotate(root, { id }) {
   async function submit(t0 = performance.now()) {
     if (phase !== 'item') return;
     const result = tool.currentResult ? tool.currentResult() : store.get().result;
-    if (!spec.complete(result)) { toast(t('pick_label'), 'warn'); return; }
+    if (!results.complete(result)) { toast(t('pick_label'), 'warn'); return; }
     const { assignment } = store.get();
     setPhase('busy');
     stage.classList.add('submitting');
@@ -230,7 +232,7 @@ export async function renderAnnotate(root, { id }) {
     let annotation = null;
     try {
       annotation = await api.post(`assignments/${assignment.assignment_id}/submit`,
-        { result: toSubmit(project.kind, result), duration_ms: Math.round(t0 - shownAt) }, { next: true });
+        { result: results.toSubmit(result), duration_ms: Math.round(t0 - shownAt) }, { next: true });
     } catch (err) {
       if (err.status === 409) {
         toast(t('submitted_late'), 'warn', 6000);
@@ -245,7 +247,7 @@ export async function renderAnnotate(root, { id }) {
     metrics.submitted += 1;
     const fb = annotation?.gold_feedback;
     if (fb) {
-      toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: describeResult(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
+      toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: results.describe(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
     }
     if (annotation && 'next' in annotation) await showLease(annotation.next, annotation.paused_reason, t0);
     else await loadNext(t0); // refused late submit (409), or a server without submit?next
@@ -292,7 +294,7 @@ export async function renderAnnotate(root, { id }) {
   refreshStats();
   const held = store.get().assignment;
   if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
-    show(held, store.get().result || initialResult(project.kind, held.prelabel), null);
+    show(held, store.get().result || results.initialResult(held.prelabel), null);
   } else {
     store.set({ assignment: null });
     showStart();

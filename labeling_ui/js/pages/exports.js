@@ -3,21 +3,15 @@ import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
+import { kindOf } from '../kinds.js';
 import { projectHeader, errorBox, emptyState, loading } from './common.js';
 
-// the backend's writers by project kind (backend/exports/formats); raw_jsonl = every raw annotation
-const FORMATS = {
-  image_boxes: ['coco', 'yolo', 'voc', 'raw_jsonl'],
-  image_classification: ['folders', 'csv', 'raw_jsonl'],
-  text_classification: ['jsonl', 'csv', 'raw_jsonl'],
-  text_spans: ['conll', 'spacy', 'raw_jsonl'],
-};
 const BUSY = new Set(['queued', 'building']);
 
 export async function renderExports(root, { id }) {
   root.append(loading());
-  let project;
-  try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return; }
+  let project; let kind; // the kind names its export formats, preferred first (raw_jsonl: every raw annotation)
+  try { await ensureMe(); project = await loadProject(id); kind = await kindOf(project.kind); } catch (err) { root.replaceChildren(errorBox(err)); return; }
   const body = h('div', {}, loading());
   root.replaceChildren(projectHeader(project, 'exports'), h('h1', {}, `${t('exports')}: ${project.name}`), body);
   focusHeading(root);
@@ -32,7 +26,7 @@ export async function renderExports(root, { id }) {
       return;
     }
     const rows = Array.isArray(versions) ? versions : versions.items || [];
-    const format = h('select', { name: 'format' }, (FORMATS[project.kind] || ['jsonl']).map((f) => h('option', { value: f }, f)));
+    const format = h('select', { name: 'format' }, kind.formats.map((f) => h('option', { value: f }, f)));
     const source = h('select', { name: 'source' }, h('option', { value: 'consensus' }, 'consensus'), h('option', { value: 'raw' }, 'raw'));
     const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '' });
     const split = h('input', { value: '0.8/0.1/0.1', pattern: '[0-9.]+/[0-9.]+/[0-9.]+' });

@@ -4,6 +4,7 @@ import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
+import { kindOf } from '../kinds.js';
 import { projectHeader, errorBox, loading } from './common.js';
 import { describeError } from '../errors.js';
 
@@ -23,8 +24,8 @@ export function batches(files) {
 
 export async function renderImport(root, { id }) {
   root.append(loading());
-  let project;
-  try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return; }
+  let project; let kind;
+  try { await ensureMe(); project = await loadProject(id); kind = await kindOf(project.kind); } catch (err) { root.replaceChildren(errorBox(err)); return; }
 
   const input = h('input', { type: 'file', name: 'files', multiple: true, accept: 'image/*,.zip,.jsonl,.csv,.txt' });
   const bar = h('progress', { id: 'upload-progress', max: 100, value: 0, 'aria-label': t('upload') });
@@ -109,7 +110,7 @@ export async function renderImport(root, { id }) {
   });
 
   root.replaceChildren(...[projectHeader(project, 'import'), h('h1', {}, `${t('import_title')}: ${project.name}`), form,
-    project.kind.startsWith('text') ? textForm : null,
+    kind.media === 'text' ? textForm : null,
     h('section', { class: 'card', 'aria-label': t('progress') }, h('div', { class: 'progress-row' }, bar, percent), batchList, totals,
       h('table', { class: 'errors-table', hidden: true }, h('caption', {}, t('errors')), h('thead', {}, h('tr', {}, h('th', {}, t('row')), h('th', {}, t('source')), h('th', {}, t('message')))), errors))].filter(Boolean));
   focusHeading(root);

@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { navigate } from '../router.js';
-import { KIND_NAMES } from '../kinds.js';
+import { loadKinds, kindTitle } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, loading } from './common.js';
 import { describeError } from '../errors.js';
@@ -27,14 +27,16 @@ const SETTINGS = [
 export async function renderProjectEdit(root, { id, orgId }) {
   root.append(loading());
   let project = null;
+  let kindNames;
   try {
     await ensureMe();
     if (id) project = await loadProject(id, { fresh: true });
+    kindNames = Object.keys(await loadKinds());
   } catch (err) { root.replaceChildren(errorBox(err)); return; }
 
   const name = h('input', { name: 'name', required: true, maxlength: 200, value: project?.name ?? '' });
   const kind = h('select', { name: 'kind', disabled: Boolean(project) },
-    KIND_NAMES.map((k) => h('option', { value: k, selected: project?.kind === k }, t(`kind_${k}`))));
+    kindNames.map((k) => h('option', { value: k, selected: project?.kind === k }, kindTitle(k))));
   const instructions = h('textarea', { name: 'instructions', rows: 5 }, project?.instructions ?? '');
   const rows = h('tbody', {});
   const error = h('p', { class: 'form-error', role: 'alert' });

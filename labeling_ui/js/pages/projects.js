@@ -4,6 +4,7 @@ import * as store from '../store.js';
 import { t } from '../i18n.js';
 import { h, focusHeading } from '../dom.js';
 import { ensureMe } from '../session.js';
+import { kindTitle } from '../kinds.js';
 import { loading, errorBox } from './common.js';
 
 export async function renderProjects(root) {
@@ -38,7 +39,7 @@ function projectRow(p, manage) {
     }
   }
   return h('li', { class: 'project-row', dataset: { projectId: p.id } },
-    h('div', {}, h('strong', {}, p.name), h('span', { class: 'muted' }, ` · ${t(`kind_${p.kind}`)}`),
+    h('div', {}, h('strong', {}, p.name), h('span', { class: 'muted' }, ` · ${kindTitle(p.kind)}`),
       p.reward_per_item ? h('span', { class: 'muted' }, ` · ${t('reward_per_item')} ${p.reward_per_item}`) : null),
     h('div', { class: 'actions' }, actions));
 }

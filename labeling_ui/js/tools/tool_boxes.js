@@ -10,6 +10,17 @@ const ZOOM_STEP = 1.25;
 const MIN_ZOOM = 0.1;
 const MAX_ZOOM = 8;
 
+// The result: {boxes: [{label, x, y, w, h}]}; no boxes = "nothing to label", a valid answer.
+// Boxes carry an id while they are edited (from the pre-label on), stripped again by toSubmit.
+export const initialResult = (prelabel) => ({
+  boxes: Array.isArray(prelabel?.boxes) ? prelabel.boxes.map((b) => ({ id: crypto.randomUUID(), ...b })) : [],
+});
+export const complete = (r) => Boolean(r && Array.isArray(r.boxes));
+const r2 = (v) => Math.round(v * 100) / 100; // 0.01 px
+export const toSubmit = (r) => ({ boxes: r.boxes.map(({ label, x, y, w, h: hh }) => ({ label, x: r2(x), y: r2(y), w: r2(w), h: r2(hh) })) });
+// A short human form, for the gold toast.
+export const describe = (r) => (r?.boxes || []).map((b) => `${b.label} [${Math.round(b.x)},${Math.round(b.y)},${Math.round(b.w)}×${Math.round(b.h)}]`).join(', ') || '∅';
+
 const labelOf = (a) => a.bodies?.find((b) => b.purpose === 'tagging')?.value ?? null;
 const bodyFor = (id, label) => (label ? [{ id: `${id}-label`, annotation: id, purpose: 'tagging', value: label }] : []);
 

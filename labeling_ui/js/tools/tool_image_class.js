@@ -2,6 +2,8 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
+export { initialResult, complete, toSubmit, describe } from './label_result.js';
+
 export function mount(stage, _panel, ctx) {
   const img = h('img', { class: 'item-image', src: ctx.mediaUrl, alt: t('image_to_label'), draggable: false });
   stage.append(h('div', { class: 'image-frame' }, img));

@@ -7,6 +7,18 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { utf16ToCodePoint, codePointToUtf16, codePointLength } from '../codepoints.js';
 
+// The result: {spans: [{label, start, end}]} in code points; no spans is a valid answer.
+// Spans carry an id while they are edited (from the pre-label on), stripped again by toSubmit.
+export const initialResult = (prelabel) => ({
+  spans: Array.isArray(prelabel?.spans) ? prelabel.spans.map((s) => ({ id: crypto.randomUUID(), ...s })) : [],
+});
+export const complete = (r) => Boolean(r && Array.isArray(r.spans));
+export const toSubmit = (r) => ({
+  spans: r.spans.map(({ label, start, end }) => ({ label, start, end })).sort((a, b) => a.start - b.start || a.end - b.end),
+});
+// A short human form, for the gold toast.
+export const describe = (r) => (r?.spans || []).map((s) => `${s.label} ${s.start}–${s.end}`).join(', ') || '∅';
+
 const labelOf = (a) => a.bodies?.find((b) => b.purpose === 'tagging')?.value ?? null;
 const bodyFor = (id, label) => (label ? [{ id: `${id}-label`, annotation: id, purpose: 'tagging', value: label }] : []);
 

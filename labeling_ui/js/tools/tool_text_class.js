@@ -2,6 +2,8 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
+export { initialResult, complete, toSubmit, describe } from './label_result.js';
+
 export function mount(stage, _panel, ctx) {
   stage.append(h('div', { class: 'item-text', role: 'document', 'aria-label': t('text_to_label'), tabindex: 0 }, ctx.item.text ?? ''));
   return {

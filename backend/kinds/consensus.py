@@ -1,8 +1,11 @@
-"""What the recompute needs from each project kind: consensus, agreement and match scores."""
+"""A kind's consensus strategy: what the recompute asks of it, and the table it answers with.
+
+``backend.consensus`` loads the answers (``AnswerTable``), calls the strategy of the project's kind
+(``Kind.consensus``) and stores what it infers (``Inferred``); the strategy itself only computes.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -10,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from backend.consensus.answers import AnswerTable
+from backend.kinds.answers import AnswerTable
 
 
 @dataclass
@@ -87,7 +90,7 @@ def empty_inferred() -> Inferred:
     )
 
 
-class ConsensusKind(Protocol):
+class ConsensusStrategy(Protocol):
     method: str
     needs_text: bool
     label_field: str | None  # the one key of a result that the kind reads, or None for all
@@ -127,82 +130,3 @@ class ConsensusKind(Protocol):
     ) -> dict[int, dict[str, Any] | None]:
         """Each annotator's confusion against the consensus, where the kind has one."""
         ...
-
-
-class ScoresByMatch:
-    """Kinds whose results are lists of marks (boxes, spans): consensus per item from one
-    ``combine`` of the annotators' marks, confidence as the weighted mean ``match`` of each
-    answer against it, and ``scores``/``confusions`` from the same ``match``."""
-
-    field: str  # the list in the result: "boxes" or "spans"
-
-    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
-        raise NotImplementedError
-
-    def combine(
-        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
-    ) -> list[dict[str, Any]]:
-        """The consensus marks of one item from each annotator's marks."""
-        raise NotImplementedError
-
-    def group(self, answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
-        """``{item: {annotator: marks}}``."""
-        grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
-        assert answers.results is not None
-        for item, user, result in zip(
-            answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
-        ):
-            grouped[item][user] = result[self.field]
-        return grouped
-
-    def infer(
-        self,
-        answers: AnswerTable,
-        *,
-        gold: Mapping[int, dict[str, Any]],
-        labels: Sequence[str],
-        weights: Mapping[int, float],
-        texts: Mapping[int, str],
-    ) -> Inferred:
-        items, results, confidence, n = [], [], [], []
-        own_scores: dict[tuple[int, int], float] = {}
-        for item_id, by_annotator in self.group(answers).items():
-            result = {self.field: self.combine(by_annotator, weights, texts.get(item_id))}
-            scores = [self.match({self.field: own}, result) for own in by_annotator.values()]
-            w = [weights.get(user, 1.0) for user in by_annotator]
-            items.append(item_id)
-            results.append(result)
-            confidence.append(float(np.average(scores, weights=w)))
-            n.append(len(by_annotator))
-            for user, score in zip(by_annotator, scores, strict=True):
-                own_scores[item_id, user] = float(score)
-        return Inferred(
-            item=np.asarray(items, dtype=np.int64),
-            results=results,
-            confidence=np.asarray(confidence, dtype=np.float64),
-            n=np.asarray(n, dtype=np.int64),
-            own_scores=own_scores,
-        )
-
-    def scores(
-        self,
-        answers: AnswerTable,
-        rows: NDArray[np.intp],
-        reference: Inferred,
-        ref_rows: NDArray[np.intp],
-    ) -> NDArray[np.float64]:
-        assert answers.results is not None
-        known = reference.own_scores or {}
-        items, users = answers.item.tolist(), answers.annotator.tolist()
-        out = np.empty(len(rows))
-        for n, (r, k) in enumerate(zip(rows.tolist(), ref_rows.tolist(), strict=True)):
-            score = known.get((items[r], users[r]))
-            if score is None:
-                score = self.match(answers.results[r], reference.results[k])
-            out[n] = score
-        return out
-
-    def confusions(
-        self, answers: AnswerTable, consensus: Inferred, labels: Sequence[str]
-    ) -> dict[int, dict[str, Any] | None]:
-        return {}

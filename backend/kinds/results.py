@@ -1,4 +1,4 @@
-"""What every project kind provides: the media it labels and the validation of a result.
+"""What a kind's result validation is written with: the error it raises, what it checks against.
 
 A result is the annotation JSON the browser sends and the database stores verbatim. Each kind
 validates structure with a strict Pydantic model, then the semantics that need the project and the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,15 +40,6 @@ class ItemShape:
     def length(self) -> int | None:
         """The text's length in characters (code points, as PostgreSQL's ``char_length``)."""
         return len(self.text) if self.text is not None else self.text_length
-
-
-class Kind(Protocol):
-    name: str
-    media: Literal["image", "text"]
-
-    def validate(self, result: Any, *, labels: Iterable[str], item: ItemShape) -> dict[str, Any]:
-        """The normalised result, or ``ResultInvalid`` naming the field."""
-        ...
 
 
 def parse_strict(model: type[BaseModel], result: Any) -> BaseModel:

@@ -1,0 +1,151 @@
+"""What kinds whose results are lists of labelled marks (boxes, spans) share.
+
+Consensus per item is one ``combine`` of the annotators' marks; its confidence is the weighted
+mean ``match`` of each answer against it; agreement figures are per item and per label; the
+exports' fallback keeps the marks a strict majority of the answers gave.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backend.kinds.answers import AnswerTable
+from backend.kinds.consensus import Inferred
+from backend.kinds.kind import Vote
+
+Marks = Mapping[int, list[dict[str, Any]]]  # annotator -> their marks on one item
+
+
+class MarksConsensus:
+    """Kinds whose results are lists of marks (boxes, spans): consensus per item from one
+    ``combine`` of the annotators' marks, confidence as the weighted mean ``match`` of each
+    answer against it, and ``scores``/``confusions`` from the same ``match``."""
+
+    field: str  # the list in the result: "boxes" or "spans"
+
+    def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
+        raise NotImplementedError
+
+    def combine(
+        self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
+    ) -> list[dict[str, Any]]:
+        """The consensus marks of one item from each annotator's marks."""
+        raise NotImplementedError
+
+    def group(self, answers: AnswerTable) -> dict[int, dict[int, list[dict[str, Any]]]]:
+        """``{item: {annotator: marks}}``."""
+        grouped: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+        assert answers.results is not None
+        for item, user, result in zip(
+            answers.item.tolist(), answers.annotator.tolist(), answers.results, strict=True
+        ):
+            grouped[item][user] = result[self.field]
+        return grouped
+
+    def infer(
+        self,
+        answers: AnswerTable,
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        weights: Mapping[int, float],
+        texts: Mapping[int, str],
+    ) -> Inferred:
+        items, results, confidence, n = [], [], [], []
+        own_scores: dict[tuple[int, int], float] = {}
+        for item_id, by_annotator in self.group(answers).items():
+            result = {self.field: self.combine(by_annotator, weights, texts.get(item_id))}
+            scores = [self.match({self.field: own}, result) for own in by_annotator.values()]
+            w = [weights.get(user, 1.0) for user in by_annotator]
+            items.append(item_id)
+            results.append(result)
+            confidence.append(float(np.average(scores, weights=w)))
+            n.append(len(by_annotator))
+            for user, score in zip(by_annotator, scores, strict=True):
+                own_scores[item_id, user] = float(score)
+        return Inferred(
+            item=np.asarray(items, dtype=np.int64),
+            results=results,
+            confidence=np.asarray(confidence, dtype=np.float64),
+            n=np.asarray(n, dtype=np.int64),
+            own_scores=own_scores,
+        )
+
+    def scores(
+        self,
+        answers: AnswerTable,
+        rows: NDArray[np.intp],
+        reference: Inferred,
+        ref_rows: NDArray[np.intp],
+    ) -> NDArray[np.float64]:
+        assert answers.results is not None
+        known = reference.own_scores or {}
+        items, users = answers.item.tolist(), answers.annotator.tolist()
+        out = np.empty(len(rows))
+        for n, (r, k) in enumerate(zip(rows.tolist(), ref_rows.tolist(), strict=True)):
+            score = known.get((items[r], users[r]))
+            if score is None:
+                score = self.match(answers.results[r], reference.results[k])
+            out[n] = score
+        return out
+
+    def confusions(
+        self, answers: AnswerTable, consensus: Inferred, labels: Sequence[str]
+    ) -> dict[int, dict[str, Any] | None]:
+        return {}
+
+
+def single_label(group: Marks) -> Any:
+    """The one label every mark of the group carries, or None (no mark, or several labels)."""
+    found = {m["label"] for ms in group.values() for m in ms}
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def per_label(
+    grouped: Sequence[Marks],
+    whole: Sequence[float],
+    labels: Sequence[str],
+    figure: Callable[[Marks], float],
+) -> dict[str, float | None]:
+    """Per label, the mean ``figure`` of the items where it occurs, on that label's marks only.
+
+    An item whose marks all carry the label keeps its overall figure (``whole``): filtering would
+    change nothing, so it is not matched a second time.
+    """
+    single = [single_label(g) for g in grouped]
+    out: dict[str, float | None] = {}
+    for label in labels:
+        figures = [
+            overall
+            if only == label
+            else figure({u: [m for m in ms if m["label"] == label] for u, ms in g.items()})
+            for g, overall, only in zip(grouped, whole, single, strict=True)
+            if any(m["label"] == label for ms in g.values() for m in ms)
+        ]
+        out[label] = float(np.mean(figures)) if figures else None
+    return out
+
+
+def marks_labels(field: str) -> Callable[[dict[str, Any] | None], list[str]]:
+    """``labels_of`` for results ``{field: [{"label": ...}, ...]}``."""
+
+    def labels_of(result: dict[str, Any] | None) -> list[str]:
+        return [m["label"] for m in result.get(field, ())] if result else []
+
+    return labels_of
+
+
+def majority_vote(
+    field: str, kept: Sequence[tuple[dict[str, Any], float]], any_given: bool
+) -> Vote:
+    """The fallback ``Vote`` of the marks a majority kept, each with its support (share of the
+    answers that gave it): confidence is the mean support, and an item where nobody gave any
+    mark is full agreement on "nothing to label"."""
+    support = [share for _, share in kept]
+    confidence = sum(support) / len(support) if support else (0.0 if any_given else 1.0)
+    return Vote({field: [mark for mark, _ in kept]}, confidence, confidence)
