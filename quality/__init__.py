@@ -1,11 +1,11 @@
-"""Jinbiao quality: agreement, truth inference, gold scoring, boxes and spans.
+"""Jinbiao quality: agreement, truth inference, gold scoring, boxes, spans and polygons.
 
 Pure algorithms on arrays and records (NumPy, SciPy, scikit-learn); imports nothing else of the
 project. Inside this package the crowdsourcing literature's words apply: task, worker, label.
 
-    from quality import agreement, inference, gold, boxes, spans
+    from quality import agreement, inference, gold, boxes, spans, polygons
 """
 
-from . import agreement, boxes, gold, inference, spans
+from . import agreement, boxes, gold, inference, polygons, spans
 
-__all__ = ["agreement", "boxes", "gold", "inference", "spans"]
+__all__ = ["agreement", "boxes", "gold", "inference", "polygons", "spans"]

@@ -1,0 +1,122 @@
+"""Many answers' polygons as flat arrays, and the OK/NG flag of an answer.
+
+Platform result: ``{"polygons": [{"label", "points": [[x, y], ...], "holes"?: [[[x, y], ...]]}],
+"ok"?: bool}`` in image pixels, origin top-left; ``{"ok": true}`` alone means "no defect".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+OK_ABSENT = -1
+
+
+def polygons_of(result: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The polygons of a result; none for ``{"ok": true}`` or a missing key."""
+    if not result:
+        return []
+    return list(result.get("polygons") or [])
+
+
+def is_ok(result: Mapping[str, Any] | None) -> bool:
+    """The answer's OK/NG flag: ``ok`` when given, otherwise "no polygon drawn"."""
+    if result and result.get("ok") is not None:
+        return bool(result["ok"])
+    return not polygons_of(result)
+
+
+@dataclass(frozen=True)
+class PolygonTable:
+    """Answers, their polygons and the polygons' rings, one array per column.
+
+    Rings of a polygon are contiguous, its outer ring first; ``ring_offsets[r]`` is where ring
+    ``r`` starts in ``xy``. ``answer_ok`` is 1 (OK), 0 (NG) or -1 (no flag given).
+    """
+
+    answer_item: I64
+    answer_ok: NDArray[np.int8]
+    polygon_answer: I64
+    polygon_label: I64
+    ring_polygon: I64
+    ring_hole: NDArray[np.bool_]
+    ring_offsets: I64
+    xy: F64
+    labels: tuple[str, ...]
+
+    @property
+    def n_answers(self) -> int:
+        return len(self.answer_item)
+
+    @property
+    def n_polygons(self) -> int:
+        return len(self.polygon_answer)
+
+    @property
+    def polygon_first_ring(self) -> I64:
+        """Each polygon's outer ring."""
+        starts = np.flatnonzero(~self.ring_hole)
+        return starts.astype(np.int64)
+
+    @staticmethod
+    def from_results(
+        results: Sequence[Mapping[str, Any] | None],
+        items: Sequence[int] | NDArray[np.integer[Any]] | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> PolygonTable:
+        """Flatten platform results (one per answer; ``items[i]`` is answer i's item).
+
+        Label codes index ``labels`` (default: the labels found, sorted). A label missing from
+        a given ``labels`` raises ``KeyError``.
+        """
+        polys = [polygons_of(r) for r in results]
+        flat = list(chain.from_iterable(polys))
+        names = tuple(labels) if labels is not None else tuple(sorted({p["label"] for p in flat}))
+        code = {name: i for i, name in enumerate(names)}
+        rings = [[p["points"], *(p.get("holes") or [])] for p in flat]
+        per_poly = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+        all_rings = list(chain.from_iterable(rings))
+        sizes = np.fromiter((len(r) for r in all_rings), dtype=np.int64, count=len(all_rings))
+        coords = np.fromiter(
+            chain.from_iterable(chain.from_iterable(all_rings)),
+            dtype=np.float64,
+            count=2 * int(sizes.sum()),
+        )
+        ok = np.fromiter(
+            (OK_ABSENT if not r or r.get("ok") is None else int(bool(r["ok"])) for r in results),
+            dtype=np.int8,
+            count=len(results),
+        )
+        answer_item = (
+            np.arange(len(results), dtype=np.int64)
+            if items is None
+            else np.asarray(items, dtype=np.int64)
+        )
+        ring_polygon = np.repeat(np.arange(len(flat), dtype=np.int64), per_poly)
+        first = np.cumsum(per_poly) - per_poly
+        hole = np.ones(len(all_rings), dtype=bool)
+        hole[first[per_poly > 0]] = False
+        return PolygonTable(
+            answer_item=answer_item,
+            answer_ok=ok,
+            polygon_answer=np.repeat(
+                np.arange(len(results), dtype=np.int64),
+                np.fromiter((len(p) for p in polys), dtype=np.int64, count=len(polys)),
+            ),
+            polygon_label=np.fromiter(
+                (code[p["label"]] for p in flat), dtype=np.int64, count=len(flat)
+            ),
+            ring_polygon=ring_polygon,
+            ring_hole=hole,
+            ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+            xy=coords.reshape(-1, 2),
+            labels=names,
+        )
