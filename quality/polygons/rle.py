@@ -114,7 +114,8 @@ def runs_to_counts(runs: Runs, *, height: int, width: int) -> I64:
     drop[2 * np.flatnonzero(joined)] = True
     drop[2 * np.flatnonzero(joined) - 1] = True
     bounds = bounds[~drop]
-    return np.diff(np.r_[0, bounds, height * width]).astype(np.int64)
+    counts = np.diff(np.r_[0, bounds, height * width]).astype(np.int64)
+    return counts[:-1] if counts[-1] == 0 else counts  # a mask ending in 1s ends there
 
 
 def polygon_rle(

@@ -47,6 +47,12 @@ class PolygonError:
 
     @property
     def loc(self) -> tuple[str | int, ...]:
+        if self.reason == "not_a_list":
+            return ("polygons",)
+        if self.reason in ("not_a_polygon", "too_many_polygons"):
+            return ("polygons", self.polygon)
+        if self.reason == "unknown_label":
+            return ("polygons", self.polygon, "label")
         ring: tuple[str | int, ...] = ("points",) if self.hole is None else ("holes", self.hole)
         point: tuple[int, ...] = () if self.point is None else (self.point,)
         return ("polygons", self.polygon, *ring, *point)
@@ -119,13 +125,27 @@ def _ring_errors(
             None,
             None,
         )
-    keep = np.flatnonzero(np.any(xy != np.roll(xy, 1, axis=0), axis=1)) if len(xy) else xy[:0, 0]
+    keep = np.flatnonzero(np.any(xy != np.roll(xy, -1, axis=0), axis=1)) if len(xy) else xy[:0, 0]
     if len(xy) and not len(keep):  # every point the same
         keep = np.zeros(1, dtype=np.intp)
     keep = keep.astype(np.intp)
     if len(keep) < 3:
         return err(None, "too_few_points", f"{where} has fewer than 3 distinct points"), None, None
     ring = xy[keep]
+    flat = orientation(
+        np.full(len(ring), ring[0, 0]),
+        np.full(len(ring), ring[0, 1]),
+        np.full(len(ring), ring[1, 0]),
+        np.full(len(ring), ring[1, 1]),
+        ring[:, 0],
+        ring[:, 1],
+    )
+    if not flat.any():
+        return (
+            err(None, "degenerate", f"{where} encloses no area (its points are on a line)"),
+            None,
+            None,
+        )
     crossing = _self_crossing(ring)
     if crossing is not None:
         i, j = (int(keep[crossing[0]]), int(keep[crossing[1]]))
@@ -139,9 +159,6 @@ def _ring_errors(
             None,
             None,
         )
-    twice_area = np.sum(ring[:, 0] * np.roll(ring[:, 1], -1) - np.roll(ring[:, 0], -1) * ring[:, 1])
-    if twice_area == 0:
-        return err(None, "degenerate", f"{where} encloses no area"), None, None
     return [], ring, keep
 
 
