@@ -57,14 +57,12 @@ def _steep_step(x0: F64, s: F64, dy: F64, bound: F64, rising: NDArray[np.bool_])
     raise ArithmeticError("steep-edge crossing did not settle")  # pragma: no cover
 
 
-def _crossings(lo: F64, hi: F64) -> tuple[NDArray[np.intp], F64, I64]:
-    """Expand column ranges ``lo..hi`` of the edges: each crossing's edge, ``c - lo`` of the
-    crossing (float) and its running index."""
-    count = np.maximum(hi - lo + 1, 0).astype(np.int64)
-    edge = np.repeat(np.arange(len(count)), count)
-    ar = np.arange(int(count.sum()), dtype=np.int64)
-    offset = np.cumsum(count) - count
-    return edge, (ar - offset[edge]).astype(np.float64), ar
+def _spread(count: F64) -> tuple[NDArray[np.int64], F64, F64]:
+    """For edges crossing ``count`` columns each: the repeat counts, a running index over all
+    crossings and each edge's first index (so ``rank = index - first``, per crossing)."""
+    repeats = count.astype(np.int64)
+    first = (np.cumsum(repeats) - repeats).astype(np.float64)
+    return repeats, np.arange(int(repeats.sum()), dtype=np.float64), first
 
 
 def ring_toggles(xy: F64, offsets: I64, height: I64, width: I64, lines: Lines) -> tuple[I64, I64]:
@@ -96,7 +94,7 @@ def ring_toggles(xy: F64, offsets: I64, height: I64, width: I64, lines: Lines) -
     # truncation toward zero can shift the walk by one, inside it cannot
     last_col = (width[ring] - 1).astype(np.float64)
     line_shift = (lines.base - lines.first).astype(np.float64)[ring]
-    lines_out, rows_out, rings_out = [], [], []
+    lines_out, rows_out, owners = [], [], []
 
     # shallow edges: x steps by one; column c is crossed between x = 5c+2 and 5c+3, where
     # the lower of the two rounded y is at t = 5c+2-x0 (s >= 0) or t + 1 (s < 0)
@@ -104,12 +102,13 @@ def ring_toggles(xy: F64, offsets: I64, height: I64, width: I64, lines: Lines) -
     lo = np.maximum(np.ceil((x0[e] - 2) / 5), 0)
     hi = np.minimum(np.floor((x1[e] - 3) / 5), last_col[e])
     s = (y1[e] - y0[e]) / dx[e]
-    t0 = 5 * lo + 2 - x0[e] + (s < 0)
-    k, rank, _ = _crossings(lo, hi)
-    v = np.trunc(y0[e][k] + s[k] * (5 * rank + t0[k]) + 0.5)
-    lines_out.append(rank + (lo + line_shift[e])[k])
+    repeats, index, first = _spread(np.maximum(hi - lo + 1, 0))
+    # t = 5 (lo + rank) + 2 - x0 (+1), rank = index - first; line = line(lo) + rank
+    t = 5 * index + np.repeat(5 * (lo - first) + 2 - x0[e] + (s < 0), repeats)
+    v = np.trunc(np.repeat(y0[e], repeats) + np.repeat(s, repeats) * t + 0.5)
+    lines_out.append(index + np.repeat(lo + line_shift[e] - first, repeats))
     rows_out.append(v)
-    rings_out.append(ring[e][k])
+    owners.append((e, repeats))
 
     # steep edges: y steps by one, x rounded from the slope; find where it changes column
     e = np.flatnonzero(~shallow & (dx > 0))
@@ -117,16 +116,25 @@ def ring_toggles(xy: F64, offsets: I64, height: I64, width: I64, lines: Lines) -
     lo = np.maximum(np.ceil((np.minimum(x0[e], x1[e]) - 2) / 5), 0)
     hi = np.minimum(np.floor((np.maximum(x0[e], x1[e]) - 3) / 5), last_col[e])
     s = (x1[e] - x0[e]) / dy[e]
-    k, rank, _ = _crossings(lo, hi)
-    c = lo[k] + rank
-    step = _steep_step(x0[e][k], s[k], dy[e][k], 5 * c + 2, rising[k])
-    lines_out.append(c + line_shift[e][k])
-    rows_out.append(y0[e][k] + step)
-    rings_out.append(ring[e][k])
+    repeats, index, first = _spread(np.maximum(hi - lo + 1, 0))
+    c = index + np.repeat(lo - first, repeats)
+    step = _steep_step(
+        np.repeat(x0[e], repeats),
+        np.repeat(s, repeats),
+        np.repeat(dy[e], repeats),
+        5 * c + 2,
+        np.repeat(rising, repeats),
+    )
+    lines_out.append(c + np.repeat(line_shift[e], repeats))
+    rows_out.append(np.repeat(y0[e], repeats) + step)
+    owners.append((e, repeats))
 
-    low = np.concatenate(rows_out)
-    h = height[np.concatenate(rings_out)].astype(np.float64)
-    row = np.ceil(np.clip((low + 0.5) / SCALE - 0.5, 0.0, h))
+    # row: C's ceil(clip((v + .5) / 5 - .5, 0, h)); (v + .5) / 5 - .5 and (v - 2) / 5 round
+    # to the same side of every whole number, and clipping to whole bounds commutes with ceil
+    row = np.ceil((np.concatenate(rows_out) - 2) / 5)
+    if gy.min() < 0 or np.any(gy > SCALE * height[ring]):  # rows to clip to the image
+        h = np.concatenate([np.repeat(height[ring[e_]], r_) for e_, r_ in owners])
+        row = np.clip(row, 0, h)
     return np.concatenate(lines_out).astype(np.int64), row.astype(np.int64)
 
 

@@ -73,21 +73,23 @@ class PolygonConsensus:
     def results(self, *, with_confidence: bool = False) -> list[dict[str, Any]]:
         """One platform result per item: ``{"polygons": [...], "ok": bool}``."""
         out: list[dict[str, Any]] = [{"polygons": [], "ok": bool(ok)} for ok in self.ok.tolist()]
-        xs, ys, offsets = self.x.tolist(), self.y.tolist(), self.ring_offsets.tolist()
+        points = np.stack([self.x, self.y], axis=1).tolist()
+        offsets = self.ring_offsets.tolist()
         conf = self.object_confidence.tolist()
-        current: dict[str, Any] | None = None
+        labels = [self.labels[c] for c in self.object_label.tolist()]
+        where = self.object_item.tolist()
+        current: dict[str, Any] = {}
         for r, (obj, hole) in enumerate(
             zip(self.ring_object.tolist(), self.ring_hole.tolist(), strict=True)
         ):
-            ring = [[xs[i], ys[i]] for i in range(offsets[r], offsets[r + 1])]
-            if not hole:
-                current = {"label": self.labels[int(self.object_label[obj])], "points": ring}
-                if with_confidence:
-                    current["confidence"] = conf[obj]
-                out[int(self.object_item[obj])]["polygons"].append(current)
-            else:
-                assert current is not None
+            ring = points[offsets[r] : offsets[r + 1]]
+            if hole:
                 current.setdefault("holes", []).append(ring)
+                continue
+            current = {"label": labels[obj], "points": ring}
+            if with_confidence:
+                current["confidence"] = conf[obj]
+            out[where[obj]]["polygons"].append(current)
         return out
 
 
@@ -95,16 +97,18 @@ def fuse_polygons(
     table: PolygonTable,
     weights: F64 | None = None,
     *,
-    height: I64 | int,
-    width: I64 | int,
+    height: I64 | int | None = None,
+    width: I64 | int | None = None,
     threshold: float = 0.5,
     iou_threshold: float = 0.5,
 ) -> PolygonConsensus:
     """Consensus polygons of every item of ``table`` by reliability-weighted pixel vote.
 
     ``weights``: one per answer row of ``table`` (all 1 when None); ``height``, ``width``: the
-    image size, one per answer row or one for all. ``threshold``: the share of the weight a
-    pixel needs to exceed. ``iou_threshold``: for the answers' F1 against the consensus.
+    image size, one per answer row or one for all (None: large enough for every point, which
+    gives the same pixels for points inside the image, see ``raster.canvas``). ``threshold``:
+    the share of the weight a pixel needs to exceed. ``iou_threshold``: for the answers' F1
+    against the consensus.
     """
     n_ans = table.n_answers
     items, item_of = np.unique(table.answer_item, return_inverse=True)
@@ -114,6 +118,10 @@ def fuse_polygons(
     w: F64 = np.clip(given, 0.0, None)
     w = np.where(_sums(item_of, w, n_items)[item_of] > 0, w, 1.0)
     total = _sums(item_of, w, n_items)
+    if height is None:
+        height = int(np.ceil(np.nanmax(table.xy[:, 1], initial=0.0))) + 1
+    if width is None:
+        width = int(np.ceil(np.nanmax(table.xy[:, 0], initial=0.0))) + 1
     h = np.broadcast_to(np.asarray(height, dtype=np.int64), (n_ans,))
     wd = np.broadcast_to(np.asarray(width, dtype=np.int64), (n_ans,))
 
@@ -293,8 +301,8 @@ def consensus_polygons(
     annotations: Mapping[Any, Mapping[str, Any] | None],
     weights: Mapping[Any, float] | None = None,
     *,
-    height: int,
-    width: int,
+    height: int | None = None,
+    width: int | None = None,
     threshold: float = 0.5,
 ) -> dict[str, Any]:
     """Consensus result of one image from annotator -> result, weighted by reliability

@@ -23,7 +23,7 @@ from scipy.optimize import linear_sum_assignment
 
 from ._runs import Runs, union
 from ._table import is_ok, polygons_of
-from .raster import image_runs
+from .raster import canvas, image_runs
 
 Polygon = Mapping[str, Any]
 F64 = NDArray[np.float64]
@@ -55,10 +55,17 @@ def _shared(runs_a: Runs, owner_a: I64, runs_b: Runs, owner_b: I64, shape: tuple
     return out
 
 
-def iou_matrix(a: Sequence[Polygon], b: Sequence[Polygon], *, height: int, width: int) -> F64:
+def iou_matrix(
+    a: Sequence[Polygon],
+    b: Sequence[Polygon],
+    *,
+    height: int | None = None,
+    width: int | None = None,
+) -> F64:
     """Mask IoU of every polygon of ``a`` with every polygon of ``b`` (``len(a) x len(b)``).
 
-    Equal to ``maskUtils.iou`` of the polygons' COCO masks with ``iscrowd`` 0.
+    Equal to ``maskUtils.iou`` of the polygons' COCO masks with ``iscrowd`` 0. Without the
+    image size, a canvas just holding the points (``raster.canvas``).
 
     Example:
         >>> square = {"points": [[0, 0], [4, 0], [4, 4], [0, 4]]}
@@ -66,6 +73,7 @@ def iou_matrix(a: Sequence[Polygon], b: Sequence[Polygon], *, height: int, width
         >>> iou_matrix([square], [half, square], height=8, width=8)
         array([[0.5, 1. ]])
     """
+    height, width = canvas(height, width, a, b)
     ra, oa, na = image_runs(a, height=height, width=width)
     rb, ob, nb = image_runs(b, height=height, width=width)
     inter = _shared(ra, oa, rb, ob, (na, nb)).astype(np.float64)
@@ -82,7 +90,7 @@ def mask_iou(
     height: int | None = None,
     width: int | None = None,
 ) -> float:
-    """IoU of two masks, or of the union masks of two polygon sets (give the image size).
+    """IoU of two masks, or of the union masks of two polygon sets.
 
     0 when they share no pixel (also for two empty masks), as ``maskUtils.iou``.
 
@@ -94,8 +102,7 @@ def mask_iou(
         ma, mb = a != 0, b != 0
         inter = int(np.count_nonzero(ma & mb))
         return inter / int(np.count_nonzero(ma | mb)) if inter else 0.0
-    if height is None or width is None:
-        raise ValueError("polygon sets need the image height and width")
+    height, width = canvas(height, width, a, b)  # type: ignore[arg-type]
     ra, _, _ = image_runs(a, height=height, width=width)  # type: ignore[arg-type]
     rb, _, _ = image_runs(b, height=height, width=width)  # type: ignore[arg-type]
     ua, ub = union(ra, width), union(rb, width)
@@ -110,8 +117,8 @@ def match_polygons(
     a: Sequence[Polygon],
     b: Sequence[Polygon],
     *,
-    height: int,
-    width: int,
+    height: int | None = None,
+    width: int | None = None,
     iou_threshold: float = 0.5,
 ) -> list[tuple[int, int, float]]:
     """Optimal one-to-one matching of ``a`` to ``b`` per label: ``[(i, j, iou), ...]``.
@@ -142,8 +149,8 @@ def polygon_f1(
     a: Sequence[Polygon],
     b: Sequence[Polygon],
     *,
-    height: int,
-    width: int,
+    height: int | None = None,
+    width: int | None = None,
     iou_threshold: float = 0.5,
 ) -> dict[str, float]:
     """F1 of two polygon sets at a mask-IoU threshold, with precision and recall (``a`` vs
@@ -178,8 +185,8 @@ def score_polygons(
     answer: Mapping[str, Any] | None,
     reference: Mapping[str, Any] | None,
     *,
-    height: int,
-    width: int,
+    height: int | None = None,
+    width: int | None = None,
     iou_threshold: float = 0.5,
 ) -> float:
     """How far one polygons result agrees with a reference (gold, or the consensus), 0 to 1.
@@ -202,8 +209,8 @@ def score_polygons(
 def pairwise_polygon_agreement(
     annotations: Mapping[Any, Mapping[str, Any] | Sequence[Polygon]],
     *,
-    height: int,
-    width: int,
+    height: int | None = None,
+    width: int | None = None,
     iou_threshold: float = 0.5,
 ) -> dict[str, float]:
     """Agreement of several annotators on one image: mean pairwise F1 (``score_polygons`` of

@@ -47,6 +47,29 @@ def image_runs(polygons: Iterable[Polygon], *, height: int, width: int) -> tuple
     return Runs(lines.col_of(runs.line, owner), runs.start, runs.end), owner, n
 
 
+def canvas(
+    height: int | None, width: int | None, *polygon_sets: Iterable[Polygon]
+) -> tuple[int, int]:
+    """The image size to rasterise on: as given, or (``None``) just large enough for every
+    point of the polygons. Why that is enough: for points inside ``[0, width] x [0, height]``
+    COCO's rasteriser never reaches the clipping at the image's bottom row or right column,
+    so any canvas holding the points gives the same pixels — match and score functions work
+    without the item's size, and agree with the size given."""
+    if height is not None and width is not None:
+        return int(height), int(width)
+    high_x = high_y = 0.0
+    for polygons in polygon_sets:
+        for p in polygons:
+            for ring in (p.get("points") or [], *(p.get("holes") or [])):
+                if len(ring):
+                    xy = np.asarray(ring, dtype=np.float64).reshape(-1, 2)
+                    high_x = max(high_x, float(np.nanmax(xy[:, 0])))
+                    high_y = max(high_y, float(np.nanmax(xy[:, 1])))
+    h = int(height) if height is not None else int(np.ceil(high_y)) + 1
+    w = int(width) if width is not None else int(np.ceil(high_x)) + 1
+    return h, w
+
+
 def _line_owner(lines: Lines) -> I64:
     sizes = np.diff(np.r_[lines.base, lines.total])
     return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
@@ -88,7 +111,10 @@ def rasterize_polygon(
     return rasterize({"points": points, "holes": list(holes)}, height=height, width=width)
 
 
-def polygon_areas(polygons: Sequence[Polygon], *, height: int, width: int) -> I64:
+def polygon_areas(
+    polygons: Sequence[Polygon], *, height: int | None = None, width: int | None = None
+) -> I64:
     """Pixel count of each polygon (holes removed), as ``maskUtils.area`` counts."""
+    height, width = canvas(height, width, polygons)
     runs, owner, n = image_runs(polygons, height=height, width=width)
     return np.bincount(owner, weights=runs.length, minlength=n).astype(np.int64)

@@ -137,8 +137,7 @@ def test_mask_iou_of_masks_and_polygon_sets() -> None:
     assert (
         abs(mask_iou(a, b, height=8, width=8) - mu.iou([merged_a], [merged_b], [0])[0, 0]) < 1e-12
     )
-    with pytest.raises(ValueError):
-        mask_iou(a, b)
+    assert mask_iou(a, b) == mask_iou(a, b, height=8, width=8)  # a canvas holding the points
 
 
 def test_rle_matches_pycocotools_both_ways() -> None:
@@ -211,6 +210,21 @@ def test_coco_export_loads_in_pycocotools_with_the_same_masks() -> None:
         assert np.array_equal(loaded, rasterize(p, height=h, width=w)), i
     assert isinstance(dataset["annotations"][1]["segmentation"], dict)  # holes -> RLE
     assert isinstance(dataset["annotations"][0]["segmentation"], list)
+
+
+def test_image_size_can_be_left_out_for_points_inside_the_image() -> None:
+    rng = np.random.default_rng(16)
+    for trial in range(40):
+        h, w = (int(v) for v in rng.integers(5, 60, 2))
+        a = [{"label": "a", "points": random_points(rng, h, w, 1 + trial % 3).tolist()}]
+        b = [{"label": "a", "points": random_points(rng, h, w, 1 + trial % 3).tolist()}]
+        assert np.array_equal(iou_matrix(a, b), iou_matrix(a, b, height=h, width=w))
+        sized = score_polygons({"polygons": a}, {"polygons": b}, height=h, width=w)
+        assert score_polygons({"polygons": a}, {"polygons": b}) == sized
+        out = consensus_polygons({0: {"polygons": a}, 1: {"polygons": b}, 2: {"polygons": a}})
+        assert out == consensus_polygons(
+            {0: {"polygons": a}, 1: {"polygons": b}, 2: {"polygons": a}}, height=h, width=w
+        )
 
 
 # -- F1 and scoring ------------------------------------------------------------------------------
