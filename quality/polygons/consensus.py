@@ -101,10 +101,12 @@ def fuse_polygons(
     width: I64 | int | None = None,
     threshold: float = 0.5,
     iou_threshold: float = 0.5,
+    prior_weight: float = 1.0,
 ) -> PolygonConsensus:
     """Consensus polygons of every item of ``table`` by reliability-weighted pixel vote.
 
-    ``weights``: one per answer row of ``table`` (all 1 when None); ``height``, ``width``: the
+    ``weights``: one per answer row of ``table`` (all 1 when None; NaN, an annotator without
+    evidence, weighs ``prior_weight``); ``height``, ``width``: the
     image size, one per answer row or one for all (None: large enough for every point, which
     gives the same pixels for points inside the image, see ``raster.canvas``). ``threshold``:
     the share of the weight a pixel needs to exceed. ``iou_threshold``: for the answers' F1
@@ -115,7 +117,7 @@ def fuse_polygons(
     item_of = item_of.astype(np.int64)
     n_items = len(items)
     given = np.ones(n_ans) if weights is None else np.asarray(weights, dtype=np.float64)
-    w: F64 = np.clip(given, 0.0, None)
+    w: F64 = np.clip(np.where(np.isnan(given), prior_weight, given), 0.0, None)
     w = np.where(_sums(item_of, w, n_items)[item_of] > 0, w, 1.0)
     total = _sums(item_of, w, n_items)
     if height is None:

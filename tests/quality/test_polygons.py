@@ -478,6 +478,8 @@ def test_ok_flags_in_consensus() -> None:
     assert fused.answer_score.tolist() == [1.0, 1.0, 0.0]
     zero = fuse_polygons(ng, np.zeros(3), height=4, width=4)  # nobody has a say: all count
     assert zero.results() == [{"polygons": [], "ok": False}]
+    unknown = fuse_polygons(ng, np.array([np.nan, 0.1, 0.9]), height=4, width=4, prior_weight=0.05)
+    assert unknown.results() == [{"polygons": [], "ok": True}]  # NaN weighs the prior 0.05
 
 
 def test_batched_consensus_equals_per_item_and_scores_equal_score_polygons() -> None:
