@@ -120,3 +120,37 @@ class PolygonTable:
             xy=coords.reshape(-1, 2),
             labels=names,
         )
+
+    def take_answers(self, order: I64) -> PolygonTable:
+        """The answers at ``order`` (a permutation or subset), their polygons and rings with
+        them, in that order."""
+        poly_count = np.bincount(self.polygon_answer, minlength=self.n_answers)
+        poly_first = np.cumsum(poly_count) - poly_count
+        new_answer = np.empty(self.n_answers, dtype=np.int64)
+        new_answer[order] = np.arange(len(order))
+        polys = _ranges(poly_first[order], poly_count[order])
+        ring_count = np.bincount(self.ring_polygon, minlength=self.n_polygons)
+        ring_first = np.cumsum(ring_count) - ring_count
+        rings = _ranges(ring_first[polys], ring_count[polys])
+        sizes = np.diff(self.ring_offsets)[rings]
+        points = _ranges(self.ring_offsets[:-1][rings], sizes)
+        new_poly = np.empty(self.n_polygons, dtype=np.int64)
+        new_poly[polys] = np.arange(len(polys))
+        return PolygonTable(
+            answer_item=self.answer_item[order],
+            answer_ok=self.answer_ok[order],
+            polygon_answer=new_answer[self.polygon_answer[polys]],
+            polygon_label=self.polygon_label[polys],
+            ring_polygon=new_poly[self.ring_polygon[rings]],
+            ring_hole=self.ring_hole[rings],
+            ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+            xy=self.xy[points],
+            labels=self.labels,
+        )
+
+
+def _ranges(first: I64, count: I64) -> I64:
+    """``first[i] .. first[i] + count[i] - 1`` for every i, one after another."""
+    owner = np.repeat(np.arange(len(first), dtype=np.int64), count)
+    start = np.cumsum(count) - count
+    return np.repeat(first, count) + np.arange(int(count.sum()), dtype=np.int64) - start[owner]

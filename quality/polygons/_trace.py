@@ -229,22 +229,31 @@ def _cycles(succ: I64) -> I64:
 def _split_self_touching(succ: I64, arriving: I64, leaving: I64) -> I64:
     """Where a ring passes one diagonal corner twice, swap the exits of its two passes there
     (the ring splits into an outer ring and a hole touching it at that corner); one corner per
-    ring and round, until no ring touches itself."""
+    ring and round, until no ring touches itself. After the first labelling only the split
+    rings are labelled again."""
     if not arriving.size and not leaving.size:
         return succ
+    ring = _cycles(succ).astype(np.int64)
+    succ = succ.copy()
+    pred = np.empty_like(succ)
+    pred[succ] = np.arange(len(succ))
     while True:
-        ring = _cycles(succ)
-        pred = np.empty_like(succ)
-        pred[succ] = np.arange(len(succ))
         a = np.r_[arriving[0], pred[leaving[0]]]
         b = np.r_[arriving[1], pred[leaving[1]]]
         same = np.flatnonzero(ring[a] == ring[b])
         if not len(same):
             return succ
-        _, one = np.unique(ring[a[same]], return_index=True)
+        split, one = np.unique(ring[a[same]], return_index=True)
         a, b = a[same[one]], b[same[one]]
-        succ = succ.copy()
-        succ[a], succ[b] = succ[b], succ[a].copy()
+        to_a, to_b = succ[b], succ[a]
+        succ[a], succ[b] = to_a, to_b
+        pred[to_a], pred[to_b] = a, b
+        touched = np.zeros(int(ring.max()) + 1, dtype=bool)
+        touched[split] = True
+        edges = np.flatnonzero(touched[ring])
+        local = np.empty(len(succ), dtype=np.int64)
+        local[edges] = np.arange(len(edges))
+        ring[edges] = int(ring.max()) + 1 + _cycles(local[succ[edges]])
 
 
 def trace(runs: Runs, lines: Lines, line_group: I64) -> Traced:

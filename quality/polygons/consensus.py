@@ -26,7 +26,7 @@ same definition as for boxes and spans.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -113,6 +113,24 @@ def fuse_polygons(
     against the consensus.
     """
     n_ans = table.n_answers
+    by_item = np.argsort(table.answer_item, kind="stable")
+    if np.any(by_item != np.arange(n_ans)):
+        # answers come in submission order; an item's polygons together keep every look-up
+        # below local in memory. Same consensus, scores mapped back to the caller's rows.
+        fused = fuse_polygons(
+            table.take_answers(by_item),
+            None if weights is None else np.asarray(weights, dtype=np.float64)[by_item],
+            height=height
+            if height is None or np.ndim(height) == 0
+            else np.asarray(height)[by_item],
+            width=width if width is None or np.ndim(width) == 0 else np.asarray(width)[by_item],
+            threshold=threshold,
+            iou_threshold=iou_threshold,
+            prior_weight=prior_weight,
+        )
+        score = np.empty(n_ans)
+        score[by_item] = fused.answer_score
+        return replace(fused, answer_score=score)
     items, item_of = np.unique(table.answer_item, return_inverse=True)
     item_of = item_of.astype(np.int64)
     n_items = len(items)
@@ -280,12 +298,21 @@ def _vote(
     seg_item = group_item[line_group[line]]
     by_slot = np.zeros((int(item_of.max()) + 1, n_slots))
     by_slot[item_of, slot] = w
-    vote = np.zeros(len(line))
     mask = np.int64((1 << bits) - 1)
-    for s in range(n_slots):
-        covered = ((state >> np.int64(bits * s)) & mask) > 0
-        vote += np.where(covered, by_slot[seg_item, s], 0.0)
-    on = vote / total[seg_item] > threshold
+    covered = [((state >> np.int64(bits * s)) & mask) > 0 for s in range(n_slots)]
+    if n_slots <= 10:  # which answers cover a stretch -> a bit set -> one look-up per stretch
+        sets = np.arange(1 << n_slots)
+        members = (sets[:, None] >> np.arange(n_slots)) & 1  # (sets, slots)
+        share = (by_slot @ members.T) / np.maximum(total[:, None], 1e-300)
+        which = np.zeros(len(line), dtype=np.int64)
+        for s, cov in enumerate(covered):
+            which |= cov.astype(np.int64) << np.int64(s)
+        on = share.ravel()[seg_item * (1 << n_slots) + which] > threshold
+    else:
+        vote = np.zeros(len(line))
+        for s, cov in enumerate(covered):
+            vote += np.where(cov, by_slot[seg_item, s], 0.0)
+        on = vote / total[seg_item] > threshold
     return merge_touching(line[on], start[on], end[on])
 
 

@@ -510,6 +510,14 @@ def test_batched_consensus_equals_per_item_and_scores_equal_score_polygons() -> 
             assert abs(fused.answer_score[i] - want) < 1e-12, (item, i)
         mean = np.average([fused.answer_score[i] for i in rows], weights=[weights[i] for i in rows])
         assert abs(fused.confidence[k] - mean) < 1e-12
+    # answers in submission order (items interleaved): the same consensus, scores per row
+    order = rng.permutation(len(results))
+    shuffled = fuse_polygons(
+        table.take_answers(order), weights[order], height=heights[order], width=widths[order]
+    )
+    assert shuffled.results() == per_item
+    assert np.array_equal(shuffled.answer_score, fused.answer_score[order])
+    assert np.allclose(shuffled.confidence, fused.confidence, rtol=0, atol=1e-12)
 
 
 def test_empty_consensus() -> None:
