@@ -99,7 +99,13 @@ def crowd(args: argparse.Namespace, seed: int = 0) -> dict[str, Any]:
             ]
             box_rows.append((i, user, {"boxes": boxes}))
             polygon_rows.append((i, user, {"polygons": polygons}))
-    return {"boxes": box_rows, "polygons": polygon_rows, "weights": weights}
+    # the recompute reads answers in annotation id order: items interleave
+    order = rng.permutation(len(box_rows)).tolist()
+    return {
+        "boxes": [box_rows[i] for i in order],
+        "polygons": [polygon_rows[i] for i in order],
+        "weights": weights,
+    }
 
 
 def boxes_per_item(rows: list, weights: dict) -> dict[int, tuple]:
@@ -173,9 +179,11 @@ def check_equal(per_item: dict, fused: Any, results: list, rows: list) -> int:
     return bad
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
+def timed(fn: Callable[[], Any], cpu: list[float]) -> tuple[float, Any]:
+    """Wall-clock seconds of ``fn()`` (its CPU seconds appended to ``cpu``) and its result."""
+    t, c = time.perf_counter(), time.process_time()
     out = fn()
+    cpu.append(time.process_time() - c)
     return time.perf_counter() - t, out
 
 
@@ -194,19 +202,22 @@ def main() -> None:
     data = crowd(args)
     rows_b, rows_p, weights = data["boxes"], data["polygons"], data["weights"]
     old, new, poly = [], [], []
+    cpu_old: list[float] = []
+    cpu_new: list[float] = []
+    cpu_poly: list[float] = []
     parts_b: list[dict[str, float]] = []
     parts_p: list[dict[str, float]] = []
     mismatches = None
     for _ in range(args.runs):
         if not args.skip_per_item:
-            seconds, reference = timed(lambda: boxes_per_item(rows_b, weights))
+            seconds, reference = timed(lambda: boxes_per_item(rows_b, weights), cpu_old)
             old.append(seconds)
-        seconds, (fused, results, parts) = timed(lambda: boxes_batched(rows_b, weights))
+        seconds, (fused, results, parts) = timed(lambda: boxes_batched(rows_b, weights), cpu_new)
         new.append(seconds)
         parts_b.append(parts)
         if not args.skip_per_item and mismatches is None:
             mismatches = check_equal(reference, fused, results, rows_b)
-        seconds, (pfused, _, parts) = timed(lambda: polygons_batched(rows_p, weights))
+        seconds, (pfused, _, parts) = timed(lambda: polygons_batched(rows_p, weights), cpu_poly)
         poly.append(seconds)
         parts_p.append(parts)
 
@@ -229,17 +240,19 @@ def main() -> None:
         f"{args.items:,} images of {SIZE} x {SIZE} px, {args.annotators} annotators each "
         f"({n_answers:,} answers), {args.objects} objects per image: {n_boxes:,} boxes, "
         f"{n_polygons:,} polygons of 12 points, radius {args.radius[0]:g}-{args.radius[1]:g} px. "
-        f"Wall-clock seconds, median of {args.runs} interleaved runs (all runs in brackets).",
+        f"Answers in random (submission) order. Wall-clock seconds, median of {args.runs} "
+        "interleaved runs (all runs in brackets); CPU: the process's CPU seconds (median), less "
+        "sensitive to other jobs on the shared CPUs.",
         "",
-        "| path | total | flatten dicts | fuse | back to dicts | consensus objects |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| path | total | CPU | flatten dicts | fuse | back to dicts | consensus objects |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| box fusion, per-item (`fuse_boxes` + `box_f1` per answer, today's recompute) | "
-        f"{med(old)} ({', '.join(f'{v:.2f}' for v in old)}) | – | – | – | – |",
+        f"{med(old)} ({', '.join(f'{v:.2f}' for v in old)}) | {med(cpu_old)} | – | – | – | – |",
         f"| box fusion, batched (`fuse_boxes_batched`) | {med(new)} "
-        f"({', '.join(f'{v:.2f}' for v in new)}) | {part(parts_b, 'flatten')} | "
+        f"({', '.join(f'{v:.2f}' for v in new)}) | {med(cpu_new)} | {part(parts_b, 'flatten')} | "
         f"{part(parts_b, 'fuse')} | {part(parts_b, 'to_dicts')} | {len(fused.label):,} |",
         f"| polygon consensus (`fuse_polygons`) | {med(poly)} "
-        f"({', '.join(f'{v:.2f}' for v in poly)}) | {part(parts_p, 'flatten')} | "
+        f"({', '.join(f'{v:.2f}' for v in poly)}) | {med(cpu_poly)} | {part(parts_p, 'flatten')} | "
         f"{part(parts_p, 'fuse')} | {part(parts_p, 'to_dicts')} | {len(pfused.object_item):,} |",
         "",
     ]
