@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from .._f1 import f1_summary
 from ._runs import Runs, union
 from ._table import is_ok, polygons_of
 from .raster import canvas, image_runs
@@ -161,24 +162,10 @@ def polygon_f1(
         >>> polygon_f1([sq], [sq, {**sq, "label": "scratch"}], height=8, width=8)["f1"]
         0.6666666666666666
     """
-    na, nb = len(a), len(b)
-    if na == 0 and nb == 0:
-        return {
-            "f1": 1.0,
-            "precision": 1.0,
-            "recall": 1.0,
-            "mean_iou": float("nan"),
-            "matches": 0.0,
-        }
+    if not len(a) and not len(b):
+        return f1_summary(0, 0, [])
     matches = match_polygons(a, b, height=height, width=width, iou_threshold=iou_threshold)
-    m = len(matches)
-    return {
-        "f1": 2 * m / (na + nb),
-        "precision": m / na if na else 0.0,
-        "recall": m / nb if nb else 0.0,
-        "mean_iou": float(np.mean([v for _, _, v in matches])) if m else float("nan"),
-        "matches": float(m),
-    }
+    return f1_summary(len(a), len(b), [v for _, _, v in matches])
 
 
 def score_polygons(
