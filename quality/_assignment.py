@@ -26,6 +26,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from ._ranges import expand
+
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
@@ -94,9 +96,7 @@ def _solve_hard(
         mine = ids[(n_rows[ids] == rows_) & (n_cols[ids] == cols_)]
         lo = np.searchsorted(problem, mine, side="left")
         hi = np.searchsorted(problem, mine, side="right")
-        owner = np.repeat(np.arange(len(mine)), hi - lo)
-        first = np.cumsum(hi - lo) - (hi - lo)
-        at = np.repeat(lo, hi - lo) + np.arange(int((hi - lo).sum())) - first[owner]
+        owner, at = expand(lo, hi - lo)
         dense = np.zeros((len(mine), rows_, cols_))
         dense[owner, row[at], col[at]] = value[at]
         small, big = min(rows_, cols_), max(rows_, cols_)

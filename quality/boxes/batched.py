@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._assignment import assigned_pairs
+from .._ranges import expand
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -134,10 +135,7 @@ def _matched(
     c_count = np.searchsorted(c_sorted, join, side="right") - c_lo
     problem_of_row = np.repeat(np.arange(len(keys), dtype=np.int64), r_count)
     rank_row = np.arange(len(r_order), dtype=np.int64) - r_first[problem_of_row]
-    per_row = c_count[problem_of_row]
-    owner = np.repeat(np.arange(len(r_order), dtype=np.int64), per_row)
-    first = np.cumsum(per_row) - per_row
-    rank_col = np.arange(int(per_row.sum()), dtype=np.int64) - first[owner]
+    owner, rank_col = expand(np.zeros(len(r_order), dtype=np.int64), c_count[problem_of_row])
     problem = problem_of_row[owner]
     rows = r_order[owner]
     cols = c_order[c_lo[problem] + rank_col]

@@ -7,18 +7,11 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .._assignment import assigned_pairs
+from .._ranges import expand
 from ._runs import Runs
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
-
-
-def expand(lo: I64, count: I64) -> tuple[I64, I64]:
-    """``(owner, index)`` of every element of the ranges ``lo[i] .. lo[i] + count[i]``."""
-    owner = np.repeat(np.arange(len(lo), dtype=np.int64), count)
-    first = np.cumsum(count) - count
-    index = np.repeat(lo, count) + np.arange(int(count.sum()), dtype=np.int64) - first[owner]
-    return owner, index
 
 
 def pixels_in_common(

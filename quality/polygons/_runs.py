@@ -42,10 +42,6 @@ class Lines:
     def line(self, group: I64, col: I64) -> I64:
         return self.base[group] + col - self.first[group]
 
-    def group_of(self, line: I64) -> I64:
-        """Group of each line number (groups with no column never own one)."""
-        return np.searchsorted(self.base, line, side="right").astype(np.int64) - 1
-
     def col_of(self, line: I64, group: I64) -> I64:
         return line - self.base[group] + self.first[group]
 
@@ -60,9 +56,6 @@ class Runs:
 
     def __len__(self) -> int:
         return len(self.line)
-
-    def take(self, index: NDArray[np.intp] | NDArray[np.bool_]) -> Runs:
-        return Runs(self.line[index], self.start[index], self.end[index])
 
     @property
     def length(self) -> I64:
@@ -141,14 +134,3 @@ def subtract(runs: Runs, minus: Runs, n_lines: int) -> Runs:
     )
     on = ((state & (high - 1)) > 0) & ((state >> np.int64(32)) == 0)
     return merge_touching(line[on], start[on], end[on])
-
-
-def find_run(runs: Runs, line: I64, row: I64, span: int) -> I64:
-    """Index of the run containing ``row`` on ``line``, -1 where none (sorted disjoint runs)."""
-    if not len(runs):
-        return np.full(len(line), -1, dtype=np.int64)
-    keys = runs.line * span + runs.start
-    at = np.searchsorted(keys, line * span + row, side="right") - 1
-    safe = np.maximum(at, 0)
-    hit = (at >= 0) & (runs.line[safe] == line) & (runs.end[safe] > row)
-    return np.where(hit, at, -1).astype(np.int64)

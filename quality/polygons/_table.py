@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._ranges import expand
+
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
@@ -59,12 +61,6 @@ class PolygonTable:
     @property
     def n_polygons(self) -> int:
         return len(self.polygon_answer)
-
-    @property
-    def polygon_first_ring(self) -> I64:
-        """Each polygon's outer ring."""
-        starts = np.flatnonzero(~self.ring_hole)
-        return starts.astype(np.int64)
 
     @staticmethod
     def from_results(
@@ -128,12 +124,12 @@ class PolygonTable:
         poly_first = np.cumsum(poly_count) - poly_count
         new_answer = np.empty(self.n_answers, dtype=np.int64)
         new_answer[order] = np.arange(len(order))
-        polys = _ranges(poly_first[order], poly_count[order])
+        polys = expand(poly_first[order], poly_count[order])[1]
         ring_count = np.bincount(self.ring_polygon, minlength=self.n_polygons)
         ring_first = np.cumsum(ring_count) - ring_count
-        rings = _ranges(ring_first[polys], ring_count[polys])
+        rings = expand(ring_first[polys], ring_count[polys])[1]
         sizes = np.diff(self.ring_offsets)[rings]
-        points = _ranges(self.ring_offsets[:-1][rings], sizes)
+        points = expand(self.ring_offsets[:-1][rings], sizes)[1]
         new_poly = np.empty(self.n_polygons, dtype=np.int64)
         new_poly[polys] = np.arange(len(polys))
         return PolygonTable(
@@ -147,10 +143,3 @@ class PolygonTable:
             xy=self.xy[points],
             labels=self.labels,
         )
-
-
-def _ranges(first: I64, count: I64) -> I64:
-    """``first[i] .. first[i] + count[i] - 1`` for every i, one after another."""
-    owner = np.repeat(np.arange(len(first), dtype=np.int64), count)
-    start = np.cumsum(count) - count
-    return np.repeat(first, count) + np.arange(int(count.sum()), dtype=np.int64) - start[owner]

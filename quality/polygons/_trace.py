@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
+from .._ranges import expand
 from ._runs import Lines, Runs
 
 I64 = NDArray[np.int64]
@@ -306,13 +307,7 @@ def _components(ix: _Index, group: I64, col: I64) -> tuple[I64, int]:
     nbr = ix.line_at(group, col + 1)
     lo = np.searchsorted(ix.ends, nbr * ix.span + runs.start, side="right")
     hi = np.searchsorted(ix.starts, nbr * ix.span + runs.end, side="left")
-    count = np.where(nbr >= 0, np.maximum(hi - lo, 0), 0)
-    src = np.repeat(np.arange(len(runs)), count)
-    dst = (
-        np.repeat(lo, count)
-        + np.arange(int(count.sum()))
-        - np.repeat(np.cumsum(count) - count, count)
-    )
+    src, dst = expand(lo, np.where(nbr >= 0, np.maximum(hi - lo, 0), 0))
     graph = sp.coo_array(
         (np.ones(len(src), dtype=np.int8), (src, dst)), shape=(len(runs), len(runs))
     )

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from .._f1 import f1_summary
+from .._ranges import expand
 from ._runs import Runs, union
 from ._table import is_ok, polygons_of
 from .raster import canvas, image_runs
@@ -42,13 +43,8 @@ def _shared(runs_a: Runs, owner_a: I64, runs_b: Runs, owner_b: I64, shape: tuple
     keys = runs_b.line[order] * span + runs_b.start[order]
     lo = np.searchsorted(keys, runs_a.line * span, side="left")
     hi = np.searchsorted(keys, runs_a.line * span + runs_a.end, side="left")
-    count = np.maximum(hi - lo, 0)
-    which = np.repeat(np.arange(len(runs_a)), count)
-    other = order[
-        np.repeat(lo, count)
-        + np.arange(int(count.sum()))
-        - np.repeat(np.cumsum(count) - count, count)
-    ]
+    which, at = expand(lo, np.maximum(hi - lo, 0))
+    other = order[at]
     common = np.minimum(runs_a.end[which], runs_b.end[other])
     common -= np.maximum(runs_a.start[which], runs_b.start[other])
     keep = common > 0

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._ranges import expand
 from ._runs import Runs
 from .raster import image_runs
 
@@ -72,8 +73,7 @@ def compress(counts: Sequence[int] | I64) -> str:
         last = np.where(more, rest & 0x1F, last)
         rest = np.where(more, rest >> 5, rest)
         more &= np.where(last & 0x10, rest != -1, rest != 0)
-    owner = np.repeat(np.arange(len(x)), groups)
-    k = np.arange(int(groups.sum())) - np.repeat(np.cumsum(groups) - groups, groups)
+    owner, k = expand(np.zeros(len(x), dtype=np.int64), groups)
     chars = (x[owner] >> (5 * k)) & 0x1F
     chars |= np.where(k < groups[owner] - 1, 0x20, 0)
     return (chars + 48).astype(np.uint8).tobytes().decode("ascii")
