@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._assignment import assigned_pairs
+from .._bulk import collector_paused
 from .._ranges import expand
 
 I64 = NDArray[np.int64]
@@ -55,6 +56,10 @@ class FusedBoxes:
     def results(self, labels: Sequence[str], *, full: bool = False) -> list[list[dict[str, Any]]]:
         """Per item, the fused boxes as platform dicts (``label, x, y, w, h``; with
         ``confidence, support, mean_iou`` too when ``full``), as ``fuse_boxes`` returns them."""
+        with collector_paused():
+            return self._results(labels, full)
+
+    def _results(self, labels: Sequence[str], full: bool) -> list[list[dict[str, Any]]]:
         out: list[list[dict[str, Any]]] = [[] for _ in range(len(self.items))]
         x, y, w, h = (self.xywh[:, k].tolist() for k in range(4))
         share, support, tight = self.share.tolist(), self.support.tolist(), self.mean_iou.tolist()
@@ -80,6 +85,13 @@ def flatten_boxes(
     """``(box_answer, label_code, xywh, labels)`` of the boxes of every result (one result per
     answer; a result without ``field`` — ``{"ok": true}`` — has none). Codes index ``labels``
     sorted, so that ordering by code is ordering by label as ``fuse_boxes`` does."""
+    with collector_paused():
+        return _flatten_boxes(results, field)
+
+
+def _flatten_boxes(
+    results: Sequence[Mapping[str, Any] | None], field: str
+) -> tuple[I64, I64, F64, list[str]]:
     boxes = [(r or {}).get(field) or [] for r in results]
     count = np.fromiter((len(b) for b in boxes), dtype=np.int64, count=len(boxes))
     flat = [b for bs in boxes for b in bs]

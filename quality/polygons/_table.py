@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._bulk import collector_paused
 from .._ranges import expand
 
 I64 = NDArray[np.int64]
@@ -73,49 +74,8 @@ class PolygonTable:
         Label codes index ``labels`` (default: the labels found, sorted). A label missing from
         a given ``labels`` raises ``KeyError``.
         """
-        polys = [polygons_of(r) for r in results]
-        flat = list(chain.from_iterable(polys))
-        names = tuple(labels) if labels is not None else tuple(sorted({p["label"] for p in flat}))
-        code = {name: i for i, name in enumerate(names)}
-        rings = [[p["points"], *(p.get("holes") or [])] for p in flat]
-        per_poly = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-        all_rings = list(chain.from_iterable(rings))
-        sizes = np.fromiter((len(r) for r in all_rings), dtype=np.int64, count=len(all_rings))
-        coords = np.fromiter(
-            chain.from_iterable(chain.from_iterable(all_rings)),
-            dtype=np.float64,
-            count=2 * int(sizes.sum()),
-        )
-        ok = np.fromiter(
-            (OK_ABSENT if not r or r.get("ok") is None else int(bool(r["ok"])) for r in results),
-            dtype=np.int8,
-            count=len(results),
-        )
-        answer_item = (
-            np.arange(len(results), dtype=np.int64)
-            if items is None
-            else np.asarray(items, dtype=np.int64)
-        )
-        ring_polygon = np.repeat(np.arange(len(flat), dtype=np.int64), per_poly)
-        first = np.cumsum(per_poly) - per_poly
-        hole = np.ones(len(all_rings), dtype=bool)
-        hole[first[per_poly > 0]] = False
-        return PolygonTable(
-            answer_item=answer_item,
-            answer_ok=ok,
-            polygon_answer=np.repeat(
-                np.arange(len(results), dtype=np.int64),
-                np.fromiter((len(p) for p in polys), dtype=np.int64, count=len(polys)),
-            ),
-            polygon_label=np.fromiter(
-                (code[p["label"]] for p in flat), dtype=np.int64, count=len(flat)
-            ),
-            ring_polygon=ring_polygon,
-            ring_hole=hole,
-            ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
-            xy=coords.reshape(-1, 2),
-            labels=names,
-        )
+        with collector_paused():
+            return _from_results(results, items, labels)
 
     def take_answers(self, order: I64) -> PolygonTable:
         """The answers at ``order`` (a permutation or subset), their polygons and rings with
@@ -143,3 +103,54 @@ class PolygonTable:
             xy=self.xy[points],
             labels=self.labels,
         )
+
+
+def _from_results(
+    results: Sequence[Mapping[str, Any] | None],
+    items: Sequence[int] | NDArray[np.integer[Any]] | None,
+    labels: Sequence[str] | None,
+) -> PolygonTable:
+    """``PolygonTable.from_results`` (a Python loop over the dicts, one pass each)."""
+    polys = [polygons_of(r) for r in results]
+    flat = list(chain.from_iterable(polys))
+    names = tuple(labels) if labels is not None else tuple(sorted({p["label"] for p in flat}))
+    code = {name: i for i, name in enumerate(names)}
+    rings = [[p["points"], *(p.get("holes") or [])] for p in flat]
+    per_poly = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    all_rings = list(chain.from_iterable(rings))
+    sizes = np.fromiter((len(r) for r in all_rings), dtype=np.int64, count=len(all_rings))
+    coords = np.fromiter(
+        chain.from_iterable(chain.from_iterable(all_rings)),
+        dtype=np.float64,
+        count=2 * int(sizes.sum()),
+    )
+    ok = np.fromiter(
+        (OK_ABSENT if not r or r.get("ok") is None else int(bool(r["ok"])) for r in results),
+        dtype=np.int8,
+        count=len(results),
+    )
+    answer_item = (
+        np.arange(len(results), dtype=np.int64)
+        if items is None
+        else np.asarray(items, dtype=np.int64)
+    )
+    ring_polygon = np.repeat(np.arange(len(flat), dtype=np.int64), per_poly)
+    first = np.cumsum(per_poly) - per_poly
+    hole = np.ones(len(all_rings), dtype=bool)
+    hole[first[per_poly > 0]] = False
+    return PolygonTable(
+        answer_item=answer_item,
+        answer_ok=ok,
+        polygon_answer=np.repeat(
+            np.arange(len(results), dtype=np.int64),
+            np.fromiter((len(p) for p in polys), dtype=np.int64, count=len(polys)),
+        ),
+        polygon_label=np.fromiter(
+            (code[p["label"]] for p in flat), dtype=np.int64, count=len(flat)
+        ),
+        ring_polygon=ring_polygon,
+        ring_hole=hole,
+        ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        xy=coords.reshape(-1, 2),
+        labels=names,
+    )

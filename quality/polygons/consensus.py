@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._bulk import collector_paused
 from ._overlap import best_iou_per_answer, f1_against, polygon_object_iou
 from ._raster import polygon_runs
 from ._runs import Lines, Runs, merge_touching, sweep, union
@@ -72,6 +73,10 @@ class PolygonConsensus:
 
     def results(self, *, with_confidence: bool = False) -> list[dict[str, Any]]:
         """One platform result per item: ``{"polygons": [...], "ok": bool}``."""
+        with collector_paused():
+            return self._results(with_confidence)
+
+    def _results(self, with_confidence: bool) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [{"polygons": [], "ok": bool(ok)} for ok in self.ok.tolist()]
         points = np.stack([self.x, self.y], axis=1).tolist()
         offsets = self.ring_offsets.tolist()
