@@ -72,6 +72,8 @@ def ordered_events(
 ) -> tuple[NDArray[np.intp], I64, I64]:
     """Events sorted by (line, pos), equal places added up: ``(indptr, pos, value)``."""
     span = int(pos.max()) + 1 if len(pos) else 1
+    if max(n_lines, span) < np.iinfo(np.int32).max:  # SciPy's own index type: no conversion
+        line, pos = line.astype(np.int32), pos.astype(np.int32)
     matrix = sp.csr_array((value, (line, pos)), shape=(max(n_lines, 1), span))
     matrix.sum_duplicates()
     return matrix.indptr, matrix.indices.astype(np.int64), matrix.data.astype(np.int64)
@@ -87,7 +89,10 @@ def sweep(line: I64, start: I64, end: I64, delta: I64, n_lines: int) -> tuple[I6
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, z
     indptr, pos, value = ordered_events(
-        np.r_[line, line], np.r_[start, end], np.r_[delta, -delta], n_lines
+        np.concatenate([line, line]),
+        np.concatenate([start, end]),
+        np.concatenate([delta, -delta]),
+        n_lines,
     )
     state = np.cumsum(value)
     last = np.zeros(len(pos), dtype=bool)
