@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from .._f1 import f1_summary
 from ._format import Box, to_arrays
 from .iou import iou_matrix
 
@@ -69,24 +70,10 @@ def box_f1(
         >>> box_f1([(0, 0, 10, 10), (50, 50, 5, 5)], np.array([[0, 0, 10, 9]]))["f1"]
         0.6666666666666666
     """
-    na, nb = len(a), len(b)
-    if na == 0 and nb == 0:
-        return {
-            "f1": 1.0,
-            "precision": 1.0,
-            "recall": 1.0,
-            "mean_iou": float("nan"),
-            "matches": 0.0,
-        }
+    if len(a) == 0 and len(b) == 0:
+        return f1_summary(0, 0, [])
     matches = match_boxes(a, b, iou_threshold)
-    m = len(matches)
-    return {
-        "f1": 2 * m / (na + nb),
-        "precision": m / na if na else 0.0,
-        "recall": m / nb if nb else 0.0,
-        "mean_iou": float(np.mean([v for _, _, v in matches])) if m else float("nan"),
-        "matches": float(m),
-    }
+    return f1_summary(len(a), len(b), [v for _, _, v in matches])
 
 
 def pairwise_box_agreement(

@@ -1,0 +1,156 @@
+"""Many answers' polygons as flat arrays, and the OK/NG flag of an answer.
+
+Platform result: ``{"polygons": [{"label", "points": [[x, y], ...], "holes"?: [[[x, y], ...]]}],
+"ok"?: bool}`` in image pixels, origin top-left; ``{"ok": true}`` alone means "no defect".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._bulk import collector_paused
+from .._ranges import expand
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+OK_ABSENT = -1
+
+
+def polygons_of(result: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The polygons of a result; none for ``{"ok": true}`` or a missing key."""
+    if not result:
+        return []
+    return list(result.get("polygons") or [])
+
+
+def is_ok(result: Mapping[str, Any] | None) -> bool:
+    """The answer's OK/NG flag: ``ok`` when given, otherwise "no polygon drawn"."""
+    if result and result.get("ok") is not None:
+        return bool(result["ok"])
+    return not polygons_of(result)
+
+
+@dataclass(frozen=True)
+class PolygonTable:
+    """Answers, their polygons and the polygons' rings, one array per column.
+
+    Rings of a polygon are contiguous, its outer ring first; ``ring_offsets[r]`` is where ring
+    ``r`` starts in ``xy``. ``answer_ok`` is 1 (OK), 0 (NG) or -1 (no flag given).
+    """
+
+    answer_item: I64
+    answer_ok: NDArray[np.int8]
+    polygon_answer: I64
+    polygon_label: I64
+    ring_polygon: I64
+    ring_hole: NDArray[np.bool_]
+    ring_offsets: I64
+    xy: F64
+    labels: tuple[str, ...]
+
+    @property
+    def n_answers(self) -> int:
+        return len(self.answer_item)
+
+    @property
+    def n_polygons(self) -> int:
+        return len(self.polygon_answer)
+
+    @staticmethod
+    def from_results(
+        results: Sequence[Mapping[str, Any] | None],
+        items: Sequence[int] | NDArray[np.integer[Any]] | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> PolygonTable:
+        """Flatten platform results (one per answer; ``items[i]`` is answer i's item).
+
+        Label codes index ``labels`` (default: the labels found, sorted). A label missing from
+        a given ``labels`` raises ``KeyError``.
+        """
+        with collector_paused():
+            return _from_results(results, items, labels)
+
+    def take_answers(self, order: I64) -> PolygonTable:
+        """The answers at ``order`` (a permutation or subset), their polygons and rings with
+        them, in that order."""
+        poly_count = np.bincount(self.polygon_answer, minlength=self.n_answers)
+        poly_first = np.cumsum(poly_count) - poly_count
+        new_answer = np.empty(self.n_answers, dtype=np.int64)
+        new_answer[order] = np.arange(len(order))
+        polys = expand(poly_first[order], poly_count[order])[1]
+        ring_count = np.bincount(self.ring_polygon, minlength=self.n_polygons)
+        ring_first = np.cumsum(ring_count) - ring_count
+        rings = expand(ring_first[polys], ring_count[polys])[1]
+        sizes = np.diff(self.ring_offsets)[rings]
+        points = expand(self.ring_offsets[:-1][rings], sizes)[1]
+        new_poly = np.empty(self.n_polygons, dtype=np.int64)
+        new_poly[polys] = np.arange(len(polys))
+        return PolygonTable(
+            answer_item=self.answer_item[order],
+            answer_ok=self.answer_ok[order],
+            polygon_answer=new_answer[self.polygon_answer[polys]],
+            polygon_label=self.polygon_label[polys],
+            ring_polygon=new_poly[self.ring_polygon[rings]],
+            ring_hole=self.ring_hole[rings],
+            ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+            xy=self.xy[points],
+            labels=self.labels,
+        )
+
+
+def _from_results(
+    results: Sequence[Mapping[str, Any] | None],
+    items: Sequence[int] | NDArray[np.integer[Any]] | None,
+    labels: Sequence[str] | None,
+) -> PolygonTable:
+    """``PolygonTable.from_results`` (a Python loop over the dicts, one pass each)."""
+    polys = [polygons_of(r) for r in results]
+    flat = list(chain.from_iterable(polys))
+    names = tuple(labels) if labels is not None else tuple(sorted({p["label"] for p in flat}))
+    code = {name: i for i, name in enumerate(names)}
+    rings = [[p["points"], *(p.get("holes") or [])] for p in flat]
+    per_poly = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    all_rings = list(chain.from_iterable(rings))
+    sizes = np.fromiter((len(r) for r in all_rings), dtype=np.int64, count=len(all_rings))
+    coords = np.fromiter(
+        chain.from_iterable(chain.from_iterable(all_rings)),
+        dtype=np.float64,
+        count=2 * int(sizes.sum()),
+    )
+    ok = np.fromiter(
+        (OK_ABSENT if not r or r.get("ok") is None else int(bool(r["ok"])) for r in results),
+        dtype=np.int8,
+        count=len(results),
+    )
+    answer_item = (
+        np.arange(len(results), dtype=np.int64)
+        if items is None
+        else np.asarray(items, dtype=np.int64)
+    )
+    ring_polygon = np.repeat(np.arange(len(flat), dtype=np.int64), per_poly)
+    first = np.cumsum(per_poly) - per_poly
+    hole = np.ones(len(all_rings), dtype=bool)
+    hole[first[per_poly > 0]] = False
+    return PolygonTable(
+        answer_item=answer_item,
+        answer_ok=ok,
+        polygon_answer=np.repeat(
+            np.arange(len(results), dtype=np.int64),
+            np.fromiter((len(p) for p in polys), dtype=np.int64, count=len(polys)),
+        ),
+        polygon_label=np.fromiter(
+            (code[p["label"]] for p in flat), dtype=np.int64, count=len(flat)
+        ),
+        ring_polygon=ring_polygon,
+        ring_hole=hole,
+        ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        xy=coords.reshape(-1, 2),
+        labels=names,
+    )

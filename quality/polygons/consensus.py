@@ -1,0 +1,361 @@
+"""Consensus polygons of many items at once by reliability-weighted pixel vote.
+
+Model: for every item and label, a pixel belongs to the consensus when the annotators whose
+polygons of that label cover it hold more than ``threshold`` (one half) of the weight of all
+the item's annotators — an answer without such polygons, or ``{"ok": true}``, votes "not
+here". Weights are the annotators' reliabilities (gold accuracy, a skill estimate); an item
+whose annotators all weigh 0 or less counts them equally. This is weighted majority voting of
+segmentations, the per-pixel decision rule that STAPLE refines with estimated sensitivities and
+specificities (S. K. Warfield, K. H. Zou and W. M. Wells, "Simultaneous truth and performance
+level estimation (STAPLE): an algorithm for the validation of image segmentation", IEEE
+Transactions on Medical Imaging 23(7):903-921, 2004, https://doi.org/10.1109/TMI.2004.828354);
+here the reliabilities come from gold and the other inference methods of the platform.
+
+Pixels are COCO's (``pycocotools`` rasterisation, see ``raster``); the consensus pixel set is
+traced back to polygons with holes along pixel edges, so that rasterising them again gives the
+voted pixels exactly. Objects are its 4-connected components.
+
+Confidence of an object: the weighted mean over the item's annotators of the IoU between the
+object and that annotator's best-matching polygon of the label (0 for an annotator with none).
+Each answer's score against the consensus is the polygon F1 at ``iou_threshold`` (one-to-one
+matching of same-label objects, as for boxes; two answers without polygons agree when their
+OK/NG flags do), and an item's confidence is the weighted mean of its answers' scores — the
+same definition as for boxes and spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._bulk import collector_paused
+from ._overlap import best_iou_per_answer, f1_against, polygon_object_iou
+from ._raster import polygon_runs
+from ._runs import Lines, Runs, merge_touching, sweep, union
+from ._table import PolygonTable
+from ._trace import trace
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PolygonConsensus:
+    """Consensus of every item, as columns.
+
+    Per item (``items`` sorted): ``ok`` (no consensus polygon and no weighted majority for
+    "defect"), ``confidence``, ``n_answers``. Per input answer: ``answer_score``. Per object:
+    ``object_item`` (index into ``items``), ``object_label`` (code into ``labels``),
+    ``object_confidence``, ``object_area`` (pixels). Rings: ``ring_object``, ``ring_hole``,
+    vertices ``x, y`` (pixel corners) at ``ring_offsets[r]:ring_offsets[r + 1]``, outer ring
+    of each object first.
+    """
+
+    items: I64
+    ok: NDArray[np.bool_]
+    confidence: F64
+    n_answers: I64
+    answer_score: F64
+    object_item: I64
+    object_label: I64
+    object_confidence: F64
+    object_area: I64
+    ring_object: I64
+    ring_hole: NDArray[np.bool_]
+    ring_offsets: I64
+    x: I64
+    y: I64
+    labels: tuple[str, ...]
+
+    def results(self, *, with_confidence: bool = False) -> list[dict[str, Any]]:
+        """One platform result per item: ``{"polygons": [...], "ok": bool}``."""
+        with collector_paused():
+            return self._results(with_confidence)
+
+    def _results(self, with_confidence: bool) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [{"polygons": [], "ok": bool(ok)} for ok in self.ok.tolist()]
+        points = np.stack([self.x, self.y], axis=1).tolist()
+        offsets = self.ring_offsets.tolist()
+        conf = self.object_confidence.tolist()
+        labels = [self.labels[c] for c in self.object_label.tolist()]
+        where = self.object_item.tolist()
+        current: dict[str, Any] = {}
+        for r, (obj, hole) in enumerate(
+            zip(self.ring_object.tolist(), self.ring_hole.tolist(), strict=True)
+        ):
+            ring = points[offsets[r] : offsets[r + 1]]
+            if hole:
+                current.setdefault("holes", []).append(ring)
+                continue
+            current = {"label": labels[obj], "points": ring}
+            if with_confidence:
+                current["confidence"] = conf[obj]
+            out[where[obj]]["polygons"].append(current)
+        return out
+
+
+def fuse_polygons(
+    table: PolygonTable,
+    weights: F64 | None = None,
+    *,
+    height: I64 | int | None = None,
+    width: I64 | int | None = None,
+    threshold: float = 0.5,
+    iou_threshold: float = 0.5,
+    prior_weight: float = 1.0,
+) -> PolygonConsensus:
+    """Consensus polygons of every item of ``table`` by reliability-weighted pixel vote.
+
+    ``weights``: one per answer row of ``table`` (all 1 when None; NaN, an annotator without
+    evidence, weighs ``prior_weight``); ``height``, ``width``: the
+    image size, one per answer row or one for all (None: large enough for every point, which
+    gives the same pixels for points inside the image, see ``raster.canvas``). ``threshold``:
+    the share of the weight a pixel needs to exceed. ``iou_threshold``: for the answers' F1
+    against the consensus.
+    """
+    n_ans = table.n_answers
+    by_item = np.argsort(table.answer_item, kind="stable")
+    if np.any(by_item != np.arange(n_ans)):
+        # answers come in submission order; an item's polygons together keep every look-up
+        # below local in memory. Same consensus, scores mapped back to the caller's rows.
+        fused = fuse_polygons(
+            table.take_answers(by_item),
+            None if weights is None else np.asarray(weights, dtype=np.float64)[by_item],
+            height=height
+            if height is None or np.ndim(height) == 0
+            else np.asarray(height)[by_item],
+            width=width if width is None or np.ndim(width) == 0 else np.asarray(width)[by_item],
+            threshold=threshold,
+            iou_threshold=iou_threshold,
+            prior_weight=prior_weight,
+        )
+        score = np.empty(n_ans)
+        score[by_item] = fused.answer_score
+        return replace(fused, answer_score=score)
+    items, item_of = np.unique(table.answer_item, return_inverse=True)
+    item_of = item_of.astype(np.int64)
+    n_items = len(items)
+    given = np.ones(n_ans) if weights is None else np.asarray(weights, dtype=np.float64)
+    w: F64 = np.clip(np.where(np.isnan(given), prior_weight, given), 0.0, None)
+    w = np.where(_sums(item_of, w, n_items)[item_of] > 0, w, 1.0)
+    total = _sums(item_of, w, n_items)
+    if height is None:
+        height = int(np.ceil(np.nanmax(table.xy[:, 1], initial=0.0))) + 1
+    if width is None:
+        width = int(np.ceil(np.nanmax(table.xy[:, 0], initial=0.0))) + 1
+    h = np.broadcast_to(np.asarray(height, dtype=np.int64), (n_ans,))
+    wd = np.broadcast_to(np.asarray(width, dtype=np.int64), (n_ans,))
+
+    poly_answer = table.polygon_answer
+    n_labels = max(len(table.labels), 1)
+    runs, plines = polygon_runs(
+        table.xy,
+        table.ring_offsets,
+        table.ring_polygon,
+        table.ring_hole,
+        table.n_polygons,
+        h[poly_answer],
+        wd[poly_answer],
+    )
+    # groups: (item, label); their lines cover the columns of all their polygons
+    gkey = item_of[poly_answer] * n_labels + table.polygon_label
+    gkeys, poly_group = np.unique(gkey, return_inverse=True)
+    poly_group = poly_group.astype(np.int64)
+    p_width = np.diff(np.r_[plines.base, plines.total])
+    has = p_width > 0
+    gfirst = np.full(len(gkeys), np.iinfo(np.int64).max, dtype=np.int64)
+    glast = np.full(len(gkeys), -1, dtype=np.int64)
+    np.minimum.at(gfirst, poly_group[has], plines.first[has])
+    np.maximum.at(glast, poly_group[has], plines.first[has] + p_width[has] - 1)
+    gfirst[glast < 0] = 0
+    glines = Lines.of(gfirst, glast)
+    line_group = np.repeat(
+        np.arange(len(gkeys), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
+    )
+
+    run_poly = np.repeat(np.arange(table.n_polygons, dtype=np.int64), p_width)[runs.line]
+    col = plines.col_of(runs.line, run_poly)
+    gruns = Runs(glines.line(poly_group[run_poly], col), runs.start, runs.end)
+
+    deepest = int(np.bincount(poly_answer).max()) if len(poly_answer) else 1
+    consensus = _vote(
+        gruns,
+        poly_answer[run_poly],
+        item_of,
+        w,
+        total,
+        gkeys // n_labels,
+        glines,
+        line_group,
+        threshold,
+        deepest,
+    )
+    traced = trace(consensus, glines, line_group)
+
+    # objects: components of the consensus runs, numbered by their first run
+    n_obj = traced.n_components
+    first_run = np.full(n_obj, len(consensus), dtype=np.int64)
+    np.minimum.at(first_run, traced.run_component, np.arange(len(consensus)))
+    obj_group = line_group[consensus.line[first_run]] if n_obj else np.zeros(0, dtype=np.int64)
+    obj_item = gkeys[obj_group] // n_labels
+    obj_label = gkeys[obj_group] % n_labels
+    obj_area = _sums(traced.run_component, consensus.length, n_obj)
+
+    poly_area = _sums(run_poly, runs.length, table.n_polygons)
+    pair_poly, pair_obj, pair_iou = polygon_object_iou(
+        gruns, run_poly, poly_area, consensus, traced.run_component, obj_area
+    )
+    best_answer, best_obj, best = best_iou_per_answer(poly_answer[pair_poly], pair_obj, pair_iou)
+    obj_conf = _sums(best_obj, w[best_answer] * best, n_obj)
+    obj_conf = obj_conf / total[obj_item] if n_obj else obj_conf
+
+    n_poly_answer = np.bincount(poly_answer, minlength=n_ans)
+    n_obj_item = np.bincount(obj_item, minlength=n_items)
+    flagged = table.answer_ok >= 0
+    answer_ok = np.where(flagged, table.answer_ok == 1, n_poly_answer == 0)
+    ng_share = np.bincount(item_of, weights=w * ~answer_ok, minlength=n_items) / total
+    item_ok = (n_obj_item == 0) & ~(ng_share > threshold)
+
+    matches = f1_against(
+        pair_poly, pair_obj, pair_iou, poly_answer, poly_group, obj_group, n_ans, iou_threshold
+    )
+    denominator = n_poly_answer + n_obj_item[item_of]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(
+            denominator > 0,
+            2 * matches / np.maximum(denominator, 1),
+            (answer_ok == item_ok[item_of]).astype(float),
+        )
+    confidence = np.bincount(item_of, weights=w * score, minlength=n_items) / total
+
+    ring_order = np.lexsort((traced.area < 0, traced.ring_component))
+    sizes = np.diff(traced.offsets)[ring_order]
+    starts = traced.offsets[:-1][ring_order]
+    take = (
+        np.repeat(starts, sizes)
+        + np.arange(int(sizes.sum()))
+        - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    )
+    return PolygonConsensus(
+        items=items.astype(np.int64),
+        ok=item_ok,
+        confidence=confidence,
+        n_answers=np.bincount(item_of, minlength=n_items).astype(np.int64),
+        answer_score=score,
+        object_item=obj_item.astype(np.int64),
+        object_label=obj_label.astype(np.int64),
+        object_confidence=obj_conf,
+        object_area=obj_area.astype(np.int64),
+        ring_object=traced.ring_component[ring_order],
+        ring_hole=traced.area[ring_order] < 0,
+        ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        x=traced.x[take],
+        y=traced.y[take],
+        labels=table.labels,
+    )
+
+
+def _sums(index: I64, values: NDArray[Any], size: int) -> F64:
+    """``np.bincount`` with weights, typed as floats."""
+    return np.bincount(index, weights=values, minlength=size).astype(np.float64)
+
+
+def _slots(item_of: I64) -> I64:
+    """Rank of each answer among its item's answers (in input order)."""
+    order = np.argsort(item_of, kind="stable")
+    first = np.searchsorted(item_of[order], item_of[order], side="left")
+    slot = np.empty(len(item_of), dtype=np.int64)
+    slot[order] = np.arange(len(item_of)) - first
+    return slot
+
+
+def _vote(
+    runs: Runs,
+    run_answer: I64,
+    item_of: I64,
+    w: F64,
+    total: F64,
+    group_item: I64,
+    lines: Lines,
+    line_group: I64,
+    threshold: float,
+    deepest: int,
+) -> Runs:
+    """Consensus runs per (item, label) line: where the covering answers' weight share exceeds
+    ``threshold``. Each answer of an item owns ``bits`` bits of one int64 counting how many of
+    its polygons cover a stretch, so a single sweep serves every answer of every item."""
+    if not len(runs):
+        return runs
+    slot = _slots(item_of)
+    n_slots = int(slot.max()) + 1
+    if n_slots > 62:
+        raise ValueError("at most 62 answers per item can vote on pixels")
+    bits = max(1, deepest.bit_length())
+    if bits * n_slots > 62:  # overlapping polygons counted would not fit: union them first
+        runs, run_answer = _union_per_answer(runs, run_answer, slot, n_slots)
+        bits = 1
+    delta = np.left_shift(np.int64(1), (bits * slot[run_answer]).astype(np.int64))
+    line, start, end, state = sweep(runs.line, runs.start, runs.end, delta, lines.total)
+    seg_item = group_item[line_group[line]]
+    by_slot = np.zeros((int(item_of.max()) + 1, n_slots))
+    by_slot[item_of, slot] = w
+    mask = np.int64((1 << bits) - 1)
+    covered = [((state >> np.int64(bits * s)) & mask) > 0 for s in range(n_slots)]
+    if n_slots <= 10:  # which answers cover a stretch -> a bit set -> one look-up per stretch
+        sets = np.arange(1 << n_slots)
+        members = (sets[:, None] >> np.arange(n_slots)) & 1  # (sets, slots)
+        share = (by_slot @ members.T) / np.maximum(total[:, None], 1e-300)
+        which = np.zeros(len(line), dtype=np.int64)
+        for s, cov in enumerate(covered):
+            which |= cov.astype(np.int64) << np.int64(s)
+        on = share.ravel()[seg_item * (1 << n_slots) + which] > threshold
+    else:
+        vote = np.zeros(len(line))
+        for s, cov in enumerate(covered):
+            vote += np.where(cov, by_slot[seg_item, s], 0.0)
+        on = vote / total[seg_item] > threshold
+    return merge_touching(line[on], start[on], end[on])
+
+
+def _union_per_answer(runs: Runs, run_answer: I64, slot: I64, n_slots: int) -> tuple[Runs, I64]:
+    """Each answer's runs merged (its overlapping polygons counted once)."""
+    key = runs.line * n_slots + slot[run_answer]
+    keys, dense = np.unique(key, return_inverse=True)
+    answer_of_key = np.zeros(len(keys), dtype=np.int64)
+    answer_of_key[dense] = run_answer
+    merged = union(Runs(dense.astype(np.int64), runs.start, runs.end), len(keys))
+    return Runs(keys[merged.line] // n_slots, merged.start, merged.end), answer_of_key[merged.line]
+
+
+def consensus_polygons(
+    annotations: Mapping[Any, Mapping[str, Any] | None],
+    weights: Mapping[Any, float] | None = None,
+    *,
+    height: int | None = None,
+    width: int | None = None,
+    threshold: float = 0.5,
+) -> dict[str, Any]:
+    """Consensus result of one image from annotator -> result, weighted by reliability
+    (missing annotators weigh 1), with each polygon's ``confidence``.
+
+    Example:
+        >>> sq = {"label": "dent", "points": [[0, 0], [4, 0], [4, 4], [0, 4]]}
+        >>> wide = {"label": "dent", "points": [[0, 0], [6, 0], [6, 4], [0, 4]]}
+        >>> out = consensus_polygons({"a": {"polygons": [sq]}, "b": {"polygons": [wide]},
+        ...                           "c": {"ok": True}}, height=8, width=8)
+        >>> out["polygons"][0]["points"], round(out["polygons"][0]["confidence"], 3), out["ok"]
+        ([[0, 0], [4, 0], [4, 4], [0, 4]], 0.556, False)
+    """
+    names = list(annotations)
+    if not names:
+        return {"polygons": [], "ok": True}
+    table = PolygonTable.from_results(
+        [annotations[n] for n in names], items=np.zeros(len(names), dtype=np.int64)
+    )
+    w = np.asarray([1.0 if weights is None else float(weights.get(n, 1.0)) for n in names])
+    fused = fuse_polygons(table, w, height=height, width=width, threshold=threshold)
+    return fused.results(with_confidence=True)[0]
