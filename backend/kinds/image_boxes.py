@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.kinds.answers import AnswerTable
+from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
@@ -80,6 +81,41 @@ class BoxesConsensus(MarksConsensus):
     ) -> list[dict[str, Any]]:
         fused = boxes.fuse_boxes(marks, weights, iou_threshold=IOU)
         return [{k: box[k] for k in BOX_FIELDS} for box in fused]
+
+    def infer(
+        self,
+        answers: AnswerTable,
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        weights: Mapping[int, float],
+        texts: Mapping[int, str],
+    ) -> Inferred:
+        """Every image at once (``quality.boxes.fuse_boxes_batched``): the same boxes, confidence
+        and per-answer scores as one ``combine`` + ``match`` per image, about 17x less CPU (20,000
+        images × 3 answers: 17.3 s → 1.0 s, tests/benchmarks/results/polygons.md)."""
+        assert answers.results is not None
+        box_answer, box_label, xywh, names = boxes.flatten_boxes(answers.results, self.field)
+        users = answers.annotator.tolist()
+        w = np.fromiter((weights.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
+        fused = boxes.fuse_boxes_batched(
+            answer_item=answers.item,
+            answer_weight=w,
+            box_answer=box_answer,
+            box_label=box_label,
+            box_xywh=xywh,
+            iou_threshold=IOU,
+        )
+        scores = fused.answer_score.tolist()
+        return Inferred(
+            item=fused.items,
+            results=[{self.field: found} for found in fused.results(names)],
+            confidence=fused.confidence,
+            n=fused.n_answers,
+            own_scores=dict(
+                zip(zip(answers.item.tolist(), users, strict=True), scores, strict=True)
+            ),
+        )
 
     def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
         grouped = [g for g in self.group(answers).values() if len(g) >= 2]
