@@ -1,11 +1,12 @@
-"""``next`` and ``submit`` on PostgreSQL: one function call each, awaited on the event loop.
+"""The calls of ``jinbiao_next`` and ``jinbiao_submit``: arguments from Python, outcomes as values.
 
-The rules live twice, on purpose and nowhere else: in Python (``leasing``, ``picking``,
-``submitting``: SQLite, and every case below hands back) and in the PL/pgSQL functions of
-revision 0008 (``jinbiao_next``, ``jinbiao_submit``; first written in 0007), which run the same
-statements with the same locks inside PostgreSQL. The whole test suite runs on both databases.
-What the functions do not settle they hand back, and the caller then takes the Python path in the
-thread pool, which gives every other answer (401, 403, 404, 409, 422, a repeat's 200):
+The functions' source is ``sql/jinbiao_next.sql``, ``sql/jinbiao_submit.sql`` and
+``sql/jinbiao_mark_requested.sql`` beside this module (installed by a frozen copy in revision
+0009; ``tests/api/test_pg_function_source.py`` checks the database runs exactly these files). They
+run the statements of the Python path (``leasing``, ``picking``, ``submitting``) with the same
+locks inside PostgreSQL, so each is one round trip. What Python owns is passed in, never copied
+into the SQL: the stage and its roles (``stages``), ``RECHECKS`` and ``GOLD_WINDOW``
+(``picking``); rule 5 is applied by the caller to the counts ``jinbiao_submit`` returns.
 
 * ``next``: ``lease``, ``held`` and ``none`` are answered here; ``refused`` (no state row yet, or
   a caller who may not work here) and ``paused`` are handed back.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,11 +39,23 @@ from psycopg_pool import AsyncConnectionPool
 from backend.assignments import lease_memo
 from backend.assignments.gold_scoring import gold_score, is_correct
 from backend.assignments.lease_memo import SubmitContext
-from backend.assignments.submitting import GoldFeedback, validate_result
+from backend.assignments.outcomes import (
+    GoldFeedback,
+    HandBack,
+    HandBackReason,
+    Leased,
+    NothingLeft,
+    Stored,
+)
+from backend.assignments.picking import GOLD_WINDOW, RECHECKS
+from backend.assignments.stages import StageRules
+from backend.assignments.submitting import validate_result
 from backend.kinds import ItemShape, ResultInvalid
 
-_NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s)"
-_SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per function
+
+_NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s, %s, %s, %s, %s)"
+_SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 _SUBMIT_CONTEXT = """
 SELECT a.status, m.role, i.is_gold, p.kind, p.labels, i.width, i.height, char_length(i.text),
        g.answer
@@ -51,25 +65,8 @@ JOIN projects p ON p.id = a.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
 JOIN users u ON u.id = a.annotator_id AND u.is_active
 LEFT JOIN gold_answers g ON g.item_id = i.id
-WHERE a.id = %s AND a.annotator_id = %s
+WHERE a.id = %s AND a.annotator_id = %s AND a.stage = %s
 """
-_ROLES = frozenset({"annotator", "manager", "owner"})
-_INT4 = 2**31
-
-
-@dataclass(frozen=True)
-class FastLease:
-    """A lease as ``leasing.Lease`` carries it, with the project's kind."""
-
-    assignment_id: int
-    expires_at: datetime
-    kind: str
-    item: SimpleNamespace  # id, text, media_key, width, height, prelabel
-
-
-@dataclass(frozen=True)
-class NothingLeft:
-    """Nothing is left for this annotator (``next`` answers 204)."""
 
 
 @dataclass(frozen=True)
@@ -84,39 +81,36 @@ class GoldRecord:
 
 
 @dataclass(frozen=True)
-class FastSubmit:
-    """The stored annotation (the fields ``AnnotationPublic`` shows) and what follows from it."""
+class FunctionStored:
+    """``jinbiao_submit`` stored the annotation; what follows from it is the caller's."""
 
-    id: int
-    assignment_id: int
-    project_id: int
-    item_id: int
-    result: dict[str, Any]
-    duration_ms: int
-    created_at: datetime
+    stored: Stored
     flagged: bool  # this submit set the project's recompute flag
     started_at: datetime | None  # when the project's last recompute started
-    gold_feedback: GoldFeedback | None = None
-    gold_record: GoldRecord | None = None
-
-
-def in_range(*ids: int) -> bool:
-    """Whether every id fits PostgreSQL's ``integer`` (others take the general path's answer)."""
-    return all(0 < value < _INT4 for value in ids)
+    gold_record: GoldRecord | None
 
 
 async def next_lease(
-    pool: AsyncConnectionPool, *, project_id: int, user_id: int, now: datetime
-) -> FastLease | NothingLeft | None:
-    """The caller's lease, ``NothingLeft``, or None when the Python path must answer."""
+    pool: AsyncConnectionPool, *, rules: StageRules, project_id: int, user_id: int, now: datetime
+) -> Leased | NothingLeft | HandBack:
+    """The caller's lease, ``NothingLeft``, or what the Python path must answer."""
+    arguments = (
+        rules.stage.value,
+        project_id,
+        user_id,
+        now,
+        list(rules.role_names),
+        RECHECKS,
+        GOLD_WINDOW,
+    )
     async with pool.connection() as connection:
-        cursor = await connection.execute(_NEXT, (project_id, user_id, now))
+        cursor = await connection.execute(_NEXT, arguments)
         row = await cursor.fetchone()
-    outcome = row[0] if row else None
+    outcome = row[0] if row else HandBackReason.refused
     if outcome == "none":
         return NothingLeft()
     if outcome not in ("lease", "held"):
-        return None
+        return HandBack(HandBackReason(outcome))
     _, assignment_id, expires_at, kind, item_id, text, media_key, width, height, *rest = row
     prelabel, is_gold, labels, gold_answer = rest
     length = len(text) if text is not None else None
@@ -125,27 +119,28 @@ async def next_lease(
     item = SimpleNamespace(
         id=item_id, text=text, media_key=media_key, width=width, height=height, prelabel=prelabel
     )
-    return FastLease(assignment_id, expires_at, kind, item)
+    return Leased(assignment_id, expires_at, kind, item)
 
 
 async def submit(
     pool: AsyncConnectionPool,
     *,
+    rules: StageRules,
     assignment_id: int,
     user_id: int,
     result: Any,
     duration_ms: int,
     now: datetime,
-) -> FastSubmit | None:
-    """Store a valid result of a live lease; None when the Python path must answer.
+) -> FunctionStored | HandBack:
+    """Store a valid result of a live lease, or say what the Python path must answer.
 
     Raises ``ResultInvalid`` (the caller answers 422) for a result the kind refuses.
     """
     remembered = lease_memo.take(assignment_id=assignment_id, user_id=user_id)
     async with pool.connection() as connection:
-        context = remembered or await _read_context(connection, assignment_id, user_id)
-        if context is None:
-            return None
+        context = remembered or await _read_context(connection, assignment_id, user_id, rules)
+        if isinstance(context, HandBack):
+            return context
         try:
             normalised = validate_result(
                 project=context,
@@ -155,7 +150,7 @@ async def submit(
         except ResultInvalid:
             if remembered is None:  # read just now: a live lease of an active member
                 raise
-            return None  # perhaps a repeat or a skipped lease: the Python path's order of answers
+            return HandBack(HandBackReason.stale_memo)  # the Python path's order of answers
         feedback = None
         expected = context.gold_answer
         if context.is_gold and expected is not None:
@@ -164,11 +159,13 @@ async def submit(
         cursor = await connection.execute(
             _SUBMIT,
             (
+                rules.stage.value,
                 assignment_id,
                 user_id,
                 Jsonb(normalised),
                 duration_ms,
                 now,
+                list(rules.role_names),
                 context.is_gold,
                 Jsonb(context.labels),
                 Jsonb(expected) if expected is not None else None,
@@ -177,36 +174,26 @@ async def submit(
         )
         row = await cursor.fetchone()
     if row is None or row[0] != "created":
-        return None
+        return HandBack(HandBackReason(row[0] if row else HandBackReason.refused))
     _, annotation_id, project_id, item_id, flagged, started_at, *gold = row
     answered, correct, state, gold_min_count, min_gold_accuracy = gold
     record = None
     if feedback is not None:
         record = GoldRecord(answered, correct, state, gold_min_count, min_gold_accuracy)
-    return FastSubmit(
-        id=annotation_id,
-        assignment_id=assignment_id,
-        project_id=project_id,
-        item_id=item_id,
-        result=normalised,
-        duration_ms=duration_ms,
-        created_at=now,
-        flagged=flagged,
-        started_at=started_at,
-        gold_feedback=feedback,
-        gold_record=record,
+    stored = Stored(
+        annotation_id, assignment_id, project_id, item_id, normalised, duration_ms, now, feedback
     )
+    return FunctionStored(stored, flagged, started_at, record)
 
 
 async def _read_context(
-    connection: AsyncConnection, assignment_id: int, user_id: int
-) -> SubmitContext | None:
-    """The lease's context read without locks; None unless it is a live lease of a member."""
-    cursor = await connection.execute(_SUBMIT_CONTEXT, (assignment_id, user_id))
+    connection: AsyncConnection, assignment_id: int, user_id: int, rules: StageRules
+) -> SubmitContext | HandBack:
+    """The lease's context read without locks, for a live lease of a member who may work here."""
+    cursor = await connection.execute(_SUBMIT_CONTEXT, (assignment_id, user_id, rules.stage.value))
     row = await cursor.fetchone()
-    if row is None:
-        return None
-    status, role, *context = row
-    if status != "leased" or role not in _ROLES:
-        return None
-    return SubmitContext(*context)
+    if row is None or row[1] not in rules.roles:
+        return HandBack(HandBackReason.refused)
+    if row[0] != "leased":
+        return HandBack(HandBackReason.not_leased)
+    return SubmitContext(*row[2:])
