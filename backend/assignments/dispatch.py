@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from fastapi import HTTPException, status
 from sqlmodel import Session
@@ -46,6 +45,7 @@ from backend.assignments.outcomes import (
     WithNext,
 )
 from backend.assignments.stages import Stage, StageRules, rules_for
+from backend.assignments.submitting import Answer
 from backend.db import get_engine
 
 PATHS = (Path.postgresql_function, Path.fast, Path.general)
@@ -65,22 +65,17 @@ async def submit(
     stage: Stage,
     assignment_id: int,
     bearer: Bearer,
-    result: Any,
-    duration_ms: int,
+    answer: Answer,
     with_next: bool,
 ) -> SubmitOutcome:
     """``Stored`` or ``Repeat``; with ``with_next``, ``WithNext`` after the submit's commit."""
     rules = rules_for(stage)
     stored = await pg_path.submit(
-        rules=rules,
-        assignment_id=assignment_id,
-        user_id=bearer.user_id,
-        result=result,
-        duration_ms=duration_ms,
+        rules=rules, assignment_id=assignment_id, user_id=bearer.user_id, answer=answer
     )
     if isinstance(stored, HandBack):
         return await run_in_threadpool(
-            _submit_in_thread, rules, assignment_id, bearer, result, duration_ms, with_next
+            _submit_in_thread, rules, assignment_id, bearer, answer, with_next
         )
     if not with_next:
         return stored
@@ -121,32 +116,19 @@ def _python_next(
 
 
 def _submit_in_thread(
-    rules: StageRules,
-    assignment_id: int,
-    bearer: Bearer,
-    result: Any,
-    duration_ms: int,
-    with_next: bool,
+    rules: StageRules, assignment_id: int, bearer: Bearer, answer: Answer, with_next: bool
 ) -> SubmitOutcome:
     """Paths 2 and 3 of ``submit``, then ``next`` in the same slot and session."""
     with _session() as session:
-        stored: Stored | Repeat | HandBack = fast_path.submit(
-            session=session,
-            rules=rules,
-            assignment_id=assignment_id,
-            user_id=bearer.user_id,
-            result=result,
-            duration_ms=duration_ms,
-        )
+        both = {
+            "session": session,
+            "rules": rules,
+            "assignment_id": assignment_id,
+            "answer": answer,
+        }
+        stored: Stored | Repeat | HandBack = fast_path.submit(**both, user_id=bearer.user_id)
         if isinstance(stored, HandBack):
-            stored = general_path.submit(
-                session=session,
-                rules=rules,
-                assignment_id=assignment_id,
-                bearer=bearer,
-                result=result,
-                duration_ms=duration_ms,
-            )
+            stored = general_path.submit(**both, bearer=bearer)
         if not with_next:
             return stored
         following = _next_after_submit(

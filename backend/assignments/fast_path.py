@@ -30,7 +30,7 @@ from backend.assignments.outcomes import (
     Stored,
 )
 from backend.assignments.stages import StageRules
-from backend.assignments.submitting import store
+from backend.assignments.submitting import Answer, Locked, store
 from backend.db import JSONType, UTCDateTime
 
 
@@ -86,8 +86,7 @@ def submit(
     rules: StageRules,
     assignment_id: int,
     user_id: int,
-    result: Any,
-    duration_ms: int,
+    answer: Answer,
 ) -> Stored | HandBack:
     """Store the result of a live lease of an active member; raises 422 and 409 as
     ``submitting.store`` does."""
@@ -114,13 +113,5 @@ def submit(
         wanted=row.i_wanted,
     )
     assignment = SimpleNamespace(id=assignment_id, expires_at=row.expires_at)
-    return store(
-        session=session,
-        project=project,
-        item=item,
-        assignment=assignment,
-        user_id=user_id,
-        result=result,
-        duration_ms=duration_ms,
-        now=clock.now(),
-    )
+    locked = Locked(project, item, assignment)
+    return store(session=session, locked=locked, user_id=user_id, answer=answer, now=clock.now())

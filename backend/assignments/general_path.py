@@ -9,8 +9,6 @@ a missing state row) and ``submitting.submit_annotation`` (a repeat's 200, a ski
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
 from backend.accounts.deps import Bearer, resolve_user
@@ -18,7 +16,7 @@ from backend.assignments import leasing
 from backend.assignments.models import AnnotatorState
 from backend.assignments.outcomes import Leased, NothingLeft, Paused, Repeat, Stored
 from backend.assignments.stages import StageRules
-from backend.assignments.submitting import submit_annotation
+from backend.assignments.submitting import Answer, submit_annotation
 from backend.projects.deps import load_project_access
 
 
@@ -36,23 +34,12 @@ def next_lease(
 
 
 def submit(
-    *,
-    session: Session,
-    rules: StageRules,
-    assignment_id: int,
-    bearer: Bearer,
-    result: Any,
-    duration_ms: int,
+    *, session: Session, rules: StageRules, assignment_id: int, bearer: Bearer, answer: Answer
 ) -> Stored | Repeat:
     """``submit`` for any caller; raises 401, 403, 404, 409 and 422."""
     user = resolve_user(session=session, bearer=bearer)
     return submit_annotation(
-        session=session,
-        rules=rules,
-        assignment_id=assignment_id,
-        user_id=user.id,
-        result=result,
-        duration_ms=duration_ms,
+        session=session, rules=rules, assignment_id=assignment_id, user_id=user.id, answer=answer
     )
 
 

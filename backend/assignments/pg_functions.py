@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
@@ -49,7 +48,7 @@ from backend.assignments.outcomes import (
 )
 from backend.assignments.picking import GOLD_WINDOW, RECHECKS
 from backend.assignments.stages import StageRules
-from backend.assignments.submitting import validate_result
+from backend.assignments.submitting import Answer, validate_result
 from backend.kinds import ItemShape, ResultInvalid
 
 SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per function
@@ -128,8 +127,7 @@ async def submit(
     rules: StageRules,
     assignment_id: int,
     user_id: int,
-    result: Any,
-    duration_ms: int,
+    answer: Answer,
     now: datetime,
 ) -> FunctionStored | HandBack:
     """Store a valid result of a live lease, or say what the Python path must answer.
@@ -145,7 +143,7 @@ async def submit(
             normalised = validate_result(
                 project=context,
                 item=ItemShape(context.width, context.height, text_length=context.text_length),
-                result=result,
+                result=answer.result,
             )
         except ResultInvalid:
             if remembered is None:  # read just now: a live lease of an active member
@@ -163,7 +161,7 @@ async def submit(
                 assignment_id,
                 user_id,
                 Jsonb(normalised),
-                duration_ms,
+                answer.duration_ms,
                 now,
                 list(rules.role_names),
                 context.is_gold,
@@ -181,7 +179,14 @@ async def submit(
     if feedback is not None:
         record = GoldRecord(answered, correct, state, gold_min_count, min_gold_accuracy)
     stored = Stored(
-        annotation_id, assignment_id, project_id, item_id, normalised, duration_ms, now, feedback
+        annotation_id,
+        assignment_id,
+        project_id,
+        item_id,
+        normalised,
+        answer.duration_ms,
+        now,
+        feedback,
     )
     return FunctionStored(stored, flagged, started_at, record)
 

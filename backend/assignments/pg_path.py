@@ -22,6 +22,7 @@ from backend.assignments import pg_functions
 from backend.assignments.annotator_states import pause_if_due_by_id, pause_reason
 from backend.assignments.outcomes import HandBack, HandBackReason, Leased, NothingLeft, Stored
 from backend.assignments.stages import StageRules
+from backend.assignments.submitting import Answer
 from backend.db import get_engine
 from backend.errors import invalid
 from backend.kinds import ResultInvalid
@@ -64,7 +65,7 @@ async def next_lease(
 
 
 async def submit(
-    *, rules: StageRules, assignment_id: int, user_id: int, result: object, duration_ms: int
+    *, rules: StageRules, assignment_id: int, user_id: int, answer: Answer
 ) -> Stored | HandBack:
     """The stored annotation, its follow-ups done; 422 for a result the kind refuses."""
     pool = _pool(assignment_id, user_id)
@@ -76,8 +77,7 @@ async def submit(
             rules=rules,
             assignment_id=assignment_id,
             user_id=user_id,
-            result=result,
-            duration_ms=duration_ms,
+            answer=answer,
             now=clock.now(),
         )
     except (OperationalError, PoolTimeout):

@@ -23,6 +23,7 @@ from backend.assignments.schemas import (
     SubmitBody,
 )
 from backend.assignments.stages import ANNOTATE, Stage
+from backend.assignments.submitting import Answer
 from backend.projects.deps import ProjectMember
 from backend.routing import TransactionEndingRoute
 
@@ -77,8 +78,7 @@ async def submit(
         stage=Stage.annotate,
         assignment_id=assignment_id,
         bearer=bearer,
-        result=body.result,
-        duration_ms=body.duration_ms,
+        answer=Answer(body.result, body.duration_ms),
         with_next=with_next,
     )
     return answers.submit_response(outcome)

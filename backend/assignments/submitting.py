@@ -24,6 +24,7 @@ one round trip), the gold count, ``AnnotationSubmitted`` and ``COMMIT``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,26 @@ from backend.errors import conflict, invalid
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import ItemShape, ResultInvalid, get_kind
 from backend.projects.models import Project
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the annotator sends: the result (validated against the lease's kind) and the time."""
+
+    result: Any
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Locked:
+    """The rows of a leased assignment that the submit's transaction has locked, as ORM rows or
+    their fields as attributes: ``project`` needs ``id``, ``org_id``, ``kind``, ``labels`` and the
+    rule-5 settings; ``item`` its id, size or text, ``is_gold``, ``annotation_count`` and
+    ``wanted``; ``assignment`` its id and ``expires_at``."""
+
+    project: Any
+    item: Any
+    assignment: Any
 
 
 def validate_result(*, project: Any, item: Any, result: Any) -> dict[str, Any]:
@@ -108,13 +129,7 @@ def _check_late(*, session: Session, assignment: Any, item: Any, now: datetime) 
 
 
 def submit_annotation(
-    *,
-    session: Session,
-    rules: StageRules,
-    assignment_id: int,
-    user_id: int,
-    result: Any,
-    duration_ms: int,
+    *, session: Session, rules: StageRules, assignment_id: int, user_id: int, answer: Answer
 ) -> Stored | Repeat:
     """Store the caller's answer to their assignment (see the module docstring for the rules)."""
     now = clock.now()
@@ -132,16 +147,8 @@ def submit_annotation(
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
-    return store(
-        session=session,
-        project=project,
-        item=item,
-        assignment=assignment,
-        user_id=user_id,
-        result=result,
-        duration_ms=duration_ms,
-        now=now,
-    )
+    locked = Locked(project, item, assignment)
+    return store(session=session, locked=locked, user_id=user_id, answer=answer, now=now)
 
 
 _INSERT_ANNOTATION = """
@@ -178,25 +185,15 @@ _COUNT_STATEMENT = _writes(_COUNT_ANNOTATION)
 
 
 def store(
-    *,
-    session: Session,
-    project: Any,
-    item: Any,
-    assignment: Any,
-    user_id: int,
-    result: Any,
-    duration_ms: int,
-    now: datetime,
+    *, session: Session, locked: Locked, user_id: int, answer: Answer, now: datetime
 ) -> Stored:
-    """Store a result for a leased assignment whose row and item this transaction has locked.
+    """Store the answer to a leased assignment whose rows this transaction has locked.
 
-    ``project`` needs ``id``, ``org_id``, ``kind``, ``labels`` and the rule-5 settings; ``item``
-    its id, size or text, ``is_gold``, ``annotation_count`` and ``wanted``; ``assignment`` its id
-    and ``expires_at`` (rows or their fields as attributes). 422 for a result the kind refuses,
-    409 for a late submit without a free slot (both roll back).
+    422 for a result the kind refuses, 409 for a late submit without a free slot (both roll back).
     """
+    project, item, assignment = locked.project, locked.item, locked.assignment
     try:
-        normalised = validate_result(project=project, item=item, result=result)
+        normalised = validate_result(project=project, item=item, result=answer.result)
     except ResultInvalid as exc:
         session.rollback()
         raise invalid(("result", *exc.loc), exc.msg) from None
@@ -212,7 +209,7 @@ def store(
         "item_id": item.id,
         "annotator_id": user_id,
         "result": normalised,
-        "duration_ms": duration_ms,
+        "duration_ms": answer.duration_ms,
         "is_gold": bool(item.is_gold),
         "gold_score": feedback.score if feedback else None,
         "now": now,
@@ -245,7 +242,7 @@ def store(
         project.id,
         item.id,
         normalised,
-        duration_ms,
+        answer.duration_ms,
         now,
         feedback,
     )

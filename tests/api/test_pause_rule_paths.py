@@ -22,6 +22,7 @@ from backend.assignments import fast_path, general_path, pg_functions
 from backend.assignments.annotator_states import pause_all_due
 from backend.assignments.outcomes import HandBack, Path, Stored
 from backend.assignments.stages import ANNOTATE
+from backend.assignments.submitting import Answer
 from backend.db import get_engine
 from backend.projects.models import Project
 from support.factories import new_project, new_team
@@ -67,8 +68,7 @@ def _submit_in_python(path, annotator, lease, result):
             "session": session,
             "rules": ANNOTATE,
             "assignment_id": lease["assignment_id"],
-            "result": result,
-            "duration_ms": 700,
+            "answer": Answer(result, duration_ms=700),
         }
         if path == Path.fast:
             outcome = fast_path.submit(user_id=annotator.id, **arguments)
