@@ -5,8 +5,9 @@ The functions' source is ``sql/jinbiao_next.sql``, ``sql/jinbiao_submit.sql`` an
 0009; ``tests/api/test_pg_function_source.py`` checks the database runs exactly these files). They
 run the statements of the Python path (``leasing``, ``picking``, ``submitting``) with the same
 locks inside PostgreSQL, so each is one round trip. What Python owns is passed in, never copied
-into the SQL: the stage and its roles (``stages``), ``RECHECKS`` and ``GOLD_WINDOW``
-(``picking``); rule 5 is applied by the caller to the counts ``jinbiao_submit`` returns.
+into the SQL: the stage and its roles (``stages``), ``RECHECKS`` (``picking``); rule 5 is applied
+by the caller to the counts ``jinbiao_submit`` returns. ``GOLD_WINDOW`` is the one literal, for
+the planner's sake (see ``sql/jinbiao_next.sql``), checked equal by a test.
 
 * ``next``: ``lease``, ``held`` and ``none`` are answered here; ``refused`` (no state row yet, or
   a caller who may not work here) and ``paused`` are handed back.
@@ -46,14 +47,14 @@ from backend.assignments.outcomes import (
     NothingLeft,
     Stored,
 )
-from backend.assignments.picking import GOLD_WINDOW, RECHECKS
+from backend.assignments.picking import RECHECKS
 from backend.assignments.stages import StageRules
 from backend.assignments.submitting import Answer, validate_result
 from backend.kinds import ItemShape, ResultInvalid
 
 SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per function
 
-_NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s, %s, %s, %s, %s)"
+_NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s, %s, %s, %s)"
 _SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 _SUBMIT_CONTEXT = """
 SELECT a.status, m.role, i.is_gold, p.kind, p.labels, i.width, i.height, char_length(i.text),
@@ -100,7 +101,6 @@ async def next_lease(
         now,
         list(rules.role_names),
         RECHECKS,
-        GOLD_WINDOW,
     )
     async with pool.connection() as connection:
         cursor = await connection.execute(_NEXT, arguments)

@@ -46,7 +46,8 @@ from sqlmodel import Session
 
 from backend.db import JSONType, UTCDateTime
 
-# Also the arguments ``p_gold_window`` and ``p_rechecks`` of ``sql/jinbiao_next.sql``.
+# RECHECKS is also the argument ``p_rechecks`` of ``sql/jinbiao_next.sql``; GOLD_WINDOW stands
+# there as a literal LIMIT (a parameter costs a replan per call), checked equal by a test.
 GOLD_WINDOW = 64
 RECHECKS = 8
 

@@ -12,9 +12,11 @@ files' source, so a change to a ``.sql`` file needs a new revision that installs
 
 * ``jinbiao_next`` and ``jinbiao_submit`` take ``p_stage`` (only ``annotate`` is built; another
   raises) and ``p_roles``, the roles that may work in the stage (``stages.StageRules.roles``, was
-  a copy of the list); ``jinbiao_next`` takes ``p_rechecks`` and ``p_gold_window``
-  (``picking.RECHECKS`` and ``GOLD_WINDOW``, were copies of 8 and 64). Leases are inserted with
-  their stage, a held lease is one of the asked stage, a submit only finds a lease of its stage.
+  a copy of the list); ``jinbiao_next`` takes ``p_rechecks`` (``picking.RECHECKS``, was a copy
+  of 8). ``GOLD_WINDOW`` stays a literal 64 (as a parameter the LIMIT would make PostgreSQL
+  replan the gold window on every call), checked against ``picking`` by a test. Leases are
+  inserted with their stage, a held lease is one of the asked stage, a submit only finds a lease
+  of its stage.
 * ``jinbiao_mark_requested`` is the recompute flag that ``jinbiao_submit`` set inline
   (``consensus.scheduling.mark_requested`` in SQL), now one function, tested against the Python.
 
@@ -66,8 +68,7 @@ $fn$;
 
 NEXT = r"""
 CREATE OR REPLACE FUNCTION jinbiao_next(p_stage text, p_project_id integer, p_user_id integer,
-                                        p_now timestamptz, p_roles text[], p_rechecks integer,
-                                        p_gold_window integer)
+                                        p_now timestamptz, p_roles text[], p_rechecks integer)
 RETURNS TABLE (outcome text, assignment_id integer, expires_at timestamptz, kind text,
                item_id integer, item_text text, media_key text, width integer, height integer,
                prelabel jsonb, is_gold boolean, labels jsonb, gold_answer jsonb)
@@ -147,7 +148,7 @@ BEGIN
         SELECT g.id INTO v_item_id FROM (
             SELECT id, random_key FROM items
              WHERE project_id = p_project_id AND is_gold AND random_key >= v_start
-             ORDER BY random_key LIMIT p_gold_window) g
+             ORDER BY random_key LIMIT 64) g  -- GOLD_WINDOW
          WHERE (SELECT 1 FROM assignments had
                  WHERE had.item_id = g.id AND had.annotator_id = p_user_id LIMIT 1) IS NULL
          ORDER BY g.random_key LIMIT 1;
@@ -155,7 +156,7 @@ BEGIN
           SELECT g.id INTO v_item_id FROM (
               SELECT id, random_key FROM items
                WHERE project_id = p_project_id AND is_gold AND random_key < v_start
-               ORDER BY random_key LIMIT p_gold_window) g
+               ORDER BY random_key LIMIT 64) g  -- GOLD_WINDOW
            WHERE (SELECT 1 FROM assignments had
                    WHERE had.item_id = g.id AND had.annotator_id = p_user_id LIMIT 1) IS NULL
            ORDER BY g.random_key LIMIT 1;
@@ -310,7 +311,7 @@ FUNCTIONS = (MARK_REQUESTED, NEXT, SUBMIT)  # in this order: SUBMIT calls MARK_R
 _NEW = (
     "jinbiao_submit(text, integer, integer, jsonb, integer, timestamptz, text[], boolean, jsonb, "
     "jsonb, double precision)",
-    "jinbiao_next(text, integer, integer, timestamptz, text[], integer, integer)",
+    "jinbiao_next(text, integer, integer, timestamptz, text[], integer)",
     "jinbiao_mark_requested(integer, timestamptz)",
 )
 _OLD = (

@@ -63,7 +63,7 @@ def test_a_stage_that_is_not_built_is_refused_by_the_functions(client):
     with get_engine().connect() as connection:
         with pytest.raises(Exception, match="the review stage is not built yet"):
             connection.execute(
-                text("SELECT * FROM jinbiao_next('review', :p, :u, now(), '{annotator}', 8, 64)"),
+                text("SELECT * FROM jinbiao_next('review', :p, :u, now(), '{annotator}', 8)"),
                 {"p": project["id"], "u": team.annotators[0].id},
             )
         connection.rollback()

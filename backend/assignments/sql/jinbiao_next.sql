@@ -3,7 +3,10 @@
 -- The same statements, in the same order and with the same locks, as the Python path
 -- (backend/assignments/leasing.py and picking.py), which SQLite runs and PostgreSQL runs for
 -- every case handed back here. The caller passes what Python owns: the stage and the roles that
--- may work in it (stages.py), RECHECKS and GOLD_WINDOW (picking.py).
+-- may work in it (stages.py), RECHECKS (picking.py). GOLD_WINDOW (picking.py) stays a literal,
+-- 64, on the two lines that say so: as a parameter, the LIMIT would make PostgreSQL's generic
+-- plan of the gold window look five times dearer and replan the query on every call;
+-- tests/unit/test_function_sources.py checks that the literal is picking.GOLD_WINDOW.
 --
 -- Outcomes: 'lease' (a new lease), 'held' (a live lease the caller already holds), 'none'
 -- (nothing left) are answered by the caller; 'refused' (no state row yet, or a caller who may
@@ -16,8 +19,7 @@
 -- frozen copy, and tests/api/test_pg_function_source.py fails when the database differs, so a
 -- change here needs a new revision that installs it.
 CREATE OR REPLACE FUNCTION jinbiao_next(p_stage text, p_project_id integer, p_user_id integer,
-                                        p_now timestamptz, p_roles text[], p_rechecks integer,
-                                        p_gold_window integer)
+                                        p_now timestamptz, p_roles text[], p_rechecks integer)
 RETURNS TABLE (outcome text, assignment_id integer, expires_at timestamptz, kind text,
                item_id integer, item_text text, media_key text, width integer, height integer,
                prelabel jsonb, is_gold boolean, labels jsonb, gold_answer jsonb)
@@ -97,7 +99,7 @@ BEGIN
         SELECT g.id INTO v_item_id FROM (
             SELECT id, random_key FROM items
              WHERE project_id = p_project_id AND is_gold AND random_key >= v_start
-             ORDER BY random_key LIMIT p_gold_window) g
+             ORDER BY random_key LIMIT 64) g  -- GOLD_WINDOW
          WHERE (SELECT 1 FROM assignments had
                  WHERE had.item_id = g.id AND had.annotator_id = p_user_id LIMIT 1) IS NULL
          ORDER BY g.random_key LIMIT 1;
@@ -105,7 +107,7 @@ BEGIN
           SELECT g.id INTO v_item_id FROM (
               SELECT id, random_key FROM items
                WHERE project_id = p_project_id AND is_gold AND random_key < v_start
-               ORDER BY random_key LIMIT p_gold_window) g
+               ORDER BY random_key LIMIT 64) g  -- GOLD_WINDOW
            WHERE (SELECT 1 FROM assignments had
                    WHERE had.item_id = g.id AND had.annotator_id = p_user_id LIMIT 1) IS NULL
            ORDER BY g.random_key LIMIT 1;
