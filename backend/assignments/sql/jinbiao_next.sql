@@ -4,8 +4,8 @@
 -- (backend/assignments/leasing.py and picking.py), which SQLite runs and PostgreSQL runs for
 -- every case handed back here. The caller passes what Python owns: the stage and the roles that
 -- may work in it (stages.py), RECHECKS (picking.py). GOLD_WINDOW (picking.py) stays a literal,
--- 64, on the two lines that say so: as a parameter, the LIMIT would make PostgreSQL's generic
--- plan of the gold window look five times dearer and replan the query on every call;
+-- 64, on the two lines that say so: as a parameter, the LIMIT made PostgreSQL's generic plan
+-- of the gold window look 2.5 times dearer, and the query was replanned on every call;
 -- tests/unit/test_function_sources.py checks that the literal is picking.GOLD_WINDOW.
 --
 -- Outcomes: 'lease' (a new lease), 'held' (a live lease the caller already holds), 'none'
