@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 
 class Path(StrEnum):
@@ -65,7 +65,7 @@ class Paused:
     detail: str
 
     @classmethod
-    def of(cls, reason: str | None) -> Paused:
+    def of(cls, reason: str | None) -> Self:
         return cls(reason, f"you are paused in this project: {reason or 'low gold accuracy'}")
 
     @property
@@ -94,7 +94,7 @@ class _Answered:
     gold_feedback: GoldFeedback | None
 
     @classmethod
-    def of(cls, annotation: Any, gold_feedback: GoldFeedback | None) -> Any:
+    def of(cls, annotation: Any, gold_feedback: GoldFeedback | None) -> Self:
         """From an ``Annotation`` row (or anything with its fields)."""
         return cls(
             annotation.id,

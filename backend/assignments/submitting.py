@@ -180,8 +180,9 @@ def _writes(sql: str) -> Any:
 
 
 _WRITE_ALL_STATEMENT = _writes(_WRITE_ALL)
-_SQLITE_WRITES = tuple(_writes(sql) for sql in (_INSERT_ANNOTATION, _MARK_SUBMITTED))
-_COUNT_STATEMENT = _writes(_COUNT_ANNOTATION)
+_SQLITE_WRITES = tuple(
+    _writes(sql) for sql in (_INSERT_ANNOTATION, _MARK_SUBMITTED, _COUNT_ANNOTATION)
+)
 
 
 def store(
@@ -217,10 +218,10 @@ def store(
     if session.get_bind().dialect.name == "postgresql":
         annotation_id = session.execute(_WRITE_ALL_STATEMENT, params).scalar_one()
     else:  # three short statements in the same serialised transaction
-        insert, mark = _SQLITE_WRITES
+        insert, mark, count = _SQLITE_WRITES
         annotation_id = session.execute(insert, params).scalar_one()
         session.execute(mark, params)
-        session.execute(_COUNT_STATEMENT, params)
+        session.execute(count, params)
     if feedback is not None:
         count_gold_answer(
             session=session, project=project, user_id=user_id, score=feedback.score, now=now
