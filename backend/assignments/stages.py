@@ -52,7 +52,7 @@ class StageNotBuilt(LookupError):
     """A stage that has no rules yet (review and acceptance: issue 19)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per stage: compared and hashed by identity
 class StageRules:
     """What differs between stages on the shared paths.
 
