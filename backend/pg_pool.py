@@ -3,7 +3,7 @@
 Everything else goes through SQLAlchemy's engine (``backend.db``) in the thread pool. The two
 hottest endpoints instead await one function call each on this pool, on the event loop: a thread
 hop and a SQLAlchemy session cost the API process more CPU than PostgreSQL spends on the work
-(see ``backend/assignments/pg_hot_path.py``).
+(see ``backend/assignments/pg_functions.py``).
 
 A pool belongs to the event loop that opened it, so pools are kept per loop: the app's lifespan
 opens one when it starts on PostgreSQL and closes it when it stops. A loop without a pool (SQLite,

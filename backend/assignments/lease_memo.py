@@ -7,9 +7,9 @@ about as much CPU as PostgreSQL spends on the statement, so ``next`` returns tha
 it is kept here; a ``submit`` that reaches the same process (a browser or client keeps its
 keep-alive connection, so it usually does) skips the read.
 
-Nothing here is trusted: ``jinbiao_submit`` (revision 0008) compares what Python validated
-against with the rows it locks and hands back on any difference, and a submit whose memo is
-missing reads the context as before. Entries are small (no item text, only its length), taken
+Nothing here is trusted: ``jinbiao_submit`` (``sql/jinbiao_submit.sql``) compares what Python
+validated against with the rows it locks and hands back on any difference, and a submit whose memo
+is missing reads the context as before. Entries are small (no item text, only its length), taken
 once, and the oldest are dropped past ``MAX_ENTRIES``: a lease that is never submitted costs
 nothing but its slot.
 """

@@ -1,11 +1,12 @@
-"""``next``: lease one item to an annotator, or nothing when nothing is left for them.
+"""``next`` in Python: lease one item to an annotator, or nothing when nothing is left for them.
 
-One short transaction: lock the annotator's state row, hand back a live lease they already hold
-(a page reload must not burn items), else decide gold or normal, pick the item (see
-``picking``), insert the assignment and commit. Leases end by time: an expired lease simply stops
-counting, so correctness never waits for a sweeper.
+The fast and the general path of ``dispatch`` both end here (SQLite always; PostgreSQL for what
+``jinbiao_next`` hands back). One short transaction: lock the annotator's state row, hand back a
+live lease of the stage they already hold (a page reload must not burn items), else decide gold
+or normal, pick the item (see ``picking``), insert the assignment and commit. Leases end by time:
+an expired lease simply stops counting, so correctness never waits for a sweeper.
 
-The hot path is a few plain statements, no ORM objects: on PostgreSQL ``BEGIN``, the state lock
+The fast path is a few plain statements, no ORM objects: on PostgreSQL ``BEGIN``, the state lock
 (which also checks the caller's access and turns ``synchronous_commit`` off for this
 transaction: a lease lost in a crash is harmless, the annotator simply asks again), the held
 lease, the pick (item fields included), the insert (which rechecks the free slot) and
@@ -15,6 +16,7 @@ lease, the pick (item fields included), the insert (which rechecks the free slot
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -26,6 +28,7 @@ from sqlmodel import Session
 
 from backend import clock
 from backend.assignments.annotator_states import lock_state
+from backend.assignments.outcomes import Leased, NothingLeft, Paused
 from backend.assignments.picking import (
     ITEM_FIELDS,
     RECHECKS,
@@ -34,23 +37,11 @@ from backend.assignments.picking import (
     pick_gold_item,
     pick_open_item,
 )
+from backend.assignments.stages import Stage, StageRules
 from backend.db import JSONType, UTCDateTime
-from backend.errors import forbidden
-from backend.orgs.models import MANAGERS, Role
 
 # Gold draws need no secrecy from the server, only unpredictability for the annotator.
 _rng = random.Random()
-
-ANNOTATORS = frozenset({Role.annotator, *MANAGERS})
-
-
-@dataclass(frozen=True)
-class Lease:
-    """An assignment with its item, both read before the commit (no second transaction)."""
-
-    assignment_id: int
-    expires_at: datetime
-    item: Any  # id, text, media_key, width, height, prelabel
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ _HELD = f"""
 SELECT a.id, a.expires_at, {ITEM_FIELDS}
 FROM assignments a JOIN items i ON i.id = a.item_id
 WHERE a.project_id = :project_id AND a.annotator_id = :annotator_id
-  AND a.status = 'leased' AND a.expires_at > :now
+  AND a.status = 'leased' AND a.expires_at > :now AND a.stage = :stage
 ORDER BY a.expires_at DESC
 LIMIT 1
 """  # noqa: S608
@@ -121,14 +112,16 @@ def _lock_statement(postgresql: bool) -> Any:
     return text(sql)
 
 
-def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedState | None:
-    """Lock the caller's state row where the caller may work on the project; else None.
+def lock_for_next(
+    *, session: Session, rules: StageRules, project_id: int, user_id: int
+) -> LockedState | None:
+    """Lock the caller's state row where the caller may work in the stage; else None.
 
     On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
     """
     statement = _lock_statement(_is_postgresql(session))
     row = session.execute(statement, {"project_id": project_id, "user_id": user_id}).first()
-    if row is None or Role(row.role) not in ANNOTATORS:
+    if row is None or row.role not in rules.roles:
         return None
     values = row._mapping
     project = SimpleNamespace(**{name: values[f"p_{name}"] for name in _PROJECT_COLUMNS})
@@ -136,15 +129,19 @@ def lock_for_next(*, session: Session, project_id: int, user_id: int) -> LockedS
 
 
 def live_lease(
-    *, session: Session, project_id: int, annotator_id: int, now: datetime
-) -> Lease | None:
-    """The annotator's lease in this project that has not expired yet, if any."""
-    row = session.execute(
-        _HELD_STATEMENT, {"project_id": project_id, "annotator_id": annotator_id, "now": now}
-    ).first()
+    *, session: Session, stage: Stage, project: Any, annotator_id: int, now: datetime
+) -> Leased | None:
+    """The annotator's lease of this stage in this project that has not expired yet, if any."""
+    params = {
+        "project_id": project.id,
+        "annotator_id": annotator_id,
+        "now": now,
+        "stage": stage.value,
+    }
+    row = session.execute(_HELD_STATEMENT, params).first()
     if row is None:
         return None
-    return Lease(row[0], row[1], _item(row[2:]))
+    return Leased(row[0], row[1], project.kind, _item(row[2:]))
 
 
 def _item(values: Any) -> SimpleNamespace:
@@ -198,18 +195,23 @@ def choose_item(
     )
 
 
+# The pick of each built stage (``stages`` says how review and acceptance add theirs).
+_CHOOSERS: dict[Stage, Callable[..., Candidate | None]] = {Stage.annotate: choose_item}
+
+
 def next_assignment(
     *,
     session: Session,
+    rules: StageRules,
     project: Any,
     annotator_id: int,
     locked: LockedState | None = None,
-) -> Lease | None:
-    """The caller's lease (an existing live one, or a new one), or None when nothing is left.
+) -> Leased | NothingLeft | Paused:
+    """The caller's lease (an existing live one, or a new one), ``NothingLeft``, or ``Paused``
+    when the annotator is paused in this project (rule 5: ``next`` answers 403).
 
     ``locked``: the state row already locked by ``lock_for_next`` in this transaction; without
-    it the row is locked (and created when missing) here. Raises 403 with the reason when the
-    annotator is paused in this project (rule 5).
+    it the row is locked (and created when missing) here.
     """
     now = clock.now()
     if locked is None:
@@ -219,22 +221,23 @@ def next_assignment(
         locked = LockedState(project, state.status, state.paused_reason)
     if locked.status == "paused":
         session.rollback()
-        reason = locked.paused_reason or "low gold accuracy"
-        raise forbidden(f"you are paused in this project: {reason}")
-    held = live_lease(session=session, project_id=project.id, annotator_id=annotator_id, now=now)
+        return Paused.of(locked.paused_reason)
+    held = live_lease(
+        session=session, stage=rules.stage, project=project, annotator_id=annotator_id, now=now
+    )
     if held is not None:
         session.commit()
         return held
     expires_at = now + timedelta(seconds=project.lease_seconds)
+    choose = _CHOOSERS[rules.stage]
     for _ in range(RECHECKS):
-        candidate = choose_item(
-            session=session, project=project, annotator_id=annotator_id, now=now
-        )
+        candidate = choose(session=session, project=project, annotator_id=annotator_id, now=now)
         if candidate is None:
             session.commit()
-            return None
+            return NothingLeft()
         assignment_id = insert_lease(
             session=session,
+            stage=rules.stage.value,
             project_id=project.id,
             annotator_id=annotator_id,
             candidate=candidate,
@@ -243,9 +246,9 @@ def next_assignment(
         )
         if assignment_id is not None:
             session.commit()
-            return Lease(assignment_id, expires_at, _item(candidate.item))
+            return Leased(assignment_id, expires_at, project.kind, _item(candidate.item))
         # PostgreSQL only: a lease committed between the pick's snapshot and its lock filled
         # the item. The next pick takes a fresh snapshot and sees it; keeping the row lock is
         # harmless.
     session.commit()
-    return None
+    return NothingLeft()

@@ -12,7 +12,7 @@ from backend.db import JSONType, UTCDateTime, utcnow
 
 
 class Assignment(SQLModel, table=True):
-    """One lease of one item to one annotator until ``expires_at``.
+    """One lease of one item to one person until ``expires_at``, for one stage of its work.
 
     The unique (item, annotator) pair is rule 1 of the spec as a constraint: an annotator never
     gets the same item twice, whatever the concurrency.
@@ -32,6 +32,11 @@ class Assignment(SQLModel, table=True):
     item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
     annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     is_gold: bool = Field(default=False, nullable=False)
+    # What the holder is asked to do: annotate | review | acceptance (``stages.Stage``; revision
+    # 0009). Every stage shares this table, its expiry and its locks.
+    stage: str = Field(
+        default="annotate", max_length=16, sa_column_kwargs={"server_default": "annotate"}
+    )
     # leased | submitted | skipped. A lease is live while ``expires_at`` is in the future; an
     # expired lease keeps status "leased" (no sweeper) and simply stops counting.
     status: str = Field(default="leased", max_length=16)

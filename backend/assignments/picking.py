@@ -46,6 +46,8 @@ from sqlmodel import Session
 
 from backend.db import JSONType, UTCDateTime
 
+# RECHECKS is also the argument ``p_rechecks`` of ``sql/jinbiao_next.sql``; GOLD_WINDOW stands
+# there as a literal LIMIT (a parameter costs a replan per call), checked equal by a test.
 GOLD_WINDOW = 64
 RECHECKS = 8
 
@@ -68,8 +70,9 @@ LIMIT 1
 """  # noqa: S608
 
 _INSERT_IF_FREE = """
-INSERT INTO assignments (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at)
-SELECT :project_id, i.id, :annotator_id, false, 'leased', :now, :expires_at
+INSERT INTO assignments
+  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage)
+SELECT :project_id, i.id, :annotator_id, false, 'leased', :now, :expires_at, :stage
 FROM items i
 WHERE i.id = :item_id
   AND i.annotation_count + (SELECT count(*) FROM assignments live
@@ -79,8 +82,9 @@ RETURNING id
 """
 
 _INSERT = """
-INSERT INTO assignments (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at)
-VALUES (:project_id, :item_id, :annotator_id, :is_gold, 'leased', :now, :expires_at)
+INSERT INTO assignments
+  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage)
+VALUES (:project_id, :item_id, :annotator_id, :is_gold, 'leased', :now, :expires_at, :stage)
 RETURNING id
 """
 
@@ -156,19 +160,22 @@ def pick_open_item(
 def insert_lease(
     *,
     session: Session,
+    stage: str,
     project_id: int,
     annotator_id: int,
     candidate: Candidate,
     now: datetime,
     expires_at: datetime,
 ) -> int | None:
-    """Insert the lease and return its id; None when (PostgreSQL) the item filled up meanwhile.
+    """Insert the lease of ``stage`` and return its id; None when (PostgreSQL) the item filled up
+    meanwhile.
 
     A normal item on PostgreSQL is inserted only while ``annotation_count`` plus its live leases
     is below ``wanted``, counted by this statement's fresh snapshot after the pick's lock (see
     the module docstring). Gold items are not limited by overlap; SQLite serialises writers.
     """
     params = {
+        "stage": stage,
         "project_id": project_id,
         "item_id": candidate.item_id,
         "annotator_id": annotator_id,

@@ -12,13 +12,16 @@ from sqlmodel import Session
 from backend import clock
 from backend.assignments.access import own_assignment
 from backend.assignments.models import Assignment
+from backend.assignments.stages import StageRules
 from backend.errors import conflict
 
 
-def skip_assignment(*, session: Session, assignment_id: int, user_id: int) -> Assignment:
-    """Mark the caller's assignment skipped (idempotent)."""
+def skip_assignment(
+    *, session: Session, rules: StageRules, assignment_id: int, user_id: int
+) -> Assignment:
+    """Mark the caller's assignment of the stage skipped (idempotent)."""
     assignment, _project = own_assignment(
-        session=session, assignment_id=assignment_id, user_id=user_id
+        session=session, rules=rules, assignment_id=assignment_id, user_id=user_id
     )
     if assignment.status == "submitted":
         session.rollback()

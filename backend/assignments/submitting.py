@@ -14,29 +14,29 @@ then the item row (the same lock ``next`` takes before it adds a lease, so the l
 is exact), and for gold the annotator's state row last. ``next`` holds a state lock while it
 waits for nothing else (it skips locked items), so this order cannot deadlock with it.
 
-The hot path (``submit_fast``: a live, leased assignment of an active member) is plain
-statements and no ORM objects: one statement reads and locks the assignment and its item with the
-project and the caller's access; on PostgreSQL one more inserts the annotation and updates the
-assignment and the item counter together (SQLite: three short statements, in the same serialised
-transaction); then the submit listeners and ``COMMIT``. Anything else (a repeat, a skipped or
-foreign assignment, a refused caller) takes ``submit_annotation``, the general path, which gives
-every answer exactly as before.
+Two ways in, one way out: ``submit_annotation`` is the general path (the ORM lock of
+``access.own_assignment`` and every answer: 404, 403, a repeat's 200, a skip's 409);
+``fast_path.submit`` reads and locks the same rows with one plain statement for a live lease of an
+active member. Both then ``store`` the answer: validate, the late-submit rule, gold feedback, the
+writes as plain statements (on PostgreSQL the annotation, the assignment and the item counter in
+one round trip), the gold count, ``AnnotationSubmitted`` and ``COMMIT``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, select
 
 from backend import clock, events
 from backend.assignments.access import own_assignment
 from backend.assignments.annotator_states import count_gold_answer
 from backend.assignments.models import Annotation, Assignment
+from backend.assignments.outcomes import GoldFeedback, Repeat, Stored
+from backend.assignments.stages import StageRules
 from backend.db import JSONType, UTCDateTime
 from backend.errors import conflict, invalid
 from backend.items.models import GoldAnswer, Item
@@ -46,17 +46,23 @@ from backend.projects.models import Project
 
 
 @dataclass(frozen=True)
-class GoldFeedback:
-    correct: bool
-    score: float
-    expected: dict[str, Any]
+class Answer:
+    """What the annotator sends: the result (validated against the lease's kind) and the time."""
+
+    result: Any
+    duration_ms: int
 
 
 @dataclass(frozen=True)
-class Submitted:
-    annotation: Any  # an Annotation, or its fields as attributes (the fast path)
-    created: bool
-    gold_feedback: GoldFeedback | None
+class Locked:
+    """The rows of a leased assignment that the submit's transaction has locked, as ORM rows or
+    their fields as attributes: ``project`` needs ``id``, ``org_id``, ``kind``, ``labels`` and the
+    rule-5 settings; ``item`` its id, size or text, ``is_gold``, ``annotation_count`` and
+    ``wanted``; ``assignment`` its id and ``expires_at``."""
+
+    project: Any
+    item: Any
+    assignment: Any
 
 
 def validate_result(*, project: Any, item: Any, result: Any) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def feedback_for(
     return GoldFeedback(correct=is_correct(score), score=score, expected=gold.answer)
 
 
-def _stored(*, session: Session, project: Project, assignment: Assignment) -> Submitted:
+def _repeat(*, session: Session, project: Project, assignment: Assignment) -> Repeat:
     annotation = session.exec(
         select(Annotation).where(Annotation.assignment_id == assignment.id)
     ).one()
@@ -97,7 +103,7 @@ def _stored(*, session: Session, project: Project, assignment: Assignment) -> Su
         if annotation.is_gold
         else None
     )
-    return Submitted(annotation, created=False, gold_feedback=feedback)
+    return Repeat.of(annotation, feedback)
 
 
 def _check_late(*, session: Session, assignment: Any, item: Any, now: datetime) -> None:
@@ -123,15 +129,15 @@ def _check_late(*, session: Session, assignment: Any, item: Any, now: datetime) 
 
 
 def submit_annotation(
-    *, session: Session, assignment_id: int, user_id: int, result: Any, duration_ms: int
-) -> Submitted:
+    *, session: Session, rules: StageRules, assignment_id: int, user_id: int, answer: Answer
+) -> Stored | Repeat:
     """Store the caller's answer to their assignment (see the module docstring for the rules)."""
     now = clock.now()
     assignment, project = own_assignment(
-        session=session, assignment_id=assignment_id, user_id=user_id
+        session=session, rules=rules, assignment_id=assignment_id, user_id=user_id
     )
     if assignment.status == "submitted":
-        return _stored(session=session, project=project, assignment=assignment)
+        return _repeat(session=session, project=project, assignment=assignment)
     if assignment.status == "skipped":
         session.rollback()
         raise conflict("this assignment was skipped; ask for the next item")
@@ -141,77 +147,9 @@ def submit_annotation(
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
-    try:
-        normalised = validate_result(project=project, item=item, result=result)
-    except ResultInvalid as exc:
-        session.rollback()
-        raise invalid(("result", *exc.loc), exc.msg) from None
-    _check_late(session=session, assignment=assignment, item=item, now=now)
+    locked = Locked(project, item, assignment)
+    return store(session=session, locked=locked, user_id=user_id, answer=answer, now=now)
 
-    feedback = (
-        feedback_for(session=session, project=project, item_id=item.id, result=normalised)
-        if item.is_gold
-        else None
-    )
-    annotation = Annotation(
-        assignment_id=assignment_id,
-        project_id=project.id,
-        item_id=item.id,
-        annotator_id=user_id,
-        result=normalised,
-        duration_ms=duration_ms,
-        is_gold=item.is_gold,
-        gold_score=feedback.score if feedback else None,
-        created_at=now,
-    )
-    session.add(annotation)
-    assignment.status = "submitted"
-    assignment.finished_at = now
-    session.add(assignment)
-    session.execute(
-        update(Item)
-        .where(Item.id == item.id)
-        .values(annotation_count=Item.annotation_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if feedback is not None:
-        count_gold_answer(
-            session=session, project=project, user_id=user_id, score=feedback.score, now=now
-        )
-    session.flush()
-    events.emit(
-        events.AnnotationSubmitted(
-            session=session,
-            project_id=project.id,
-            item_id=item.id,
-            annotation_id=annotation.id,
-            annotator_id=user_id,
-        )
-    )
-    session.commit()
-    return Submitted(annotation, created=True, gold_feedback=feedback)
-
-
-# What the fast path reads of the project: the kind and labels (validation, gold score), the
-# rule-5 settings and the organization (pausing, audit). Only these are selected: every further
-# column costs SQLAlchemy result processing on each submit.
-_PROJECT_COLUMNS = ("id", "org_id", "kind", "labels", "gold_min_count", "min_gold_accuracy")
-
-
-# The assignment and its item, locked in this order (the rows of one statement are locked in the
-# order of the FROM list), with the project and the caller's role; only for an active caller.
-_FAST_READ = """
-SELECT a.project_id, a.item_id, a.status, a.expires_at, m.role,
-       i.width AS i_width, i.height AS i_height, i.text AS i_text, i.is_gold AS i_is_gold,
-       i.annotation_count AS i_annotation_count, i.wanted AS i_wanted
-       {project}
-FROM assignments a
-JOIN items i ON i.id = a.item_id
-JOIN projects p ON p.id = a.project_id
-JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
-JOIN users u ON u.id = a.annotator_id AND u.is_active
-WHERE a.id = :assignment_id AND a.annotator_id = :user_id
-"""
 
 _INSERT_ANNOTATION = """
 INSERT INTO annotations
@@ -241,61 +179,22 @@ def _writes(sql: str) -> Any:
     )
 
 
-_STATEMENTS: dict[str, Any] = {}
+_WRITE_ALL_STATEMENT = _writes(_WRITE_ALL)
+_SQLITE_WRITES = tuple(
+    _writes(sql) for sql in (_INSERT_ANNOTATION, _MARK_SUBMITTED, _COUNT_ANNOTATION)
+)
 
 
-def _statement(key: str, postgresql: bool) -> Any:
-    name = f"{key}:{postgresql}"
-    if name not in _STATEMENTS:
-        if key == "read":
-            sql = _FAST_READ.format(project="".join(f", p.{c} AS p_{c}" for c in _PROJECT_COLUMNS))
-            if postgresql:
-                sql += "FOR NO KEY UPDATE OF a, i"
-            _STATEMENTS[name] = text(sql).columns(p_labels=JSONType, expires_at=UTCDateTime())
-        else:
-            _STATEMENTS[name] = _writes(
-                {
-                    "all": _WRITE_ALL,
-                    "insert": _INSERT_ANNOTATION,
-                    "mark": _MARK_SUBMITTED,
-                    "count": _COUNT_ANNOTATION,
-                }[key]
-            )
-    return _STATEMENTS[name]
+def store(
+    *, session: Session, locked: Locked, user_id: int, answer: Answer, now: datetime
+) -> Stored:
+    """Store the answer to a leased assignment whose rows this transaction has locked.
 
-
-def submit_fast(
-    *,
-    session: Session,
-    assignment_id: int,
-    user_id: int,
-    allowed: frozenset[Any],
-    result: Any,
-    duration_ms: int,
-) -> Submitted | None:
-    """The hot path of ``submit_annotation``; None (nothing done) where it does not apply."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    row = session.execute(
-        _statement("read", postgresql), {"assignment_id": assignment_id, "user_id": user_id}
-    ).first()
-    if row is None or row.status != "leased" or row.role not in allowed:
-        session.rollback()
-        return None
-    now = clock.now()
-    values = row._mapping
-    project = SimpleNamespace(**{c: values[f"p_{c}"] for c in _PROJECT_COLUMNS})
-    item = SimpleNamespace(
-        id=row.item_id,
-        width=row.i_width,
-        height=row.i_height,
-        text=row.i_text,
-        is_gold=bool(row.i_is_gold),
-        annotation_count=row.i_annotation_count,
-        wanted=row.i_wanted,
-    )
-    assignment = SimpleNamespace(id=assignment_id, expires_at=row.expires_at)
+    422 for a result the kind refuses, 409 for a late submit without a free slot (both roll back).
+    """
+    project, item, assignment = locked.project, locked.item, locked.assignment
     try:
-        normalised = validate_result(project=project, item=item, result=result)
+        normalised = validate_result(project=project, item=item, result=answer.result)
     except ResultInvalid as exc:
         session.rollback()
         raise invalid(("result", *exc.loc), exc.msg) from None
@@ -306,22 +205,23 @@ def submit_fast(
         else None
     )
     params = {
-        "assignment_id": assignment_id,
+        "assignment_id": assignment.id,
         "project_id": project.id,
         "item_id": item.id,
         "annotator_id": user_id,
         "result": normalised,
-        "duration_ms": duration_ms,
-        "is_gold": item.is_gold,
+        "duration_ms": answer.duration_ms,
+        "is_gold": bool(item.is_gold),
         "gold_score": feedback.score if feedback else None,
         "now": now,
     }
-    if postgresql:
-        annotation_id = session.execute(_statement("all", True), params).scalar_one()
-    else:
-        annotation_id = session.execute(_statement("insert", False), params).scalar_one()
-        session.execute(_statement("mark", False), params)
-        session.execute(_statement("count", False), params)
+    if session.get_bind().dialect.name == "postgresql":
+        annotation_id = session.execute(_WRITE_ALL_STATEMENT, params).scalar_one()
+    else:  # three short statements in the same serialised transaction
+        insert, mark, count = _SQLITE_WRITES
+        annotation_id = session.execute(insert, params).scalar_one()
+        session.execute(mark, params)
+        session.execute(count, params)
     if feedback is not None:
         count_gold_answer(
             session=session, project=project, user_id=user_id, score=feedback.score, now=now
@@ -337,13 +237,13 @@ def submit_fast(
         )
     )
     session.commit()
-    annotation = SimpleNamespace(
-        id=annotation_id,
-        assignment_id=assignment_id,
-        project_id=project.id,
-        item_id=item.id,
-        result=normalised,
-        duration_ms=duration_ms,
-        created_at=now,
+    return Stored(
+        annotation_id,
+        assignment.id,
+        project.id,
+        item.id,
+        normalised,
+        answer.duration_ms,
+        now,
+        feedback,
     )
-    return Submitted(annotation, created=True, gold_feedback=feedback)

@@ -1,9 +1,11 @@
-"""PostgreSQL's one-call ``next`` and ``submit`` (revision 0007): which cases they answer.
+"""PostgreSQL's one-call ``next`` and ``submit`` (``backend/assignments/sql``): which cases they
+answer.
 
 The distribution tests run on both databases and check every answer; these check that on
 PostgreSQL the common cases really go through ``jinbiao_next`` / ``jinbiao_submit`` and that every
-case they hand back is answered by the Python path, with its usual answer. The hot-path functions
-are wrapped, not replaced: every call goes through to the database.
+case they hand back (``HandBack`` and its reason) is answered by the Python path, with its usual
+answer. The calls of the functions are wrapped, not replaced: every call goes through to the
+database.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from backend.assignments import lease_memo, pg_hot_path
+from backend.assignments import lease_memo, pg_functions
+from backend.assignments.outcomes import HandBack, HandBackReason, Leased, NothingLeft
+from backend.assignments.stages import ANNOTATE
 from backend.db import get_engine
 from support.factories import new_project, new_team
 from support.seed import seed_items
@@ -31,7 +35,7 @@ def calls(monkeypatch):
     """What each hot-path call answered, in order: ``[(name, outcome), ...]``."""
     seen: list[tuple[str, object]] = []
     for name in ("next_lease", "submit"):
-        real = getattr(pg_hot_path, name)
+        real = getattr(pg_functions, name)
 
         async def recorded(*args, _real=real, _name=name, **kwargs):
             try:
@@ -42,7 +46,7 @@ def calls(monkeypatch):
             seen.append((_name, outcome))
             return outcome
 
-        monkeypatch.setattr(pg_hot_path, name, recorded)
+        monkeypatch.setattr(pg_functions, name, recorded)
     return seen
 
 
@@ -83,12 +87,12 @@ def test_common_cycle_is_answered_by_the_functions(client, calls):
     # The very first next creates the state row: handed back ("refused"), answered by Python.
     first = _next(client, ann, project["id"])
     assert first.status_code == 200, first.text
-    assert calls == [("next_lease", None)]
+    assert calls == [("next_lease", HandBack(HandBackReason.refused))]
     calls.clear()
 
     again = _next(client, ann, project["id"])  # a held lease: the same one, from the function
     assert again.json() == first.json()
-    assert isinstance(calls[-1][1], pg_hot_path.FastLease)
+    assert isinstance(calls[-1][1], Leased)
 
     stored = _submit(client, ann, first.json()["assignment_id"], next="true")
     assert stored.status_code == 201, stored.text
@@ -96,8 +100,8 @@ def test_common_cycle_is_answered_by_the_functions(client, calls):
     assert body["result"] == {"label": "other"}
     assert body["next"]["assignment_id"] != first.json()["assignment_id"]
     assert [name for name, _ in calls[-2:]] == ["submit", "next_lease"]
-    assert isinstance(calls[-2][1], pg_hot_path.FastSubmit)
-    assert isinstance(calls[-1][1], pg_hot_path.FastLease)
+    assert isinstance(calls[-2][1], pg_functions.FunctionStored)
+    assert isinstance(calls[-1][1], Leased)
 
     with Session(get_engine()) as session:
         row = session.execute(
@@ -135,7 +139,7 @@ def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
     assert (created.status_code, repeat.status_code) == (201, 200)
     assert repeat.json()["id"] == created.json()["id"]
     assert repeat.json()["result"] == {"label": "other"}  # the first result wins
-    assert calls[-1] == ("submit", None)  # the repeat was handed back
+    assert calls[-1] == ("submit", HandBack(HandBackReason.not_leased))  # the repeat
 
 
 def _gold_lease(client, **settings):
@@ -164,7 +168,7 @@ def test_gold_is_scored_and_counted_by_the_function(client, calls):
     answer = _submit(client, ann, lease["assignment_id"], label=truth["label"])
     assert answer.status_code == 201, answer.text
     assert answer.json()["gold_feedback"] == {"correct": True, "score": 1.0, "expected": truth}
-    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    assert isinstance(calls[-1][1], pg_functions.FunctionStored)
     with Session(get_engine()) as session:
         stored = session.execute(
             text("SELECT is_gold, gold_score FROM annotations WHERE id = :id"),
@@ -186,7 +190,7 @@ def test_a_wrong_gold_answer_pauses_before_the_answer(client, calls):
     answer = _submit(client, ann, lease["assignment_id"], label=wrong)
     assert answer.status_code == 201, answer.text
     assert answer.json()["gold_feedback"]["correct"] is False
-    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    assert isinstance(calls[-1][1], pg_functions.FunctionStored)
     state = _state(project["id"], ann.id)
     assert (state.status, state.gold_answered, state.gold_correct) == ("paused", 1, 0.0)
     assert "gold accuracy 33%" in state.paused_reason  # (0 + 1) / (1 + 2), Beta(1, 1)
@@ -208,10 +212,16 @@ def test_an_item_that_became_gold_after_the_check_is_handed_back(client):
         )
         outcome = session.execute(
             text(
-                'SELECT outcome FROM jinbiao_submit(:a, :u, CAST(\'{"label": "other"}\' AS jsonb),'
-                " 1, now(), false, (SELECT labels FROM projects WHERE id = :p), NULL, NULL)"
+                "SELECT outcome FROM jinbiao_submit('annotate', :a, :u, "
+                'CAST(\'{"label": "other"}\' AS jsonb), 1, now(), :roles, false, '
+                "(SELECT labels FROM projects WHERE id = :p), NULL, NULL)"
             ),
-            {"a": lease["assignment_id"], "u": ann.id, "p": project["id"]},
+            {
+                "a": lease["assignment_id"],
+                "u": ann.id,
+                "p": project["id"],
+                "roles": list(ANNOTATE.role_names),
+            },
         ).scalar_one()
         written = session.execute(
             text("SELECT count(*) FROM annotations WHERE assignment_id = :a"),
@@ -237,7 +247,7 @@ def test_a_paused_annotator_gets_403_through_the_python_path(client, calls):
     refused = _next(client, ann, project["id"])
     assert refused.status_code == 403
     assert "test" in refused.json()["detail"]
-    assert calls[-1] == ("next_lease", None)
+    assert calls[-1] == ("next_lease", HandBack(HandBackReason.paused))
 
 
 def test_nothing_left_is_204_from_the_function(client, calls):
@@ -248,20 +258,20 @@ def test_nothing_left_is_204_from_the_function(client, calls):
     calls.clear()
     empty = _next(client, second, project["id"])
     assert empty.status_code == 204
-    assert calls == [("next_lease", pg_hot_path.NothingLeft())]
+    assert calls == [("next_lease", NothingLeft())]
 
 
 @pytest.fixture
 def context_reads(monkeypatch):
     """How many submits read the lease's context instead of taking it from the memo."""
     reads: list[int] = []
-    real = pg_hot_path._read_context
+    real = pg_functions._read_context
 
-    async def counted(connection, assignment_id, user_id):
+    async def counted(connection, assignment_id, *rest):
         reads.append(assignment_id)
-        return await real(connection, assignment_id, user_id)
+        return await real(connection, assignment_id, *rest)
 
-    monkeypatch.setattr(pg_hot_path, "_read_context", counted)
+    monkeypatch.setattr(pg_functions, "_read_context", counted)
     return reads
 
 
@@ -274,7 +284,7 @@ def test_a_submit_after_next_in_the_same_process_skips_the_context_read(
     first = _next(client, ann, project["id"]).json()  # held: from the function, remembered
     assert _submit(client, ann, first["assignment_id"]).status_code == 201
     assert context_reads == []
-    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    assert isinstance(calls[-1][1], pg_functions.FunctionStored)
     # The memo is taken once: the repeat reads the context, sees "submitted", hands back.
     repeat = _submit(client, ann, first["assignment_id"])
     assert repeat.status_code == 200
@@ -284,7 +294,7 @@ def test_a_submit_after_next_in_the_same_process_skips_the_context_read(
     lease_memo.clear()
     assert _submit(client, ann, second["assignment_id"]).status_code == 201
     assert context_reads[-1] == second["assignment_id"]
-    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit)
+    assert isinstance(calls[-1][1], pg_functions.FunctionStored)
 
 
 def test_labels_changed_between_next_and_submit_are_checked_against_the_new_ones(
@@ -300,7 +310,7 @@ def test_labels_changed_between_next_and_submit_are_checked_against_the_new_ones
     refused = _submit(client, ann, lease["assignment_id"], label="other")
     assert refused.status_code == 422, refused.text
     assert refused.json()["detail"][0]["loc"][:3] == ["body", "result", "label"]
-    assert calls[-1] == ("submit", None) and context_reads == []
+    assert calls[-1] == ("submit", HandBack(HandBackReason.changed)) and context_reads == []
     stored = _submit(client, ann, lease["assignment_id"], label=kept[0]["name"])
     assert stored.status_code == 201, stored.text
 
@@ -322,7 +332,8 @@ def test_a_gold_answer_changed_after_next_scores_against_the_new_answer(client, 
         "score": 1.0,
         "expected": {"label": new},
     }
-    assert calls[-1] == ("submit", None)  # handed back by the function, scored by Python
+    # handed back by the function, scored by Python
+    assert calls[-1] == ("submit", HandBack(HandBackReason.changed))
     assert tuple(_state(project["id"], ann.id))[1:3] == (1, 1.0)
 
 
@@ -356,4 +367,4 @@ def test_a_known_answer_only_counts_for_a_gold_item(client, calls, context_reads
     stored = _submit(client, ann, lease["assignment_id"])
     assert stored.status_code == 201, stored.text
     assert "gold_feedback" not in stored.json()
-    assert isinstance(calls[-1][1], pg_hot_path.FastSubmit) and context_reads == []
+    assert isinstance(calls[-1][1], pg_functions.FunctionStored) and context_reads == []

@@ -1,11 +1,13 @@
-"""``next`` and ``submit`` on PostgreSQL: one function call each, awaited on the event loop.
+"""The calls of ``jinbiao_next`` and ``jinbiao_submit``: arguments from Python, outcomes as values.
 
-The rules live twice, on purpose and nowhere else: in Python (``leasing``, ``picking``,
-``submitting``: SQLite, and every case below hands back) and in the PL/pgSQL functions of
-revision 0008 (``jinbiao_next``, ``jinbiao_submit``; first written in 0007), which run the same
-statements with the same locks inside PostgreSQL. The whole test suite runs on both databases.
-What the functions do not settle they hand back, and the caller then takes the Python path in the
-thread pool, which gives every other answer (401, 403, 404, 409, 422, a repeat's 200):
+The functions' source is ``sql/jinbiao_next.sql``, ``sql/jinbiao_submit.sql`` and
+``sql/jinbiao_mark_requested.sql`` beside this module (installed by a frozen copy in revision
+0009; ``tests/api/test_pg_function_source.py`` checks the database runs exactly these files). They
+run the statements of the Python path (``leasing``, ``picking``, ``submitting``) with the same
+locks inside PostgreSQL, so each is one round trip. What Python owns is passed in, never copied
+into the SQL: the stage and its roles (``stages``), ``RECHECKS`` (``picking``); rule 5 is applied
+by the caller to the counts ``jinbiao_submit`` returns. ``GOLD_WINDOW`` is the one literal, for
+the planner's sake (see ``sql/jinbiao_next.sql``), checked equal by a test.
 
 * ``next``: ``lease``, ``held`` and ``none`` are answered here; ``refused`` (no state row yet, or
   a caller who may not work here) and ``paused`` are handed back.
@@ -27,21 +29,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from backend.assignments import lease_memo
 from backend.assignments.lease_memo import SubmitContext
-from backend.assignments.submitting import GoldFeedback, validate_result
+from backend.assignments.outcomes import (
+    GoldFeedback,
+    HandBack,
+    HandBackReason,
+    Leased,
+    NothingLeft,
+    Stored,
+)
+from backend.assignments.picking import RECHECKS
+from backend.assignments.stages import StageRules
+from backend.assignments.submitting import Answer, validate_result
 from backend.kinds import ItemShape, ResultInvalid
 from backend.kinds.gold import gold_score, is_correct
 
-_NEXT = "SELECT * FROM jinbiao_next(%s, %s, %s)"
-_SUBMIT = "SELECT * FROM jinbiao_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per function
+
+# What is constant for a stage (its name, its roles, RECHECKS) is written into the statements
+# once (``_statements``): a list argument alone cost psycopg about 13 µs to adapt on every call.
+_NEXT = "SELECT * FROM jinbiao_next({stage}, %s, %s, %s, {roles}, {rechecks})"
+_SUBMIT = "SELECT * FROM jinbiao_submit({stage}, %s, %s, %s, %s, %s, {roles}, %s, %s, %s, %s)"
 _SUBMIT_CONTEXT = """
 SELECT a.status, m.role, i.is_gold, p.kind, p.labels, i.width, i.height, char_length(i.text),
        g.answer
@@ -51,25 +68,30 @@ JOIN projects p ON p.id = a.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
 JOIN users u ON u.id = a.annotator_id AND u.is_active
 LEFT JOIN gold_answers g ON g.item_id = i.id
-WHERE a.id = %s AND a.annotator_id = %s
+WHERE a.id = %s AND a.annotator_id = %s AND a.stage = {stage}
 """
-_ROLES = frozenset({"annotator", "manager", "owner"})
-_INT4 = 2**31
 
 
 @dataclass(frozen=True)
-class FastLease:
-    """A lease as ``leasing.Lease`` carries it, with the project's kind."""
-
-    assignment_id: int
-    expires_at: datetime
-    kind: str
-    item: SimpleNamespace  # id, text, media_key, width, height, prelabel
+class _Statements:
+    next: str
+    submit: str
+    context: str
 
 
-@dataclass(frozen=True)
-class NothingLeft:
-    """Nothing is left for this annotator (``next`` answers 204)."""
+@cache
+def _statements(rules: StageRules) -> _Statements:
+    """The three statements of a stage, with its constants as literals."""
+    constants = {
+        "stage": sql.Literal(rules.stage.value),
+        "roles": sql.Literal(list(rules.role_names)),
+        "rechecks": sql.Literal(RECHECKS),
+    }
+
+    def render(template: str) -> str:
+        return sql.SQL(template).format(**constants).as_string(None)
+
+    return _Statements(render(_NEXT), render(_SUBMIT), render(_SUBMIT_CONTEXT))
 
 
 @dataclass(frozen=True)
@@ -84,39 +106,27 @@ class GoldRecord:
 
 
 @dataclass(frozen=True)
-class FastSubmit:
-    """The stored annotation (the fields ``AnnotationPublic`` shows) and what follows from it."""
+class FunctionStored:
+    """``jinbiao_submit`` stored the annotation; what follows from it is the caller's."""
 
-    id: int
-    assignment_id: int
-    project_id: int
-    item_id: int
-    result: dict[str, Any]
-    duration_ms: int
-    created_at: datetime
+    stored: Stored
     flagged: bool  # this submit set the project's recompute flag
     started_at: datetime | None  # when the project's last recompute started
-    gold_feedback: GoldFeedback | None = None
-    gold_record: GoldRecord | None = None
-
-
-def in_range(*ids: int) -> bool:
-    """Whether every id fits PostgreSQL's ``integer`` (others take the general path's answer)."""
-    return all(0 < value < _INT4 for value in ids)
+    gold_record: GoldRecord | None
 
 
 async def next_lease(
-    pool: AsyncConnectionPool, *, project_id: int, user_id: int, now: datetime
-) -> FastLease | NothingLeft | None:
-    """The caller's lease, ``NothingLeft``, or None when the Python path must answer."""
+    pool: AsyncConnectionPool, *, rules: StageRules, project_id: int, user_id: int, now: datetime
+) -> Leased | NothingLeft | HandBack:
+    """The caller's lease, ``NothingLeft``, or what the Python path must answer."""
     async with pool.connection() as connection:
-        cursor = await connection.execute(_NEXT, (project_id, user_id, now))
+        cursor = await connection.execute(_statements(rules).next, (project_id, user_id, now))
         row = await cursor.fetchone()
-    outcome = row[0] if row else None
+    outcome = row[0] if row else HandBackReason.refused
     if outcome == "none":
         return NothingLeft()
     if outcome not in ("lease", "held"):
-        return None
+        return HandBack(HandBackReason(outcome))
     _, assignment_id, expires_at, kind, item_id, text, media_key, width, height, *rest = row
     prelabel, is_gold, labels, gold_answer = rest
     length = len(text) if text is not None else None
@@ -125,49 +135,49 @@ async def next_lease(
     item = SimpleNamespace(
         id=item_id, text=text, media_key=media_key, width=width, height=height, prelabel=prelabel
     )
-    return FastLease(assignment_id, expires_at, kind, item)
+    return Leased(assignment_id, expires_at, kind, item)
 
 
 async def submit(
     pool: AsyncConnectionPool,
     *,
+    rules: StageRules,
     assignment_id: int,
     user_id: int,
-    result: Any,
-    duration_ms: int,
+    answer: Answer,
     now: datetime,
-) -> FastSubmit | None:
-    """Store a valid result of a live lease; None when the Python path must answer.
+) -> FunctionStored | HandBack:
+    """Store a valid result of a live lease, or say what the Python path must answer.
 
     Raises ``ResultInvalid`` (the caller answers 422) for a result the kind refuses.
     """
     remembered = lease_memo.take(assignment_id=assignment_id, user_id=user_id)
     async with pool.connection() as connection:
-        context = remembered or await _read_context(connection, assignment_id, user_id)
-        if context is None:
-            return None
+        context = remembered or await _read_context(connection, assignment_id, user_id, rules)
+        if isinstance(context, HandBack):
+            return context
         try:
             normalised = validate_result(
                 project=context,
                 item=ItemShape(context.width, context.height, text_length=context.text_length),
-                result=result,
+                result=answer.result,
             )
         except ResultInvalid:
             if remembered is None:  # read just now: a live lease of an active member
                 raise
-            return None  # perhaps a repeat or a skipped lease: the Python path's order of answers
+            return HandBack(HandBackReason.stale_memo)  # the Python path's order of answers
         feedback = None
         expected = context.gold_answer
         if context.is_gold and expected is not None:
             score = gold_score(context.kind, normalised, expected)
             feedback = GoldFeedback(correct=is_correct(score), score=score, expected=expected)
         cursor = await connection.execute(
-            _SUBMIT,
+            _statements(rules).submit,
             (
                 assignment_id,
                 user_id,
                 Jsonb(normalised),
-                duration_ms,
+                answer.duration_ms,
                 now,
                 context.is_gold,
                 Jsonb(context.labels),
@@ -177,36 +187,33 @@ async def submit(
         )
         row = await cursor.fetchone()
     if row is None or row[0] != "created":
-        return None
+        return HandBack(HandBackReason(row[0] if row else HandBackReason.refused))
     _, annotation_id, project_id, item_id, flagged, started_at, *gold = row
     answered, correct, state, gold_min_count, min_gold_accuracy = gold
     record = None
     if feedback is not None:
         record = GoldRecord(answered, correct, state, gold_min_count, min_gold_accuracy)
-    return FastSubmit(
-        id=annotation_id,
-        assignment_id=assignment_id,
-        project_id=project_id,
-        item_id=item_id,
-        result=normalised,
-        duration_ms=duration_ms,
-        created_at=now,
-        flagged=flagged,
-        started_at=started_at,
-        gold_feedback=feedback,
-        gold_record=record,
+    stored = Stored(
+        annotation_id,
+        assignment_id,
+        project_id,
+        item_id,
+        normalised,
+        answer.duration_ms,
+        now,
+        feedback,
     )
+    return FunctionStored(stored, flagged, started_at, record)
 
 
 async def _read_context(
-    connection: AsyncConnection, assignment_id: int, user_id: int
-) -> SubmitContext | None:
-    """The lease's context read without locks; None unless it is a live lease of a member."""
-    cursor = await connection.execute(_SUBMIT_CONTEXT, (assignment_id, user_id))
+    connection: AsyncConnection, assignment_id: int, user_id: int, rules: StageRules
+) -> SubmitContext | HandBack:
+    """The lease's context read without locks, for a live lease of a member who may work here."""
+    cursor = await connection.execute(_statements(rules).context, (assignment_id, user_id))
     row = await cursor.fetchone()
-    if row is None:
-        return None
-    status, role, *context = row
-    if status != "leased" or role not in _ROLES:
-        return None
-    return SubmitContext(*context)
+    if row is None or row[1] not in rules.roles:
+        return HandBack(HandBackReason.refused)
+    if row[0] != "leased":
+        return HandBack(HandBackReason.not_leased)
+    return SubmitContext(*row[2:])

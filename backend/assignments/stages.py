@@ -1,0 +1,81 @@
+"""The stage of a lease: what the person holding it is asked to do with the item.
+
+A lease is a row of ``assignments``: one item, one person, until ``expires_at``. The second
+release hands out three kinds of work through the same machinery, told apart by ``stage``:
+
+* ``annotate``: label the item (rules 1-5 of the spec). Built.
+* ``review`` (质检): accept, fix or reject a finished item's annotations. Issue 19.
+* ``acceptance`` (验收): check a sample of a lot before it is accepted. Issue 19.
+
+Every stage shares what makes leasing safe: the person's state row as the lock that serialises
+their requests (``annotator_states.lock_state``, ``FOR NO KEY UPDATE`` in ``jinbiao_next``),
+``FOR NO KEY UPDATE SKIP LOCKED`` on the item picked, the free-slot recheck after that lock, the
+unique (item, person) pair, expiry by time with no sweeper, an idempotent submit under the
+assignment's row lock, and the three paths of ``dispatch`` (PostgreSQL function, fast, general).
+What a stage adds is listed in ``StageRules``; only its pick and what its submit stores differ.
+
+How review and acceptance plug in (issue 19), without a fourth or fifth copy of the paths:
+
+1. ``StageRules`` for the stage below (``REVIEW = StageRules(Stage.review, roles=STAFF)``) and
+   one line in ``_BUILT``; routes call ``dispatch.next_lease`` / ``dispatch.submit`` with it.
+2. The pick: a chooser beside ``leasing.choose_item`` registered in ``leasing._CHOOSERS``, and the
+   same pick as a branch of ``sql/jinbiao_next.sql`` (``IF p_stage = 'review' THEN …``), which
+   today raises for any stage but ``annotate``. Items to review no longer want annotations, so
+   they never meet the open-item walk; a stage that reopens items (rework) must teach the
+   live-lease probes the stage (and add ``stage`` to ``ix_assignment_item_status``).
+3. The submit: what the stage stores (a review verdict, an acceptance check) as a branch of
+   ``sql/jinbiao_submit.sql`` and of ``submitting.submit_annotation``'s store step; the lock
+   order, the idempotent repeat and the late-submit rule stay as they are.
+4. A new revision that installs the changed ``.sql`` files (``tests/api/test_pg_function_source``
+   fails until it exists).
+
+Open for issue 19: the unique (item, person) pair spans all stages today, so nobody reviews an
+item they annotated; if acceptance must let a reviewer also accept, widen it to (item, person,
+stage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from backend.orgs.models import MANAGERS, Role
+
+
+class Stage(StrEnum):
+    annotate = "annotate"
+    review = "review"
+    acceptance = "acceptance"
+
+
+class StageNotBuilt(LookupError):
+    """A stage that has no rules yet (review and acceptance: issue 19)."""
+
+
+@dataclass(frozen=True, eq=False)  # one object per stage: compared and hashed by identity
+class StageRules:
+    """What differs between stages on the shared paths.
+
+    ``roles``: who may take a lease of this stage and submit it (checked by the first statement
+    of every path, and passed to the PostgreSQL functions as ``p_roles``).
+    """
+
+    stage: Stage
+    roles: frozenset[Role]
+    role_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role_names", tuple(sorted(role.value for role in self.roles)))
+
+
+ANNOTATE = StageRules(Stage.annotate, roles=frozenset({Role.annotator, *MANAGERS}))
+
+_BUILT = {Stage.annotate: ANNOTATE}
+
+
+def rules_for(stage: Stage) -> StageRules:
+    """The rules of a built stage; ``StageNotBuilt`` for the others."""
+    try:
+        return _BUILT[stage]
+    except KeyError:
+        raise StageNotBuilt(f"the {stage} stage is not built yet") from None
