@@ -54,6 +54,8 @@ def answers_needed(
         >>> answers_needed("text_classification", [{"label": "leak"}] * 48 + [{"label": "x"}] * 2)
         3
     """
+    if kind not in CLASS_KINDS and kind not in MARK_KEYS:
+        raise ValueError(f"unknown project kind {kind!r}")
     if min_total < 0 or min_per_class < 0:
         raise ValueError("min_total and min_per_class must be >= 0")
     if min_classes is None:

@@ -57,7 +57,7 @@ def entropy_uncertainty(proba: ArrayLike) -> NDArray[np.float64]:
     if k < 2:
         return np.zeros(len(p))
     logs = np.log(p, out=np.zeros_like(p), where=p > 0)
-    return np.clip(-(p * logs).sum(axis=1) / np.log(k), 0.0, 1.0)
+    return np.clip(-(p * logs).sum(axis=1) / np.log(k), 0.0, 1.0) + 0.0  # no -0.0
 
 
 def uncertainty(proba: ArrayLike, method: str = "margin") -> NDArray[np.float64]:
