@@ -6,12 +6,14 @@ probabilities into labels, pre-labels in the SPEC result shape, uncertainty and 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 
 from .uncertainty import uncertainty as _uncertainty
 
@@ -66,3 +68,15 @@ class ClassModel(ClassifierMixin, BaseEstimator):
             {"result": {"label": str(self.classes_[b])}, "score": float(proba[i, b])}
             for i, b in enumerate(best)
         ]
+
+
+def fit_quietly(estimator: Any, X: Any, y: Any) -> Any:
+    """``estimator.fit(X, y)`` without scikit-learn's ConvergenceWarning.
+
+    The built-in models cap ``max_iter`` so that training time stays bounded on a busy worker;
+    an optimiser stopped at the cap is expected and its held-out accuracy is what the platform
+    shows, so the warning would only fill the worker's log.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)

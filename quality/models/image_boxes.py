@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..boxes import iou_matrix
+from ._base import fit_quietly
 from .evaluation import micro_box_f1
 from .image_features import channel_maps, region_features, region_means, summed_area, to_rgb_array
 from .nms import non_max_suppression
@@ -178,7 +179,7 @@ class ImageBoxDetector(BaseEstimator):
         self.pipeline_: Pipeline = make_pipeline(
             StandardScaler(), LogisticRegression(C=self.C, max_iter=3000)
         )
-        self.pipeline_.fit(np.vstack(rows), np.concatenate(targets).astype(str))
+        fit_quietly(self.pipeline_, np.vstack(rows), np.concatenate(targets).astype(str))
         self.classes_ = self.pipeline_.classes_
         return self
 

@@ -17,16 +17,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._base import ClassModel, check_training_labels
+from ._base import ClassModel, check_training_labels, fit_quietly
 from .image_features import images_features
 
 
 class ImageClassifier(ClassModel):
     """Image features at ``size`` px (longer side) pooled over ``grids`` + logistic regression.
 
-    ``fit``/``predict_proba`` take decoded images (``PIL.Image.Image`` or arrays); the
-    ``*_features`` variants take the rows of :meth:`features`, so a caller that keeps features
-    per item (or a benchmark that retrains often) computes them once.
+    ``fit``/``predict_proba`` take decoded images (``PIL.Image.Image`` or arrays) or the 2-D
+    array of their :meth:`features`; the ``*_features`` variants take feature rows only. A caller
+    that keeps features per item (or retrains often, or cross-validates) computes them once.
 
     Example:
         >>> import numpy as np
@@ -53,7 +53,15 @@ class ImageClassifier(ClassModel):
         self.max_iter = max_iter
 
     def features(self, X: Sequence[Any]) -> NDArray[np.float64]:
-        """Feature rows of decoded images (see :func:`.image_features.image_features`)."""
+        """Feature rows of decoded images (see :func:`.image_features.image_features`).
+
+        A 2-D float array is taken as feature rows already computed and returned as it is, so
+        that ``cross_val_accuracy(ImageClassifier(), model.features(images), y)`` extracts the
+        features once rather than once per fold (an image is never a row: a sequence of
+        images is a list or a 3-D/4-D array).
+        """
+        if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f":
+            return X.astype(np.float64, copy=False)
         return images_features(X, self.size, self.grids)
 
     def fit(self, X: Sequence[Any], y: Sequence[str]) -> ImageClassifier:
@@ -66,7 +74,7 @@ class ImageClassifier(ClassModel):
         self.pipeline_: Pipeline = make_pipeline(
             StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter)
         )
-        self.pipeline_.fit(F, labels)
+        fit_quietly(self.pipeline_, F, labels)
         self.classes_ = self.pipeline_.classes_
         return self
 

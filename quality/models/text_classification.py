@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ._base import ClassModel, check_training_labels
+from ._base import ClassModel, check_training_labels, fit_quietly
 
 
 class TextClassifier(ClassModel):
@@ -63,7 +63,7 @@ class TextClassifier(ClassModel):
         )
         features = self.vectorizer_.fit_transform(list(X))
         self.classifier_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        self.classifier_.fit(features, labels)
+        fit_quietly(self.classifier_, features, labels)
         self.classes_ = self.classifier_.classes_
         return self
 

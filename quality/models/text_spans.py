@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
+from ._base import fit_quietly
 from ._bio import encode, spans_from_tags, viterbi
 from ._char_features import CharFeatures, code_points
 from .evaluation import micro_span_f1
@@ -69,7 +70,7 @@ class TextSpanTagger(BaseEstimator):
             ]
         )
         self.classifier_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        self.classifier_.fit(self.features_.transform(X), tags)
+        fit_quietly(self.classifier_, self.features_.transform(X), tags)
         self.tags_ = self.classifier_.classes_.astype(np.int64)
         return self
 
