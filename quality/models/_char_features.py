@@ -2,8 +2,9 @@
 
 Every character of every text is one row. Its features are one-hot blocks: the character and
 its neighbours within ``window`` on each side, the character class (CJK, Latin upper or lower,
-digit, space, punctuation, other, text boundary) of a wider neighbourhood, and the character
-bigrams around it. Each row has exactly one non-zero per block, so the matrix is assembled from
+digit, space, punctuation, other, text boundary) of a wider neighbourhood, the character
+bigrams around it, and the Latin or digit word it sits in with its neighbouring words
+(:mod:`._word_runs`). Each row has exactly one non-zero per block, so the matrix is assembled from
 integer arrays without a Python loop over characters — the windowed features of Ratinov and
 Roth (2009) on characters instead of words, which Chinese needs (no word boundaries).
 """
@@ -16,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
+
+from ._word_runs import word_runs
 
 BOUNDARY, CJK, UPPER, LOWER, DIGIT, SPACE, PUNCT, OTHER = range(8)
 N_CLASSES = 8
@@ -98,8 +101,18 @@ class CharFeatures:
         nxt = self._shift(codes, local, length, 1)
         return [(prev + 1) * (1 << 22) + codes, codes * (1 << 22) + (nxt + 1)]
 
+    @staticmethod
+    def _words(
+        codes: NDArray[np.int64], cls: NDArray[np.int64], local: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], ...]:
+        kind = np.where((cls == UPPER) | (cls == LOWER), 1, np.where(cls == DIGIT, 2, 0))
+        return word_runs(codes, kind, local)
+
     def fit(self, texts: Sequence[str]) -> CharFeatures:
         codes, local, length = self._layout(texts)
+        own = self._words(codes, char_classes(codes), local)[0]
+        uniq, counts = np.unique(own[own >= 0], return_counts=True)
+        self.words_ = uniq[counts >= max(self.min_count, 2)]
         uniq, counts = np.unique(codes, return_counts=True)
         self.chars_ = uniq[counts >= self.min_count]
         grams = np.concatenate(self._bigrams(codes, local, length)) if len(codes) else codes
@@ -130,6 +143,13 @@ class CharFeatures:
         for gram in self._bigrams(codes, local, length):
             columns.append(width + _lookup(self.bigrams_, gram))
             width += n_grams
+        n_words = len(self.words_) + 1
+        *hashes, place = self._words(codes, cls, local)
+        for value in hashes:  # the word here, the word before, the word after
+            columns.append(width + np.where(value < 0, 0, _lookup(self.words_, value)))
+            width += n_words
+        columns.append(width + place)
+        width += 5
         n = len(codes)
         indices = np.stack(columns, axis=1).ravel() if n else np.zeros(0, dtype=np.int64)
         indptr = np.arange(0, n * len(columns) + 1, len(columns), dtype=np.int64)

@@ -122,10 +122,11 @@ def test_text_spans_beat_the_majority_tag(sample: dict[str, Any]) -> None:
     texts, truth = [r["text"] for r in test], [r["spans"] for r in test]
     f1 = model.score(texts, truth)
     print(f"text spans: micro span F1 {f1:.3f}")
-    # the majority tag is O on every character: no span, F1 0.0. Seen: 0.79
-    assert f1 >= 0.6, f1
-    zh = [i for i, r in enumerate(test) if r["lang"] == "zh"]
-    assert model.score([texts[i] for i in zh], [truth[i] for i in zh]) >= 0.9
+    # the majority tag is O on every character: no span, F1 0.0. Seen: 0.97 (zh and en alike)
+    assert f1 >= 0.9, f1
+    for lang in ("zh", "en"):
+        mine = [i for i, r in enumerate(test) if r["lang"] == lang]
+        assert model.score([texts[i] for i in mine], [truth[i] for i in mine]) >= 0.85, lang
     for text, prelabel in zip(texts, model.prelabels(texts), strict=True):
         spans = prelabel["result"]["spans"]
         assert len(prelabel["mark_scores"]) == len(spans)
