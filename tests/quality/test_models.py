@@ -158,24 +158,14 @@ def _prior_boxes(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> lis
     centre relative to the image), on every test image."""
     boxes = [(b, r) for r in train for b in r["boxes"]]
     label = Counter(b["label"] for b, _ in boxes).most_common(1)[0][0]
-    rel = np.asarray(
-        [
-            [b["x"] / r["width"], b["y"] / r["height"], b["w"] / r["width"], b["h"] / r["height"]]
-            for b, r in boxes
-            if b["label"] == label
-        ]
-    ).mean(axis=0)
+    scale = [(r["width"], r["height"], r["width"], r["height"]) for b, r in boxes]
+    xywh = [(b["x"], b["y"], b["w"], b["h"]) for b, _ in boxes]
+    mine = [b["label"] == label for b, _ in boxes]
+    rel = (np.asarray(xywh) / np.asarray(scale))[mine].mean(axis=0)
+    keys = ("x", "y", "w", "h")
     return [
-        [
-            {
-                "label": label,
-                "x": rel[0] * r["width"],
-                "y": rel[1] * r["height"],
-                "w": rel[2] * r["width"],
-                "h": rel[3] * r["height"],
-            }
-        ]
-        for r in test
+        [{"label": label, **{k: float(v) for k, v in zip(keys, rel * size, strict=True)}}]
+        for size in (np.asarray([r["width"], r["height"], r["width"], r["height"]]) for r in test)
     ]
 
 
