@@ -40,26 +40,30 @@ from backend.wiring import wire
 wire()
 from sqlmodel import Session
 from backend.assignments.leasing import next_assignment
-from backend.assignments.submitting import submit_annotation
+from backend.assignments.stages import ANNOTATE
+from backend.assignments.submitting import Answer, submit_annotation
 from backend.db import get_engine
 from backend.projects.models import Project
 
 project_id, user_id, label = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 with Session(get_engine(), expire_on_commit=False) as session:
     lease = next_assignment(
-        session=session, project=session.get(Project, project_id), annotator_id=user_id
+        session=session,
+        rules=ANNOTATE,
+        project=session.get(Project, project_id),
+        annotator_id=user_id,
     )
 with Session(get_engine(), expire_on_commit=False) as session:
     stored = submit_annotation(
         session=session,
+        rules=ANNOTATE,
         assignment_id=lease.assignment_id,
         user_id=user_id,
-        result={{"label": label}},
-        duration_ms=1200,
+        answer=Answer({{"label": label}}, 1200),
     )
 print(json.dumps({{
     "item_id": lease.item.id,
-    "annotation_id": stored.annotation.id,
+    "annotation_id": stored.id,
     "routes": sorted(m for m in sys.modules if m.startswith('backend') and ({ROUTES})),
 }}))
 """
