@@ -7,7 +7,7 @@ The layers, bottom to top:
   ``pg_pool`` (and the
   package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
-  accounts → orgs → projects → items → assignments → consensus → (review, lots, pay, models)
+  accounts → orgs → projects → invites → items → assignments → consensus → (review, lots, pay, models)
   → exports. The second release's review, lots, pay and models share one tier above
   assignments and consensus: they talk to each other through events, not imports;
 * the entry points that only collect (the app factory and its router, the CLI, the Celery
@@ -50,6 +50,7 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"accounts"}),
     frozenset({"orgs"}),
     frozenset({"projects"}),
+    frozenset({"invites"}),  # an invitation joins an org and puts people on project lists
     frozenset({"items"}),
     frozenset({"assignments"}),
     frozenset({"consensus"}),
