@@ -67,15 +67,16 @@ OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 class Bearer:
     """The caller's credentials, checked as far as they can be without a database round trip.
 
-    ``user_id`` comes from a valid, unexpired JWT (whether the user is still active, and whether
-    ``generation`` is still the user's ``token_generation``, are left to the caller's first
-    query) or from a personal API token already looked up (active user, token neither revoked
-    nor expired; ``generation`` is then None: nothing is left to compare).
+    ``user_id`` and ``generation`` come from a valid, unexpired JWT (whether the user is still
+    active, and whether ``generation`` is still the user's ``token_generation``, are left to the
+    caller's first query: a password change raises it, and earlier tokens must stop working) or
+    from a personal API token already looked up (active user, token neither revoked nor
+    expired; ``generation`` is then the user's at that moment, so the same comparison holds).
     """
 
     token: str
     user_id: int
-    generation: int | None = None
+    generation: int = 0
 
 
 async def get_bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Bearer:
@@ -83,14 +84,14 @@ async def get_bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> Be
 
     Runs on the event loop: a JWT is checked in memory; only an API token needs the database,
     in the thread pool. Hot endpoints (``next``, ``submit``) use this and check ``is_active``
-    (and the token's generation) in their own first statement, falling back to
-    ``resolve_user`` when that finds nothing.
+    and the generation in their own first statement, falling back to ``resolve_user`` when that
+    finds nothing.
     """
     if token:
         if api_tokens.looks_like_api_token(token):
-            user_id = await run_in_threadpool(_api_token_user_id, token)
-            if user_id is not None:
-                return Bearer(token, user_id)
+            found = await run_in_threadpool(_api_token_user, token)
+            if found is not None:
+                return Bearer(token, *found)
         else:
             claims = _jwt_claims(token)
             if claims is not None:
@@ -120,10 +121,11 @@ def _jwt_claims(token: str) -> jwt_tokens.AccessClaims | None:
     return claims
 
 
-def _api_token_user_id(token: str) -> int | None:
+def _api_token_user(token: str) -> tuple[int, int] | None:
+    """The user id and current token generation behind a personal API token."""
     with Session(get_engine(), expire_on_commit=False) as session:
         user = user_for_bearer(session=session, token=token)
-        return user.id if user is not None else None
+        return (user.id, user.token_generation) if user is not None else None
 
 
 def resolve_user(*, session: Session, bearer: Bearer) -> User:
