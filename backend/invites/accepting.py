@@ -31,12 +31,7 @@ from backend.security.api_tokens import hash_token
 def open_invite(*, session: Session, token: str) -> Invite:
     """The invitation behind ``token`` while it can be accepted; 404 or 410 otherwise."""
     invite = session.exec(select(Invite).where(Invite.token_hash == hash_token(token))).first()
-    if invite is None:
-        raise not_found("invite")
-    refused = refusal(invite, clock.now())
-    if refused is not None:
-        raise refused
-    return invite
+    return _still_open(invite)
 
 
 def preview(*, session: Session, token: str) -> InvitePreview:
@@ -95,17 +90,22 @@ def my_invites(*, session: Session, user: User) -> list[MyInvite]:
 def my_invite(*, session: Session, user: User, invite_id: int) -> Invite:
     """One of ``my_invites`` by id: 404 unless it is made out to the caller; 410 once spent."""
     invite = session.get(Invite, invite_id)
-    if invite is None or invite.email != user.email:
-        raise not_found("invite")
-    refused = refusal(invite, clock.now())
-    if refused is not None:
-        raise refused
-    return invite
+    return _still_open(invite if invite is not None and invite.email == user.email else None)
 
 
 def decline(*, session: Session, invite: Invite) -> None:
     invite.revoked_at = clock.now()
     session.add(invite)
+
+
+def _still_open(invite: Invite | None) -> Invite:
+    """404 for no invitation, 410 with the reason for one that can no longer be accepted."""
+    if invite is None:
+        raise not_found("invite")
+    refused = refusal(invite, clock.now())
+    if refused is not None:
+        raise refused
+    return invite
 
 
 def _new_account(*, session: Session, invite: Invite, body: AcceptBody) -> User:

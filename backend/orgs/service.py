@@ -117,9 +117,7 @@ def list_members(
 def change_role(
     *, session: Session, org_id: int, member_id: int, role: Role, actor: Membership
 ) -> MemberPublic:
-    membership = session.get(Membership, member_id)
-    if membership is None or membership.org_id != org_id:
-        raise not_found("member")
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
     touches_owner = Role.owner in (role, Role(membership.role))
     if touches_owner and actor.role != Role.owner:
         raise forbidden("only an owner may grant or take away the owner role")
@@ -143,9 +141,7 @@ def change_role(
 
 
 def remove_member(*, session: Session, org_id: int, member_id: int, actor: Membership) -> None:
-    membership = session.get(Membership, member_id)
-    if membership is None or membership.org_id != org_id:
-        raise not_found("member")
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
     if membership.role == Role.owner:
         if actor.role != Role.owner:
             raise forbidden("only an owner may remove an owner")
@@ -171,6 +167,14 @@ def remove_member(*, session: Session, org_id: int, member_id: int, actor: Membe
     session.commit()
 
 
+def _member(*, session: Session, org_id: int, member_id: int) -> Membership:
+    """The membership ``member_id`` of this organization; 404 for any other."""
+    membership = session.get(Membership, member_id)
+    if membership is None or membership.org_id != org_id:
+        raise not_found("member")
+    return membership
+
+
 def _ensure_another_owner(*, session: Session, org_id: int, leaving: Membership) -> None:
     owners = session.exec(
         select(func.count())
@@ -188,9 +192,7 @@ def set_temporary_password(
 ) -> tuple[int, str]:
     """A temporary password for another member of this organization only: an owner of one
     organization must not take over an account that also works for another one."""
-    membership = session.get(Membership, member_id)
-    if membership is None or membership.org_id != org_id:
-        raise not_found("member")
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
     if membership.user_id == actor.user_id:
         raise forbidden("change your own password with POST /me/password", code="own_password")
     elsewhere = session.exec(
