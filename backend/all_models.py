@@ -7,8 +7,10 @@ from backend.assignments.models import Annotation, AnnotatorState, Assignment
 from backend.audit.models import AuditEvent
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
+from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
-from backend.orgs.models import Membership, Organization
+from backend.orgs.models import Membership, Organization, Team, TeamMember
+from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
 
 metadata = SQLModel.metadata
@@ -23,11 +25,16 @@ __all__ = [
     "Consensus",
     "DatasetVersion",
     "GoldAnswer",
+    "Invite",
     "Item",
     "Membership",
     "Organization",
     "Project",
+    "ProjectAccessTeam",
+    "ProjectAccessUser",
     "ProjectQuality",
+    "Team",
+    "TeamMember",
     "User",
     "metadata",
 ]

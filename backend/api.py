@@ -8,9 +8,12 @@ from backend.accounts.routes import router as accounts_router
 from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
+from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
+from backend.orgs.team_routes import router as teams_router
+from backend.projects.access_routes import router as project_access_router
 from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
 
@@ -23,7 +26,10 @@ for router in (
     me_router,
     accounts_router,
     orgs_router,
+    teams_router,
+    invites_router,
     projects_router,
+    project_access_router,
     items_router,
 ):
     api_router.include_router(router)

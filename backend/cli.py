@@ -116,12 +116,14 @@ def demo(
     upgrade()
     wire()
     with Session(get_engine(), expire_on_commit=False) as session:
-        credentials = seed_demo(session=session)
-    typer.echo(
-        f"\nJinbiao demo organization is ready. Sign in at http://{host}:{port}/ with one of:"
-    )
-    for role, email, password in credentials:
+        seeded = seed_demo(session=session)
+    base = f"http://{host}:{port}"
+    typer.echo(f"\nJinbiao demo organization is ready. Sign in at {base}/ with one of:")
+    for role, email, password in seeded.credentials:
         typer.echo(f"  {role:<10} {email:<32} {password}")
+    typer.echo(f"\nTeam: {seeded.team} (annotator1, annotator2)")
+    typer.echo("Invitation link (joins as annotator, valid 7 days, works once):")
+    typer.echo(f"  {seeded.invite_link(base)}")
     typer.echo("")
     if serve_after:
         serve(host=host, port=port, with_worker=True, api_processes=1)

@@ -1,4 +1,5 @@
-"""Demo data: an organization, its people, one project of each kind and sample items in each.
+"""Demo data: an organization, its people (one of each role), a team, one project of each kind
+with sample items, and an open invitation link.
 
 Idempotent: running ``jinbiao demo`` again reuses what exists. Passwords are fixed and printed,
 which is acceptable only because the demo refuses to run outside local mode.
@@ -7,16 +8,21 @@ which is acceptable only because the demo refuses to run outside local mode.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
+from backend import clock
 from backend.accounts.models import User
 from backend.accounts.service import create_user, get_user_by_email
+from backend.invites.models import Invite
+from backend.invites.service import create_invite, invite_url
 from backend.items.samples import import_samples
-from backend.orgs.models import Membership, Organization, Role
+from backend.orgs.models import Membership, Organization, Role, Team
 from backend.orgs.service import get_membership
+from backend.orgs.teams import create_team
 from backend.projects.models import Project
 from backend.projects.schemas import ProjectCreate
 from backend.projects.service import create_project
@@ -27,6 +33,8 @@ DEMO_PASSWORD = "jinbiao-demo"  # noqa: S105 - local-only demo, printed on purpo
 PEOPLE = [
     (Role.owner, "owner@demo.jinbiao.dev", "Owner 王芳"),
     (Role.manager, "manager@demo.jinbiao.dev", "Manager 李强"),
+    (Role.reviewer, "reviewer@demo.jinbiao.dev", "Reviewer 陈静"),
+    (Role.client, "client@demo.jinbiao.dev", "Client 周总 (验收方)"),
     (Role.annotator, "annotator1@demo.jinbiao.dev", "Annotator 张伟"),
     (Role.annotator, "annotator2@demo.jinbiao.dev", "Annotator Emma"),
     (Role.annotator, "annotator3@demo.jinbiao.dev", "Annotator 刘洋"),
@@ -59,6 +67,21 @@ FALLBACK_LABELS: dict[str, list[dict[str, Any]]] = {
         for i, n in enumerate(["PART", "DEFECT", "LOCATION", "MACHINE", "QUANTITY"])
     ],
 }
+DEMO_TEAM = "Shift A 早班"
+TEAM_MEMBERS = ("annotator1@demo.jinbiao.dev", "annotator2@demo.jinbiao.dev")
+INVITE_HOURS = 7 * 24
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    credentials: list[tuple[str, str, str]]  # (role, email, password)
+    team: str
+    invite_token: str  # an open annotator invitation, made afresh on each run
+
+    def invite_link(self, base_url: str) -> str:
+        return invite_url(self.invite_token, request_base=base_url)
+
+
 PROJECT_NAMES = {
     "image_classification": "Surface inspection · 表面质检 (classes)",
     "image_boxes": "Defect boxes · 缺陷框选",
@@ -79,8 +102,8 @@ def _labels_for(kind: str) -> list[dict[str, Any]]:
     return FALLBACK_LABELS[kind]
 
 
-def seed_demo(*, session: Session) -> list[tuple[str, str, str]]:
-    """Create (or find) the demo organization; returns (role, email, password) rows."""
+def seed_demo(*, session: Session) -> DemoSeed:
+    """Create (or find) the demo organization; returns its sign-ins, team and invitation."""
     if get_settings().env != "local":
         raise RuntimeError("the demo uses printed passwords and runs only in local mode")
     users: dict[str, User] = {}
@@ -120,4 +143,48 @@ def seed_demo(*, session: Session) -> list[tuple[str, str, str]]:
     # Sample images and texts with known answers (datasets/generate.py), ~10% of them gold.
     projects = list(session.exec(select(Project).where(Project.org_id == org.id)))
     import_samples(session=session, projects=projects, actor_id=owner.user_id)
-    return [(role.value, email, DEMO_PASSWORD) for role, email, _ in PEOPLE]
+    _seed_team(session=session, org_id=org.id, users=users, owner=owner)
+    token = _fresh_invite(session=session, org_id=org.id, owner=owner)
+    credentials = [(role.value, email, DEMO_PASSWORD) for role, email, _ in PEOPLE]
+    return DemoSeed(credentials=credentials, team=DEMO_TEAM, invite_token=token)
+
+
+def _seed_team(*, session: Session, org_id: int, users: dict[str, User], owner: Membership) -> None:
+    exists = session.exec(select(Team).where(Team.org_id == org_id, Team.name == DEMO_TEAM))
+    if exists.first() is None:
+        members = [users[email].id for email in TEAM_MEMBERS]
+        create_team(
+            session=session,
+            org_id=org_id,
+            name=DEMO_TEAM,
+            member_ids=members,
+            actor_id=owner.user_id,
+        )
+
+
+def _fresh_invite(*, session: Session, org_id: int, owner: Membership) -> str:
+    """An annotator invitation for anyone with the link. Its token is stored hashed, so the one
+    printed by an earlier run cannot be shown again: that one is withdrawn, a new one made."""
+    earlier = session.exec(
+        select(Invite).where(
+            Invite.org_id == org_id,
+            Invite.created_by == owner.user_id,
+            Invite.email.is_(None),
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+        )
+    )
+    for invite in earlier:
+        invite.revoked_at = clock.now()
+        session.add(invite)
+    session.commit()
+    _invite, token = create_invite(
+        session=session,
+        org_id=org_id,
+        actor=owner,
+        role=Role.annotator,
+        email=None,
+        expires_hours=INVITE_HOURS,
+        project_ids=[],
+    )
+    return token

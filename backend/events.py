@@ -94,6 +94,16 @@ class AnnotationsStoppedCounting:
     annotation_ids: Sequence[int] = ()
 
 
+@dataclass(frozen=True)
+class MemberRemoved:
+    """A person left an organization (inside the removal's transaction): whatever they held in
+    it ends (live leases, places on project access lists); their past annotations stay."""
+
+    session: Session
+    org_id: int
+    user_id: int
+
+
 def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
     """Call ``listener(event)`` on every emit of ``event_type`` (once, however often asked)."""
     listeners = _listeners.setdefault(event_type, [])

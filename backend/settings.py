@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
     allow_signup: bool = True
+    # Where people open the browser UI (e.g. https://label.example.com), for the links of
+    # invitations; unset: the address the request that made the invitation came to.
+    public_url: str = ""
     # Argon2id cost (RFC 9106 "second recommended option" by default). Lower only in tests.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)

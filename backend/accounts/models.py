@@ -19,6 +19,11 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Raised by every password change: a sign-in token carries the value it was issued under
+    # (claim ``gen``) and stops working once they differ (``accounts.service.user_for_bearer``).
+    token_generation: int = Field(default=0, nullable=False)
+    # Set by an owner's temporary password: the UI sends the person to change it first.
+    must_change_password: bool = Field(default=False, nullable=False)
 
 
 class ApiToken(SQLModel, table=True):

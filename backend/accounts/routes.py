@@ -8,18 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from backend.accounts import service
+from backend.accounts import passwords, service
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.accounts.schemas import (
     AccessToken,
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
+    PasswordChange,
+    PublicConfig,
     UserCreate,
     UserPublic,
 )
+from backend.errors import forbidden
 from backend.routing import TransactionEndingRoute
-from backend.security.jwt_tokens import create_access_token
 from backend.settings import get_settings
 
 router = APIRouter(tags=["accounts"], route_class=TransactionEndingRoute)
@@ -29,7 +31,7 @@ router = APIRouter(tags=["accounts"], route_class=TransactionEndingRoute)
 def signup(body: UserCreate, session: SessionDep) -> UserPublic:
     """Anyone, unless self sign-up is switched off (``JINBIAO_ALLOW_SIGNUP=false``)."""
     if not get_settings().allow_signup:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="self sign-up is disabled")
+        raise forbidden("self sign-up is disabled; ask for an invitation", code="signup_disabled")
     user = service.create_user(
         session=session, email=str(body.email), password=body.password, name=body.name
     )
@@ -49,7 +51,30 @@ def token(
             detail="wrong email or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return AccessToken(access_token=create_access_token(user.id))
+    return AccessToken(
+        access_token=service.access_token_for(user),
+        must_change_password=user.must_change_password,
+    )
+
+
+@router.get("/config", response_model=PublicConfig)
+def public_config() -> PublicConfig:
+    """Anyone: what the sign-in page shows (the sign-up link only where sign-up is allowed)."""
+    return PublicConfig(allow_signup=get_settings().allow_signup)
+
+
+@router.post("/me/password", response_model=AccessToken)
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> AccessToken:
+    """Any signed-in user, for themself. Every sign-in token issued before stops working; the
+    answer is a fresh one, so this browser stays signed in."""
+    passwords.change_password(
+        session=session,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+    session.commit()
+    return AccessToken(access_token=service.access_token_for(user))
 
 
 @router.post("/me/tokens", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated)

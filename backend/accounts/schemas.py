@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Password = Annotated[str, Field(min_length=8, max_length=256)]
 
 
 class UserCreate(BaseModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=256)
+    password: Password
     name: str = Field(min_length=1, max_length=120)
 
     @field_validator("name")
@@ -33,6 +36,20 @@ class UserPublic(BaseModel):
 class AccessToken(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - OAuth2 token type, not a secret
+    must_change_password: bool = False
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+
+
+class PublicConfig(BaseModel):
+    """What the sign-in page needs to know before anyone signs in."""
+
+    allow_signup: bool
 
 
 class ApiTokenCreate(BaseModel):

@@ -26,14 +26,14 @@ def create_user(*, session: Session, email: str, password: str, name: str) -> Us
     """Create a user; 409 when the email is taken. The caller commits."""
     email = normalise_email(email)
     if get_user_by_email(session=session, email=email) is not None:
-        raise conflict("a user with this email already exists")
+        raise conflict("a user with this email already exists", code="email_taken")
     user = User(email=email, name=name, password_hash=hash_password(password))
     session.add(user)
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent sign-up with the same email
         session.rollback()
-        raise conflict("a user with this email already exists") from exc
+        raise conflict("a user with this email already exists", code="email_taken") from exc
     return user
 
 
@@ -64,9 +64,16 @@ def user_for_bearer(*, session: Session, token: str) -> User | None:
             return None
         user = session.get(User, row.user_id)
     else:
-        user_id = jwt_tokens.user_id_from_access_token(token)
-        user = session.get(User, user_id) if user_id is not None else None
+        claims = jwt_tokens.access_claims(token)
+        user = session.get(User, claims.user_id) if claims is not None else None
+        if user is not None and user.token_generation != claims.generation:
+            return None  # issued before the latest password change
     return user if user is not None and user.is_active else None
+
+
+def access_token_for(user: User) -> str:
+    """A sign-in token under the user's current generation."""
+    return jwt_tokens.create_access_token(user.id, user.token_generation)
 
 
 def create_api_token(

@@ -60,3 +60,4 @@ def org_role(allowed: Iterable[Role]) -> Callable[..., Membership]:
 OrgMember = Annotated[Membership, Depends(org_role(EVERYONE))]
 OrgStaff = Annotated[Membership, Depends(org_role(STAFF))]
 OrgManager = Annotated[Membership, Depends(org_role(MANAGERS))]
+OrgOwner = Annotated[Membership, Depends(org_role({Role.owner}))]

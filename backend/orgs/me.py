@@ -24,4 +24,8 @@ def me(user: CurrentUser, session: SessionDep) -> MePublic:
         MembershipOfMe(org_id=o.id, org_name=o.name, role=o.role)
         for o in list_orgs_of(session=session, user=user)
     ]
-    return MePublic(**UserPublic.model_validate(user).model_dump(), memberships=memberships)
+    return MePublic(
+        **UserPublic.model_validate(user).model_dump(),
+        must_change_password=user.must_change_password,
+        memberships=memberships,
+    )

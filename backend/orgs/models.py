@@ -16,6 +16,7 @@ class Role(StrEnum):
     manager = "manager"
     reviewer = "reviewer"
     annotator = "annotator"
+    client = "client"  # 验收方: the firm's customer; reads progress, never names or e-mails
 
 
 MANAGERS = frozenset({Role.owner, Role.manager})
@@ -40,3 +41,22 @@ class Membership(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Team(SQLModel, table=True):
+    """A named group of an organization's members, named as a whole on project access lists."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_team_org_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organizations.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_members"
+
+    team_id: int = Field(foreign_key="teams.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True, ondelete="CASCADE")

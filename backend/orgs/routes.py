@@ -1,4 +1,6 @@
-"""Organization and membership endpoints."""
+"""Organization and membership endpoints. Joining is by invitation only: ``POST
+/orgs/{org_id}/members`` (which invites an address) lives with the invitations, in
+``backend/invites``."""
 
 from __future__ import annotations
 
@@ -6,8 +8,15 @@ from fastapi import APIRouter, Query, Response, status
 
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.orgs import service
-from backend.orgs.deps import OrgManager, OrgMember, OrgStaff
-from backend.orgs.schemas import MemberCreate, MemberPublic, MemberUpdate, OrgCreate, OrgPublic
+from backend.orgs.deps import OrgManager, OrgMember, OrgOwner, OrgStaff
+from backend.orgs.schemas import (
+    MemberPublic,
+    MemberUpdate,
+    OrgCreate,
+    OrgPublic,
+    TemporaryPassword,
+    TemporaryPasswordBody,
+)
 from backend.pagination import Page, page_headers
 from backend.routing import TransactionEndingRoute
 
@@ -30,18 +39,6 @@ def list_my_orgs(user: CurrentUser, session: SessionDep) -> list[OrgPublic]:
 def get_org(org_id: int, member: OrgMember, user: CurrentUser, session: SessionDep) -> OrgPublic:
     """Any member."""
     return next(o for o in service.list_orgs_of(session=session, user=user) if o.id == org_id)
-
-
-@router.post(
-    "/orgs/{org_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPublic
-)
-def add_member(
-    org_id: int, body: MemberCreate, manager: OrgManager, session: SessionDep
-) -> MemberPublic:
-    """Owners and managers; only an owner may add an owner."""
-    return service.add_member(
-        session=session, org_id=org_id, email=str(body.email), role=body.role, actor=manager
-    )
 
 
 @router.get("/orgs/{org_id}/members", response_model=list[MemberPublic])
@@ -77,3 +74,23 @@ def remove_member(
     """Owners and managers; the last owner cannot be removed."""
     service.remove_member(session=session, org_id=org_id, member_id=member_id, actor=manager)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/orgs/{org_id}/members/{member_id}/password",
+    response_model=TemporaryPassword,
+)
+def set_temporary_password(
+    org_id: int,
+    member_id: int,
+    body: TemporaryPasswordBody,
+    owner: OrgOwner,
+    session: SessionDep,
+) -> TemporaryPassword:
+    """Owners only, for another member who belongs to no other organization (there is no mail
+    server on a factory intranet). Their sign-in tokens stop working; the UI makes them choose
+    a new password at their next sign-in."""
+    user_id, password = service.set_temporary_password(
+        session=session, org_id=org_id, member_id=member_id, password=body.password, actor=owner
+    )
+    return TemporaryPassword(user_id=user_id, temporary_password=password)

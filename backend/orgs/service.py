@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from backend import events
+from backend.accounts import passwords
 from backend.accounts.models import User
-from backend.accounts.service import get_user_by_email
 from backend.audit.service import record
-from backend.errors import conflict, forbidden, invalid, not_found
-from backend.orgs.models import Membership, Organization, Role
+from backend.errors import ApiError, conflict, forbidden, not_found
+from backend.orgs.models import Membership, Organization, Role, Team, TeamMember
 from backend.orgs.schemas import MemberPublic, OrgPublic
 
 
@@ -60,37 +61,40 @@ def _public(membership: Membership, user: User) -> MemberPublic:
         name=user.name,
         role=Role(membership.role),
         created_at=membership.created_at,
+        must_change_password=user.must_change_password,
     )
 
 
-def add_member(
-    *, session: Session, org_id: int, email: str, role: Role, actor: Membership
-) -> MemberPublic:
-    """Add an existing user to the organization with a role; only owners may add owners."""
-    if role == Role.owner and actor.role != Role.owner:
-        raise forbidden("only an owner may add another owner")
-    user = get_user_by_email(session=session, email=email)
-    if user is None:
-        raise invalid(("email",), "no user with this email; they must sign up first")
+def join(*, session: Session, org_id: int, user: User, role: Role, via: str) -> Membership:
+    """Make ``user`` a member with ``role`` (409 ``already_member`` if they are one); the caller
+    commits. Only an accepted invitation calls this: nobody joins without saying yes."""
     if get_membership(session=session, org_id=org_id, user_id=user.id) is not None:
-        raise conflict("this user is already a member of the organization")
+        raise already_member()
     membership = Membership(org_id=org_id, user_id=user.id, role=role)
     session.add(membership)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same person accepting twice at once: nothing stays
+        session.rollback()
+        raise already_member() from exc
     record(
         session,
         org_id=org_id,
-        actor_id=actor.user_id,
-        action="member.add",
+        actor_id=user.id,
+        action="member.join",
         target_type="user",
         target_id=user.id,
-        data={"role": role.value},
+        data={"role": role.value, "via": via},
     )
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise conflict("this user is already a member of the organization") from exc
-    return _public(membership, user)
+    return membership
+
+
+def already_member() -> ApiError:
+    return conflict("you are already a member of this organization", code="already_member")
+
+
+def member_public(*, session: Session, membership: Membership) -> MemberPublic:
+    return _public(membership, session.get(User, membership.user_id))
 
 
 def list_members(
@@ -113,9 +117,7 @@ def list_members(
 def change_role(
     *, session: Session, org_id: int, member_id: int, role: Role, actor: Membership
 ) -> MemberPublic:
-    membership = session.get(Membership, member_id)
-    if membership is None or membership.org_id != org_id:
-        raise not_found("member")
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
     touches_owner = Role.owner in (role, Role(membership.role))
     if touches_owner and actor.role != Role.owner:
         raise forbidden("only an owner may grant or take away the owner role")
@@ -139,9 +141,7 @@ def change_role(
 
 
 def remove_member(*, session: Session, org_id: int, member_id: int, actor: Membership) -> None:
-    membership = session.get(Membership, member_id)
-    if membership is None or membership.org_id != org_id:
-        raise not_found("member")
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
     if membership.role == Role.owner:
         if actor.role != Role.owner:
             raise forbidden("only an owner may remove an owner")
@@ -155,8 +155,24 @@ def remove_member(*, session: Session, org_id: int, member_id: int, actor: Membe
         target_id=membership.user_id,
         data={"role": membership.role},
     )
+    org_teams = select(Team.id).where(Team.org_id == org_id)
+    session.execute(
+        delete(TeamMember).where(
+            TeamMember.user_id == membership.user_id, TeamMember.team_id.in_(org_teams)
+        )
+    )
     session.delete(membership)
+    session.flush()
+    events.emit(events.MemberRemoved(session=session, org_id=org_id, user_id=membership.user_id))
     session.commit()
+
+
+def _member(*, session: Session, org_id: int, member_id: int) -> Membership:
+    """The membership ``member_id`` of this organization; 404 for any other."""
+    membership = session.get(Membership, member_id)
+    if membership is None or membership.org_id != org_id:
+        raise not_found("member")
+    return membership
 
 
 def _ensure_another_owner(*, session: Session, org_id: int, leaving: Membership) -> None:
@@ -168,4 +184,37 @@ def _ensure_another_owner(*, session: Session, org_id: int, leaving: Membership)
         )
     ).one()
     if owners == 0:
-        raise conflict("an organization must keep at least one owner")
+        raise conflict("an organization must keep at least one owner", code="last_owner")
+
+
+def set_temporary_password(
+    *, session: Session, org_id: int, member_id: int, password: str | None, actor: Membership
+) -> tuple[int, str]:
+    """A temporary password for another member of this organization only: an owner of one
+    organization must not take over an account that also works for another one."""
+    membership = _member(session=session, org_id=org_id, member_id=member_id)
+    if membership.user_id == actor.user_id:
+        raise forbidden("change your own password with POST /me/password", code="own_password")
+    elsewhere = session.exec(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.user_id == membership.user_id, Membership.org_id != org_id)
+    ).one()
+    if elsewhere:
+        raise conflict(
+            "this person belongs to another organization too; they must change their password "
+            "themselves",
+            code="member_of_other_orgs",
+        )
+    user = session.get(User, membership.user_id)
+    temporary = passwords.set_temporary_password(session=session, user=user, password=password)
+    record(
+        session,
+        org_id=org_id,
+        actor_id=actor.user_id,
+        action="member.temporary_password",
+        target_type="user",
+        target_id=user.id,
+    )
+    session.commit()
+    return user.id, temporary

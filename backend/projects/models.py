@@ -31,6 +31,9 @@ class Project(SQLModel, table=True):
     reward_per_item: float = Field(
         default=0.0, sa_column=Column(Numeric(12, 4, asdecimal=False), nullable=False, default=0)
     )
+    # "open": every annotator of the organization; "listed": only those on its access lists
+    # (backend/projects/access.py).
+    access_mode: str = Field(default="open", max_length=8)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from backend.accounts.deps import SessionDep
 from backend.orgs.deps import OrgManager, OrgMember
+from backend.orgs.models import Role
 from backend.pagination import Page, page_headers
 from backend.projects import service
 from backend.projects.deps import ProjectManager, ProjectMember
@@ -30,9 +31,14 @@ def create_project(
 def list_projects(
     org_id: int, member: OrgMember, session: SessionDep, response: Response, page: Page = Query()
 ) -> list[ProjectPublic]:
-    """Any member of the organization; newest first, paginated."""
+    """Any member of the organization; newest first, paginated. An annotator sees only the
+    projects they may work on (``backend/projects/access.py``)."""
     rows, total = service.list_projects(
-        session=session, org_id=org_id, offset=page.offset, limit=page.limit
+        session=session,
+        org_id=org_id,
+        offset=page.offset,
+        limit=page.limit,
+        only_for=member.user_id if member.role == Role.annotator else None,
     )
     response.headers.update(page_headers(total))
     return [ProjectPublic.model_validate(p) for p in rows]

@@ -9,6 +9,7 @@ from backend import clock
 from backend.audit.service import record
 from backend.errors import invalid
 from backend.orgs.models import Membership
+from backend.projects.access import listed_for
 from backend.projects.models import Project
 from backend.projects.schemas import ProjectCreate, ProjectUpdate
 
@@ -39,17 +40,16 @@ def create_project(
 
 
 def list_projects(
-    *, session: Session, org_id: int, offset: int, limit: int
+    *, session: Session, org_id: int, offset: int, limit: int, only_for: int | None = None
 ) -> tuple[list[Project], int]:
-    total = session.exec(
-        select(func.count()).select_from(Project).where(Project.org_id == org_id)
-    ).one()
+    """The organization's projects, newest first; ``only_for``: those its access lists let that
+    user work on."""
+    where = [Project.org_id == org_id]
+    if only_for is not None:
+        where.append(listed_for(only_for))
+    total = session.exec(select(func.count()).select_from(Project).where(*where)).one()
     rows = session.exec(
-        select(Project)
-        .where(Project.org_id == org_id)
-        .order_by(Project.id.desc())
-        .offset(offset)
-        .limit(limit)
+        select(Project).where(*where).order_by(Project.id.desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), total
 

@@ -1,7 +1,14 @@
-"""Short-lived access tokens (JWT, HS256) issued by the OAuth2 password flow."""
+"""Short-lived access tokens (JWT, HS256) issued by the OAuth2 password flow.
+
+A token carries the user's ``token_generation`` at issue (claim ``gen``); a password change
+raises the user's generation, so every token issued before it stops working wherever the
+generation is compared (``backend.accounts.service.user_for_bearer``). A token without the claim
+(issued before the claim existed) counts as generation 0.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -13,20 +20,30 @@ ALGORITHM = "HS256"
 AUDIENCE = "jinbiao-api"
 
 
-def create_access_token(user_id: int) -> str:
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a valid, unexpired access token says: whose it is, under which generation, until."""
+
+    user_id: int
+    generation: int
+    expires: float  # Unix time
+
+
+def create_access_token(user_id: int, generation: int = 0) -> str:
     settings = get_settings()
     issued = clock.now()
     claims = {
         "sub": str(user_id),
         "aud": AUDIENCE,
+        "gen": generation,
         "iat": issued,
         "exp": issued + timedelta(minutes=settings.access_token_minutes),
     }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
-def user_id_from_access_token(token: str) -> int | None:
-    """The user id in a valid, unexpired token; None for anything else."""
+def access_claims(token: str) -> AccessClaims | None:
+    """The claims of a valid, unexpired token; None for anything else."""
     try:
         claims = jwt.decode(
             token,
@@ -35,6 +52,12 @@ def user_id_from_access_token(token: str) -> int | None:
             audience=AUDIENCE,
             options={"require": ["exp", "sub", "aud"]},
         )
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError):
+        return AccessClaims(int(claims["sub"]), int(claims.get("gen", 0)), float(claims["exp"]))
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+def user_id_from_access_token(token: str) -> int | None:
+    """The user id in a valid, unexpired token; None for anything else."""
+    claims = access_claims(token)
+    return claims.user_id if claims is not None else None

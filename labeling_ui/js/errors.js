@@ -29,6 +29,16 @@ addTranslations({
     err_period_paid: 'That period overlaps one that has been paid already.',
     err_lot_decided: 'This lot has been decided already.',
     err_last_owner: 'An organization needs at least one owner.',
+    err_invite_revoked: 'This invitation was withdrawn. Ask for a new one.',
+    err_invite_other_email: 'This invitation is for another e-mail address.',
+    err_already_member: 'You are already a member of this organization.',
+    err_email_taken: 'An account with this e-mail exists already. Sign in instead.',
+    err_signup_disabled: 'Self sign-up is switched off. Ask your manager for an invitation link.',
+    err_wrong_password: 'The current password is not right.',
+    err_same_password: 'The new password must differ from the current one.',
+    err_team_name_taken: 'A team with this name exists already.',
+    err_own_password: 'Change your own password on the password page.',
+    err_member_of_other_orgs: 'This person belongs to another organization too; they must change their password themselves.',
   },
   zh: {
     err_field: '{field}：{message}',
@@ -56,6 +66,16 @@ addTranslations({
     err_period_paid: '该时间段与已结算的时间段重叠。',
     err_lot_decided: '该批次已判定。',
     err_last_owner: '组织至少需要一位所有者。',
+    err_invite_revoked: '此邀请已被撤回，请重新索取。',
+    err_invite_other_email: '此邀请是发给另一个邮箱的。',
+    err_already_member: '你已经是该组织的成员。',
+    err_email_taken: '该邮箱已有账号，请直接登录。',
+    err_signup_disabled: '未开放自助注册，请向管理员索取邀请链接。',
+    err_wrong_password: '当前密码不正确。',
+    err_same_password: '新密码不能与当前密码相同。',
+    err_team_name_taken: '已有同名团队。',
+    err_own_password: '请在“修改密码”页面修改你自己的密码。',
+    err_member_of_other_orgs: '此人同时属于其他组织，必须由本人修改密码。',
   },
 });
 
@@ -71,8 +91,11 @@ const plain = (detail) => (typeof detail === 'string' ? detail : JSON.stringify(
 // One readable line for an ApiError (or any Error).
 export function describeError(err) {
   const detail = err && err.detail !== undefined ? err.detail : err && err.message;
-  if (Array.isArray(detail)) return describeFields(detail);
   const code = err && err.code;
+  // A 422 with a code of its own (wrong_password) says it in the reader's language.
+  if (Array.isArray(detail) && !(code && code !== 'invalid_input' && hasText(`err_${code}`))) {
+    return describeFields(detail);
+  }
   if (code && hasText(`err_${code}`)) {
     return t(`err_${code}`, { ...(err.body || {}), detail: plain(detail) });
   }

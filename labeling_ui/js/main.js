@@ -2,6 +2,7 @@
 import * as api from './api.js';
 import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
+import './i18n_people.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -12,9 +13,22 @@ import { renderImport } from './pages/import.js';
 import { renderProgress } from './pages/progress.js';
 import { renderQuality } from './pages/quality.js';
 import { renderExports } from './pages/exports.js';
+import { renderSignup } from './pages/signup.js';
+import { renderInvite } from './pages/invite.js';
+import { renderPassword } from './pages/password.js';
+import { renderMembers } from './pages/members.js';
+import { renderTeams } from './pages/teams.js';
+import { renderProjectAccess } from './pages/project_access.js';
+import { managesPeople } from './role_home.js';
 
 route('/login', renderLogin, { public: true });
+route('/signup', renderSignup, { public: true });
+route('/invite/:token', renderInvite, { public: true });
+route('/password', renderPassword);
 route('/projects', renderProjects);
+route('/orgs/:orgId/members', renderMembers);
+route('/orgs/:orgId/teams', renderTeams);
+route('/projects/:id/access', renderProjectAccess);
 route('/orgs/:orgId/projects/new', renderProjectEdit);
 route('/projects/:id/edit', renderProjectEdit);
 route('/projects/:id/annotate', renderAnnotate);
@@ -35,14 +49,19 @@ function renderHeader() {
   const out = document.getElementById('sign-out');
   out.hidden = !signedIn;
   out.textContent = t('sign_out');
-  document.getElementById('nav').replaceChildren(
-    ...(signedIn ? [h('a', { href: '#/projects' }, t('projects'))] : []));
+  const managed = (me?.memberships || []).filter((m) => managesPeople(m.role));
+  document.getElementById('nav').replaceChildren(...(signedIn ? [
+    h('a', { href: '#/projects' }, t('projects')),
+    managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/members` }, t('members')) : null,
+    h('a', { href: '#/password', id: 'password-link' }, t('change_password')),
+  ].filter(Boolean) : []));
 }
 
 async function loadMe() {
   const me = await api.get('me');
   store.set({ me });
   renderHeader();
+  if (me.must_change_password) navigate('#/password');
   return me;
 }
 
@@ -54,7 +73,13 @@ document.getElementById('sign-out').addEventListener('click', () => {
   navigate('#/login');
 });
 window.addEventListener('jinbiao:lang', () => { renderHeader(); rerender(); });
-window.addEventListener('jinbiao:unauthorized', () => { renderHeader(); navigate('#/login'); });
+// A page anyone may open (an invitation) stays where it is when a stale sign-in is dropped.
+const onPublicPage = () => ['#/invite/', '#/signup', '#/login'].some((p) => location.hash.startsWith(p));
+window.addEventListener('jinbiao:unauthorized', () => {
+  store.set({ me: null });
+  renderHeader();
+  if (onPublicPage()) rerender(); else navigate('#/login');
+});
 window.addEventListener('jinbiao:signed-in', renderHeader);
 
 renderHeader();
@@ -63,4 +88,7 @@ start(document.getElementById('main'), {
   isSignedIn: () => Boolean(api.getToken()),
   fallback: '/projects',
   signIn: '/login',
+  // A temporary password is changed before anything else (the invitation page stays open).
+  redirect: (path) => (store.get().me?.must_change_password && !['/password', '/login'].includes(path)
+    && !path.startsWith('/invite/') ? '/password' : null),
 });

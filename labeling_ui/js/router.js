@@ -14,12 +14,14 @@ export const navigate = (hash) => {
   else location.hash = hash;
 };
 
-export function start(root, { isSignedIn, fallback, signIn }) {
+export function start(root, { isSignedIn, fallback, signIn, redirect = () => null }) {
   const show = async () => {
     const [path, queryString] = (location.hash.slice(1) || fallback).split('?');
     const match = routes.map((r) => ({ r, m: r.regex.exec(path) })).find((x) => x.m);
     if (!match) { navigate(`#${fallback}`); return; }
     if (!match.r.isPublic && !isSignedIn()) { navigate(`#${signIn}`); return; }
+    const elsewhere = isSignedIn() ? redirect(path) : null;
+    if (elsewhere) { navigate(`#${elsewhere}`); return; }
     const params = Object.fromEntries(match.r.names.map((n, i) => [n, decodeURIComponent(match.m[i + 1])]));
     Object.assign(params, Object.fromEntries(new URLSearchParams(queryString || '')));
     if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } }

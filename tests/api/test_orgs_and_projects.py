@@ -7,7 +7,7 @@ import pytest
 from support.factories import add_member, new_org, new_project, new_team, new_user
 
 
-def test_creator_becomes_owner_and_can_add_members(client):
+def test_adding_a_member_invites_them_and_they_join_when_they_accept(client):
     owner = new_user(client)
     org_id = new_org(client, owner)
     annotator = new_user(client)
@@ -18,10 +18,21 @@ def test_creator_becomes_owner_and_can_add_members(client):
     )
     assert added.status_code == 201
     assert added.json()["role"] == "annotator"
+    assert added.json()["status"] == "invited"
     members = client.get(f"/api/v1/orgs/{org_id}/members", headers=owner.headers)
-    assert members.status_code == 200
+    assert members.headers["x-total-count"] == "1"  # nobody joins without saying yes
+
+    waiting = client.get("/api/v1/me/invites", headers=annotator.headers).json()
+    assert [(i["org_id"], i["role"]) for i in waiting] == [(org_id, "annotator")]
+    accepted = client.post(
+        f"/api/v1/me/invites/{waiting[0]['id']}/accept", headers=annotator.headers
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["membership"]["user_id"] == annotator.id
+    members = client.get(f"/api/v1/orgs/{org_id}/members", headers=owner.headers)
     assert members.headers["x-total-count"] == "2"
     assert {m["role"] for m in members.json()} == {"owner", "annotator"}
+    assert client.get("/api/v1/me/invites", headers=annotator.headers).json() == []
 
 
 def test_unknown_role_and_bad_email_name_the_field(client):
@@ -41,13 +52,26 @@ def test_unknown_role_and_bad_email_name_the_field(client):
     )
     assert bad_email.status_code == 422
     assert bad_email.json()["detail"][0]["loc"] == ["body", "email"]
-    no_such_user = client.post(
-        f"/api/v1/orgs/{org_id}/members",
-        json={"email": "ghost@example.com", "role": "annotator"},
-        headers=owner.headers,
-    )
-    assert no_such_user.status_code == 422
-    assert no_such_user.json()["detail"][0]["loc"] == ["body", "email"]
+
+
+def test_adding_by_email_tells_nothing_about_which_addresses_are_registered(client):
+    owner = new_user(client)
+    org_id = new_org(client, owner)
+    registered = new_user(client)
+    answers = [
+        client.post(
+            f"/api/v1/orgs/{org_id}/members",
+            json={"email": email, "role": "annotator"},
+            headers=owner.headers,
+        )
+        for email in (registered.email, f"ghost-{registered.email}")
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    known, unknown = (a.json() for a in answers)
+    assert known.keys() == unknown.keys()
+    differing = {k for k in known if known[k] != unknown[k]}
+    assert differing == {"id", "token", "url", "email", "expires_at"}
+    assert sorted(known) == sorted(answers[0].json())
 
 
 def test_adding_the_same_member_twice_is_a_conflict(client):
@@ -58,6 +82,7 @@ def test_adding_the_same_member_twice_is_a_conflict(client):
         headers=team.owner.headers,
     )
     assert again.status_code == 409
+    assert again.json()["code"] == "already_member"
 
 
 def test_annotator_creating_a_project_gets_403(client, team):
@@ -217,6 +242,6 @@ def test_changes_are_audited(client, team):
             .order_by(AuditEvent.id)
         ).all()
     assert actions[0] == "org.create"
-    assert actions.count("member.add") == 4
+    assert actions[1:9] == ["invite.create", "member.join"] * 4  # invited, then accepted
     assert actions[-1] == "project.create"
     assert project["id"]

@@ -126,6 +126,16 @@ class Seed:
         self.projects.append(project)
         return project
 
+    def add_member(self, account: Account, role: str) -> None:
+        """The manager invites ``account`` by e-mail and ``account`` accepts (as joining takes)."""
+        with self.client(self.manager) as c:
+            r = c.post(f"/orgs/{self.org_id}/members", json={"email": account.email, "role": role})
+            assert r.status_code == 201, r.text
+            token = r.json()["token"]
+        with self.client(account) as c:
+            r = c.post(f"/invites/{token}/accept", json={})
+            assert r.status_code == 201, r.text
+
 
 def _signup(c: httpx.Client, slug: str, name: str) -> Account:
     account = Account(email=f"{slug}-{uuid.uuid4().hex[:8]}@example.com", name=name)
@@ -153,15 +163,11 @@ def seed(ui_base_url: str) -> Seed:
         )
         assert r.status_code == 201, r.text
         org_id = r.json()["id"]
-        r = c.post(
-            f"/orgs/{org_id}/members",
-            json={"email": annotator.email, "role": "annotator"},
-            headers={"Authorization": f"Bearer {manager.token}"},
-        )
-        assert r.status_code == 201, r.text
-    return Seed(
+    seed = Seed(
         base_url=ui_base_url, manager=manager, annotator=annotator, org_id=org_id, org_name=org_name
     )
+    seed.add_member(annotator, "annotator")
+    return seed
 
 
 @pytest.fixture(scope="session")

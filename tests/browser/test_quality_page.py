@@ -34,11 +34,7 @@ def new_annotator(seed, name: str):
         assert r.status_code == 201, r.text
         r = c.post("/auth/token", data={"username": account.email, "password": account.password})
         account.token = r.json()["access_token"]
-    with api(seed, seed.manager) as c:
-        r = c.post(
-            f"/orgs/{seed.org_id}/members", json={"email": account.email, "role": "annotator"}
-        )
-        assert r.status_code == 201, r.text
+    seed.add_member(account, "annotator")
     return account
 
 

@@ -59,12 +59,17 @@ def new_org(client: httpx.Client, owner: Account, name: str = "Test Org") -> int
 
 
 def add_member(client: httpx.Client, org_id: int, by: Account, user: Account, role: str) -> None:
-    answer = client.post(
+    """``by`` invites ``user`` by e-mail and ``user`` accepts, as joining always takes."""
+    invited = client.post(
         f"/api/v1/orgs/{org_id}/members",
         json={"email": user.email, "role": role},
         headers=by.headers,
     )
-    assert answer.status_code == 201, answer.text
+    assert invited.status_code == 201, invited.text
+    accepted = client.post(
+        f"/api/v1/invites/{invited.json()['token']}/accept", json={}, headers=user.headers
+    )
+    assert accepted.status_code == 201, accepted.text
 
 
 def new_team(client: httpx.Client, *, annotators: int = 2) -> Team:

@@ -7,9 +7,10 @@ The layers, bottom to top:
   ``pg_pool`` (and the
   package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
-  accounts → orgs → projects → items → assignments → consensus → (review, lots, pay, models)
-  → exports. The second release's review, lots, pay and models share one tier above
-  assignments and consensus: they talk to each other through events, not imports;
+  accounts → orgs → projects → invites → items → assignments → consensus
+  → (review, lots, pay, models) → exports. The second release's review, lots, pay and models
+  share one tier above assignments and consensus: they talk to each other through events, not
+  imports;
 * the entry points that only collect (the app factory and its router, the CLI, the Celery
   wiring, the demo, the migration runner, health, the API reference): ``api``, ``api_docs``,
   ``app``, ``all_models``, ``cli``, ``demo``, ``health``, ``migrate``, ``serving``, ``wiring``
@@ -50,6 +51,7 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"accounts"}),
     frozenset({"orgs"}),
     frozenset({"projects"}),
+    frozenset({"invites"}),  # an invitation joins an org and puts people on project lists
     frozenset({"items"}),
     frozenset({"assignments"}),
     frozenset({"consensus"}),

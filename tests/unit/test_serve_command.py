@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.security.api_tokens import hash_token
 from backend.serving import STARTUP_SECONDS
 from support.fixtures import free_port
 
@@ -86,6 +87,9 @@ def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "owner@demo.jinbiao.dev" in result.stdout
     assert result.stdout.count("annotator") >= 3
+    for role in ("reviewer", "client"):
+        assert f"{role}@demo.jinbiao.dev" in result.stdout
+    first_link = _invite_token(result.stdout)
     again = subprocess.run(
         [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
         cwd=tmp_path,
@@ -102,7 +106,22 @@ def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
         kinds = sorted(row[0] for row in db.execute("SELECT kind FROM projects"))
         users = db.execute("SELECT count(*) FROM users").fetchone()[0]
     assert kinds == ["image_boxes", "image_classification", "text_classification", "text_spans"]
-    assert users == 5
+    assert users == 7
+    second_link = _invite_token(again.stdout)
+    with sqlite3.connect(tmp_path / "var" / "jinbiao.db") as db:
+        invites = dict(db.execute("SELECT token_hash, revoked_at IS NULL FROM invites").fetchall())
+        teams = db.execute("SELECT name FROM teams").fetchall()
+    assert invites == {hash_token(first_link): 0, hash_token(second_link): 1}  # one open link
+    assert [name for (name,) in teams] == ["Shift A 早班"]
+
+
+def _invite_token(stdout: str) -> str:
+    """The token of the invitation link ``jinbiao demo`` printed."""
+    import re
+
+    match = re.search(r"http://127\.0\.0\.1:8000/#/invite/([A-Za-z0-9_-]{40,})", stdout)
+    assert match, stdout
+    return match.group(1)
 
 
 def _listening_and_connected(port: int) -> tuple[dict[int, int], dict[int, int]]:

@@ -3,6 +3,7 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import * as store from '../store.js';
 import { describeError } from '../errors.js';
+import { projectPages } from '../role_home.js';
 
 export const loading = () => h('p', { class: 'muted', role: 'status' }, t('loading'));
 
@@ -13,11 +14,9 @@ export const errorBox = (err, onRetry) => h('div', { class: 'card error', role: 
 export const emptyState = (title, text, ...actions) => h('section', { class: 'empty-state card' },
   title ? h('h2', {}, title) : null, h('p', {}, text), ...actions);
 
-// Tabs of a project for managers; annotators see only "Annotate".
+// Tabs of a project: the pages the caller's role may open (role_home.js).
 export function projectHeader(project, active) {
-  const manage = store.canManage(project.org_id);
-  const tabs = [['annotate', t('annotate')]];
-  if (manage) tabs.push(['edit', t('edit')], ['import', t('import')], ['progress', t('progress')], ['quality', t('quality')], ['exports', t('exports')]);
+  const tabs = projectPages(store.roleIn(project.org_id)).map((key) => [key, t(key)]);
   return h('div', { class: 'page-head' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/projects' }, t('projects')), ' / ', project.name),
     h('nav', { class: 'tabs', 'aria-label': project.name },

@@ -1,0 +1,1 @@
+"""Invitations: how a person joins an organization, always by their own acceptance."""
