@@ -54,7 +54,9 @@ PATHS = (Path.postgresql_function, Path.fast, Path.general)
 async def next_lease(*, stage: Stage, project_id: int, bearer: Bearer) -> NextOutcome:
     """The caller's lease of ``stage`` in the project, ``NothingLeft`` or ``Paused``."""
     rules = rules_for(stage)
-    outcome = await pg_path.next_lease(rules=rules, project_id=project_id, user_id=bearer.user_id)
+    outcome = await pg_path.next_lease(
+        rules=rules, project_id=project_id, user_id=bearer.user_id, generation=bearer.generation
+    )
     if isinstance(outcome, HandBack):
         return await run_in_threadpool(_next_in_thread, rules, project_id, bearer)
     return outcome
@@ -71,7 +73,11 @@ async def submit(
     """``Stored`` or ``Repeat``; with ``with_next``, ``WithNext`` after the submit's commit."""
     rules = rules_for(stage)
     stored = await pg_path.submit(
-        rules=rules, assignment_id=assignment_id, user_id=bearer.user_id, answer=answer
+        rules=rules,
+        assignment_id=assignment_id,
+        user_id=bearer.user_id,
+        generation=bearer.generation,
+        answer=answer,
     )
     if isinstance(stored, HandBack):
         return await run_in_threadpool(
@@ -80,7 +86,10 @@ async def submit(
     if not with_next:
         return stored
     following = await pg_path.next_lease(
-        rules=rules, project_id=stored.project_id, user_id=bearer.user_id
+        rules=rules,
+        project_id=stored.project_id,
+        user_id=bearer.user_id,
+        generation=bearer.generation,
     )
     if isinstance(following, HandBack):
         following = await run_in_threadpool(
@@ -106,7 +115,11 @@ def _python_next(
 ) -> NextOutcome:
     """Paths 2 and 3 of ``next``."""
     outcome = fast_path.next_lease(
-        session=session, rules=rules, project_id=project_id, user_id=bearer.user_id
+        session=session,
+        rules=rules,
+        project_id=project_id,
+        user_id=bearer.user_id,
+        generation=bearer.generation,
     )
     if isinstance(outcome, HandBack):
         return general_path.next_lease(
@@ -126,7 +139,9 @@ def _submit_in_thread(
             "assignment_id": assignment_id,
             "answer": answer,
         }
-        stored: Stored | Repeat | HandBack = fast_path.submit(**both, user_id=bearer.user_id)
+        stored: Stored | Repeat | HandBack = fast_path.submit(
+            **both, user_id=bearer.user_id, generation=bearer.generation
+        )
         if isinstance(stored, HandBack):
             stored = general_path.submit(**both, bearer=bearer)
         if not with_next:

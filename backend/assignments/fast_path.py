@@ -35,11 +35,12 @@ from backend.db import JSONType, UTCDateTime
 
 
 def next_lease(
-    *, session: Session, rules: StageRules, project_id: int, user_id: int
+    *, session: Session, rules: StageRules, project_id: int, user_id: int, generation: int
 ) -> Leased | NothingLeft | Paused | HandBack:
-    """``next`` for a caller whose state row exists and who may work in the stage."""
+    """``next`` for a caller whose state row exists, whose sign-in is current and who may work
+    in the stage and on the project."""
     locked = leasing.lock_for_next(
-        session=session, rules=rules, project_id=project_id, user_id=user_id
+        session=session, rules=rules, project_id=project_id, user_id=user_id, generation=generation
     )
     if locked is None:  # refused, or no state row yet
         session.rollback()
@@ -65,7 +66,7 @@ FROM assignments a
 JOIN items i ON i.id = a.item_id
 JOIN projects p ON p.id = a.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
-JOIN users u ON u.id = a.annotator_id AND u.is_active
+JOIN users u ON u.id = a.annotator_id AND u.is_active AND u.token_generation = :generation
 WHERE a.id = :assignment_id AND a.annotator_id = :user_id AND a.stage = :stage
 """
 
@@ -86,6 +87,7 @@ def submit(
     rules: StageRules,
     assignment_id: int,
     user_id: int,
+    generation: int,
     answer: Answer,
 ) -> Stored | HandBack:
     """Store the result of a live lease of an active member; raises 422 and 409 as
@@ -93,7 +95,12 @@ def submit(
     postgresql = session.get_bind().dialect.name == "postgresql"
     row = session.execute(
         _READ_STATEMENTS[postgresql],
-        {"assignment_id": assignment_id, "user_id": user_id, "stage": rules.stage.value},
+        {
+            "assignment_id": assignment_id,
+            "user_id": user_id,
+            "generation": generation,
+            "stage": rules.stage.value,
+        },
     ).first()
     if row is None or row.role not in rules.roles:
         session.rollback()

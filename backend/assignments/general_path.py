@@ -17,6 +17,7 @@ from backend.assignments.models import AnnotatorState
 from backend.assignments.outcomes import Leased, NothingLeft, Paused, Repeat, Stored
 from backend.assignments.stages import StageRules
 from backend.assignments.submitting import Answer, submit_annotation
+from backend.projects.access import ensure_on_project
 from backend.projects.deps import load_project_access
 
 
@@ -28,6 +29,7 @@ def next_lease(
     access = load_project_access(
         session=session, project_id=project_id, user_id=user.id, allowed=rules.roles
     )
+    ensure_on_project(session=session, project_id=project_id, user_id=user.id)
     return leasing.next_assignment(
         session=session, rules=rules, project=access.project, annotator_id=access.user_id
     )

@@ -39,6 +39,7 @@ from backend.assignments.picking import (
 )
 from backend.assignments.stages import Stage, StageRules
 from backend.db import JSONType, UTCDateTime
+from backend.projects.access import work_condition_sql
 
 # Gold draws need no secrecy from the server, only unpredictability for the annotator.
 _rng = random.Random()
@@ -68,8 +69,9 @@ SELECT s.status, s.paused_reason, m.role, {settings}
 FROM annotator_states s
 JOIN projects p ON p.id = s.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = s.user_id
-JOIN users u ON u.id = s.user_id AND u.is_active
+JOIN users u ON u.id = s.user_id AND u.is_active AND u.token_generation = :generation
 WHERE s.project_id = :project_id AND s.user_id = :user_id
+  AND {access}
 """
 
 _HELD = f"""
@@ -106,6 +108,7 @@ def _lock_statement(postgresql: bool) -> Any:
         if postgresql
         else "NULL AS sync",
         project="".join(f", p.{name} AS p_{name}" for name in _PROJECT_COLUMNS),
+        access=work_condition_sql(project="p", role="m.role", user_id=":user_id"),
     )
     if postgresql:
         sql += "FOR NO KEY UPDATE OF s"
@@ -113,14 +116,15 @@ def _lock_statement(postgresql: bool) -> Any:
 
 
 def lock_for_next(
-    *, session: Session, rules: StageRules, project_id: int, user_id: int
+    *, session: Session, rules: StageRules, project_id: int, user_id: int, generation: int
 ) -> LockedState | None:
     """Lock the caller's state row where the caller may work in the stage; else None.
 
     On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
     """
     statement = _lock_statement(_is_postgresql(session))
-    row = session.execute(statement, {"project_id": project_id, "user_id": user_id}).first()
+    params = {"project_id": project_id, "user_id": user_id, "generation": generation}
+    row = session.execute(statement, params).first()
     if row is None or row.role not in rules.roles:
         return None
     values = row._mapping

@@ -57,8 +57,8 @@ SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per functio
 
 # What is constant for a stage (its name, its roles, RECHECKS) is written into the statements
 # once (``_statements``): a list argument alone cost psycopg about 13 µs to adapt on every call.
-_NEXT = "SELECT * FROM jinbiao_next({stage}, %s, %s, %s, {roles}, {rechecks})"
-_SUBMIT = "SELECT * FROM jinbiao_submit({stage}, %s, %s, %s, %s, %s, {roles}, %s, %s, %s, %s)"
+_NEXT = "SELECT * FROM jinbiao_next({stage}, %s, %s, %s, {roles}, {rechecks}, %s)"
+_SUBMIT = "SELECT * FROM jinbiao_submit({stage}, %s, %s, %s, %s, %s, {roles}, %s, %s, %s, %s, %s)"
 _SUBMIT_CONTEXT = """
 SELECT a.status, m.role, i.is_gold, p.kind, p.labels, i.width, i.height, char_length(i.text),
        g.answer
@@ -66,7 +66,7 @@ FROM assignments a
 JOIN items i ON i.id = a.item_id
 JOIN projects p ON p.id = a.project_id
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
-JOIN users u ON u.id = a.annotator_id AND u.is_active
+JOIN users u ON u.id = a.annotator_id AND u.is_active AND u.token_generation = %s
 LEFT JOIN gold_answers g ON g.item_id = i.id
 WHERE a.id = %s AND a.annotator_id = %s AND a.stage = {stage}
 """
@@ -116,11 +116,21 @@ class FunctionStored:
 
 
 async def next_lease(
-    pool: AsyncConnectionPool, *, rules: StageRules, project_id: int, user_id: int, now: datetime
+    pool: AsyncConnectionPool,
+    *,
+    rules: StageRules,
+    project_id: int,
+    user_id: int,
+    generation: int,
+    now: datetime,
 ) -> Leased | NothingLeft | HandBack:
-    """The caller's lease, ``NothingLeft``, or what the Python path must answer."""
+    """The caller's lease, ``NothingLeft``, or what the Python path must answer.
+
+    ``generation``: the sign-in's token generation (``Bearer.generation``); the function
+    refuses a sign-in older than the user's last password change."""
     async with pool.connection() as connection:
-        cursor = await connection.execute(_statements(rules).next, (project_id, user_id, now))
+        statement = _statements(rules).next
+        cursor = await connection.execute(statement, (project_id, user_id, now, generation))
         row = await cursor.fetchone()
     outcome = row[0] if row else HandBackReason.refused
     if outcome == "none":
@@ -144,6 +154,7 @@ async def submit(
     rules: StageRules,
     assignment_id: int,
     user_id: int,
+    generation: int,
     answer: Answer,
     now: datetime,
 ) -> FunctionStored | HandBack:
@@ -153,7 +164,9 @@ async def submit(
     """
     remembered = lease_memo.take(assignment_id=assignment_id, user_id=user_id)
     async with pool.connection() as connection:
-        context = remembered or await _read_context(connection, assignment_id, user_id, rules)
+        context = remembered or await _read_context(
+            connection, assignment_id, user_id, generation, rules
+        )
         if isinstance(context, HandBack):
             return context
         try:
@@ -183,6 +196,7 @@ async def submit(
                 Jsonb(context.labels),
                 Jsonb(expected) if expected is not None else None,
                 feedback.score if feedback else None,
+                generation,
             ),
         )
         row = await cursor.fetchone()
@@ -207,10 +221,16 @@ async def submit(
 
 
 async def _read_context(
-    connection: AsyncConnection, assignment_id: int, user_id: int, rules: StageRules
+    connection: AsyncConnection,
+    assignment_id: int,
+    user_id: int,
+    generation: int,
+    rules: StageRules,
 ) -> SubmitContext | HandBack:
     """The lease's context read without locks, for a live lease of a member who may work here."""
-    cursor = await connection.execute(_statements(rules).context, (assignment_id, user_id))
+    cursor = await connection.execute(
+        _statements(rules).context, (generation, assignment_id, user_id)
+    )
     row = await cursor.fetchone()
     if row is None or row[1] not in rules.roles:
         return HandBack(HandBackReason.refused)

@@ -50,14 +50,19 @@ def _pool(*ids: int) -> AsyncConnectionPool | HandBack:
 
 
 async def next_lease(
-    *, rules: StageRules, project_id: int, user_id: int
+    *, rules: StageRules, project_id: int, user_id: int, generation: int
 ) -> Leased | NothingLeft | HandBack:
     pool = _pool(project_id, user_id)
     if isinstance(pool, HandBack):
         return pool
     try:
         return await pg_functions.next_lease(
-            pool, rules=rules, project_id=project_id, user_id=user_id, now=clock.now()
+            pool,
+            rules=rules,
+            project_id=project_id,
+            user_id=user_id,
+            generation=generation,
+            now=clock.now(),
         )
     except (OperationalError, PoolTimeout):
         log.warning("hot path unavailable for next; taking the thread-pool path", exc_info=True)
@@ -65,7 +70,7 @@ async def next_lease(
 
 
 async def submit(
-    *, rules: StageRules, assignment_id: int, user_id: int, answer: Answer
+    *, rules: StageRules, assignment_id: int, user_id: int, generation: int, answer: Answer
 ) -> Stored | HandBack:
     """The stored annotation, its follow-ups done; 422 for a result the kind refuses."""
     pool = _pool(assignment_id, user_id)
@@ -77,6 +82,7 @@ async def submit(
             rules=rules,
             assignment_id=assignment_id,
             user_id=user_id,
+            generation=generation,
             answer=answer,
             now=clock.now(),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from support.factories import PASSWORD, login, new_project, new_user
 from support.seed import seed_items
 
@@ -81,11 +79,6 @@ def test_a_token_from_before_the_generation_claim_counts_as_generation_zero(clie
     assert client.get(f"{API}/me", headers=bearer(legacy)).status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead: next/submit's fast paths (jinbiao_next, leasing._LOCK_WITH_ACCESS) must "
-    "compare users.token_generation with the bearer's generation (see the people report)",
-)
 def test_next_refuses_a_token_from_before_a_password_change(client, team):
     project = new_project(client, team, gold_rate=0.0)
     seed_items(project_id=project["id"], count=5)

@@ -71,7 +71,7 @@ def _submit_in_python(path, annotator, lease, result):
             "answer": Answer(result, duration_ms=700),
         }
         if path == Path.fast:
-            outcome = fast_path.submit(user_id=annotator.id, **arguments)
+            outcome = fast_path.submit(user_id=annotator.id, generation=0, **arguments)
         else:
             bearer = Bearer(annotator.headers["Authorization"].split()[1], annotator.id)
             outcome = general_path.submit(bearer=bearer, **arguments)

@@ -1,10 +1,10 @@
 """The PostgreSQL functions run exactly the source in ``backend/assignments/sql/*.sql``.
 
-A revision installs a frozen copy of those files (revision 0009 the first). Editing a ``.sql``
-file without a new revision that installs it fails here: the database at head is compared with
-the files, each installed into a scratch schema inside a rolled-back transaction and printed back
-by PostgreSQL itself (``pg_get_functiondef``), so spacing and comments outside the body count
-for nothing but everything PostgreSQL runs does.
+A revision installs a frozen copy of those files (0009 the first, 0011 the latest). Editing a
+``.sql`` file without a new revision that installs it fails here: the database at head is
+compared with the files, each installed into a scratch schema inside a rolled-back transaction
+and printed back by PostgreSQL itself (``pg_get_functiondef``), so spacing and comments outside
+the body count for nothing but everything PostgreSQL runs does.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_a_stage_that_is_not_built_is_refused_by_the_functions(client):
     with get_engine().connect() as connection:
         with pytest.raises(Exception, match="the review stage is not built yet"):
             connection.execute(
-                text("SELECT * FROM jinbiao_next('review', :p, :u, now(), '{annotator}', 8)"),
+                text("SELECT * FROM jinbiao_next('review', :p, :u, now(), '{annotator}', 8, 0)"),
                 {"p": project["id"], "u": team.annotators[0].id},
             )
         connection.rollback()

@@ -214,7 +214,7 @@ def test_an_item_that_became_gold_after_the_check_is_handed_back(client):
             text(
                 "SELECT outcome FROM jinbiao_submit('annotate', :a, :u, "
                 'CAST(\'{"label": "other"}\' AS jsonb), 1, now(), :roles, false, '
-                "(SELECT labels FROM projects WHERE id = :p), NULL, NULL)"
+                "(SELECT labels FROM projects WHERE id = :p), NULL, NULL, 0)"
             ),
             {
                 "a": lease["assignment_id"],

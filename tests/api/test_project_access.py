@@ -146,10 +146,6 @@ def test_the_sql_condition_takes_only_names_never_text():
         work_condition_sql(user_id="1); DROP TABLE users; --")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead: next must call projects.access (see the people report) on all three paths",
-)
 def test_next_refuses_an_annotator_who_is_not_on_the_list(client, crew):
     team, team_id = crew
     named, in_team, _, left_out = team.annotators

@@ -39,3 +39,13 @@ def test_every_outcome_of_the_functions_is_read_by_python():
     handed_back = (_outcomes("jinbiao_next") | _outcomes("jinbiao_submit")) - ANSWERED_FROM_THE_ROW
     assert handed_back == {"refused", "paused", "changed", "late"}
     assert handed_back <= {reason.value for reason in HandBackReason}
+
+
+def test_the_access_condition_of_jinbiao_next_is_the_python_rule() -> None:
+    """``jinbiao_next`` writes out ``projects.access.work_condition_sql`` (a .sql file cannot
+    import it): the two texts are the same, whitespace aside."""
+    from backend.projects.access import work_condition_sql
+
+    source = (SOURCES / "jinbiao_next.sql").read_text()
+    rule = work_condition_sql(project="p", role="m.role", user_id="p_user_id")
+    assert " ".join(rule.split()) in " ".join(source.split())

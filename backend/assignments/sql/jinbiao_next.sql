@@ -16,10 +16,17 @@
 --
 -- Stages: only 'annotate' is built; review and acceptance add their pick as a branch here
 -- (backend/assignments/stages.py says how). This file is the source: revision 0009 installs a
--- frozen copy, and tests/api/test_pg_function_source.py fails when the database differs, so a
--- change here needs a new revision that installs it.
+-- frozen copy (revision 0011 the current one), and tests/api/test_pg_function_source.py fails
+-- when the database differs, so a change here needs a new revision that installs it.
+--
+-- Who may work here is checked by the state lock: an active user whose sign-in is current (the
+-- token's generation is the user's: a password change ends earlier sign-ins), a member with a
+-- labelling role, and, for annotators, on the project's access list when it is 'listed'. That
+-- condition is backend/projects/access.py's ``work_condition_sql`` written out (a test checks
+-- they are the same text); a caller it refuses is handed back, and the Python path answers 403.
 CREATE OR REPLACE FUNCTION jinbiao_next(p_stage text, p_project_id integer, p_user_id integer,
-                                        p_now timestamptz, p_roles text[], p_rechecks integer)
+                                        p_now timestamptz, p_roles text[], p_rechecks integer,
+                                        p_generation integer)
 RETURNS TABLE (outcome text, assignment_id integer, expires_at timestamptz, kind text,
                item_id integer, item_text text, media_key text, width integer, height integer,
                prelabel jsonb, is_gold boolean, labels jsonb, gold_answer jsonb)
@@ -48,8 +55,14 @@ BEGIN
     FROM annotator_states s
     JOIN projects p ON p.id = s.project_id
     JOIN memberships m ON m.org_id = p.org_id AND m.user_id = s.user_id
-    JOIN users u ON u.id = s.user_id AND u.is_active
+    JOIN users u ON u.id = s.user_id AND u.is_active AND u.token_generation = p_generation
    WHERE s.project_id = p_project_id AND s.user_id = p_user_id
+     AND (m.role IN ('owner', 'manager') OR (p.access_mode = 'open'
+       OR EXISTS (SELECT 1 FROM project_access_users pau
+                  WHERE pau.project_id = p.id AND pau.user_id = p_user_id)
+       OR EXISTS (SELECT 1 FROM project_access_teams pat
+                  JOIN team_members ptm ON ptm.team_id = pat.team_id
+                  WHERE pat.project_id = p.id AND ptm.user_id = p_user_id)))
      FOR NO KEY UPDATE OF s;
   IF NOT FOUND OR NOT (v_state.role = ANY (p_roles)) THEN
     RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::timestamptz, NULL::text,

@@ -15,12 +15,14 @@
 -- (not leased any more, or the rows differ from what Python validated against), 'late' (an
 -- expired lease of a normal item).
 --
--- This file is the source: revision 0009 installs a frozen copy (see jinbiao_next.sql).
+-- This file is the source: revision 0011 installs a frozen copy (see jinbiao_next.sql). A
+-- submit from a sign-in older than the user's last password change is handed back (refused).
 CREATE OR REPLACE FUNCTION jinbiao_submit(p_stage text, p_assignment_id integer,
                                           p_user_id integer, p_result jsonb,
                                           p_duration_ms integer, p_now timestamptz,
                                           p_roles text[], p_is_gold boolean, p_labels jsonb,
-                                          p_gold_answer jsonb, p_gold_score double precision)
+                                          p_gold_answer jsonb, p_gold_score double precision,
+                                          p_generation integer)
 RETURNS TABLE (outcome text, annotation_id integer, project_id integer, item_id integer,
                flagged boolean, started_at timestamptz, gold_answered integer,
                gold_correct double precision, state_status text, gold_min_count integer,
@@ -46,7 +48,7 @@ BEGIN
     JOIN items i ON i.id = a.item_id
     JOIN projects p ON p.id = a.project_id
     JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
-    JOIN users u ON u.id = a.annotator_id AND u.is_active
+    JOIN users u ON u.id = a.annotator_id AND u.is_active AND u.token_generation = p_generation
     LEFT JOIN gold_answers g ON g.item_id = a.item_id
    WHERE a.id = p_assignment_id AND a.annotator_id = p_user_id AND a.stage = p_stage
      FOR NO KEY UPDATE OF a, i;
