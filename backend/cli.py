@@ -68,6 +68,9 @@ def serve(
     api_processes: Annotated[int, typer.Option(min=1)] = 1,
     log_level: LogLevel = LogLevel.info,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+    keep_alive: Annotated[
+        int, typer.Option(min=1, help="Idle seconds before a keep-alive connection is closed.")
+    ] = 5,
 ) -> None:
     """Upgrade the database, then run the API (and, by default, a worker with the scheduler).
 
@@ -88,6 +91,7 @@ def serve(
                 processes=api_processes,
                 log_level=log_level.value,
                 access_log=access_log,
+                keep_alive_seconds=keep_alive,
             )
         )
     finally:

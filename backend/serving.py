@@ -45,6 +45,9 @@ class ServeOptions:
     processes: int = 1
     log_level: str = "info"
     access_log: bool = True
+    # Idle seconds before a keep-alive connection is closed. Behind a load balancer this must be
+    # longer than the balancer's own idle timeout, or it may send a request on a closing socket.
+    keep_alive_seconds: int = 5
 
     def uvicorn_kwargs(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class ServeOptions:
             "port": self.port,
             "log_level": self.log_level,
             "access_log": self.access_log,
+            "timeout_keep_alive": self.keep_alive_seconds,
         }
 
 

@@ -164,6 +164,8 @@ def test_api_processes_each_listen_share_connections_and_are_replaced(tmp_path):
             str(port),
             "--api-processes",
             "2",
+            "--keep-alive",  # the 24 connections stay open while a loaded machine opens them all
+            "120",
         ],
         cwd=tmp_path,
         env=_clean_env(tmp_path),
