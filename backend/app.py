@@ -18,6 +18,7 @@ from backend.api_docs import add_api_docs
 from backend.assignments import lease_memo
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
+from backend.operations.headers import ResponseHeaders
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
 from backend.wiring import wire
@@ -67,6 +68,9 @@ def create_app() -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    # Outermost, so that every answer (errors, static files, the docs) gets the request id and
+    # the security headers.
+    app.add_middleware(ResponseHeaders)
     app.include_router(health_router)
     app.include_router(api_router)
     mount_ui(app)

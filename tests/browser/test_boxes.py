@@ -127,7 +127,7 @@ def test_move_a_box_and_pan_with_space(page, seed, boxes_project):
     drag(page, image_point(page, 400, 350), image_point(page, 550, 450))
     page.keyboard.press("Escape")  # deselect: the edit is finished
     page.wait_for_function(
-        "document.querySelector('.mark-list li[data-box-id] button')"
+        "() => document.querySelector('.mark-list li[data-box-id] button')"
         ".textContent.startsWith('#1 350,300')"
     )
 
