@@ -45,6 +45,7 @@ FOUNDATION = frozenset(
         "queue",
         "broker_files",
         "pg_pool",
+        "operations",  # request ids, security headers: no domain below them
     }
 )
 DOMAINS: tuple[frozenset[str], ...] = (
