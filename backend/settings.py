@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # Argon2id cost (RFC 9106 "second recommended option" by default). Lower only in tests.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)
+    # Sign-in throttling (backend/accounts/throttle.py): this many failed passwords within the
+    # window block the account, or the client address, for one window (429 too_many_attempts).
+    sign_in_failures_per_account: int = Field(default=5, ge=1, le=10_000)
+    sign_in_failures_per_address: int = Field(default=50, ge=1, le=100_000)
+    sign_in_window_seconds: int = Field(default=900, ge=1, le=86_400)
     cors_origins: list[str] = Field(default_factory=list)
     # PostgreSQL only: connections per API process for next and submit (backend.pg_pool). A call
     # holds one for a single statement; more connections than the database has CPUs to run them

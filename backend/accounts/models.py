@@ -40,3 +40,18 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per account and per network address (``accounts/throttle.py``).
+
+    ``key`` is ``account:<SHA-256 of the lower-cased e-mail>`` (counted whether or not the
+    address has an account, so a 429 reveals nothing) or ``address:<client IP>``.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(sa_column=Column(String(80), primary_key=True))
+    failures: int = Field(default=0, nullable=False)
+    window_started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from backend.accounts import passwords, service
+from backend.accounts import passwords, service, throttle
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.accounts.schemas import (
     AccessToken,
@@ -41,16 +41,28 @@ def signup(body: UserCreate, session: SessionDep) -> UserPublic:
 
 @router.post("/auth/token", response_model=AccessToken)
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
 ) -> AccessToken:
-    """Anyone: exchange email (as ``username``) and password for a bearer token."""
+    """Anyone: exchange email (as ``username``) and password for a bearer token.
+
+    Throttled per account and per client address (429 ``too_many_attempts`` with
+    ``Retry-After``, the password not even checked while blocked): ``accounts/throttle.py``.
+    """
+    keys = throttle.keys_for(
+        email=form.username, address=request.client.host if request.client else None
+    )
+    throttle.refuse_if_blocked(session=session, keys=keys)
     user = service.authenticate(session=session, email=form.username, password=form.password)
     if user is None:
+        throttle.record_failure(session=session, keys=keys)
+        session.commit()  # the count must outlive this 401
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="wrong email or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    throttle.clear_account(session=session, keys=keys)
+    session.commit()
     return AccessToken(
         access_token=service.access_token_for(user),
         must_change_password=user.must_change_password,
