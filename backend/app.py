@@ -19,6 +19,8 @@ from backend.assignments import lease_memo
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
 from backend.operations.headers import ResponseHeaders
+from backend.operations.request_metrics import RequestMetrics
+from backend.operations.routes import router as metrics_router
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
 from backend.wiring import wire
@@ -68,6 +70,10 @@ def create_app() -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    if settings.metrics_enabled:
+        app.state.metrics_token = settings.metrics_token
+        app.add_middleware(RequestMetrics)
+        app.include_router(metrics_router)
     # Outermost, so that every answer (errors, static files, the docs) gets the request id and
     # the security headers.
     app.add_middleware(ResponseHeaders)

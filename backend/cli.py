@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,6 +78,7 @@ def serve(
     With several API processes each has a listener of its own, so connections are shared out
     evenly among them (``backend/serving.py``).
     """
+    _share_metrics_between_processes()
     from backend.migrate import upgrade
     from backend.serving import ServeOptions
     from backend.serving import serve as serve_api
@@ -101,6 +103,24 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _share_metrics_between_processes() -> None:
+    """With metrics on, every API process and worker this command starts writes its samples
+    under ``<data dir>/metrics`` and ``/metrics`` adds them up (``backend/operations/metrics.py``).
+
+    Set before anything imports ``prometheus_client``, which picks its storage at import; the
+    folder is emptied first, since samples of processes from an earlier run would be added in.
+    """
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    if not settings.metrics_enabled or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 @app.command()

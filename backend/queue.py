@@ -108,3 +108,15 @@ def broker_reachable(timeout: float = 3.0) -> bool:
         return True
     except Exception:
         return False
+
+
+def queue_depths() -> list[tuple[tuple[str], float]]:
+    """Messages waiting in this deployment's queue (``jinbiao_queue_depth`` on ``/metrics``).
+
+    A passive declare asks the broker for the count without creating anything (Redis: the
+    list's length; the filesystem broker: its message files).
+    """
+    name = get_settings().queue_name
+    with get_celery().connection_for_read() as connection:
+        declared = connection.default_channel.queue_declare(queue=name, passive=True)
+    return [((name,), float(declared.message_count))]

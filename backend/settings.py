@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # Argon2id cost (RFC 9106 "second recommended option" by default). Lower only in tests.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)
+    # GET /metrics (Prometheus text) is served only when this is on; with a token set, a scrape
+    # must send ``Authorization: Bearer <token>``.
+    metrics_enabled: bool = False
+    metrics_token: str = ""
     # Sign-in throttling (backend/accounts/throttle.py): this many failed passwords within the
     # window block the account, or the client address, for one window (429 too_many_attempts).
     sign_in_failures_per_account: int = Field(default=5, ge=1, le=10_000)

@@ -7,16 +7,40 @@ lots, pay, models) is one line here; nothing subscribes by being imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from backend import events
+from backend.operations.metrics import ScrapeGauge, add_scrape_gauge
 
 
 def wire() -> None:
     """Subscribe every domain's listeners; safe to call more than once."""
     from backend.assignments import member_leases
+    from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
     from backend.projects import access
 
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
+    _add_scrape_gauges(recompute_lags=consensus_metrics.recompute_lags)
     events.mark_wired()
+
+
+def _add_scrape_gauges(**readers: Callable[[], Iterable[tuple[tuple[str, ...], float]]]) -> None:
+    """The figures ``/metrics`` reads from the database and the broker when scraped."""
+    from backend.queue import queue_depths
+
+    add_scrape_gauge(
+        ScrapeGauge(
+            "jinbiao_queue_depth", "Jobs waiting in the Celery queue.", ("queue",), queue_depths
+        )
+    )
+    add_scrape_gauge(
+        ScrapeGauge(
+            "jinbiao_recompute_lag_seconds",
+            "Seconds the oldest pending quality recompute of a project has waited.",
+            ("project_id",),
+            readers["recompute_lags"],
+        )
+    )
