@@ -82,6 +82,7 @@ def serve(
     from backend.migrate import upgrade
     from backend.serving import ServeOptions
     from backend.serving import serve as serve_api
+    from backend.settings import get_settings
 
     upgrade()
     child = subprocess.Popen(_worker_argv(2, True, "prefork")) if with_worker else None  # noqa: S603
@@ -94,6 +95,7 @@ def serve(
                 log_level=log_level.value,
                 access_log=access_log,
                 keep_alive_seconds=keep_alive,
+                json_logs=get_settings().log_format == "json",
             )
         )
     finally:

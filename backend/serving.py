@@ -30,6 +30,8 @@ from typing import Any
 
 import uvicorn
 
+from backend.operations.logs import logging_config
+
 APP = "backend.app:create_app"
 log = logging.getLogger("uvicorn.error")
 # A process that exits sooner than this after its start is not replaced: the whole server stops.
@@ -48,9 +50,12 @@ class ServeOptions:
     # Idle seconds before a keep-alive connection is closed. Behind a load balancer this must be
     # longer than the balancer's own idle timeout, or it may send a request on a closing socket.
     keep_alive_seconds: int = 5
+    # One JSON object per log line (JINBIAO_LOG_FORMAT=json, backend/operations/logs.py).
+    json_logs: bool = False
 
     def uvicorn_kwargs(self) -> dict[str, Any]:
         return {
+            "log_config": logging_config(json_lines=self.json_logs, level=self.log_level),
             "factory": True,
             "host": self.host,
             "port": self.port,

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Argon2id cost (RFC 9106 "second recommended option" by default). Lower only in tests.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)
+    # "json": one JSON object per log line with request id and user id (backend/operations/logs.py)
+    log_format: Literal["text", "json"] = "text"
     # GET /metrics (Prometheus text) is served only when this is on; with a token set, a scrape
     # must send ``Authorization: Bearer <token>``.
     metrics_enabled: bool = False

@@ -8,10 +8,11 @@ from __future__ import annotations
 import backend.all_models  # noqa: F401  (every table known before any job touches the database)
 from backend.queue import get_celery
 from backend.wiring import wire
-from workers import job_metrics
+from workers import job_logs, job_metrics
 
 wire()  # a worker emits events too (a recompute finishes items, pauses annotators)
 job_metrics.connect()
+job_logs.connect()
 app = get_celery()
 app.conf.include = [
     "workers.tasks.system",

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.accounts.models import User
 from backend.accounts.service import user_for_bearer
 from backend.db import ends_its_transaction, get_engine, get_session
+from backend.operations.request_context import current_user_id
 from backend.security import api_tokens, jwt_tokens
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -32,6 +33,7 @@ def get_current_user(
     user = user_for_bearer(session=session, token=token) if token else None
     if user is None:
         raise _unauthorized()
+    current_user_id.set(user.id)  # for the log lines of this request
     return user
 
 

@@ -12,6 +12,8 @@ import uuid
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str] = ContextVar("jinbiao_request_id", default="")
+# The signed-in caller, set where the bearer token is resolved (``accounts/deps.py``).
+current_user_id: ContextVar[int | None] = ContextVar("jinbiao_user_id", default=None)
 
 # A proxy's id is kept when it looks like one (letters, digits, ``-_.:``, at most 128): never
 # echo arbitrary bytes into answers and logs.
