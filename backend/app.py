@@ -23,6 +23,7 @@ from backend.operations.request_metrics import RequestMetrics
 from backend.operations.routes import router as metrics_router
 from backend.pg_pool import close_pool, open_pool
 from backend.settings import get_settings
+from backend.unavailable import install_unavailable_handlers
 from backend.wiring import wire
 
 UI_DIR = Path(__file__).resolve().parent.parent / "labeling_ui"
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     install_error_handlers(app)
+    install_unavailable_handlers(app)
     add_api_docs(app)
     if settings.cors_origins:
         app.add_middleware(
