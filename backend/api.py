@@ -10,6 +10,7 @@ from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
+from backend.orgs.audit_routes import router as audit_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.orgs.team_routes import router as teams_router
@@ -27,6 +28,7 @@ for router in (
     accounts_router,
     orgs_router,
     teams_router,
+    audit_router,
     invites_router,
     projects_router,
     project_access_router,

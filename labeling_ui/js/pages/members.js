@@ -33,8 +33,10 @@ export async function renderMembers(root, { orgId }) {
       h('thead', {}, h('tr', {}, [t('name'), t('email'), t('role'), t('actions')].map((c) => h('th', { scope: 'col' }, c)))),
       table));
   const invites = h('div', {});
+  const auditLink = membership.role === 'owner'
+    ? h('p', {}, h('a', { href: `#/orgs/${id}/audit`, id: 'audit-link' }, t('audit_log'))) : null;
   root.replaceChildren(orgCrumbs(membership.org_name, t('members')),
-    h('h1', {}, t('members_of', { org: membership.org_name })), section, invites);
+    h('h1', {}, t('members_of', { org: membership.org_name })), auditLink, section, invites);
   focusHeading(root);
 
   const refresh = async () => {
