@@ -12,6 +12,10 @@ from fastapi import Request, Response, status
 from fastapi.responses import FileResponse
 
 CACHE_CONTROL = "private, max-age=86400"
+# The types an import can store (``items/images.py`` re-derives them from the decoded bytes, never
+# from the upload's claim). Anything else — a row edited by hand, a future import path — is
+# served as a download, so a browser can never render stored bytes as HTML or SVG script.
+INLINE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp"})
 
 
 def _matches(request: Request, etag: str) -> bool:
@@ -29,4 +33,10 @@ def media_response(request: Request, *, path: Path, sha256: str, media_type: str
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(request, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if media_type not in INLINE_MEDIA_TYPES:
+        return FileResponse(
+            path,
+            media_type="application/octet-stream",
+            headers={**headers, "Content-Disposition": f'attachment; filename="{path.name}"'},
+        )
     return FileResponse(path, media_type=media_type, headers=headers)

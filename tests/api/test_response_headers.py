@@ -101,3 +101,35 @@ def test_the_docs_page_admits_exactly_its_own_inline_script_by_hash(client) -> N
         assert f"'sha256-{digest}'" in policy
     assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_bytes_that_are_not_an_image_never_become_media(client, team) -> None:
+    project = new_project(client, team, "image_classification")
+    for name, payload, claimed in (
+        ("evil.png", b"<html><script>alert(1)</script></html>", "image/png"),
+        (
+            "evil.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "image/svg+xml",
+        ),
+    ):
+        answer = client.post(
+            f"/api/v1/projects/{project['id']}/items",
+            files=[("files", (name, payload, claimed))],
+            headers=team.manager.headers,
+        )
+        assert answer.status_code in (413, 422), answer.text
+    assert _item_rows(client, team, project["id"]) == []
+
+
+def test_a_stored_type_outside_the_image_list_is_served_as_a_download(tmp_path) -> None:
+    from starlette.requests import Request
+
+    from backend.items.responses import media_response
+
+    stored = tmp_path / "blob.bin"
+    stored.write_bytes(b"<html>hi</html>")
+    request = Request({"type": "http", "method": "GET", "headers": [], "path": "/"})
+    answer = media_response(request, path=stored, sha256="ab", media_type="text/html")
+    assert answer.media_type == "application/octet-stream"
+    assert answer.headers["content-disposition"] == 'attachment; filename="blob.bin"'
