@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from backend.accounts.routes import router as accounts_router
 from backend.assignments.routes import router as assignments_router
+from backend.bounded_ids import check_path_ids
 from backend.consensus.routes import router as consensus_router
+from backend.errors import COMMON_ERROR_RESPONSES
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
@@ -18,7 +20,11 @@ from backend.projects.access_routes import router as project_access_router
 from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(
+    prefix="/api/v1",
+    responses=COMMON_ERROR_RESPONSES,
+    dependencies=[Depends(check_path_ids)],  # a number no row can have: 422, never a 500
+)
 # FastAPI matches a request against the included routers in this order, route by route, and
 # stops at the first full match: the distribution routes (next, submit: most of the traffic) go
 # first. (Measured in process: 2% of the API's CPU per next + submit cycle.)

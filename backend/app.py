@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,6 +17,7 @@ from backend import __version__
 from backend.api import api_router
 from backend.api_docs import add_api_docs
 from backend.assignments import lease_memo
+from backend.bounded_ids import document_path_ids
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
 from backend.operations.headers import ResponseHeaders
@@ -62,6 +64,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    _document_bounds(app)
     install_error_handlers(app)
     install_unavailable_handlers(app)
     add_api_docs(app)
@@ -83,6 +86,18 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     mount_ui(app)
     return app
+
+
+def _document_bounds(app: FastAPI) -> None:
+    """The OpenAPI schema states the id bounds every route enforces (``backend/bounded_ids.py``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_path_ids(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 UI_FOLDERS = ("css", "js", "vendor")

@@ -18,6 +18,7 @@ from fastapi import HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -119,3 +120,28 @@ def install_error_handlers(app: Any) -> None:
     """Every error answer of ``app`` gets its ``code`` (HTTP errors and request validation)."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: an English ``detail`` (text, or FastAPI's list of field errors for 422)
+    and a stable ``code`` the UI translates."""
+
+    detail: Any = Field(examples=["project not found"])
+    code: str = Field(examples=["not_found"])
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# The errors any ``/api/v1`` route can answer, documented once for all of them (the API router
+# adds them to every operation); routes document their own particular ones (410, 413, …).
+COMMON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("A request that cannot be read (e.g. a malformed cursor)."),
+    401: _documented("No valid bearer token (`not_authenticated`)."),
+    403: _documented("The caller's role may not do this (`forbidden`, or a specific code)."),
+    404: _documented("Not found — also for anything of another organization."),
+    409: _documented("A conflict with the current state (a specific `code` says which)."),
+    429: _documented("Too many attempts (`too_many_attempts`); see `Retry-After`."),
+    503: _documented("The database or broker is briefly unreachable; see `Retry-After`."),
+}

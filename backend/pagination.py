@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 
 class Page(BaseModel):
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
     limit: int = Field(default=50, ge=1, le=500)
 
 

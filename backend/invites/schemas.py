@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from backend.accounts.schemas import Password
+from backend.bounded_ids import DbId
 from backend.orgs.models import Role
 from backend.orgs.schemas import MemberPublic
 
@@ -20,7 +21,7 @@ class InviteCreate(BaseModel):
     role: Role
     email: EmailStr | None = Field(default=None, description="set: only this address may accept")
     expires_hours: int = Field(default=168, ge=1, le=MAX_HOURS)
-    project_ids: list[int] = Field(
+    project_ids: list[DbId] = Field(
         default_factory=list,
         max_length=1_000,
         description="projects of the organization whose access lists the person joins",

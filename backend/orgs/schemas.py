@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from backend.accounts.schemas import UserPublic
+from backend.bounded_ids import DbId
 from backend.orgs.models import Role
 
 
@@ -58,7 +59,7 @@ class TeamCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
-    member_ids: list[int] = Field(default_factory=list, max_length=10_000)
+    member_ids: list[DbId] = Field(default_factory=list, max_length=10_000)
 
     @field_validator("name")
     @classmethod
@@ -70,7 +71,7 @@ class TeamUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    member_ids: list[int] | None = Field(default=None, max_length=10_000)
+    member_ids: list[DbId] | None = Field(default=None, max_length=10_000)
 
     @field_validator("name")
     @classmethod

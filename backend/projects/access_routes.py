@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.accounts.deps import SessionDep
+from backend.bounded_ids import DbId
 from backend.projects import access
 from backend.projects.deps import ProjectManager
 from backend.routing import TransactionEndingRoute
@@ -21,8 +22,8 @@ class ProjectAccessBody(BaseModel):
     mode: Literal["open", "listed"] = Field(
         description="open: every annotator of the organization; listed: only those named"
     )
-    user_ids: list[int] = Field(default_factory=list, max_length=10_000)
-    team_ids: list[int] = Field(default_factory=list, max_length=1_000)
+    user_ids: list[DbId] = Field(default_factory=list, max_length=10_000)
+    team_ids: list[DbId] = Field(default_factory=list, max_length=1_000)
 
 
 class ProjectAccessPublic(BaseModel):

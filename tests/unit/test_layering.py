@@ -45,6 +45,7 @@ FOUNDATION = frozenset(
         "queue",
         "broker_files",
         "pg_pool",
+        "bounded_ids",  # ids no row can have: 422
         "unavailable",  # 503 while the database or broker is down
         "operations",  # request ids, security headers: no domain below them
     }
