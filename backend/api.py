@@ -7,9 +7,11 @@ from fastapi import APIRouter
 from backend.accounts.routes import router as accounts_router
 from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
+from backend.corrections.routes import router as corrections_router
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
+from backend.labels.routes import router as labels_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.orgs.team_routes import router as teams_router
@@ -36,3 +38,5 @@ for router in (
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
+api_router.include_router(labels_router)
+api_router.include_router(corrections_router)
