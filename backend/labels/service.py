@@ -90,22 +90,7 @@ def rename(*, session: Session, project_id: int, old: str, new: str, actor: Memb
 def on_labels_changed(event: events.LabelsChanged) -> None:
     """Refuse a removal of a label in use without a mapping; else rewrite and audit."""
     session, kind = event.session, get_kind(event.kind)
-    in_use = {
-        label: count_uses(session, STORES[0], project_id=event.project_id, kind=kind, label=label)
-        for label in event.unmapped
-    }
-    in_use = {label: n for label, n in in_use.items() if n}
-    if in_use:
-        session.rollback()
-        raise conflict(
-            f"{sum(in_use.values())} annotations use the label(s) you remove "
-            f"({', '.join(f'{k}: {n}' for k, n in in_use.items())}); rename the label instead, "
-            "or say where their answers go with label_map",
-            code="label_in_use",
-            count=sum(in_use.values()),
-            labels=in_use,
-        )
-    unused_elsewhere = _refuse_other_uses(session=session, event=event)
+    _refuse_removal_in_use(session=session, event=event)
     totals = dict.fromkeys((store.name for store in STORES), 0)
     for old, new in event.mapping.items():
         try:
@@ -127,36 +112,47 @@ def on_labels_changed(event: events.LabelsChanged) -> None:
         target_id=event.project_id,
         data={
             "mapping": dict(event.mapping),
-            "removed_unused": list(unused_elsewhere),
+            "removed_unused": list(event.unmapped),
             "labels_revision": event.labels_revision,
             "rewritten": totals,
         },
     )
 
 
-def _refuse_other_uses(*, session: Session, event: events.LabelsChanged) -> list[str]:
-    """An unmapped label no annotation uses may still be in a gold answer or a prelabel: those
-    would stop validating, so the removal is refused the same way (``count`` 0, and where)."""
+# Where a removed label without a mapping is looked for: a gold answer or a prelabel that holds
+# it would stop validating, so those refuse the removal as annotations do.
+_USES = ("annotations", "gold", "prelabels")
+
+
+def _refuse_removal_in_use(*, session: Session, event: events.LabelsChanged) -> None:
+    """409 ``label_in_use``: ``count`` annotations (``labels``: per label) and ``gold`` and
+    ``prelabels`` use the labels the change removes without a mapping."""
     kind = get_kind(event.kind)
-    for label in event.unmapped:
-        where = {
+    stores = [store for store in STORES if store.name in _USES]
+    uses = {
+        label: {
             store.name: count_uses(
                 session, store, project_id=event.project_id, kind=kind, label=label
             )
-            for store in STORES[1:3]
+            for store in stores
         }
-        if any(where.values()):
-            session.rollback()
-            raise conflict(
-                f"the label {label!r} is used by "
-                + ", ".join(f"{n} {name}" for name, n in where.items() if n)
-                + "; say where they go with label_map",
-                code="label_in_use",
-                count=0,
-                labels={label: 0},
-                **where,
-            )
-    return list(event.unmapped)
+        for label in event.unmapped
+    }
+    in_use = {label: n for label, n in uses.items() if any(n.values())}
+    if not in_use:
+        return
+    totals = {name: sum(n[name] for n in in_use.values()) for name in _USES}
+    session.rollback()
+    raise conflict(
+        f"{totals['annotations']} annotations, {totals['gold']} gold answers and "
+        f"{totals['prelabels']} prelabels use the label(s) you remove "
+        f"({', '.join(in_use)}); rename the label instead, or say where they go with label_map",
+        code="label_in_use",
+        count=totals["annotations"],
+        gold=totals["gold"],
+        prelabels=totals["prelabels"],
+        labels={label: n["annotations"] for label, n in in_use.items()},
+    )
 
 
 def subscribe_listeners() -> None:

@@ -159,7 +159,9 @@ class LabelInUse(BaseModel):
     detail: str
     code: str = Field(examples=["label_in_use"])
     count: int = Field(description="how many annotations use the removed labels")
-    labels: dict[str, int] = Field(description="annotations per removed label")
+    gold: int = Field(description="gold answers that use them")
+    prelabels: int = Field(description="prelabels that use them")
+    labels: dict[str, int] = Field(description="annotations per removed label in use")
 
 
 class ProjectPublic(BaseModel):
