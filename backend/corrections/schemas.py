@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from backend.kinds.openapi import KindResult
 
 
 class CorrectionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    result: dict[str, Any] = Field(description="the new result, validated like a submit's")
+    result: KindResult = Field(description="the new result, validated like a submit's")
 
 
 class ItemView(BaseModel):
@@ -29,7 +30,7 @@ class MyAnnotation(BaseModel):
     id: int
     project_id: int
     item_id: int
-    result: dict[str, Any]
+    result: KindResult
     created_at: datetime
     corrections: int = Field(description="how many times its author replaced the result")
     can_correct: bool
@@ -41,12 +42,12 @@ class CorrectedAnnotation(BaseModel):
     id: int
     project_id: int
     item_id: int
-    result: dict[str, Any]
+    result: KindResult
     created_at: datetime
 
 
 class HistoryEntry(BaseModel):
-    result: dict[str, Any]
+    result: KindResult
     stored_at: datetime
     replaced_at: datetime
     replaced_by: int | None
@@ -54,5 +55,5 @@ class HistoryEntry(BaseModel):
 
 class AnnotationHistoryAnswer(BaseModel):
     annotation_id: int
-    current: dict[str, Any]
+    current: KindResult
     history: list[HistoryEntry] = Field(description="replaced results, oldest first")
