@@ -56,8 +56,8 @@ export async function request(path, { method = 'GET', json, form, query, signal,
   if (!response.ok) await fail(response);
   if (response.status === 204) return withHeaders ? { body: null, headers: response.headers } : null;
   const type = response.headers.get('Content-Type') || '';
-  const body = await (type.includes('json') ? response.json() : response.text());
-  return withHeaders ? { body, headers: response.headers } : body;
+  const answer = await (type.includes('json') ? response.json() : response.text());
+  return withHeaders ? { body: answer, headers: response.headers } : answer;
 }
 
 export const get = (path, query) => request(path, { query });

@@ -81,9 +81,9 @@ export async function renderProjectEdit(root, { id, orgId }) {
 
   // A removal refused because answers use the label: say where each removed label's answers go.
   const mapping = h('fieldset', { class: 'label-map', hidden: true });
-  function askMapping(err, labels) {
+  async function askMapping(err, labels) {
     const used = err.body?.labels || {};
-    const keepsMarks = !['image_classification', 'text_classification'].includes(project.kind);
+    const keepsMarks = !(await loadKinds())[project.kind]?.whole_label; // marks can just be dropped
     mapping.replaceChildren(h('legend', {}, t('map_removed_labels')),
       ...Object.entries(used).map(([name, count]) => field(t('map_label', { name, count }),
         h('select', { class: 'map-select', dataset: { from: name } },
