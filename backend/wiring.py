@@ -17,8 +17,9 @@ def wire() -> None:
     from backend.labels import service as labels
     from backend.projects import access
 
+    # Labels first: it may refuse a label change (409) before anyone acts on the event.
+    labels.subscribe_listeners()
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
-    labels.subscribe_listeners()
     events.mark_wired()
