@@ -68,7 +68,7 @@ def list_mine(
             item=item,
             kind=access.project.kind,
             corrections=counts.get(annotation.id, 0),
-            settled=settled_reason(session=session, item=item),
+            settled=_refusal(session=session, item=item, annotation=annotation),
         )
         for annotation, item in rows
     ]
@@ -111,9 +111,7 @@ def correct(*, session: Session, annotation_id: int, user_id: int, result: Any) 
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
-    reason = settled_reason(session=session, item=item)
-    if reason is None and annotation.review_status == "rejected":
-        reason = "a reviewer rejected this answer: the item came back as rework"
+    reason = _refusal(session=session, item=item, annotation=annotation)
     if reason is not None:
         session.rollback()
         raise conflict(reason, code="item_final")
@@ -155,6 +153,15 @@ def correct(*, session: Session, annotation_id: int, user_id: int, result: Any) 
     session.commit()
     session.refresh(annotation)
     return annotation
+
+
+def _refusal(*, session: Session, item: Item, annotation: Annotation) -> str | None:
+    """Why this answer may not be corrected, or None: its item is settled, or review rejected
+    it (it no longer counts; the item comes back as rework)."""
+    reason = settled_reason(session=session, item=item)
+    if reason is None and annotation.review_status == "rejected":
+        reason = "a reviewer rejected this answer: the item came back as rework"
+    return reason
 
 
 def _validated(*, project: Project, item: Item, result: Any, session: Session) -> dict[str, Any]:
