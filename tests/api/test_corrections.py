@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from backend.audit.models import AuditEvent
@@ -67,6 +68,11 @@ def test_an_annotator_corrects_an_answer_and_consensus_history_and_export_follow
     )
     assert theirs.json() == []
 
+    with Session(get_engine()) as session:  # as if the submits' recompute had run
+        session.execute(
+            update(ProjectQuality).where(ProjectQuality.project_id == pid).values(requested_at=None)
+        )
+        session.commit()
     corrected = client.patch(
         f"/api/v1/annotations/{first['id']}",
         json={"result": {"label": "electrical_fault"}},
@@ -93,7 +99,8 @@ def test_an_annotator_corrects_an_answer_and_consensus_history_and_export_follow
     assert manager_view.status_code == 200
 
     with Session(get_engine()) as session:
-        assert session.get(ProjectQuality, pid).requested_at is not None  # recompute asked for
+        # The correction asked for a recompute.
+        assert session.get(ProjectQuality, pid).requested_at is not None
         assert (
             session.exec(
                 select(AuditEvent).where(
