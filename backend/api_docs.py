@@ -63,9 +63,7 @@ def install_kind_results(app: FastAPI) -> None:
                 servers=app.servers,
                 separate_input_output_schemas=app.separate_input_output_schemas,
             )
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            schemas.update(kind_schemas.components())
-            app.openapi_schema = document
+            app.openapi_schema = kind_schemas.with_kind_results(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,13 +3,13 @@
 A result's shape depends on the project's kind, which the request does not repeat (a submit sends
 ``{result, duration_ms}`` to an assignment), so the body fields stay ``dict`` for validation — the
 kind validates them with the project's labels and the item (``Kind.validate``) — and only their
-documented schema changes: ``KindResult`` below is a reference to the ``KindResult`` component,
+documented schema changes: a ``KindResult`` field refers to the ``KindResult`` component,
 an ``anyOf`` with one alternative per kind (each kind's ``result_model`` with its
 ``example``), discriminated by the project's ``kind``: ``x-kind`` on each alternative and the
 ``x-discriminator-kind`` map name which. (``anyOf``, not ``oneOf``: image and text classification
 share a shape, so a result matches both; OpenAPI's own ``discriminator`` needs a property inside
-the value, and a result does not carry its kind.) ``components`` writes them for the OpenAPI document
-(``backend.api_docs``); a kind registered later appears once the document is built again.
+the value, and a result does not carry its kind.) ``with_kind_results`` writes them into the
+OpenAPI document (``backend.api_docs``); a kind registered later appears once it is built again.
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ _DESCRIPTION = (
     "one of the alternatives, each marked with its kind in `x-kind`."
 )
 
-KindResult = Annotated[dict[str, Any], WithJsonSchema({"$ref": _REF})]
+# Pydantic resolves a ``$ref`` among its own definitions, so a result field carries this marker,
+# and ``with_kind_results`` turns every marked schema of the document into the reference.
+_MARKER = "x-jinbiao-kind-result"
+KindResult = Annotated[
+    dict[str, Any],
+    WithJsonSchema({"type": "object", "description": _DESCRIPTION, _MARKER: True}),
+]
 """A result field: a ``dict`` to validate, the per-kind union in the API reference."""
 
 
@@ -66,4 +72,22 @@ def components() -> dict[str, dict[str, Any]]:
         "x-discriminator-kind": mapping,
         "examples": [kind.example for kind in KINDS.values() if kind.example is not None],
     }
+    return out
+
+
+def with_kind_results(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``document`` with every marked result field referring to ``KindResult`` and
+    the per-kind components added."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get(_MARKER):
+                return {"$ref": _REF}
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    out = walk(document)
+    out.setdefault("components", {}).setdefault("schemas", {}).update(components())
     return out
