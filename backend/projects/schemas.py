@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -43,6 +44,9 @@ PALETTE = (
     "#9a6324",
 )
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class LabelSpec(BaseModel):
@@ -131,7 +135,7 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
-    label_map: dict[str, str | None] | None = Field(
+    label_map: dict[LabelName, LabelName | None] | None = Field(
         default=None,
         max_length=200,
         description=(
