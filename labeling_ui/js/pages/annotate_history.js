@@ -1,5 +1,5 @@
 // "My recent submissions" beside the annotate page: the annotator's own answers in this project,
-// newest first (GET /me/annotations). "Change" reopens one with the same tool; the annotate page
+// newest first (GET /me/annotations), fetched only while the list is open. "Change" reopens one with the same tool; the annotate page
 // saves it with PATCH /annotations/{id}. An answer whose item is settled (reviewed, final, gold)
 // shows why instead of the button.
 import * as api from '../api.js';
@@ -53,10 +53,16 @@ export function historyPanel({ projectId, describe, onOpen }) {
     pager.hidden = total <= PAGE;
   }
 
+  // Asked only while the list is open: a closed list costs the labelling loop no request; it is
+  // loaded when opened, and after each submit while open.
+  let stale = true;
+  element.addEventListener('toggle', () => { if (element.open && stale) { stale = false; load(offset); } });
+  const whenOpen = (at) => { if (element.open) { stale = false; return load(at); } stale = true; offset = at; return Promise.resolve(); };
+
   return {
     element,
-    refresh: () => load(offset),
-    reset: () => load(0),
+    refresh: () => whenOpen(offset),
+    reset: () => whenOpen(0),
     mark: (id) => { openId = id; for (const li of list.children) li.classList.toggle('open', Number(li.dataset.annotationId) === id); },
   };
 }
