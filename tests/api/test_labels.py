@@ -268,3 +268,34 @@ def test_who_may_rename(client):
     unknown = client.post(url, json={"from": "nope", "to": "x"}, headers=team.manager.headers)
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "from"]
     assert _stored(project["id"])["annotations"] == ["crack", "leak", "leak", "leak"]
+
+
+def test_a_span_label_renamed_is_gone_from_every_span_format(client):
+    team = new_team(client)
+    labels = [{"name": "LEAK"}, {"name": "PART"}]
+    project = new_project(client, team, "text_spans", labels=labels)
+    text = "pump seal drips oil"
+    item = add_item(project, text=text)
+    spans = {
+        "spans": [
+            {"label": "PART", "start": 0, "end": 9},
+            {"label": "LEAK", "start": 10, "end": 15},
+        ]
+    }
+    for who in (team.annotators[0].id, team.annotators[1].id):
+        annotate(project, item, who, spans)
+    set_consensus(project, item, spans, 0.8)
+    renamed = client.post(
+        f"/api/v1/projects/{project['id']}/labels/rename",
+        json={"from": "LEAK", "to": "FLUID_LEAK"},
+        headers=team.manager.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["rewritten"]["annotations"] == 2
+    old = re.compile(rb"(?<![A-Za-z_])LEAK(?![A-Za-z_])")  # B-LEAK or "LEAK", not FLUID_LEAK
+    for fmt in ("conll", "spacy", "raw_jsonl"):
+        _, data = _export(client, team, project, fmt)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            found = [n for n in archive.namelist() if old.search(archive.read(n))]
+            assert found == [], (fmt, found)
+            assert any(b"FLUID_LEAK" in archive.read(n) for n in archive.namelist()), fmt
