@@ -6,6 +6,7 @@ from backend.accounts.models import ApiToken, User
 from backend.assignments.models import Annotation, AnnotatorState, Assignment
 from backend.audit.models import AuditEvent
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
+from backend.corrections.models import AnnotationHistory
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
@@ -17,6 +18,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Annotation",
+    "AnnotationHistory",
     "AnnotatorStat",
     "AnnotatorState",
     "ApiToken",

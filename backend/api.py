@@ -8,10 +8,12 @@ from backend.accounts.routes import router as accounts_router
 from backend.assignments.routes import router as assignments_router
 from backend.bounded_ids import check_path_ids
 from backend.consensus.routes import router as consensus_router
+from backend.corrections.routes import router as corrections_router
 from backend.errors import COMMON_ERROR_RESPONSES
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
+from backend.labels.routes import router as labels_router
 from backend.orgs.audit_routes import router as audit_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
@@ -44,3 +46,5 @@ for router in (
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
+api_router.include_router(labels_router)
+api_router.include_router(corrections_router)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+
+from backend.kinds import openapi as kind_schemas
 
 OPENAPI_URL = "/api/v1/openapi.json"
 TITLE = "Jinbiao (津标) API"
@@ -21,6 +25,7 @@ TITLE = "Jinbiao (津标) API"
 
 def add_api_docs(app: FastAPI) -> None:
     """Anyone (the schema is public, as FastAPI's default): ``/docs`` and ``/redoc``."""
+    install_kind_results(app)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -70,3 +75,27 @@ def with_inline_scripts_allowed(page: HTMLResponse) -> HTMLResponse:
         "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
     )
     return page
+
+
+def install_kind_results(app: FastAPI) -> None:
+    """The OpenAPI document gains the per-kind result schemas that result fields refer to
+    (``backend.kinds.openapi``): built once, on the first request for it, like FastAPI's own."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                webhooks=app.webhooks.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+                separate_input_output_schemas=app.separate_input_output_schemas,
+            )
+            app.openapi_schema = kind_schemas.with_kind_results(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -64,10 +64,10 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    _document_bounds(app)
     install_error_handlers(app)
     install_unavailable_handlers(app)
     add_api_docs(app)
+    _document_bounds(app)  # after add_api_docs, whose schema builder it wraps
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

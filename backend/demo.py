@@ -89,6 +89,27 @@ PROJECT_NAMES = {
     "text_spans": "Defect-report entities · 缺陷报告实体",
 }
 
+# What an annotator of each project reads beside the tool: fitted to what the kind asks of them.
+INSTRUCTIONS = {
+    "image_classification": (
+        "Pick the one class that fits the whole part; use the hotkeys, Enter submits.\n"
+        "为整张零件图选择一个最合适的类别；用快捷键选择，回车提交。"
+    ),
+    "image_boxes": (
+        "Draw a tight box around every visible defect and give each its label; "
+        "a part without defects is submitted with no boxes.\n"
+        "为每个可见缺陷画一个贴合的框并选择标签；没有缺陷的零件不画框直接提交。"
+    ),
+    "text_classification": (
+        "Read the work order and pick the category of its fault; Enter submits.\n"
+        "阅读工单，选择故障类别；回车提交。"
+    ),
+    "text_spans": (
+        "Select each part, defect and location named in the report and give it its label.\n"
+        "在报告中选中每个零件、缺陷和位置，并设置相应标签。"
+    ),
+}
+
 
 def _labels_for(kind: str) -> list[dict[str, Any]]:
     if LABELS_FILE.is_file():
@@ -137,7 +158,7 @@ def seed_demo(*, session: Session) -> DemoSeed:
             gold_min_count=5,
             min_gold_accuracy=0.6,
             reward_per_item=0.05,
-            instructions="Label every visible defect. 请标注所有可见缺陷。",
+            instructions=INSTRUCTIONS[kind],
         )
         create_project(session=session, org_id=org.id, body=body, actor=owner)
     # Sample images and texts with known answers (datasets/generate.py), ~10% of them gold.

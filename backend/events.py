@@ -21,8 +21,8 @@ is called once per emit, in subscription order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -102,6 +102,40 @@ class MemberRemoved:
     session: Session
     org_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class LabelsChanged:
+    """A project's label names changed and stored results were rewritten to match (inside the
+    change's transaction, before its commit). ``backend/labels`` refuses the change while an
+    unmapped label is in use (409 ``label_in_use``) and rewrites annotations, gold answers,
+    prelabels and consensus rows; a domain that stores results of its own (a reviewer's fix, a
+    model's predictions) rewrites them on this event with ``get_kind(kind).rename_label``."""
+
+    session: Session
+    project_id: int
+    org_id: int
+    actor_id: int | None
+    kind: str
+    # Old name → new name, or None: the occurrences are dropped (the request's ``label_map``).
+    mapping: Mapping[str, str | None]
+    # Labels the change removes without saying where their occurrences go: refused while in use.
+    unmapped: Sequence[str]
+    labels_revision: int
+    # Rows rewritten per store, filled in by the listener that rewrites them (for the answer).
+    rewritten: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnnotationCorrected:
+    """An annotator replaced the result of their own annotation (inside the correction's
+    transaction, ``backend/corrections``); the old result is in ``annotation_history``."""
+
+    session: Session
+    project_id: int
+    item_id: int
+    annotation_id: int
+    annotator_id: int
 
 
 def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:

@@ -18,8 +18,11 @@ def wire() -> None:
     from backend.assignments import member_leases
     from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
+    from backend.labels import service as labels
     from backend.projects import access
 
+    # Labels first: it may refuse a label change (409) before anyone acts on the event.
+    labels.subscribe_listeners()
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()

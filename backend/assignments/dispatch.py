@@ -17,6 +17,10 @@ transaction holds the database's write lock, and one carried into a slot that wa
 slot stalls the process once every slot waits for the lock (``backend/routing.py``,
 ``backend/db.py``). The outcomes that leave the slot are plain values.
 
+A repeat (the assignment was submitted before) is settled by the general path on every path and
+checked against the body here (``repeats``): the same answer is a retry (200), another answer
+409 ``already_submitted`` naming the correction route.
+
 ``submit?next=true``: the submit commits first; then ``next`` runs as ``/next`` would, on the
 event loop when the submit did, else in the submit's own slot and session. A pause there is not
 a 403 but ``Paused`` in the answer (``WithNext``); an error of the submit is answered as without
@@ -33,7 +37,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.deps import Bearer
-from backend.assignments import fast_path, general_path, pg_path
+from backend.assignments import fast_path, general_path, pg_path, repeats
 from backend.assignments.outcomes import (
     HandBack,
     NextOutcome,
@@ -144,6 +148,8 @@ def _submit_in_thread(
         )
         if isinstance(stored, HandBack):
             stored = general_path.submit(**both, bearer=bearer)
+        if isinstance(stored, Repeat):  # the same answer again, or 409 already_submitted
+            repeats.refuse_if_different(session=session, repeat=stored, sent=answer.result)
         if not with_next:
             return stored
         following = _next_after_submit(

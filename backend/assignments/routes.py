@@ -47,7 +47,13 @@ async def next_item(project_id: int, bearer: BearerDep) -> Response:
     status_code=status.HTTP_201_CREATED,
     response_model=SubmitAndNextAnswer | AnnotationPublic,
     response_model_exclude_none=True,
-    responses={200: {"description": "already submitted: the stored annotation"}},
+    responses={
+        200: {"description": "already submitted with this same result: the stored annotation"},
+        409: {
+            "description": "`already_submitted`: submitted before with another result; the "
+            "answer's `correction_url` is the route that changes it"
+        },
+    },
 )
 async def submit(
     assignment_id: int,
@@ -58,6 +64,10 @@ async def submit(
     ),
 ) -> Response:
     """Only the annotator the assignment was leased to (anyone else: 404).
+
+    A repeated submit with the same result is a retry: 200 with the stored annotation. With
+    another result it is refused, 409 ``already_submitted`` (``correction_url``: ``PATCH
+    /annotations/{annotation_id}`` changes an answer while its item is not final).
 
     ``?next=true`` saves the round trip between two items. The submit itself is unchanged (201
     with the new annotation, 200 with the stored one on a repeat, the same errors); once it has

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from backend.kinds.openapi import KindResult
+
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
 
 
@@ -27,20 +29,20 @@ class NextAnswer(BaseModel):
     assignment_id: int
     expires_at: datetime
     item: LeasedItem
-    prelabel: dict[str, Any] | None = None
+    prelabel: KindResult | None = None
 
 
 class SubmitBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    result: dict[str, Any]
+    result: KindResult
     duration_ms: int = Field(default=0, ge=0, le=MAX_DURATION_MS)
 
 
 class GoldFeedbackPublic(BaseModel):
     correct: bool
     score: float
-    expected: dict[str, Any]
+    expected: KindResult
 
 
 class AnnotationPublic(BaseModel):
@@ -49,7 +51,7 @@ class AnnotationPublic(BaseModel):
     id: int
     assignment_id: int
     item_id: int
-    result: dict[str, Any]
+    result: KindResult
     duration_ms: int
     created_at: datetime
     gold_feedback: GoldFeedbackPublic | None = None

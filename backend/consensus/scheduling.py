@@ -158,6 +158,14 @@ def _on_submit(event: events.AnnotationSubmitted) -> None:
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
+def _on_results_changed(event: events.LabelsChanged | events.AnnotationCorrected) -> None:
+    """A rename or a correction changed stored results: consensus, agreement and the annotators'
+    figures are recomputed from them, as after a submit."""
+    if mark_requested(session=event.session, project_id=event.project_id):
+        wait = countdown(session=event.session, project_id=event.project_id)
+        enqueue_after_commit(event.session, RECOMPUTE_JOB, event.project_id, countdown=wait)
+
+
 def _on_flagged(event: events.RecomputeFlagged) -> None:
     """PostgreSQL's one-statement submit set the flag and committed: send the job."""
     try:
@@ -171,6 +179,9 @@ def _on_flagged(event: events.RecomputeFlagged) -> None:
 
 
 def subscribe_listeners() -> None:
-    """Every submit asks for a recompute (called by ``backend.wiring.wire``)."""
+    """Every submit, label change and correction asks for a recompute (called by
+    ``backend.wiring.wire``)."""
     events.subscribe(events.AnnotationSubmitted, _on_submit)
     events.subscribe(events.RecomputeFlagged, _on_flagged)
+    events.subscribe(events.LabelsChanged, _on_results_changed)
+    events.subscribe(events.AnnotationCorrected, _on_results_changed)

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backend.kinds.openapi import KindResult
+
 
 class AnnotatorRow(BaseModel):
     user_id: int
@@ -39,7 +41,7 @@ class AnnotatorDetail(AnnotatorRow):
 class ConsensusRow(BaseModel):
     item_id: int
     external_id: str | None
-    result: dict[str, Any]
+    result: KindResult
     confidence: float
     n_annotations: int
     method: str

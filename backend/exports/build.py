@@ -81,6 +81,8 @@ def build_archive(
             "name": project.name,
             "kind": project.kind,
         }
+        if "labels_revision" in params:  # versions from before revision 0013 rebuild unchanged
+            project_info["labels_revision"] = params["labels_revision"]
         session.rollback()
     total = count_items(engine, plan=plan)
 

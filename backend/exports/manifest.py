@@ -109,6 +109,11 @@ def readme(manifest: dict[str, Any]) -> str:
         "",
         "## Label map",
         "",
+        *(
+            [f"Label set revision {project['labels_revision']}.", ""]
+            if "labels_revision" in project
+            else []
+        ),
         *[f"- `{label}` → {i}" for label, i in manifest["label_map"].items()],
         "",
         "## Integrity",

@@ -53,6 +53,8 @@ def version_params(
         params["media"] = "none"
     params["media_base_url"] = media_base_url.rstrip("/")
     params["zip_level"] = export_settings().zip_level  # part of the bytes: frozen with the rest
+    # The label set the version was asked for (backend/labels): its manifest says which.
+    params["labels_revision"] = project.labels_revision
     params["watermark"] = {
         "item_id": session.exec(
             select(func.coalesce(func.max(Item.id), 0)).where(Item.project_id == project.id)

@@ -13,6 +13,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend.kinds.openapi import KindResult
+
 
 class ItemIn(BaseModel):
     """One item of a JSON import: exactly one of ``text``, ``image_base64``, ``image_path``."""
@@ -24,7 +26,7 @@ class ItemIn(BaseModel):
     image_path: str | None = Field(default=None, min_length=1, max_length=4096)
     external_id: str | None = Field(default=None, max_length=255)
     meta: dict[str, Any] | None = None
-    prelabel: dict[str, Any] | None = None
+    prelabel: KindResult | None = None
     priority: float = 0.0
 
     @field_validator("priority")
@@ -72,7 +74,7 @@ class GoldIn(BaseModel):
 
     item_id: int | None = None
     external_id: str | None = Field(default=None, max_length=255)
-    answer: dict[str, Any]
+    answer: KindResult
 
     @model_validator(mode="after")
     def _one_key(self) -> Self:
@@ -98,7 +100,7 @@ class GoldResult(BaseModel):
 class GoldPublic(BaseModel):
     item_id: int
     external_id: str | None
-    answer: dict[str, Any]
+    answer: KindResult
     created_at: datetime
 
 
@@ -116,7 +118,7 @@ class ItemPublic(BaseModel):
     height: int | None
     content_hash: str
     meta: dict[str, Any]
-    prelabel: dict[str, Any] | None
+    prelabel: KindResult | None
     is_gold: bool
     priority: float
     annotation_count: int

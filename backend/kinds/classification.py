@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred, empty_inferred
 from backend.kinds.kind import Kind, Vote
+from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, check_label, parse_strict
 from quality import agreement, inference
 
@@ -209,6 +210,9 @@ IMAGE_CLASSIFICATION = Kind(
     labels_of=label_of,
     formats=("folders", "csv", "raw_jsonl"),
     tool="image_class",
+    rename_label=relabel_result,
+    result_model=ClassResult,
+    example={"label": "scratch"},
 )
 # The same kind on texts: only what is shown and what it exports differ.
 TEXT_CLASSIFICATION = replace(
@@ -217,4 +221,5 @@ TEXT_CLASSIFICATION = replace(
     media="text",
     formats=("jsonl", "csv", "raw_jsonl"),
     tool="text_class",
+    example={"label": "electrical_fault"},
 )

@@ -24,6 +24,7 @@ from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
 
@@ -161,4 +162,7 @@ IMAGE_BOXES = Kind(
     formats=("coco", "yolo", "voc", "raw_jsonl"),
     tool="boxes",
     needs_image_size=True,  # YOLO normalises by it, COCO and VOC state it
+    rename_label=relabel_result,  # a merge keeps identical boxes once
+    result_model=BoxesResult,
+    example={"boxes": [{"label": "scratch", "x": 10.0, "y": 20.0, "w": 30.0, "h": 15.0}]},
 )

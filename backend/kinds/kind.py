@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel
+
 from backend.kinds.consensus import ConsensusStrategy
+from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape
 
 Media = Literal["image", "text"]
@@ -64,6 +67,16 @@ class Kind:
     tool: str
     # Results in pixels of the image: an item whose size is unknown cannot be exported.
     needs_image_size: bool = False
+    # A stored result with a label renamed (``new``) or dropped (``new`` None): answers, gold,
+    # prelabels and consensus alike (``backend/labels``). The same object when the label does not
+    # occur; None when the result cannot exist without it (``backend/kinds/relabel.py``).
+    rename_label: Callable[[dict[str, Any], str, str | None], dict[str, Any] | None] = (
+        relabel_result
+    )
+    # The result's shape for the API reference (``backend/kinds/openapi.py``): its Pydantic model
+    # and one valid example (checked against ``validate`` by the tests). None: a free JSON object.
+    result_model: type[BaseModel] | None = None
+    example: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

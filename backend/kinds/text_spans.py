@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import spans
 
@@ -112,4 +113,7 @@ TEXT_SPANS = Kind(
     labels_of=marks_labels("spans"),
     formats=("conll", "spacy", "raw_jsonl"),
     tool="spans",
+    rename_label=relabel_result,  # a merge keeps identical spans once (spans refuse duplicates)
+    result_model=SpansResult,
+    example={"spans": [{"label": "PART", "start": 3, "end": 8}]},
 )

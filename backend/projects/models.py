@@ -34,6 +34,9 @@ class Project(SQLModel, table=True):
     # "open": every annotator of the organization; "listed": only those on its access lists
     # (backend/projects/access.py).
     access_mode: str = Field(default="open", max_length=8)
+    # Raised whenever the set of label names changes (added, renamed, dropped; not colours or
+    # hotkeys); each dataset version records the revision its labels come from (revision 0013).
+    labels_revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

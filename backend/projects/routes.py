@@ -10,7 +10,7 @@ from backend.orgs.models import Role
 from backend.pagination import Page, page_headers
 from backend.projects import service
 from backend.projects.deps import ProjectManager, ProjectMember
-from backend.projects.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
+from backend.projects.schemas import LabelInUse, ProjectCreate, ProjectPublic, ProjectUpdate
 from backend.routing import TransactionEndingRoute
 
 router = APIRouter(tags=["projects"], route_class=TransactionEndingRoute)
@@ -50,11 +50,21 @@ def get_project(access: ProjectMember) -> ProjectPublic:
     return ProjectPublic.model_validate(access.project)
 
 
-@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+@router.patch(
+    "/projects/{project_id}",
+    response_model=ProjectPublic,
+    responses={409: {"model": LabelInUse, "description": "a removed label is in use"}},
+)
 def update_project(
     body: ProjectUpdate, access: ProjectManager, session: SessionDep
 ) -> ProjectPublic:
-    """Owners and managers of the project's organization."""
+    """Owners and managers of the project's organization.
+
+    ``labels`` replaces the label set. Adding labels, colours, hotkeys and order never touch
+    stored results. A label left out is removed: while annotations, gold answers or prelabels
+    use it, the change is refused (409 ``label_in_use`` with ``count``) unless ``label_map``
+    says where they go; renaming one label is ``POST /projects/{id}/labels/rename``.
+    """
     project = service.update_project(
         session=session, project=access.project, body=body, actor=access.membership
     )

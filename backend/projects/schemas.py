@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -43,6 +44,9 @@ PALETTE = (
     "#9a6324",
 )
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class LabelSpec(BaseModel):
@@ -131,11 +135,37 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
+    label_map: dict[LabelName, LabelName | None] | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Where the occurrences of labels this change removes go: old name → a label of the "
+            "new `labels` (renamed, or merged into it), or null (dropped: boxes and spans of that "
+            "label are deleted from every answer; a classification answer cannot lose its only "
+            "label, 422). Without an entry, removing a label that annotations, gold answers or "
+            "prelabels use is refused: 409 `label_in_use` with `count`. Rewrites annotations, "
+            "gold answers, prelabels and consensus in the same transaction and asks for a "
+            "recompute."
+        ),
+        examples=[{"leak": "fluid_leak", "smudge": None}],
+    )
 
     @field_validator("labels")
     @classmethod
     def _labels(cls, value: list[LabelSpec] | None) -> list[LabelSpec] | None:
         return None if value is None else _check_labels(value)
+
+
+class LabelInUse(BaseModel):
+    """409 ``label_in_use`` of ``PATCH /projects/{id}``: removing labels that stored answers
+    use, without ``label_map``."""
+
+    detail: str
+    code: str = Field(examples=["label_in_use"])
+    count: int = Field(description="how many annotations use the removed labels")
+    gold: int = Field(description="gold answers that use them")
+    prelabels: int = Field(description="prelabels that use them")
+    labels: dict[str, int] = Field(description="annotations per removed label in use")
 
 
 class ProjectPublic(BaseModel):
@@ -156,5 +186,8 @@ class ProjectPublic(BaseModel):
     gold_min_count: int
     lease_seconds: int
     reward_per_item: float
+    labels_revision: int = Field(
+        description="raised whenever the set of label names changes; versions record it"
+    )
     created_at: datetime
     updated_at: datetime

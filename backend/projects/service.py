@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend import clock
+from backend import clock, events
 from backend.audit.service import record
 from backend.errors import invalid
 from backend.orgs.models import Membership
@@ -57,9 +59,16 @@ def list_projects(
 def update_project(
     *, session: Session, project: Project, body: ProjectUpdate, actor: Membership
 ) -> Project:
-    changes = body.model_dump(exclude_unset=True, exclude={"labels"})
+    changes = body.model_dump(exclude_unset=True, exclude={"labels", "label_map"})
     if body.labels is not None:
+        # Locked: a rename and a submit must not interleave (see backend/labels/service.py).
+        session.refresh(project, with_for_update=True)
         changes["labels"] = [label.model_dump() for label in body.labels]
+        _change_label_names(
+            session=session, project=project, new=changes["labels"], body=body, actor=actor
+        )
+    elif body.label_map:
+        raise invalid(("label_map",), "label_map goes with the new labels")
     overlap = changes.get("overlap", project.overlap)
     max_overlap = changes.get("max_overlap", project.max_overlap)
     if "overlap" in changes and "max_overlap" not in changes and max_overlap < overlap:
@@ -82,6 +91,50 @@ def update_project(
     session.commit()
     session.refresh(project)
     return project
+
+
+def _change_label_names(
+    *,
+    session: Session,
+    project: Project,
+    new: list[dict[str, Any]],
+    body: ProjectUpdate,
+    actor: Membership,
+) -> None:
+    """When the set of names changes: the revision goes up and ``LabelsChanged`` asks the labels
+    domain to refuse (a removed label in use without a mapping) or rewrite stored results.
+    Colours, hotkeys and order change nothing stored."""
+    old_names, new_names = label_names(project), [label["name"] for label in new]
+    label_map = body.label_map or {}
+    check_label_map(old=old_names, new=new_names, label_map=label_map)
+    if set(old_names) == set(new_names):
+        return
+    project.labels_revision += 1
+    dropped = [name for name in old_names if name not in new_names]
+    events.emit(
+        events.LabelsChanged(
+            session=session,
+            project_id=project.id,
+            org_id=project.org_id,
+            actor_id=actor.user_id,
+            kind=project.kind,
+            mapping={name: label_map[name] for name in dropped if name in label_map},
+            unmapped=[name for name in dropped if name not in label_map],
+            labels_revision=project.labels_revision,
+        )
+    )
+
+
+def check_label_map(*, old: list[str], new: list[str], label_map: dict[str, str | None]) -> None:
+    """422 naming the entry: a key must be a label this change removes, a value one of the new
+    labels (or null)."""
+    for name, target in label_map.items():
+        if name not in old or name in new:
+            raise invalid(("label_map", name), f"{name!r} is not a label this change removes")
+        if target is not None and target not in new:
+            raise invalid(
+                ("label_map", name), f"{name!r} maps to {target!r}, which is not among the labels"
+            )
 
 
 def label_names(project: Project) -> list[str]:

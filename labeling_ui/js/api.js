@@ -37,7 +37,8 @@ const fail = async (response) => {
   throw new ApiError(response.status, detail, body && body.code, body);
 };
 
-export async function request(path, { method = 'GET', json, form, query, signal } = {}) {
+// ``withHeaders``: answer {body, headers} (a paginated list's total is in X-Total-Count).
+export async function request(path, { method = 'GET', json, form, query, signal, withHeaders = false } = {}) {
   let url = path.startsWith('/') ? path : `${BASE}/${path}`;
   if (query) {
     const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null));
@@ -53,9 +54,10 @@ export async function request(path, { method = 'GET', json, form, query, signal 
   }
   const response = await fetch(url, { method, headers, body, signal });
   if (!response.ok) await fail(response);
-  if (response.status === 204) return null;
+  if (response.status === 204) return withHeaders ? { body: null, headers: response.headers } : null;
   const type = response.headers.get('Content-Type') || '';
-  return type.includes('json') ? response.json() : response.text();
+  const answer = await (type.includes('json') ? response.json() : response.text());
+  return withHeaders ? { body: answer, headers: response.headers } : answer;
 }
 
 export const get = (path, query) => request(path, { query });

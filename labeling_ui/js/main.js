@@ -4,6 +4,7 @@ import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
 import './i18n_audit.js';
+import './i18n_labels.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';

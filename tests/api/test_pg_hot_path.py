@@ -135,11 +135,15 @@ def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
     assert bad.json()["detail"][0]["loc"][:3] == ["body", "result", "label"]
 
     created = _submit(client, ann, lease["assignment_id"])
-    repeat = _submit(client, ann, lease["assignment_id"], label="mechanical_wear")
+    repeat = _submit(client, ann, lease["assignment_id"])
     assert (created.status_code, repeat.status_code) == (201, 200)
     assert repeat.json()["id"] == created.json()["id"]
-    assert repeat.json()["result"] == {"label": "other"}  # the first result wins
+    assert repeat.json()["result"] == {"label": "other"}
     assert calls[-1] == ("submit", HandBack(HandBackReason.not_leased))  # the repeat
+    # Another result is refused, never answered with the stored one as if it had been taken.
+    other = _submit(client, ann, lease["assignment_id"], label="mechanical_wear")
+    assert other.status_code == 409 and other.json()["code"] == "already_submitted"
+    assert calls[-1] == ("submit", HandBack(HandBackReason.not_leased))
 
 
 def _gold_lease(client, **settings):
@@ -177,7 +181,7 @@ def test_gold_is_scored_and_counted_by_the_function(client, calls):
     assert tuple(stored) == (True, 1.0)
     assert tuple(_state(project["id"], ann.id)) == ("active", 1, 1.0, None)
     # A repeat is the Python path's answer: the stored annotation with the same feedback.
-    repeat = _submit(client, ann, lease["assignment_id"], label="other")
+    repeat = _submit(client, ann, lease["assignment_id"], label=truth["label"])
     assert repeat.status_code == 200
     assert repeat.json()["gold_feedback"] == answer.json()["gold_feedback"]
     assert _state(project["id"], ann.id).gold_answered == 1
@@ -339,7 +343,8 @@ def test_a_gold_answer_changed_after_next_scores_against_the_new_answer(client, 
 
 def test_a_stale_memo_never_changes_a_repeat_answer(client):
     """An invalid result on a remembered lease goes to the Python path, which answers a repeat
-    with the stored annotation (200), as it does without a memo."""
+    as it does without a memo: another result than the stored one is 409 ``already_submitted``,
+    the same result the stored annotation (200)."""
     _, _, ann, lease = _normal_lease(client, items=2)
     kept = lease_memo.take(assignment_id=lease["assignment_id"], user_id=ann.id)
     assert kept is not None and kept.is_gold is False and kept.kind == "text_classification"
@@ -348,8 +353,12 @@ def test_a_stale_memo_never_changes_a_repeat_answer(client):
     # As if another API process had leased it: a memo left behind for a submitted lease.
     lease_memo.remember(assignment_id=lease["assignment_id"], user_id=ann.id, context=kept)
     repeat = _submit(client, ann, lease["assignment_id"], label="no-such-label")
-    assert repeat.status_code == 200, repeat.text
-    assert repeat.json()["id"] == created.json()["id"]
+    assert repeat.status_code == 409, repeat.text
+    assert repeat.json()["code"] == "already_submitted"
+    lease_memo.remember(assignment_id=lease["assignment_id"], user_id=ann.id, context=kept)
+    same = _submit(client, ann, lease["assignment_id"])
+    assert same.status_code == 200, same.text
+    assert same.json()["id"] == created.json()["id"]
 
 
 def test_a_known_answer_only_counts_for_a_gold_item(client, calls, context_reads):

@@ -49,6 +49,8 @@ BODIES: dict[tuple[str, str], dict] = {
         "password": "temporary-pass-1"
     },
     ("PATCH", "/api/v1/teams/{team_id}"): {"name": "renamed"},
+    ("PATCH", "/api/v1/annotations/{annotation_id}"): {"result": {"label": "b"}},
+    ("POST", "/api/v1/projects/{project_id}/labels/rename"): {"from": "a", "to": "c"},
     ("POST", "/api/v1/assignments/{assignment_id}/submit"): {"result": {"label": "a"}},
 }
 
@@ -88,7 +90,7 @@ def foreign(client):
     rows = listed["items"] if isinstance(listed, dict) else listed
     annotator = b.annotators[0]
     lease = client.post(f"{API}/projects/{project['id']}/next", headers=annotator.headers).json()
-    client.post(
+    submitted = client.post(
         f"{API}/assignments/{lease['assignment_id']}/submit",
         json={"result": {"label": "a"}},
         headers=annotator.headers,
@@ -118,6 +120,7 @@ def foreign(client):
         "project_id": project["id"],
         "item_id": rows[0]["id"],
         "assignment_id": lease["assignment_id"],
+        "annotation_id": submitted.json()["id"],
         "version_id": version.json()["id"],
         "other_id": version.json()["id"],
         "team_id": team["id"],

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds import ItemShape, Kind, Vote
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred, empty_inferred
+from backend.kinds.relabel import keep_labels
 from backend.kinds.results import parse_strict
 from quality import agreement
 from quality.inference import MedianAggregator
@@ -138,4 +139,7 @@ TEXT_RATING = Kind(
     labels_of=rating_of,
     formats=("raw_jsonl",),
     tool="rating",
+    rename_label=keep_labels,  # a rating holds no project label
+    result_model=RatingResult,
+    example={"rating": 4},
 )

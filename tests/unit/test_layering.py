@@ -58,7 +58,7 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"items"}),
     frozenset({"assignments"}),
     frozenset({"consensus"}),
-    frozenset({"review", "lots", "pay", "models"}),
+    frozenset({"review", "lots", "pay", "models", "labels", "corrections"}),
     frozenset({"exports"}),
 )
 ENTRY_POINTS = frozenset(

@@ -3,6 +3,9 @@
 // old item is dimmed at once, the new one's media is fetched the moment the answer arrives and the
 // item is swapped in when it is decoded. /next alone is asked only by Start, after a skip, and
 // after a submit that was refused (409) or a server that does not answer `next`.
+// Corrections: "My recent submissions" (annotate_history.js) reopens one of the annotator's own
+// answers with the same tool; Enter saves it (PATCH /annotations/{id}), Shift+Enter cancels, and
+// the lease that was on screen comes back as it was.
 import * as api from '../api.js';
 import * as store from '../store.js';
 import { t } from '../i18n.js';
@@ -12,6 +15,7 @@ import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
+import { historyPanel } from './annotate_history.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -39,6 +43,8 @@ export async function renderAnnotate(root, { id }) {
   let shownAt = 0;
   let leaseTimer = null;
   let alive = true;
+  let correcting = null; // the row of /me/annotations being changed, or null
+  let heldResult = null; // the lease's unfinished result while a correction is open
 
   // ---- layout
   const stat = (key) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { stat: key } }, '—'));
@@ -54,10 +60,12 @@ export async function renderAnnotate(root, { id }) {
   const instructions = h('details', { class: 'instructions', open: true },
     h('summary', {}, t('instructions')),
     h('div', { class: 'instructions-text' }, project.instructions || t('no_instructions')));
+  const history = historyPanel({ projectId: project.id, describe: results.describe, onOpen: (row) => openCorrection(row) });
+  const modeNote = h('p', { class: 'correcting-note', role: 'status', hidden: true });
   const side = h('aside', { class: 'side', 'aria-label': t('labels') },
-    h('h2', {}, t('labels')), labelBar, toolPanel, instructions,
+    h('h2', {}, t('labels')), labelBar, toolPanel, instructions, history.element,
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
-  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
+  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, modeNote, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
   root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
@@ -75,6 +83,10 @@ export async function renderAnnotate(root, { id }) {
   function renderButtons() {
     const on = phase === 'item';
     submitBtn.disabled = !on; skipBtn.disabled = !on;
+    submitBtn.firstChild.nodeValue = correcting ? t('save_correction') : t('submit');
+    skipBtn.firstChild.nodeValue = correcting ? t('cancel_correction') : t('skip');
+    modeNote.hidden = !correcting;
+    modeNote.textContent = correcting ? t('correcting_item', { n: correcting.item_id }) : '';
     undoBtn.disabled = !on || !store.canUndo(); redoBtn.disabled = !on || !store.canRedo();
   }
 
@@ -108,6 +120,12 @@ export async function renderAnnotate(root, { id }) {
     };
     tick();
     leaseTimer = setInterval(tick, 1000);
+  }
+
+  function stopLease() {
+    clearInterval(leaseTimer);
+    const cell = strip.querySelector('[data-stat=lease]');
+    cell.textContent = '—'; cell.classList.remove('warn');
   }
 
   // ---- states
@@ -210,8 +228,9 @@ export async function renderAnnotate(root, { id }) {
     stage.dataset.assignmentId = assignment.assignment_id;
     stage.dataset.itemId = item.id;
     stage.dataset.state = 'item';
+    stage.dataset.mode = correcting ? 'correct' : 'lease';
     setPhase('item');
-    startLease(assignment.expires_at);
+    if (correcting) stopLease(); else startLease(assignment.expires_at);
     metrics.shown += 1;
     await new Promise((r) => requestAnimationFrame(() => r()));
     stage.dataset.ready = '1';
@@ -223,6 +242,7 @@ export async function renderAnnotate(root, { id }) {
 
   async function submit(t0 = performance.now()) {
     if (phase !== 'item') return;
+    if (correcting) { await saveCorrection(); return; }
     const result = tool.currentResult ? tool.currentResult() : store.get().result;
     if (!results.complete(result)) { toast(t('pick_label'), 'warn'); return; }
     const { assignment } = store.get();
@@ -252,10 +272,57 @@ export async function renderAnnotate(root, { id }) {
     if (annotation && 'next' in annotation) await showLease(annotation.next, annotation.paused_reason, t0);
     else await loadNext(t0); // refused late submit (409), or a server without submit?next
     refreshStats();
+    history.refresh();
+  }
+
+  // ---- corrections of the annotator's own answers
+  async function openCorrection(row) {
+    if (phase === 'busy' || phase === 'loading') return;
+    if (!correcting) heldResult = phase === 'item' ? store.get().result : null;
+    correcting = row;
+    history.mark(row.id);
+    await show({ assignment_id: `correction-${row.id}`, expires_at: null, item: row.item }, row.result, null);
+  }
+
+  async function leaveCorrection() {
+    correcting = null;
+    history.mark(null);
+    const held = store.get().assignment;
+    if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
+      await show(held, heldResult || results.initialResult(held.prelabel), null);
+    } else {
+      unmountTool(); stage.replaceChildren(); delete stage.dataset.mode; showStart();
+    }
+    heldResult = null;
+  }
+
+  async function saveCorrection() {
+    const result = tool.currentResult ? tool.currentResult() : store.get().result;
+    if (!results.complete(result)) { toast(t('pick_label'), 'warn'); return; }
+    setPhase('busy');
+    stage.classList.add('submitting');
+    try {
+      await api.patch(`annotations/${correcting.id}`, { result: results.toSubmit(result) });
+    } catch (err) {
+      stage.classList.remove('submitting');
+      if (err.status === 409 || err.status === 404) { // settled meanwhile: nothing to save any more
+        toast(describeError(err), 'warn', 8000);
+        history.refresh();
+        await leaveCorrection();
+        return;
+      }
+      setPhase('item');
+      toast(t('correction_failed', { detail: describeError(err) }), 'error', 8000);
+      return;
+    }
+    toast(t('correction_saved'), 'ok');
+    await history.refresh();
+    await leaveCorrection();
   }
 
   async function skip() {
     if (phase !== 'item') return;
+    if (correcting) { await leaveCorrection(); return; }
     const t0 = performance.now();
     const { assignment } = store.get();
     setPhase('busy');
@@ -292,6 +359,7 @@ export async function renderAnnotate(root, { id }) {
   // ---- go
   renderLabels(); renderButtons();
   refreshStats();
+  history.reset();
   const held = store.get().assignment;
   if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
     show(held, store.get().result || results.initialResult(held.prelabel), null);
@@ -302,6 +370,7 @@ export async function renderAnnotate(root, { id }) {
 
   return () => {
     alive = false;
+    if (correcting) store.set({ result: heldResult }); // the held lease keeps its own answer
     window.removeEventListener('keydown', onKeyDown, true);
     clearInterval(leaseTimer);
     unsubscribe();

@@ -43,15 +43,57 @@ export async function renderProjectEdit(root, { id, orgId }) {
 
   const addLabel = (label = {}) => {
     const n = rows.children.length;
-    const row = h('tr', { class: 'label-row' },
+    const stored = project && label.name ? label.name : null; // a label the project has: renamed by the server
+    const row = h('tr', { class: 'label-row', dataset: stored ? { stored } : {} },
       h('td', {}, h('input', { class: 'label-name', 'aria-label': `${t('label_name')} ${n + 1}`, required: true, value: label.name ?? '' })),
       h('td', {}, h('input', { class: 'label-color', type: 'color', 'aria-label': `${t('color')} ${n + 1}`, value: label.color || PALETTE[n % PALETTE.length] })),
       h('td', {}, h('input', { class: 'label-hotkey', maxlength: 1, size: 2, 'aria-label': `${t('hotkey')} ${n + 1}`, value: label.hotkey ?? (n < 9 ? String(n + 1) : '') })),
-      h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `${t('remove')} ${n + 1}`, onclick: () => row.remove() }, '×')));
+      h('td', {}, stored ? h('button', { type: 'button', class: 'rename-label', onclick: () => openRename(row, stored) }, t('rename_label')) : null,
+        h('button', { type: 'button', class: 'danger', 'aria-label': `${t('remove')} ${n + 1}`, onclick: () => row.remove() }, '×')));
     rows.append(row);
     return row;
   };
   (project?.labels?.length ? project.labels : [{}]).forEach(addLabel);
+
+  // Rename one stored label everywhere (answers, gold, prelabels, consensus): its own request.
+  function openRename(row, from) {
+    if (row.nextElementSibling?.classList.contains('rename-row')) return;
+    const to = h('input', { class: 'rename-to', 'aria-label': t('rename_to', { name: from }), maxlength: 64, value: from });
+    const note = h('span', { class: 'form-error', role: 'alert' });
+    const go = async () => {
+      note.textContent = '';
+      try {
+        const done = await api.post(`projects/${project.id}/labels/rename`, { from, to: to.value.trim() });
+        await loadProject(project.id, { fresh: true });
+        toast(t('label_renamed', { from, to: to.value.trim(), n: done.rewritten.annotations }), 'ok', 6000);
+        root.replaceChildren();
+        await renderProjectEdit(root, { id: project.id, orgId });
+      } catch (err) { note.textContent = describeError(err); }
+    };
+    const form = h('tr', { class: 'rename-row' }, h('td', { colspan: 4 },
+      h('label', {}, t('rename_to', { name: from }), ' ', to), ' ',
+      h('button', { type: 'button', class: 'primary', onclick: go }, t('rename_label')), ' ',
+      h('button', { type: 'button', onclick: () => form.remove() }, t('cancel')),
+      h('p', { class: 'hint' }, t('rename_hint')), note));
+    row.after(form);
+    to.select();
+  }
+
+  // A removal refused because answers use the label: say where each removed label's answers go.
+  const mapping = h('fieldset', { class: 'label-map', hidden: true });
+  async function askMapping(err, labels) {
+    const used = err.body?.labels || {};
+    const keepsMarks = !(await loadKinds())[project.kind]?.whole_label; // marks can just be dropped
+    mapping.replaceChildren(h('legend', {}, t('map_removed_labels')),
+      ...Object.entries(used).map(([name, count]) => field(t('map_label', { name, count }),
+        h('select', { class: 'map-select', dataset: { from: name } },
+          labels.map((l) => h('option', { value: l.name }, t('map_into', { name: l.name }))),
+          keepsMarks ? h('option', { value: '' }, t('map_drop')) : null))),
+      h('p', { class: 'hint' }, t('map_hint')));
+    mapping.hidden = false;
+  }
+  const labelMap = () => (mapping.hidden ? undefined : Object.fromEntries(
+    [...mapping.querySelectorAll('.map-select')].map((s) => [s.dataset.from, s.value || null])));
 
   const inputs = Object.fromEntries(SETTINGS.map(([key, attrs, dflt]) =>
     [key, h('input', { type: 'number', name: key, ...attrs, value: String(project?.[key] ?? dflt) })]));
@@ -66,7 +108,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
       h('button', { type: 'button', onclick: () => addLabel().querySelector('input').focus() }, t('add_label'))),
     h('fieldset', { class: 'settings-grid' }, h('legend', {}, t('settings')),
       SETTINGS.map(([key]) => field(t(key), inputs[key]))),
-    error,
+    mapping, error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
 
   form.addEventListener('submit', async (e) => {
@@ -84,8 +126,11 @@ export async function renderProjectEdit(root, { id, orgId }) {
     for (const [key, attrs] of SETTINGS) body[key] = attrs.step === 1 ? parseInt(inputs[key].value, 10) : parseFloat(inputs[key].value);
     try {
       if (project) {
+        const map = labelMap();
+        if (map) body.label_map = Object.fromEntries(Object.entries(map).filter(([from]) => !labels.some((l) => l.name === from)));
         await api.patch(`projects/${project.id}`, body);
         await loadProject(project.id, { fresh: true });
+        mapping.hidden = true;
         toast(t('saved'), 'ok');
       } else {
         const created = await api.post(`orgs/${orgId}/projects`, { ...body, kind: kind.value });
@@ -93,6 +138,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
       }
     } catch (err) {
       error.textContent = describeError(err);
+      if (err.code === 'label_in_use' && err.body?.labels) askMapping(err, labels);
     }
   });
 
