@@ -38,8 +38,8 @@ def enter_review(*, session: Session, project_id: int, item_ids: Sequence[int]) 
     known = _known(session, item_ids)
     entering = []
     for row in known.values():
-        if row.state == ItemState.rework:
-            row.state = check_move(row.state, ItemState.in_review)
+        if row.state == ItemState.rework:  # reworked and finished: done, then in review again
+            row.state = check_move(check_move(row.state, ItemState.done), ItemState.in_review)
             row.entered_at = row.updated_at = now
             session.add(row)
             entering.append(row.item_id)

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from backend import clock
 from backend.assignments.access import own_assignment
 from backend.assignments.models import Assignment
+from backend.assignments.pg_path import in_range
 from backend.assignments.stages import Stage, StageNotBuilt, rules_for
 from backend.assignments.submitting import validate_result
 from backend.errors import conflict, invalid, not_found
@@ -39,6 +40,8 @@ def submit_verdict(
 ) -> tuple[Review, bool]:
     """The stored verdict and whether this call stored it (False: a repeat)."""
     now = clock.now()
+    if not in_range(review_id):  # beyond the id column: nobody's lease
+        raise not_found("review")
     stage = session.exec(
         select(Assignment.stage).where(
             Assignment.id == review_id, Assignment.annotator_id == user_id
