@@ -20,6 +20,7 @@ def wire() -> None:
     from backend.consensus import scheduling
     from backend.labels import service as labels
     from backend.projects import access
+    from backend.review import listeners as review
 
     # Labels first: it may refuse a label change (409) before anyone acts on the event.
     labels.subscribe_listeners()
@@ -27,6 +28,7 @@ def wire() -> None:
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
     _add_scrape_gauges(recompute_lags=consensus_metrics.recompute_lags)
+    review.subscribe_listeners()
     events.mark_wired()
 
 

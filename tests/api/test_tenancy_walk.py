@@ -21,6 +21,7 @@ from backend import clock
 from backend.security.jwt_tokens import ALGORITHM, AUDIENCE
 from backend.settings import get_settings
 from support.factories import Account, add_member, new_project, new_team, new_user
+from support.review_flow import recompute, review_next
 
 API = "/api/v1"
 MISSING_ID = 2_000_000_000
@@ -51,6 +52,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/teams/{team_id}"): {"name": "renamed"},
     ("PATCH", "/api/v1/annotations/{annotation_id}"): {"result": {"label": "b"}},
     ("POST", "/api/v1/projects/{project_id}/labels/rename"): {"from": "a", "to": "c"},
+    ("POST", "/api/v1/reviews/{review_id}/submit"): {"decision": "accept"},
     ("POST", "/api/v1/assignments/{assignment_id}/submit"): {"result": {"label": "a"}},
 }
 
@@ -77,6 +79,9 @@ def foreign(client):
         b,
         name=f"foreign project {marker}",
         gold_rate=0.0,
+        overlap=1,
+        max_overlap=1,
+        review_mode="all",
         labels=[{"name": "a"}, {"name": "b"}],
     )
     texts = [f"secret-item-{marker}-{n}" for n in range(4)]
@@ -95,6 +100,9 @@ def foreign(client):
         json={"result": {"label": "a"}},
         headers=annotator.headers,
     )
+    recompute(project["id"])  # the answered item is finished and enters review
+    review = review_next(client, b.reviewer, project["id"])
+    assert review.status_code == 200, review.text
     version = client.post(
         f"{API}/projects/{project['id']}/versions",
         json={"format": "jsonl"},
@@ -121,6 +129,7 @@ def foreign(client):
         "item_id": rows[0]["id"],
         "assignment_id": lease["assignment_id"],
         "annotation_id": submitted.json()["id"],
+        "review_id": review.json()["review_id"],
         "version_id": version.json()["id"],
         "other_id": version.json()["id"],
         "team_id": team["id"],
