@@ -9,6 +9,7 @@ from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
+from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -16,6 +17,7 @@ from backend.projects.models import Project
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AcceptanceSwitching",
     "Annotation",
     "AnnotatorStat",
     "AnnotatorState",
@@ -27,6 +29,9 @@ __all__ = [
     "GoldAnswer",
     "Invite",
     "Item",
+    "Lot",
+    "LotItem",
+    "LotSample",
     "Membership",
     "Organization",
     "Project",

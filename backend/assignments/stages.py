@@ -69,6 +69,11 @@ class StageRules:
 
 
 ANNOTATE = StageRules(Stage.annotate, roles=frozenset({Role.annotator, *MANAGERS}))
+# 验收: the client inspects a lot's sample; staff may inspect too. Its pick is per lot
+# (``backend/lots/inspection.py``: a few dozen leases per lot, the sample's rows as the lock), so
+# it is not one of ``dispatch``'s project-wide stages in ``_BUILT``; the rows, the unique pair,
+# expiry and ``access.own_assignment`` are the same.
+ACCEPTANCE = StageRules(Stage.acceptance, roles=frozenset({Role.client, Role.reviewer, *MANAGERS}))
 
 _BUILT = {Stage.annotate: ANNOTATE}
 

@@ -3,6 +3,7 @@ import * as api from './api.js';
 import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
+import './i18n_lots.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -13,6 +14,7 @@ import { renderImport } from './pages/import.js';
 import { renderProgress } from './pages/progress.js';
 import { renderQuality } from './pages/quality.js';
 import { renderExports } from './pages/exports.js';
+import { renderLots } from './pages/lots.js';
 import { renderSignup } from './pages/signup.js';
 import { renderInvite } from './pages/invite.js';
 import { renderPassword } from './pages/password.js';
@@ -36,6 +38,7 @@ route('/projects/:id/import', renderImport);
 route('/projects/:id/progress', renderProgress);
 route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
+route('/projects/:id/lots', renderLots);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');
