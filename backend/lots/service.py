@@ -83,7 +83,8 @@ def create_lot(
     session.add(lot)
     session.flush()
     try:
-        _insert_rows(session, LotItem, [{"lot_id": lot.id, "item_id": i} for i in item_ids])
+        rows = [{"lot_id": lot.id, "item_id": i, "open": True} for i in item_ids]
+        _insert_rows(session, LotItem, rows)
     except IntegrityError:  # a concurrent lot took one of these items first
         session.rollback()
         raise conflict("an item is already in another open lot", code="item_in_open_lot") from None
@@ -150,7 +151,13 @@ def _draw(*, session: Session, lot: Lot, item_ids: Sequence[int]) -> None:
         item_ids, sample_size=lot.sample_size, lot_id=lot.id, round_number=lot.round
     )
     rows = [
-        {"lot_id": lot.id, "round": lot.round, "item_id": item_id, "position": position}
+        {
+            "lot_id": lot.id,
+            "round": lot.round,
+            "item_id": item_id,
+            "position": position,
+            "reasons": [],
+        }
         for position, item_id in enumerate(sample)
     ]
     _insert_rows(session, LotSample, rows)

@@ -25,7 +25,10 @@ from support.lot_seed import finished_items
 
 pytestmark = pytest.mark.usefixtures("client")
 
-PERSON_KEY = re.compile(r"annotator|user|reviewer|inspector|member|author|actor|created_by")
+# Keys whose value names people by id (counts such as ``annotators: 2`` are not ids).
+PERSON_KEY = re.compile(
+    r"(annotator|user|reviewer|inspector|member|author|actor|owner)_ids?$|^created_by$"
+)
 PSEUDONYM = re.compile(r"^A-[0-9a-f]{4}$")
 # Calls that would end the walk itself (a new password ends the client's sign-in; accepting an
 # invitation would change the client's role), or wait on a worker; none of them answers anything
@@ -195,10 +198,12 @@ def test_the_client_gets_pseudonyms_in_samples_and_versions(client):
     written = set()
     with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
         for name in archive.namelist():
-            if name.endswith(".jsonl"):
+            if name.endswith(".jsonl") and name != "index.jsonl":  # the index keeps a hash only
                 for line in archive.read(name).decode().splitlines():
                     written.add(json.loads(line)["annotator_id"])
+        manifest = json.loads(archive.read("manifest.json"))
     assert written == set(pseudonyms)
+    assert manifest["filter"]["annotators_pseudonymous"] is True
     # The manager's version names people: the client cannot see it.
     for path in ("", "/download"):
         url = f"/api/v1/versions/{seeded.staff_version_id}{path}"

@@ -16,7 +16,6 @@ export const AQLS = ['0.010', '0.015', '0.025', '0.040', '0.065', '0.10', '0.15'
 export const LEVELS = ['S-1', 'S-2', 'S-3', 'S-4', 'I', 'II', 'III'];
 const PAGE = 20;
 const DECIDERS = new Set(['owner', 'manager', 'client']);
-const INSPECTORS = new Set(['owner', 'manager', 'reviewer', 'client']);
 
 const planText = (plan) => t('lot_plan_line', {
   letter: plan.code_letter, n: plan.sample_size, ac: plan.accept, re: plan.reject,
@@ -67,7 +66,7 @@ export async function renderLots(root, { id }) {
       h('caption', {}, t('lots')),
       h('thead', {}, h('tr', {}, ...['lot', 'lot_size', 'status', 'lot_plan', 'lot_inspection', 'lot_defects', 'actions']
         .map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', {}, page.lots.map((lot) => lotRow(lot, role, project, () => refresh(offset))))),
+      h('tbody', {}, page.lots.map((lot) => lotRow(lot, role, () => refresh(offset))))),
     pager(page.total, offset, refresh));
     if (alive && page.lots.some((lot) => lot.status === 'inspecting')) timer = setTimeout(() => refresh(offset), 5000);
   }
@@ -83,19 +82,13 @@ function pager(total, offset, go) {
     h('button', { type: 'button', disabled: offset + PAGE >= total, onclick: () => go(offset + PAGE) }, t('next_page')));
 }
 
-function lotRow(lot, role, project, refresh) {
+function lotRow(lot, role, refresh) {
   const act = async (path, body, done) => {
     try { await api.post(`lots/${lot.id}/${path}`, body); toast(done, 'ok'); refresh(); } catch (err) { toast(describeError(err), 'error', 6000); }
   };
   const actions = [];
-  if (lot.status === 'inspecting' && INSPECTORS.has(role)) {
-    actions.push(h('a', { class: 'button primary', href: `#/lots/${lot.id}/inspect`, 'aria-label': `${t('lot_inspect')} ${lot.id}` }, t('lot_inspect')));
-  }
   if (lot.status === 'rejected' && DECIDERS.has(role)) {
-    actions.push(
-      h('button', { type: 'button', onclick: () => act('rework', { scope: 'defective' }, t('lot_reworked')) }, t('lot_rework_defective')),
-      h('button', { type: 'button', onclick: () => act('rework', { scope: 'all' }, t('lot_reworked')) }, t('lot_rework_all')),
-      h('button', { type: 'button', onclick: () => act('reinspect', {}, t('lot_reinspecting')) }, t('lot_reinspect')));
+    actions.push(h('button', { type: 'button', onclick: () => act('reinspect', {}, t('lot_reinspecting')) }, t('lot_reinspect')));
   }
   return h('tr', { dataset: { lotId: lot.id, lotStatus: lot.status } },
     h('td', {}, `#${lot.id}`, lot.round > 1 ? h('small', { class: 'muted' }, ` ${t('lot_round', { n: lot.round })}`) : null),
