@@ -21,7 +21,7 @@ is called once per emit, in subscription order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -92,6 +92,21 @@ class AnnotationsStoppedCounting:
     reason: str
     annotator_id: int | None = None
     annotation_ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class ItemsSentBack:
+    """A rejected lot's items go back for rework (验收 → 返工), inside the lot's transaction.
+
+    The stage that owns rework (review: the annotations stop counting, the item reopens for its
+    annotators or the pool) does it; ``notes`` maps each item id to the reasons and the comment
+    its annotators see with the reworked item. ``origin`` says who sent them (``lot:<id>``)."""
+
+    session: Session
+    project_id: int
+    item_ids: Sequence[int]
+    notes: Mapping[int, tuple[tuple[str, ...], str]]
+    origin: str
 
 
 @dataclass(frozen=True)

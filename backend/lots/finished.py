@@ -7,24 +7,36 @@ that is in an open lot (inspecting, or rejected and not yet accepted) is in no s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, not_, select
 from sqlmodel import Session
 
 from backend.consensus.models import Consensus
 from backend.items.models import Item
 from backend.lots.models import LotItem
 
+_held_elsewhere: list[Callable[[], Any]] = []
+
+
+def register_held_elsewhere(condition: Callable[[], Any]) -> None:
+    """A later stage that keeps finished items from a lot (review: items waiting in review or
+    sent back for rework) registers ``condition() -> SQL condition on Item`` at process start
+    (``backend.wiring``), so lots never imports it. Once, however often asked."""
+    if condition not in _held_elsewhere:
+        _held_elsewhere.append(condition)
+
 
 def finished_condition() -> Any:
-    """SQL condition on ``Item``: a non-gold item whose wanted answers and consensus exist."""
+    """SQL condition on ``Item``: a non-gold item whose wanted answers and consensus exist, that
+    no later stage holds."""
     return and_(
         Item.is_gold.is_(False),
         Item.wanted > 0,
         Item.annotation_count >= Item.wanted,
         exists().where(Consensus.item_id == Item.id),
+        *(not_(condition()) for condition in _held_elsewhere),
     )
 
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.assignments.stages import ACCEPTANCE
 from backend.errors import conflict
-from backend.lots import inspection, service, switching
+from backend.lots import inspection, rework, service, switching
 from backend.lots.answers import lot_public, sample_answer
 from backend.lots.deps import LOT_DECIDERS, LOT_READERS, load_lot
 from backend.lots.models import LotSample
@@ -19,6 +19,7 @@ from backend.lots.schemas import (
     LotList,
     LotPublic,
     PlanPublic,
+    ReworkBody,
     SamplePublic,
     SwitchingPublic,
 )
@@ -121,6 +122,16 @@ def next_sample(lot_id: int, user: CurrentUser, session: SessionDep) -> Response
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     answer = sample_answer(session=session, lease=lease, found=found)
     return Response(answer.model_dump_json(), media_type="application/json")
+
+
+@router.post("/lots/{lot_id}/rework", response_model=LotPublic)
+def rework_lot(lot_id: int, body: ReworkBody, user: CurrentUser, session: SessionDep) -> LotPublic:
+    """Owners, managers and the client: a rejected lot's items (``all``, or the ``defective``
+    ones of the sample) go back for rework with the inspector's reasons and comments; 409
+    ``lot_decided`` for an accepted lot, ``lot_not_decided`` while it is inspected."""
+    found = load_lot(session=session, lot_id=lot_id, user_id=user.id, allowed=LOT_DECIDERS)
+    rework.send_back(session=session, lot=found.lot, scope=body.scope, actor_id=user.id)
+    return lot_public(found.lot)
 
 
 @router.post("/lots/{lot_id}/reinspect", response_model=LotPublic)

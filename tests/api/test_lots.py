@@ -325,3 +325,84 @@ def test_lots_of_another_organization_are_404(client):
         assert client.get(f"/api/v1{path}", headers=stranger.headers).status_code == 404
     assert next_sample(client, lot["id"], stranger).status_code == 404
     assert next_sample(client, lot["id"], stranger_team.manager).status_code == 404
+
+
+@pytest.fixture
+def sent_back():
+    seen: list[events.ItemsSentBack] = []
+    events.subscribe(events.ItemsSentBack, seen.append)
+    yield seen
+    events.unsubscribe(events.ItemsSentBack, seen.append)
+
+
+def test_rework_sends_the_defective_items_or_all_of_them_back(client, sent_back):
+    team, customer = _team_with_client(client)
+    project = new_project(client, team)
+    finished_items(project, 60, [team.annotators[0].id])
+    lot = _lot(client, project, customer, all_finished=True, aql="2.5").json()
+    url = f"/api/v1/lots/{lot['id']}/rework"
+    early = client.post(url, json={"scope": "all"}, headers=customer.headers)
+    assert early.status_code == 409 and early.json()["code"] == "lot_not_decided"
+    defective = inspect_all(
+        client, lot["id"], customer, decide=lambda p: ["reject", "fix"][p] if p < 2 else "accept"
+    )[:2]
+    assert client.post(url, json={"scope": "some"}, headers=customer.headers).status_code == 422
+    assert (
+        client.post(url, json={"scope": "all"}, headers=team.annotators[0].headers).status_code
+        == 403
+    )
+
+    answer = client.post(url, json={"scope": "defective"}, headers=customer.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["reworked"] == 2
+    (event,) = sent_back
+    assert sorted(event.item_ids) == sorted(defective) and event.origin == f"lot:{lot['id']}"
+    assert all(event.notes[i][0] == ("错标",) for i in defective)
+    again = client.post(url, json={"scope": "all"}, headers=customer.headers)
+    assert again.status_code == 409 and again.json()["code"] == "lot_reworked"
+
+    # A new round, rejected again: this time every item of the lot goes back.
+    assert (
+        client.post(f"/api/v1/lots/{lot['id']}/reinspect", headers=customer.headers).status_code
+        == 200
+    )
+    inspect_all(client, lot["id"], customer, decide=lambda p: "reject" if p < 2 else "accept")
+    assert client.post(url, json={"scope": "all"}, headers=customer.headers).status_code == 200
+    assert len(sent_back[1].item_ids) == 60
+    general = sent_back[1].notes[
+        next(i for i in sent_back[1].item_ids if sent_back[1].notes[i][0] == ())
+    ]
+    assert general[1].startswith(f"lot #{lot['id']} rejected: 2 of 20")
+
+
+def test_rework_of_an_accepted_lot_is_409_and_without_a_rework_stage_503(client, sent_back):
+    team, customer = _team_with_client(client)
+    project = new_project(client, team)
+    ids = finished_items(project, 2, [team.annotators[0].id])
+    lot = _lot(client, project, customer, item_ids=ids, aql="1.0").json()
+    url = f"/api/v1/lots/{lot['id']}/rework"
+    inspect_all(client, lot["id"], customer, decide=lambda _p: "accept")
+    decided = client.post(url, json={"scope": "all"}, headers=customer.headers)
+    assert decided.status_code == 409 and decided.json()["code"] == "lot_decided"
+
+    other = _lot(
+        client,
+        project,
+        customer,
+        item_ids=finished_items(project, 2, [team.annotators[0].id]),
+        aql="1.0",
+    ).json()
+    inspect_all(client, other["id"], customer, decide=lambda _p: "reject")
+    listeners = events.listeners_of(events.ItemsSentBack)
+    for listener in listeners:
+        events.unsubscribe(events.ItemsSentBack, listener)
+    try:
+        answer = client.post(
+            f"/api/v1/lots/{other['id']}/rework", json={"scope": "all"}, headers=customer.headers
+        )
+    finally:
+        for listener in listeners:
+            events.subscribe(events.ItemsSentBack, listener)
+    assert answer.status_code == 503 and answer.json()["code"] == "rework_unavailable"
+    shown = client.get(f"/api/v1/lots/{other['id']}", headers=customer.headers).json()
+    assert shown["reworked"] == 0

@@ -24,6 +24,7 @@ def judge(
     who: Account,
     decision: str,
     result: dict[str, Any] | None = None,
+    reasons: tuple[str, ...] = (),
 ) -> None:
     """Judge an acceptance lease (the service ``POST /reviews/{id}/submit`` calls)."""
     del client
@@ -32,7 +33,7 @@ def judge(
             session=session,
             assignment_id=review_id,
             user_id=who.id,
-            judgment=Judgment(decision=decision, result=result),
+            judgment=Judgment(decision=decision, result=result, reasons=reasons),
         )
 
 
@@ -49,5 +50,6 @@ def inspect_all(
         lease = answer.json()
         decision = decide(len(seen))
         result = lease["consensus"]["result"] if decision == "fix" else None
-        judge(client, lease["review_id"], who, decision, result)
+        reasons = ("错标",) if decision != "accept" else ()
+        judge(client, lease["review_id"], who, decision, result, reasons)
         seen.append(lease["item"]["id"])

@@ -88,6 +88,13 @@ function lotRow(lot, role, refresh) {
   };
   const actions = [];
   if (lot.status === 'rejected' && DECIDERS.has(role)) {
+    if (!lot.reworked) {
+      actions.push(
+        h('button', { type: 'button', onclick: () => act('rework', { scope: 'defective' }, t('lot_reworked')) }, t('lot_rework_defective')),
+        h('button', { type: 'button', onclick: () => act('rework', { scope: 'all' }, t('lot_reworked')) }, t('lot_rework_all')));
+    } else {
+      actions.push(h('span', { class: 'muted' }, t('lot_in_rework', { n: lot.reworked })));
+    }
     actions.push(h('button', { type: 'button', onclick: () => act('reinspect', {}, t('lot_reinspecting')) }, t('lot_reinspect')));
   }
   return h('tr', { dataset: { lotId: lot.id, lotStatus: lot.status } },
