@@ -13,6 +13,7 @@ from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
+from backend.review.models import Review, ReviewItem, ReviewMark
 
 metadata = SQLModel.metadata
 
@@ -38,6 +39,9 @@ __all__ = [
     "ProjectAccessTeam",
     "ProjectAccessUser",
     "ProjectQuality",
+    "Review",
+    "ReviewItem",
+    "ReviewMark",
     "Team",
     "TeamMember",
     "User",

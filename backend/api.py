@@ -17,6 +17,7 @@ from backend.orgs.team_routes import router as teams_router
 from backend.projects.access_routes import router as project_access_router
 from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
+from backend.review.routes import router as review_router
 
 api_router = APIRouter(prefix="/api/v1")
 # FastAPI matches a request against the included routers in this order, route by route, and
@@ -38,3 +39,4 @@ api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
 api_router.include_router(lots_router)
+api_router.include_router(review_router)

@@ -15,8 +15,10 @@ def wire() -> None:
     from backend.assignments import member_leases
     from backend.consensus import scheduling
     from backend.projects import access
+    from backend.review import listeners as review
 
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
+    review.subscribe_listeners()
     events.mark_wired()

@@ -40,25 +40,40 @@ class AnnotatorStatus(StrEnum):
 PAUSED_BY_GOLD = "paused_low_gold_accuracy"
 
 
-def pause_reason(*, project: Any, answered: int, correct: float) -> str | None:
+def pause_reason(
+    *,
+    project: Any,
+    answered: int,
+    correct: float,
+    review_answered: int = 0,
+    review_correct: float = 0.0,
+) -> str | None:
     """The reason to pause under rule 5, or None while the annotator may go on.
 
+    Two records feed the rule, each judged on its own with the same Beta-smoothed accuracy and
+    the same thresholds: gold answers, and answers judged in review (质检: right when the
+    reviewer accepted them or their fix agrees, wrong when rejected or fixed otherwise). A
+    reviewer's verdict is a known answer found after the fact, so it counts like gold.
     ``project`` is anything with ``gold_min_count`` and ``min_gold_accuracy``.
     """
-    if answered <= 0:
-        return None
-    smoothed = gold.smoothed_accuracy(min(correct, answered), answered)
-    if not gold.should_pause(
-        smoothed,
-        answered,
-        gold_min_count=project.gold_min_count,
-        min_gold_accuracy=project.min_gold_accuracy,
+    for kind, n, right in (
+        ("gold", answered, correct),
+        ("review", review_answered, review_correct),
     ):
-        return None
-    return (
-        f"gold accuracy {smoothed:.0%} after {answered} gold answers is below the project's "
-        f"minimum of {project.min_gold_accuracy:.0%}"
-    )
+        if n <= 0:
+            continue
+        smoothed = gold.smoothed_accuracy(min(right, n), n)
+        if gold.should_pause(
+            smoothed,
+            n,
+            gold_min_count=project.gold_min_count,
+            min_gold_accuracy=project.min_gold_accuracy,
+        ):
+            return (
+                f"{kind} accuracy {smoothed:.0%} after {n} {kind} answers is below the "
+                f"project's minimum of {project.min_gold_accuracy:.0%}"
+            )
+    return None
 
 
 def lock_state(*, session: Session, project_id: int, user_id: int) -> AnnotatorState:
@@ -81,6 +96,8 @@ def lock_state(*, session: Session, project_id: int, user_id: int) -> AnnotatorS
             status=AnnotatorStatus.active,
             gold_answered=0,
             gold_correct=0.0,
+            review_answered=0,
+            review_correct=0.0,
             updated_at=clock.now(),
         )
         .on_conflict_do_nothing()
@@ -102,6 +119,21 @@ def count_gold_answer(
     return reason
 
 
+def count_review_answers(
+    *, session: Session, project: Any, user_id: int, answered: int, correct: float, now: datetime
+) -> str | None:
+    """Count answers judged in review (``correct``: the sum of their scores) and apply rule 5
+    at once; returns the pause reason when this verdict paused the annotator. Takes the state
+    lock, as a gold answer does: the review submit holds its assignment and item locks first."""
+    state = lock_state(session=session, project_id=project.id, user_id=user_id)
+    state.review_answered = (state.review_answered or 0) + answered
+    state.review_correct = (state.review_correct or 0.0) + correct
+    state.updated_at = now
+    reason = pause_if_due(session=session, project=project, state=state, now=now)
+    session.add(state)
+    return reason
+
+
 def pause_if_due(
     *, session: Session, project: Any, state: AnnotatorState, now: datetime
 ) -> str | None:
@@ -111,7 +143,13 @@ def pause_if_due(
     """
     if state.status != AnnotatorStatus.active:
         return None
-    reason = pause_reason(project=project, answered=state.gold_answered, correct=state.gold_correct)
+    reason = pause_reason(
+        project=project,
+        answered=state.gold_answered,
+        correct=state.gold_correct,
+        review_answered=state.review_answered or 0,
+        review_correct=state.review_correct or 0.0,
+    )
     if reason is None:
         return None
     state.status, state.paused_reason, state.paused_at = AnnotatorStatus.paused, reason, now
@@ -179,6 +217,7 @@ def set_status(
     else:
         state.paused_reason, state.paused_at = None, None
         state.gold_answered, state.gold_correct = 0, 0.0
+        state.review_answered, state.review_correct = 0, 0.0
     session.add(state)
     if status == AnnotatorStatus.paused and old != AnnotatorStatus.paused:
         _paused(session=session, project=project, user_id=user_id, reason=reason, actor_id=actor_id)

@@ -7,6 +7,7 @@ routes' declared ``response_model`` gives.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import Response, status
 from pydantic import BaseModel
@@ -31,16 +32,17 @@ from backend.assignments.schemas import (
 from backend.errors import forbidden
 
 
-def next_response(outcome: NextOutcome) -> Response:
-    """200 with the lease, 204 when nothing is left, 403 with the reason while paused."""
+def next_response(outcome: NextOutcome, notes: dict[str, Any] | None = None) -> Response:
+    """200 with the lease (and its ``lease_notes``), 204 when nothing is left, 403 with the
+    reason while paused."""
     if isinstance(outcome, Paused):
         raise forbidden(outcome.detail)
     if isinstance(outcome, NothingLeft):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return _json(_lease(outcome))
+    return _json(_lease(outcome, notes))
 
 
-def submit_response(outcome: SubmitOutcome) -> Response:
+def submit_response(outcome: SubmitOutcome, notes: dict[str, Any] | None = None) -> Response:
     """201 with the new annotation, 200 with the stored one on a repeat; ``?next=true`` adds
     ``next`` (null when nothing is left or while paused) and ``paused_reason`` (while paused)."""
     submitted = outcome.submitted if isinstance(outcome, WithNext) else outcome
@@ -51,7 +53,7 @@ def submit_response(outcome: SubmitOutcome) -> Response:
     following = outcome.next
     answer = SubmitAndNextAnswer(
         **annotation.model_dump(),
-        next=_lease(following) if isinstance(following, Leased) else None,
+        next=_lease(following, notes) if isinstance(following, Leased) else None,
         paused_reason=following.shown if isinstance(following, Paused) else None,
     )
     return _json(answer, code)
@@ -65,13 +67,14 @@ def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
     )
 
 
-def _lease(lease: Leased) -> NextAnswer:
-    return next_answer(
+def _lease(lease: Leased, notes: dict[str, Any] | None = None) -> NextAnswer:
+    answer = next_answer(
         assignment_id=lease.assignment_id,
         expires_at=lease.expires_at,
         kind=lease.kind,
         item=lease.item,
     )
+    return answer.model_copy(update=notes) if notes else answer
 
 
 def _annotation(stored: Stored | Repeat) -> AnnotationPublic:

@@ -6,6 +6,9 @@ caller reads one key of each result (a classification's label), that key is read
 SQL; on PostgreSQL, when every value is one of the given labels, the whole table comes by binary
 COPY as fixed-width rows (``np.frombuffer``) with each label as its position among the labels.
 
+Only annotations that count are read: one a review rejected (``review_status = 'rejected'``,
+``backend/review/rework.py``) no longer counts towards consensus, agreement or figures.
+
 Read-only: other domains ask here instead of writing SQL on ``annotations`` themselves.
 """
 
@@ -22,6 +25,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from backend.assignments.models import Annotation
+
+# The condition of an annotation that counts (see the module docstring).
+COUNTS = "review_status <> 'rejected'"
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ def answer_columns(
     mark = "%s" if dialect == "postgresql" else "?"
     sql = (
         f"SELECT item_id, annotator_id, is_gold, gold_score, {wanted} "  # noqa: S608 (no input)
-        f"FROM annotations WHERE project_id = {mark} ORDER BY id"
+        f"FROM annotations WHERE project_id = {mark} AND {COUNTS} ORDER BY id"
     )
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
@@ -85,9 +91,11 @@ def answer_columns(
 
 
 def count_annotations(*, session: Session, project_id: int) -> int:
-    """How many annotations the project has now."""
+    """How many annotations of the project count now."""
     return session.execute(
-        select(func.count()).select_from(Annotation).where(Annotation.project_id == project_id)
+        select(func.count())
+        .select_from(Annotation)
+        .where(Annotation.project_id == project_id, Annotation.review_status != "rejected")
     ).scalar_one()
 
 
@@ -97,6 +105,13 @@ def _json_field(dialect: str, field: str) -> str:
     return f"json_extract(result, '$.{field}')"
 
 
+_COPY_LABELS = (
+    "COPY (SELECT item_id::int8, annotator_id::int8, "  # noqa: S608 (constants only)
+    "coalesce(gold_score, 'NaN')::float8, "
+    "coalesce(array_position(%s::text[], result ->> %s), 0)::int4, is_gold::int4 "
+    f"FROM annotations WHERE project_id = %s AND {COUNTS} ORDER BY id) "
+    "TO STDOUT (FORMAT BINARY)"
+)
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no extension
 _BINARY_ROW = np.dtype(
     [
@@ -135,10 +150,7 @@ def _label_positions_postgresql(
     chunks = bytearray()
     try:
         with cursor.copy(
-            "COPY (SELECT item_id::int8, annotator_id::int8, "
-            "coalesce(gold_score, 'NaN')::float8, "
-            "coalesce(array_position(%s::text[], result ->> %s), 0)::int4, is_gold::int4 "
-            "FROM annotations WHERE project_id = %s ORDER BY id) TO STDOUT (FORMAT BINARY)",
+            _COPY_LABELS,
             (list(labels), field, project_id),
         ) as copy:
             for data in copy:

@@ -203,6 +203,15 @@ def choose_item(
 _CHOOSERS: dict[Stage, Callable[..., Candidate | None]] = {Stage.annotate: choose_item}
 
 
+def register_chooser(stage: Stage, chooser: Callable[..., Candidate | None]) -> None:
+    """The pick of a stage built by a domain above this one (review, acceptance), registered at
+    process start (``backend.wiring``): called as ``choose_item`` is, it returns a ``Candidate``
+    whose item row it has locked, with ``rework_round`` set, or None."""
+    if stage is Stage.annotate:
+        raise ValueError("the annotate pick is this module's own")
+    _CHOOSERS[stage] = chooser
+
+
 def next_assignment(
     *,
     session: Session,

@@ -14,13 +14,17 @@ from backend.db import JSONType, UTCDateTime, utcnow
 class Assignment(SQLModel, table=True):
     """One lease of one item to one person until ``expires_at``, for one stage of its work.
 
-    The unique (item, annotator) pair is rule 1 of the spec as a constraint: an annotator never
-    gets the same item twice, whatever the concurrency.
+    The unique (item, annotator, rework round) triple is rule 1 of the spec as a constraint: an
+    annotator never gets the same item twice in one round, whatever the concurrency. A review
+    that rejects an item opens the next round (``backend/review/rework.py``), so the annotators
+    sent back to it can hold it again (revision 0014 widened the pair to the triple).
     """
 
     __tablename__ = "assignments"
     __table_args__ = (
-        UniqueConstraint("item_id", "annotator_id", name="uq_assignment_item_annotator"),
+        UniqueConstraint(
+            "item_id", "annotator_id", "rework_round", name="uq_assignment_item_annotator_round"
+        ),
         Index("ix_assignment_annotator_status", "project_id", "annotator_id", "status"),
         Index("ix_assignment_item_status", "item_id", "status", "expires_at"),
         # Live leases of a project (progress); revision 0006.
@@ -37,6 +41,8 @@ class Assignment(SQLModel, table=True):
     stage: str = Field(
         default="annotate", max_length=16, sa_column_kwargs={"server_default": "annotate"}
     )
+    # 0 for an item's first annotations; n after its n-th rejection in review (revision 0014).
+    rework_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # leased | submitted | skipped. A lease is live while ``expires_at`` is in the future; an
     # expired lease keeps status "leased" (no sweeper) and simply stops counting.
     status: str = Field(default="leased", max_length=16)
@@ -81,4 +87,8 @@ class AnnotatorState(SQLModel, table=True):
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     gold_answered: int = Field(default=0, nullable=False)
     gold_correct: float = Field(default=0.0, nullable=False)
+    # Answers judged in review (质检) since the last resume, and how right (revision 0014): the
+    # second record of rule 5, beside gold (``annotator_states.pause_reason``).
+    review_answered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    review_correct: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -32,6 +32,7 @@ class HandBackReason(StrEnum):
     late = "late"  # an expired lease of a normal item: the late-submit rule
     stale_memo = "stale_memo"  # invalid against a remembered context: perhaps a repeat
     not_leased = "not_leased"  # submitted or skipped: a repeat's 200, a skip's 409
+    python_stage = "python_stage"  # a stage the functions do not serve (review: Python paths)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The first path of ``next`` and ``submit``: PostgreSQL's one-call functions, on the event loop.
 
-It hands back (``HandBack``, nothing done) on SQLite (no pool), for ids outside PostgreSQL's
+It hands back (``HandBack``, nothing done) for a stage the functions do not serve (review runs
+on the Python paths with the same locks), on SQLite (no pool), for ids outside PostgreSQL's
 ``integer``, for every case the functions hand back (``pg_functions``), and when the pool cannot
 reach the database (``OperationalError``, ``PoolTimeout``: the thread-pool paths reconnect through
 the engine's pre-ping). What follows a stored submit — sending the project's recompute job,
@@ -21,7 +22,7 @@ from backend import clock, events
 from backend.assignments import pg_functions
 from backend.assignments.annotator_states import pause_if_due_by_id, pause_reason
 from backend.assignments.outcomes import HandBack, HandBackReason, Leased, NothingLeft, Stored
-from backend.assignments.stages import StageRules
+from backend.assignments.stages import Stage, StageRules
 from backend.assignments.submitting import Answer
 from backend.db import get_engine
 from backend.errors import invalid
@@ -33,14 +34,20 @@ log = logging.getLogger(__name__)
 
 _INT4 = 2**31
 
+# The stages ``jinbiao_next`` / ``jinbiao_submit`` serve; the others (review) take the Python
+# paths with the same locks (``backend/assignments/stages.py``).
+FUNCTION_STAGES = frozenset({Stage.annotate})
+
 
 def in_range(*ids: int) -> bool:
     """Whether every id fits PostgreSQL's ``integer`` (others take the general path's answer)."""
     return all(0 < value < _INT4 for value in ids)
 
 
-def _pool(*ids: int) -> AsyncConnectionPool | HandBack:
+def _pool(rules: StageRules, *ids: int) -> AsyncConnectionPool | HandBack:
     """This loop's pool, or why this path cannot answer."""
+    if rules.stage not in FUNCTION_STAGES:
+        return HandBack(HandBackReason.python_stage)
     pool = current_pool()
     if pool is None:
         return HandBack(HandBackReason.no_pool)
@@ -52,7 +59,7 @@ def _pool(*ids: int) -> AsyncConnectionPool | HandBack:
 async def next_lease(
     *, rules: StageRules, project_id: int, user_id: int, generation: int
 ) -> Leased | NothingLeft | HandBack:
-    pool = _pool(project_id, user_id)
+    pool = _pool(rules, project_id, user_id)
     if isinstance(pool, HandBack):
         return pool
     try:
@@ -73,7 +80,7 @@ async def submit(
     *, rules: StageRules, assignment_id: int, user_id: int, generation: int, answer: Answer
 ) -> Stored | HandBack:
     """The stored annotation, its follow-ups done; 422 for a result the kind refuses."""
-    pool = _pool(assignment_id, user_id)
+    pool = _pool(rules, assignment_id, user_id)
     if isinstance(pool, HandBack):
         return pool
     try:

@@ -83,8 +83,10 @@ RETURNING id
 
 _INSERT = """
 INSERT INTO assignments
-  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage)
-VALUES (:project_id, :item_id, :annotator_id, :is_gold, 'leased', :now, :expires_at, :stage)
+  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage,
+   rework_round)
+VALUES (:project_id, :item_id, :annotator_id, :is_gold, 'leased', :now, :expires_at, :stage,
+        :rework_round)
 RETURNING id
 """
 
@@ -114,6 +116,8 @@ class Candidate:
     item_id: int
     is_gold: bool
     item: tuple[Any, ...] = ()  # ITEM_FIELDS
+    # The rework round the lease belongs to (a review lease: the item's current round).
+    rework_round: int = 0
 
 
 def _with_now(sql: str, *more: str) -> Any:
@@ -173,6 +177,8 @@ def insert_lease(
     A normal item on PostgreSQL is inserted only while ``annotation_count`` plus its live leases
     is below ``wanted``, counted by this statement's fresh snapshot after the pick's lock (see
     the module docstring). Gold items are not limited by overlap; SQLite serialises writers.
+    A lease of another stage is inserted as its chooser found it: the chooser has locked the item
+    and rechecked, after that lock, that no one else holds it (``backend/review/picking.py``).
     """
     params = {
         "stage": stage,
@@ -182,8 +188,9 @@ def insert_lease(
         "now": now,
         "expires_at": expires_at,
     }
-    if candidate.is_gold or session.get_bind().dialect.name != "postgresql":
+    if candidate.is_gold or stage != "annotate" or session.get_bind().dialect.name != "postgresql":
         params["is_gold"] = candidate.is_gold
+        params["rework_round"] = candidate.rework_round
         return session.execute(_INSERT_STATEMENT, params).scalar_one()
     return session.execute(_INSERT_IF_FREE_STATEMENT, params).scalar()
 

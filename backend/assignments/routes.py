@@ -12,7 +12,8 @@ from dataclasses import asdict
 from fastapi import APIRouter, Query, Response, status
 
 from backend.accounts.deps import BearerDep, CurrentUser, SessionDep
-from backend.assignments import answers, dispatch, skipping, stats
+from backend.assignments import answers, dispatch, lease_notes, skipping, stats
+from backend.assignments.outcomes import Leased, WithNext
 from backend.assignments.schemas import (
     AnnotationPublic,
     MyStatsPublic,
@@ -39,7 +40,10 @@ router = APIRouter(tags=["distribution"], route_class=TransactionEndingRoute)
 async def next_item(project_id: int, bearer: BearerDep) -> Response:
     """Annotators, owners and managers of the project's organization (403 while paused)."""
     outcome = await dispatch.next_lease(stage=Stage.annotate, project_id=project_id, bearer=bearer)
-    return answers.next_response(outcome)
+    notes = None
+    if isinstance(outcome, Leased):
+        notes = await lease_notes.notes_for(project_id=project_id, lease=outcome)
+    return answers.next_response(outcome, notes)
 
 
 @router.post(
@@ -81,7 +85,12 @@ async def submit(
         answer=Answer(body.result, body.duration_ms),
         with_next=with_next,
     )
-    return answers.submit_response(outcome)
+    notes = None
+    if isinstance(outcome, WithNext) and isinstance(outcome.next, Leased):
+        notes = await lease_notes.notes_for(
+            project_id=outcome.submitted.project_id, lease=outcome.next
+        )
+    return answers.submit_response(outcome, notes)
 
 
 @router.post("/assignments/{assignment_id}/skip", response_model=SkipAnswer)

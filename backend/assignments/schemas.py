@@ -28,6 +28,8 @@ class NextAnswer(BaseModel):
     expires_at: datetime
     item: LeasedItem
     prelabel: dict[str, Any] | None = None
+    # An item sent back by review (返工): the reviewer's ``{reasons, comment}``.
+    rework: dict[str, Any] | None = None
 
 
 class SubmitBody(BaseModel):

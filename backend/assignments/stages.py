@@ -4,7 +4,9 @@ A lease is a row of ``assignments``: one item, one person, until ``expires_at``.
 release hands out three kinds of work through the same machinery, told apart by ``stage``:
 
 * ``annotate``: label the item (rules 1-5 of the spec). Built.
-* ``review`` (质检): accept, fix or reject a finished item's annotations. Issue 19.
+* ``review`` (质检): accept, fix or reject a finished item's annotations. Built: its pick is
+  ``backend/review/picking.py`` (registered with ``leasing.register_chooser``), its submit
+  ``backend/review/submitting.py``; PostgreSQL's functions hand it to the Python paths.
 * ``acceptance`` (验收): check a sample of a lot before it is accepted. Issue 19.
 
 Every stage shares what makes leasing safe: the person's state row as the lock that serialises
@@ -29,9 +31,11 @@ How review and acceptance plug in (issue 19), without a fourth or fifth copy of 
 4. A new revision that installs the changed ``.sql`` files (``tests/api/test_pg_function_source``
    fails until it exists).
 
-Open for issue 19: the unique (item, person) pair spans all stages today, so nobody reviews an
-item they annotated; if acceptance must let a reviewer also accept, widen it to (item, person,
-stage).
+The unique key is (item, person, rework round) since revision 0014: a rejected item's next
+round can go back to the same annotators, and be reviewed again, while within a round one person
+still holds an item once. The review pick keeps a reviewer away from any item they annotated in
+any round. If acceptance must let a reviewer of an item also accept it, its pick says so the
+same way (a lease of another round, or a key widened by stage).
 """
 
 from __future__ import annotations
@@ -69,13 +73,14 @@ class StageRules:
 
 
 ANNOTATE = StageRules(Stage.annotate, roles=frozenset({Role.annotator, *MANAGERS}))
+REVIEW = StageRules(Stage.review, roles=frozenset({Role.reviewer, *MANAGERS}))
 # 验收: the client inspects a lot's sample; staff may inspect too. Its pick is per lot
 # (``backend/lots/inspection.py``: a few dozen leases per lot, the sample's rows as the lock), so
 # it is not one of ``dispatch``'s project-wide stages in ``_BUILT``; the rows, the unique pair,
 # expiry and ``access.own_assignment`` are the same.
 ACCEPTANCE = StageRules(Stage.acceptance, roles=frozenset({Role.client, Role.reviewer, *MANAGERS}))
 
-_BUILT = {Stage.annotate: ANNOTATE}
+_BUILT = {Stage.annotate: ANNOTATE, Stage.review: REVIEW}
 
 
 def rules_for(stage: Stage) -> StageRules:

@@ -24,6 +24,7 @@ from backend import clock, events
 from backend.assignments.annotator_states import pause_all_due, paused_annotators
 from backend.consensus.annotator_stats import store_annotator_stats
 from backend.consensus.answers import AnswerTable, load_answers
+from backend.consensus.final_answers import final_answers
 from backend.consensus.models import ProjectQuality
 from backend.consensus.store import Stored, store_consensus
 from backend.items.progress import done_items, raise_wanted
@@ -61,7 +62,10 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     weights = _reliability(counted, gold_items)
     texts = item_texts(session=session, project_id=project_id) if kind.needs_text else {}
     inferred = kind.infer(counted, gold=gold, labels=labels, weights=weights, texts=texts)
-    consensus = _with_gold(inferred, gold, gold_items, counted, answers.vocab)
+    # Gold items keep their known answer; items a later stage settled keep their final one.
+    known = {**final_answers(session=session, project_id=project_id), **gold}
+    known_items = np.fromiter(known, dtype=np.int64, count=len(known))
+    consensus = _with_gold(inferred, known, known_items, counted, answers.vocab)
     laps.lap("infer")
     stored = store_consensus(
         session=session, project_id=project_id, consensus=consensus, method=kind.method

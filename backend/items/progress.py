@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlmodel import Session
 
@@ -39,6 +39,21 @@ def raise_wanted(*, session: Session, item_ids: Sequence[int], up_to: int) -> in
             .execution_options(synchronize_session=False)
         ).rowcount
     return raised
+
+
+def uncount_answers(*, session: Session, item_id: int, count: int) -> None:
+    """``count`` of the item's answers stopped counting (a review rejected them): it wants that
+    many again. In the caller's transaction, which holds the item's row lock."""
+    session.execute(
+        update(Item)
+        .where(Item.id == item_id)
+        .values(
+            annotation_count=case(
+                (Item.annotation_count >= count, Item.annotation_count - count), else_=0
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def done_items(*, session: Session, project_id: int) -> NDArray[np.int64]:

@@ -34,6 +34,13 @@ class Project(SQLModel, table=True):
     # "open": every annotator of the organization; "listed": only those on its access lists
     # (backend/projects/access.py).
     access_mode: str = Field(default="open", max_length=8)
+    # Review (质检) and rework (返工), issue 19 (backend/review/selection.py reads them).
+    review_mode: str = Field(default="none", max_length=16)  # none | sample | all | low_confidence
+    review_rate: float = Field(default=0.1, nullable=False)
+    review_confidence_below: float = Field(default=0.8, nullable=False)
+    review_annotators_below: float | None = None
+    rework_to: str = Field(default="same", max_length=8)  # same | pool
+    review_reasons: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

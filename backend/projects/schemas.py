@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -81,6 +81,23 @@ def _check_labels(labels: list[LabelSpec]) -> list[LabelSpec]:
     return labels
 
 
+ReviewMode = Literal["none", "sample", "all", "low_confidence"]
+ReworkTo = Literal["same", "pool"]
+ReviewReasons = list[Annotated[str, Field(min_length=1, max_length=32)]]
+
+
+def _check_reasons(reasons: list[str] | None) -> list[str] | None:
+    """Reason tags (漏标, 错标, 框不准 …): trimmed, unique, in the order given."""
+    if reasons is None:
+        return None
+    cleaned = [reason.strip() for reason in reasons]
+    if any(not reason for reason in cleaned):
+        raise ValueError("a review reason must not be blank")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValueError("review reasons must be unique")
+    return cleaned
+
+
 class ProjectSettings(BaseModel):
     """Settings shared by create and update, with their bounds."""
 
@@ -94,6 +111,14 @@ class ProjectSettings(BaseModel):
     gold_min_count: int = Field(default=5, ge=1, le=1000)
     lease_seconds: int = Field(default=600, ge=30, le=7 * 24 * 3600)
     reward_per_item: float = Field(default=0.0, ge=0, le=1_000_000)
+    review_mode: ReviewMode = "none"
+    review_rate: float = Field(default=0.1, ge=0, le=1)
+    review_confidence_below: float = Field(default=0.8, ge=0, le=1)
+    review_annotators_below: float | None = Field(default=None, ge=0, le=1)
+    rework_to: ReworkTo = "same"
+    review_reasons: ReviewReasons = Field(default_factory=list, max_length=30)
+
+    _reasons = field_validator("review_reasons")(_check_reasons)
 
 
 class ProjectCreate(ProjectSettings):
@@ -131,6 +156,14 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
+    review_mode: ReviewMode | None = None
+    review_rate: float | None = Field(default=None, ge=0, le=1)
+    review_confidence_below: float | None = Field(default=None, ge=0, le=1)
+    review_annotators_below: float | None = Field(default=None, ge=0, le=1)
+    rework_to: ReworkTo | None = None
+    review_reasons: ReviewReasons | None = Field(default=None, max_length=30)
+
+    _reasons = field_validator("review_reasons")(_check_reasons)
 
     @field_validator("labels")
     @classmethod
@@ -157,6 +190,12 @@ class ProjectPublic(BaseModel):
     lease_seconds: int
     # Pay is not the client's to see: null for the client role (``for_role``).
     reward_per_item: float | None
+    review_mode: str = "none"
+    review_rate: float = 0.1
+    review_confidence_below: float = 0.8
+    review_annotators_below: float | None = None
+    rework_to: str = "same"
+    review_reasons: list[str] = []
     created_at: datetime
     updated_at: datetime
 

@@ -44,7 +44,7 @@ addTranslations({
     must_change_title: 'Choose your own password', must_change_text: 'You signed in with a temporary password. Choose a new one to continue.',
     // role-fitted home
     home_annotator: 'Press Start on a project to label its items.',
-    home_reviewer: 'You follow the progress and quality of the projects.',
+    home_reviewer: 'You review (QA) the annotators\u2019 work and follow the progress and quality of the projects.',
     home_client: 'You follow the progress of the projects made for you.',
     home_manager: 'Create projects, invite people and follow the work.',
   },
@@ -82,7 +82,7 @@ addTranslations({
     passwords_differ: '两次输入的新密码不一致。', password_changed: '密码已修改，其他设备上的登录已失效。',
     must_change_title: '请设置你自己的密码', must_change_text: '你使用临时密码登录，请先设置新密码再继续。',
     home_annotator: '在项目上点击“开始”即可标注。',
-    home_reviewer: '你可以查看各项目的进度与质量。',
+    home_reviewer: '你负责质检标注结果，并可查看各项目的进度与质量。',
     home_client: '你可以查看为你制作的项目的进度。',
     home_manager: '创建项目、邀请成员、跟进工作。',
   },

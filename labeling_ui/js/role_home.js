@@ -1,12 +1,13 @@
 // What each role is shown: the project pages it may open, and the line that greets it at home.
 // The server decides what a role may do; this only keeps the UI from offering what it would
-// refuse (a reviewer is not shown annotators' Start buttons, a client sees progress).
-const MANAGER_PAGES = ['annotate', 'edit', 'import', 'progress', 'quality', 'lots', 'exports', 'access'];
+// refuse (a reviewer is shown Review instead of annotators' Start buttons, a client sees progress,
+// lots and versions).
+const MANAGER_PAGES = ['annotate', 'review', 'edit', 'import', 'progress', 'quality', 'lots', 'exports', 'access'];
 
 const PAGES = {
   owner: MANAGER_PAGES,
   manager: MANAGER_PAGES,
-  reviewer: ['progress', 'quality', 'lots'],
+  reviewer: ['review', 'progress', 'quality', 'lots'],
   annotator: ['annotate'],
   // 验收方: progress, the lots it inspects, the versions it builds and downloads.
   client: ['progress', 'lots', 'exports'],
@@ -28,6 +29,8 @@ const HOME_NOTES = {
 export const projectPages = (role) => PAGES[role] || [];
 
 export const canAnnotate = (role) => projectPages(role).includes('annotate');
+
+export const canReview = (role) => projectPages(role).includes('review');
 
 export const managesPeople = (role) => role === 'owner' || role === 'manager';
 

@@ -11,7 +11,7 @@ Acceptance leases are rows of ``assignments`` with stage ``acceptance`` (revisio
 column): nothing changes there.
 
 Revision ID: 0015_lots
-Revises: 0011
+Revises: 0014_review_stage (0011 before h/review was merged; the lead re-chains)
 Create Date: 2026-12-06
 """
 
@@ -26,7 +26,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 TIMESTAMP = sa.DateTime(timezone=True)
 
 revision: str = "0015_lots"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014_review_stage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from backend.assignments.models import Assignment
-from backend.assignments.stages import ANNOTATE, Stage, StageNotBuilt, rules_for
+from backend.assignments.stages import ANNOTATE, REVIEW, Stage, StageNotBuilt, rules_for
 from backend.db import get_engine
 from backend.orgs.models import Role
 from support.factories import new_project, new_team
@@ -22,13 +22,14 @@ from support.seed import seed_items
 pytestmark = pytest.mark.usefixtures("client")
 
 
-def test_only_the_annotate_stage_is_built():
+def test_the_annotate_and_review_stages_are_built():
     assert rules_for(Stage.annotate) is ANNOTATE
     assert ANNOTATE.roles == {Role.annotator, Role.manager, Role.owner}
     assert ANNOTATE.role_names == ("annotator", "manager", "owner")
-    for stage in (Stage.review, Stage.acceptance):
-        with pytest.raises(StageNotBuilt, match=f"the {stage} stage is not built yet"):
-            rules_for(stage)
+    assert rules_for(Stage.review) is REVIEW
+    assert REVIEW.role_names == ("manager", "owner", "reviewer")
+    with pytest.raises(StageNotBuilt, match="the acceptance stage is not built yet"):
+        rules_for(Stage.acceptance)
 
 
 def _next(client, who, project_id):

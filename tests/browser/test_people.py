@@ -111,9 +111,18 @@ def test_each_role_lands_on_a_home_that_fits(browser, seed, artifacts):
     client = new_account(seed, "验收方 Client", "client")
     expected = {
         seed.annotator.email: ["Start"],
-        reviewer.email: ["Progress", "Quality"],
+        reviewer.email: ["Review", "Progress", "Quality"],
         client.email: ["Progress"],
-        seed.manager.email: ["Start", "Edit", "Import", "Progress", "Quality", "Exports", "Access"],
+        seed.manager.email: [
+            "Start",
+            "Review",
+            "Edit",
+            "Import",
+            "Progress",
+            "Quality",
+            "Exports",
+            "Access",
+        ],
     }
     for account in (seed.annotator, reviewer, client, seed.manager):
         page, errors = fresh_page(browser, seed.base_url, "en")

@@ -57,7 +57,9 @@ export async function renderAnnotate(root, { id }) {
   const side = h('aside', { class: 'side', 'aria-label': t('labels') },
     h('h2', {}, t('labels')), labelBar, toolPanel, instructions,
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
-  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
+  // An item a reviewer sent back (返工) says so, with the reviewer's reasons and comment.
+  const reworkNote = h('div', { class: 'card rework-note', role: 'note', hidden: true });
+  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, reworkNote, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
   root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
@@ -141,7 +143,17 @@ export async function renderAnnotate(root, { id }) {
     stage.dataset.state = 'error';
   }
 
+  function showRework(rework) {
+    reworkNote.hidden = !rework;
+    stage.dataset.rework = rework ? '1' : '';
+    if (!rework) { reworkNote.replaceChildren(); return; }
+    reworkNote.replaceChildren(h('strong', {}, t('rework_title')), ' ', t('rework_text'),
+      rework.reasons?.length ? h('p', {}, t('rework_reasons', { reasons: rework.reasons.join('、') })) : null,
+      rework.comment ? h('p', { class: 'muted' }, rework.comment) : null);
+  }
+
   function unmountTool() {
+    reworkNote.hidden = true;
     if (tool) { tool.destroy(); tool = null; }
     stage.classList.remove('submitting'); // the empty, paused or error card is not dimmed
     toolPanel.replaceChildren();
@@ -209,6 +221,7 @@ export async function renderAnnotate(root, { id }) {
     stage.classList.remove('submitting');
     stage.dataset.assignmentId = assignment.assignment_id;
     stage.dataset.itemId = item.id;
+    showRework(assignment.rework);
     stage.dataset.state = 'item';
     setPhase('item');
     startLease(assignment.expires_at);

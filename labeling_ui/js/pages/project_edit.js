@@ -56,6 +56,26 @@ export async function renderProjectEdit(root, { id, orgId }) {
   const inputs = Object.fromEntries(SETTINGS.map(([key, attrs, dflt]) =>
     [key, h('input', { type: 'number', name: key, ...attrs, value: String(project?.[key] ?? dflt) })]));
 
+  // Review (质检) and rework (返工): how items are chosen for review, and where rejected ones go.
+  const choice = (key, options) => h('select', { name: key },
+    options.map((o) => h('option', { value: o, selected: (project?.[key] ?? options[0]) === o }, t(`${key}_${o}`))));
+  const review = {
+    review_mode: choice('review_mode', ['none', 'sample', 'all', 'low_confidence']),
+    review_rate: h('input', { type: 'number', name: 'review_rate', min: 0, max: 1, step: 0.01, value: String(project?.review_rate ?? 0.1) }),
+    review_confidence_below: h('input', { type: 'number', name: 'review_confidence_below', min: 0, max: 1, step: 0.01, value: String(project?.review_confidence_below ?? 0.8) }),
+    review_annotators_below: h('input', { type: 'number', name: 'review_annotators_below', min: 0, max: 1, step: 0.01, value: project?.review_annotators_below ?? '' }),
+    rework_to: choice('rework_to', ['same', 'pool']),
+    review_reasons: h('input', { name: 'review_reasons', value: (project?.review_reasons ?? []).join(', '), placeholder: '漏标, 错标, 框不准' }),
+  };
+  const reviewBody = () => ({
+    review_mode: review.review_mode.value,
+    review_rate: parseFloat(review.review_rate.value),
+    review_confidence_below: parseFloat(review.review_confidence_below.value),
+    review_annotators_below: review.review_annotators_below.value === '' ? null : parseFloat(review.review_annotators_below.value),
+    rework_to: review.rework_to.value,
+    review_reasons: review.review_reasons.value.split(/[,，、]/).map((r) => r.trim()).filter(Boolean),
+  });
+
   const form = h('form', { class: 'card project-form' },
     h('h1', {}, project ? `${t('edit_project')}: ${project.name}` : t('new_project')),
     field(t('name'), name), field(t('kind'), kind), field(t('instructions'), instructions),
@@ -66,6 +86,8 @@ export async function renderProjectEdit(root, { id, orgId }) {
       h('button', { type: 'button', onclick: () => addLabel().querySelector('input').focus() }, t('add_label'))),
     h('fieldset', { class: 'settings-grid' }, h('legend', {}, t('settings')),
       SETTINGS.map(([key]) => field(t(key), inputs[key]))),
+    h('fieldset', { class: 'settings-grid review-settings' }, h('legend', {}, t('review_settings')),
+      Object.entries(review).map(([key, control]) => field(t(key), control))),
     error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
 
@@ -82,6 +104,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
     if (new Set(labels.map((l) => l.name)).size !== labels.length || new Set(keys).size !== keys.length) { error.textContent = t('dup_label'); return; }
     const body = { name: name.value.trim(), labels, instructions: instructions.value };
     for (const [key, attrs] of SETTINGS) body[key] = attrs.step === 1 ? parseInt(inputs[key].value, 10) : parseFloat(inputs[key].value);
+    Object.assign(body, reviewBody());
     try {
       if (project) {
         await api.patch(`projects/${project.id}`, body);

@@ -50,8 +50,10 @@ function orgActions(m) {
 }
 
 function projectRow(p, role) {
-  const actions = projectPages(role).map((key) => (key === 'annotate'
-    ? h('a', { class: 'button primary', href: `#/projects/${p.id}/annotate`, 'aria-label': `${t('start')}: ${p.name}` }, t('start'))
+  // Start (annotate) is the first button of those who label; Review the first of a reviewer.
+  const primary = { annotate: 'start', review: role === 'reviewer' ? 'review' : null };
+  const actions = projectPages(role).map((key) => (primary[key]
+    ? h('a', { class: 'button primary', href: `#/projects/${p.id}/${key}`, 'aria-label': `${t(primary[key])}: ${p.name}` }, t(primary[key]))
     : h('a', { class: 'button', href: `#/projects/${p.id}/${key}`, 'aria-label': `${t(key)}: ${p.name}` }, t(key))));
   return h('li', { class: 'project-row', dataset: { projectId: p.id } },
     h('div', {}, h('strong', {}, p.name), h('span', { class: 'muted' }, ` · ${kindTitle(p.kind)}`),

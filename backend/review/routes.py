@@ -1,0 +1,88 @@
+"""Review (质检) endpoints: the reviewer's queue, verdicts, and the review figures.
+
+``review/next`` takes the bearer token on the event loop like the annotators' ``next`` and
+leaves the rest to the one lease machinery (``leases``); the submit serves every judged stage
+(``verdicts``), review now and acceptance by lot when that domain registers its step.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response, status
+
+from backend.accounts.deps import BearerDep, CurrentUser, SessionDep
+from backend.pagination import Page, page_headers
+from backend.projects.deps import ProjectStaff
+from backend.review import figures, leases, service
+from backend.review.schemas import ReviewFigures, ReviewLease, ReviewPublic, VerdictBody
+from backend.review.submitting import submit_verdict
+from backend.review.verdicts import Decision, Verdict
+from backend.routing import TransactionEndingRoute
+
+router = APIRouter(tags=["review"], route_class=TransactionEndingRoute)
+
+
+@router.post(
+    "/projects/{project_id}/review/next",
+    response_model=ReviewLease,
+    responses={204: {"description": "nothing waits for review"}},
+)
+async def review_next(project_id: int, bearer: BearerDep) -> Response:
+    """Reviewers, managers and owners of the project's organization: the next item waiting in
+    review, never one they annotated and never one another reviewer holds; 204 when none."""
+    return await leases.next_review(project_id=project_id, bearer=bearer)
+
+
+@router.post(
+    "/reviews/{review_id}/submit",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReviewPublic,
+    responses={200: {"description": "already submitted: the stored verdict"}},
+)
+def review_submit(
+    review_id: int, body: VerdictBody, user: CurrentUser, session: SessionDep, response: Response
+) -> ReviewPublic:
+    """Only the person the review lease was given to (anyone else: 404). ``fix`` needs a valid
+    ``result``; an expired lease is 409 ``review_expired``; a repeat answers the stored verdict."""
+    verdict = Verdict(
+        decision=Decision(body.decision),
+        result=body.result,
+        reasons=tuple(body.reasons),
+        comment=body.comment,
+    )
+    review, created = submit_verdict(
+        session=session, review_id=review_id, user_id=user.id, verdict=verdict
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return service.public(review)
+
+
+@router.get("/projects/{project_id}/reviews", response_model=list[ReviewPublic])
+def list_reviews(
+    access: ProjectStaff,
+    session: SessionDep,
+    response: Response,
+    page: Page = Query(),
+    decision: Decision | None = Query(default=None),
+    reviewer_id: int | None = Query(default=None, ge=1),
+    item_id: int | None = Query(default=None, ge=1),
+) -> list[ReviewPublic]:
+    """Owners, managers and reviewers: verdicts, newest first (total in ``X-Total-Count``)."""
+    rows, total = service.list_reviews(
+        session=session,
+        project_id=access.project.id,
+        decision=decision.value if decision else None,
+        reviewer_id=reviewer_id,
+        item_id=item_id,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    response.headers.update(page_headers(total))
+    return rows
+
+
+@router.get("/projects/{project_id}/review/figures", response_model=ReviewFigures)
+def review_figures(access: ProjectStaff, session: SessionDep) -> ReviewFigures:
+    """Owners, managers and reviewers: items in review, reviewed and in rework; each reviewer's
+    decisions, time and agreement; each annotator's review accuracy."""
+    return figures.review_figures(session=session, project_id=access.project.id)

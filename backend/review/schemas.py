@@ -1,0 +1,96 @@
+"""What the review endpoints accept and answer (SPEC, "Review (质检), rework (返工)")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.assignments.schemas import LeasedItem
+from backend.review.verdicts import Decision
+
+
+class VerdictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    result: dict[str, Any] | None = None
+    reasons: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=30
+    )
+    comment: str = Field(default="", max_length=2000)
+
+
+class ReviewedAnnotation(BaseModel):
+    annotation_id: int
+    annotator_id: int
+    result: dict[str, Any]
+
+
+class ConsensusPublic(BaseModel):
+    result: dict[str, Any]
+    confidence: float
+
+
+class ReviewLease(BaseModel):
+    """``POST /projects/{project_id}/review/next`` (and a lot's next, ``mode: "acceptance"``).
+
+    ``reasons`` is the project's list of reason tags, for the reviewer's hotkeys."""
+
+    review_id: int
+    expires_at: datetime
+    mode: Literal["review", "acceptance"] = "review"
+    item: LeasedItem
+    annotations: list[ReviewedAnnotation]
+    consensus: ConsensusPublic | None
+    reasons: list[str] = []
+    rework_round: int = 0
+
+
+class ReviewPublic(BaseModel):
+    """A stored verdict; ``review_id`` is its lease's id."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    review_id: int
+    project_id: int
+    item_id: int
+    reviewer_id: int
+    stage: str
+    rework_round: int
+    decision: str
+    result: dict[str, Any] | None
+    reasons: list[str]
+    comment: str
+    duration_ms: int
+    created_at: datetime
+
+
+class ReviewerFigures(BaseModel):
+    reviewer_id: int
+    name: str | None = None
+    reviewed: int
+    accepted: int
+    fixed: int
+    rejected: int
+    median_seconds: float | None
+    double_reviewed: int
+    agreement: float | None
+
+
+class AnnotatorReviewFigures(BaseModel):
+    annotator_id: int
+    judged: int
+    correct: float
+    review_accuracy: float | None
+
+
+class ReviewFigures(BaseModel):
+    """The quality page's review section."""
+
+    in_review: int
+    reviewed: int
+    rework: int
+    reviewers: list[ReviewerFigures]
+    annotators: list[AnnotatorReviewFigures]

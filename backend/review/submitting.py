@@ -1,0 +1,131 @@
+"""``POST /reviews/{review_id}/submit``: store a verdict exactly once, for any judged stage.
+
+The lock protocol is the one of an annotation's submit (``backend/assignments/submitting.py``):
+the lease's row first (a retried submit waits for the first one and then finds its verdict),
+then the item's row (the lock every transaction that adds a lease or an answer to the item
+takes), and the annotators' state rows last, only to count the verdict in their review record.
+``next`` waits for nothing while it holds a state lock (it skips locked items), so this order
+cannot deadlock with it.
+
+* a repeat: the stored verdict, unchanged (the first one wins), answered 200;
+* someone else's lease, another organization's, an annotation lease: 404, nothing stored;
+* an expired lease: 409 ``review_expired`` (the item may be under another reviewer by now);
+* ``fix`` without a result the kind accepts: 422 naming the field inside ``result``;
+  reasons outside the project's list: 422 naming the reason.
+
+Served by this Python path on SQLite and PostgreSQL alike (the one-call functions serve the
+annotate stage only); what each stage stores comes from ``verdicts``' registry.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend import clock
+from backend.assignments.access import own_assignment
+from backend.assignments.models import Assignment
+from backend.assignments.pg_path import in_range
+from backend.assignments.stages import Stage, StageNotBuilt, rules_for
+from backend.assignments.submitting import validate_result
+from backend.errors import conflict, invalid, not_found
+from backend.items.models import Item
+from backend.items.states import MoveRefused
+from backend.kinds import ResultInvalid
+from backend.review.models import Review
+from backend.review.verdicts import Decision, Judged, Verdict, judged_stages, store_step
+
+
+def submit_verdict(
+    *, session: Session, review_id: int, user_id: int, verdict: Verdict
+) -> tuple[Review, bool]:
+    """The stored verdict and whether this call stored it (False: a repeat)."""
+    now = clock.now()
+    if not in_range(review_id):  # beyond the id column: nobody's lease
+        raise not_found("review")
+    stage = session.exec(
+        select(Assignment.stage).where(
+            Assignment.id == review_id, Assignment.annotator_id == user_id
+        )
+    ).first()
+    if stage is None or Stage(stage) not in judged_stages():
+        session.rollback()
+        raise not_found("review")
+    try:
+        rules = rules_for(Stage(stage))
+    except StageNotBuilt:
+        session.rollback()
+        raise not_found("review") from None
+    lease, project = own_assignment(
+        session=session, rules=rules, assignment_id=review_id, user_id=user_id
+    )
+    stored = session.get(Review, review_id)
+    if stored is not None:
+        session.commit()
+        return stored, False
+    if lease.status != "leased":
+        session.rollback()
+        raise conflict("this review was given back; ask for the next item", code="review_skipped")
+    if lease.expires_at <= now:
+        session.rollback()
+        raise conflict(
+            f"the review lease expired at {lease.expires_at.isoformat()}; ask for the next item",
+            code="review_expired",
+        )
+    item = session.exec(
+        select(Item)
+        .where(Item.id == lease.item_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+    verdict = _checked(session=session, project=project, item=item, verdict=verdict)
+    review = Review(
+        id=lease.id,
+        project_id=project.id,
+        item_id=item.id,
+        reviewer_id=user_id,
+        stage=lease.stage,
+        rework_round=lease.rework_round,
+        decision=verdict.decision,
+        result=verdict.result,
+        reasons=list(verdict.reasons),
+        comment=verdict.comment,
+        duration_ms=max(0, int((now - lease.created_at).total_seconds() * 1000)),
+        created_at=now,
+    )
+    session.add(review)
+    session.flush()
+    step = store_step(Stage(stage))
+    assert step is not None  # judged_stages() listed it
+    try:
+        step(Judged(session, project, item, review, verdict, now))
+    except MoveRefused as exc:
+        session.rollback()
+        raise conflict(str(exc), code=exc.code) from None
+    lease.status, lease.finished_at = "submitted", now
+    session.add(lease)
+    session.commit()
+    return review, True
+
+
+def _checked(*, session: Session, project: object, item: Item, verdict: Verdict) -> Verdict:
+    """The verdict with a fix's result normalised by the kind; 422 naming what is wrong."""
+    allowed = list(getattr(project, "review_reasons", None) or [])
+    if allowed:
+        for index, reason in enumerate(verdict.reasons):
+            if reason not in allowed:
+                session.rollback()
+                raise invalid(
+                    ("reasons", index),
+                    f"{reason!r} is not one of the project's reasons: {', '.join(allowed)}",
+                )
+    if verdict.decision is not Decision.fix:
+        return Verdict(verdict.decision, None, verdict.reasons, verdict.comment)
+    if verdict.result is None:
+        session.rollback()
+        raise invalid(("result",), "a fix needs the corrected result")
+    try:
+        normalised = validate_result(project=project, item=item, result=verdict.result)
+    except ResultInvalid as exc:
+        session.rollback()
+        raise invalid(("result", *exc.loc), exc.msg) from None
+    return Verdict(verdict.decision, normalised, verdict.reasons, verdict.comment)

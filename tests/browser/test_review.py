@@ -1,0 +1,110 @@
+"""Review (质检) by keyboard only: Enter starts, A accepts, 2 + R rejects with a reason, F fixes
+with the label hotkey and Enter; then the annotator sees the rejected item marked as rework."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from browser_ui import shot, sign_in, wait_item
+from sqlmodel import Session
+
+from backend.consensus.recompute import recompute_project
+from backend.db import get_engine
+
+TEXTS = [{"text": f"主轴振动异常，更换轴承（#{i}）"} for i in range(3)]
+
+
+def _account(seed, name: str, role: str):
+    account = type(seed.annotator)(email=f"r-{uuid.uuid4().hex[:8]}@example.com", name=name)
+    with httpx.Client(base_url=f"{seed.base_url}/api/v1", timeout=30) as c:
+        body = {"email": account.email, "password": account.password, "name": name}
+        assert c.post("/auth/signup", json=body).status_code == 201
+        r = c.post("/auth/token", data={"username": account.email, "password": account.password})
+        account.token = r.json()["access_token"]
+    seed.add_member(account, role)
+    return account
+
+
+def _label_all(seed, project: dict) -> None:
+    with seed.client(seed.annotator) as c:
+        while True:
+            lease = c.post(f"/projects/{project['id']}/next")
+            if lease.status_code == 204:
+                return
+            body = lease.json()
+            done = c.post(
+                f"/assignments/{body['assignment_id']}/submit",
+                json={"result": {"label": "other"}, "duration_ms": 800},
+            )
+            assert done.status_code == 201, done.text
+
+
+def test_review_by_keyboard_only_then_rework_is_marked(page, seed, artifacts, ui_base_url):
+    if ui_base_url != seed.base_url:  # pragma: no cover - a remote server recomputes itself
+        pytest.skip("the recompute runs in this process")
+    project = seed.project(
+        "text_classification", TEXTS, review_mode="all", review_reasons=["漏标", "错标"]
+    )
+    _label_all(seed, project)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        recompute_project(session=session, project_id=project["id"])
+    reviewer = _account(seed, "质检员 Reviewer", "reviewer")
+
+    sign_in(page, reviewer)
+    row = page.locator(f".project-row[data-project-id='{project['id']}']")
+    assert row.locator(".actions a").first.inner_text().strip() == "Review"
+    page.goto(f"/#/projects/{project['id']}/review")
+    start = page.get_by_role("button", name="Start reviewing")
+    start.wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stage[data-ready='1']")
+    first = page.get_attribute("#stage", "data-review-id")
+    assert page.locator(".review-annotation").count() == 1
+    shot(page, artifacts, "review-item")
+
+    page.keyboard.press("a")  # accept → the next item at once
+    page.wait_for_function(
+        "prev => { const s = document.getElementById('stage');"
+        " return s.dataset.ready === '1' && s.dataset.reviewId !== prev; }",
+        arg=first,
+    )
+    second = page.get_attribute("#stage", "data-review-id")
+    rejected_item = int(page.get_attribute("#stage", "data-item-id"))
+    page.keyboard.press("2")  # toggle the reason 错标
+    assert page.locator("[data-reason='错标']").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("r")
+    page.wait_for_function(
+        "prev => { const s = document.getElementById('stage');"
+        " return s.dataset.ready === '1' && s.dataset.reviewId !== prev; }",
+        arg=second,
+    )
+    page.keyboard.press("f")  # fix with the annotators' tool: hotkey e, then Enter
+    page.wait_for_selector("#stage[data-state='fix']")
+    page.keyboard.press("e")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stage[data-state='empty']")
+    shot(page, artifacts, "review-done")
+
+    with seed.client(seed.manager) as c:
+        reviews = c.get(f"/projects/{project['id']}/reviews").json()
+    by_decision = {r["decision"]: r for r in reviews}
+    assert sorted(by_decision) == ["accept", "fix", "reject"]
+    assert by_decision["reject"]["reasons"] == ["错标"]
+    assert by_decision["reject"]["item_id"] == rejected_item
+    assert by_decision["fix"]["result"] == {"label": "electrical_fault"}
+
+    # the annotator gets the rejected item back, marked as rework with the reason
+    page.context.clear_cookies()
+    page.evaluate("localStorage.clear()")
+    sign_in(page, seed.annotator)
+    page.goto(f"/#/projects/{project['id']}/annotate")
+    page.get_by_role("button", name="Start").wait_for()
+    page.keyboard.press("Enter")
+    wait_item(page)
+    assert int(page.get_attribute("#stage", "data-item-id")) == rejected_item
+    note = page.locator(".rework-note")
+    note.wait_for()
+    assert "错标" in note.inner_text()
+    shot(page, artifacts, "annotate-rework")
