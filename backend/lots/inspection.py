@@ -2,16 +2,20 @@
 
 Leases are rows of ``assignments`` with stage ``acceptance`` (``backend/assignments/stages.py``):
 one sampled item, one inspector, until ``expires_at``; an expired lease simply stops counting,
-the unique (item, person) pair keeps an inspector off items they annotated, and
-``access.own_assignment`` answers 404 for anyone else's lease. What differs from annotation is
-the pick: the next unjudged item of *this lot's* sample, in draw order, that nobody holds now.
+and ``access.own_assignment`` answers 404 for anyone else's lease. An acceptance lease carries
+the lot's inspection round as its ``rework_round``, so the unique (item, person, round) key lets
+an inspector see an item again in a later round; nobody inspects an item they annotated or
+reviewed (the pick skips items with any lease of theirs of another stage). What differs from
+annotation is the pick: the next unjudged item of *this lot's* sample, in draw order, that
+nobody holds now.
 
 Concurrency, as in ``assignments.picking``: the inspector's state row is locked first (their
 requests run one after another, so a reload gets back the lease it holds); the sample row is
 picked ``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL, and the insert rechecks, on a fresh
 snapshot after that lock, that no live acceptance lease holds the item. A judgment locks the
 lease, then the lot row, so the counts (``inspected``, ``defects``) and the verdict are exact
-under concurrent inspectors.
+under concurrent inspectors. Judgments arrive through ``POST /reviews/{review_id}/submit`` (the
+review domain's submit, which serves every judged stage); ``on_verdict`` is this stage's step.
 
 Verdict (ISO 2859-1 single sampling): once every sampled item is judged, the lot is accepted when
 the nonconforming items (decisions ``fix`` and ``reject``) are at most Ac, rejected from Re on.
@@ -29,22 +33,18 @@ from sqlalchemy import bindparam, select, text
 from sqlmodel import Session
 
 from backend import clock, events
-from backend.assignments.access import own_assignment
 from backend.assignments.annotator_states import lock_state
-from backend.assignments.models import Annotation, Assignment
-from backend.assignments.stages import ACCEPTANCE
-from backend.assignments.submitting import validate_result
+from backend.assignments.models import Annotation
 from backend.audit.service import record
+from backend.consensus.final_answers import settle
 from backend.consensus.models import Consensus
 from backend.db import UTCDateTime
-from backend.errors import conflict, invalid
+from backend.errors import conflict
 from backend.items.models import Item
-from backend.kinds import ResultInvalid
 from backend.lots import service, switching
 from backend.lots.models import Lot, LotItem, LotSample
 from backend.projects.models import Project
 
-DECISIONS = ("accept", "fix", "reject")
 DEFECTS = frozenset({"fix", "reject"})
 
 
@@ -56,16 +56,6 @@ class SampleLease:
     expires_at: datetime
     lot: Lot
     item: Item
-
-
-@dataclass(frozen=True)
-class Judgment:
-    """What the inspector sends (the review submit's body)."""
-
-    decision: str
-    result: dict[str, Any] | None = None
-    reasons: tuple[str, ...] = ()
-    comment: str | None = None
 
 
 def _stamp(sql: str, *names: str) -> Any:
@@ -91,7 +81,8 @@ SELECT s.id, s.item_id
 FROM lot_samples s
 WHERE s.lot_id = :lot_id AND s.round = :round AND s.decision IS NULL
   AND (SELECT 1 FROM assignments had
-       WHERE had.item_id = s.item_id AND had.annotator_id = :user_id LIMIT 1) IS NULL
+       WHERE had.item_id = s.item_id AND had.annotator_id = :user_id
+         AND (had.stage <> 'acceptance' OR had.rework_round = :round) LIMIT 1) IS NULL
   AND (SELECT 1 FROM assignments live
        WHERE live.item_id = s.item_id AND live.stage = 'acceptance' AND live.status = 'leased'
          AND live.expires_at > :now LIMIT 1) IS NULL
@@ -106,8 +97,9 @@ _PICKS = {
 _INSERT_IF_FREE = _stamp(
     """
 INSERT INTO assignments
-  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage)
-SELECT :project_id, :item_id, :user_id, false, 'leased', :now, :expires_at, 'acceptance'
+  (project_id, item_id, annotator_id, is_gold, status, created_at, expires_at, stage,
+   rework_round)
+SELECT :project_id, :item_id, :user_id, false, 'leased', :now, :expires_at, 'acceptance', :round
 WHERE (SELECT 1 FROM assignments live
        WHERE live.item_id = :item_id AND live.stage = 'acceptance' AND live.status = 'leased'
          AND live.expires_at > :now LIMIT 1) IS NULL
@@ -151,6 +143,7 @@ def next_sample(
                 "user_id": user_id,
                 "now": now,
                 "expires_at": expires_at,
+                "round": lot.round,
             },
         ).scalar()
         if assignment_id is not None:
@@ -160,64 +153,56 @@ def next_sample(
     return None
 
 
-def judge(
-    *, session: Session, assignment_id: int, user_id: int, judgment: Judgment
-) -> tuple[LotSample, bool]:
-    """Store the inspector's judgment of their acceptance lease; ``(sample, created)``.
+def on_verdict(judged: Any) -> None:
+    """The ``acceptance`` stage's step of the verdict registry (``POST /reviews/{id}/submit``).
 
-    A repeat of a judged lease answers the stored sample (``created`` False). 404 for anyone
-    else's lease; 409 ``lot_decided`` when the lot was decided meanwhile; 409 ``review_expired``
-    when the lease expired and someone else holds or judged the item; 422 for a ``fix`` without
-    a valid result.
+    ``judged`` is the review domain's ``Judged`` (read by attribute, never imported: the two
+    domains share a tier): the submit has locked the lease and the item, refused a foreign,
+    expired or repeated submit, validated a fix's result and added the ``reviews`` row; this
+    counts the judgment towards the lot. 409 ``lot_decided`` when the item's lot is no longer
+    being inspected (nothing is stored then).
     """
-    assignment, project = own_assignment(
-        session=session, rules=ACCEPTANCE, assignment_id=assignment_id, user_id=user_id
-    )
-    if assignment.status == "submitted":
-        sample = session.execute(
-            select(LotSample).where(LotSample.assignment_id == assignment.id)
-        ).scalar_one()
-        session.commit()
-        return sample, False
-    lot = _locked_open_lot(session=session, item_id=assignment.item_id)
+    session, item_id, now = judged.session, judged.item.id, judged.now
+    lot = _locked_open_lot(session=session, item_id=item_id)
     sample = None
-    if lot is not None:
+    if lot is not None and lot.status == "inspecting":
         sample = session.execute(
             select(LotSample).where(
                 LotSample.lot_id == lot.id,
                 LotSample.round == lot.round,
-                LotSample.item_id == assignment.item_id,
+                LotSample.item_id == item_id,
             )
         ).scalar_one_or_none()
-    if lot is None or lot.status != "inspecting" or sample is None:
+    if lot is None or sample is None or sample.decision is not None:
         session.rollback()
         raise conflict("the lot of this item is decided", code="lot_decided")
-    now = clock.now()
-    if sample.decision is not None or (
-        assignment.expires_at <= now
-        and _held_by_other(session=session, assignment=assignment, now=now)
-    ):
-        session.rollback()
-        raise conflict("the lease expired and the item went to someone else", code="review_expired")
-    result = _checked_result(
-        session=session, project=project, item_id=sample.item_id, judgment=judgment
-    )
-    sample.decision = judgment.decision
-    sample.result = result
-    sample.reasons = list(judgment.reasons)
-    sample.comment = judgment.comment
-    sample.assignment_id = assignment.id
-    sample.inspector_id = user_id
+    verdict = judged.verdict
+    sample.decision = str(verdict.decision)
+    sample.result = verdict.result
+    sample.reasons = list(verdict.reasons)
+    sample.comment = verdict.comment or None
+    sample.assignment_id = judged.review.id
+    sample.inspector_id = judged.review.reviewer_id
     sample.judged_at = now
-    assignment.status = "submitted"
-    assignment.finished_at = now
     lot.inspected += 1
-    lot.defects += judgment.decision in DEFECTS
-    session.add_all([sample, assignment, lot])
+    lot.defects += int(sample.decision in DEFECTS)
+    session.add_all([sample, lot])
+    if sample.decision == "fix":  # the inspector's correction is the item's answer from now on
+        settle(session=session, project_id=lot.project_id, item_id=item_id, result=verdict.result)
     if lot.inspected >= lot.sample_size:
-        _decide(session=session, lot=lot, now=now, actor_id=user_id)
-    session.commit()
-    return sample, True
+        _decide(session=session, lot=lot, now=now, actor_id=judged.review.reviewer_id)
+
+
+def fixed_answers(session: Session, project_id: int) -> dict[int, dict[str, Any]]:
+    """The inspectors' fixes of the project (the latest per item), which every recompute keeps
+    as the items' answers (``consensus.final_answers``, registered at process start)."""
+    rows = session.execute(
+        select(LotSample.item_id, LotSample.result)
+        .join(Lot, Lot.id == LotSample.lot_id)
+        .where(Lot.project_id == project_id, LotSample.decision == "fix")
+        .order_by(LotSample.judged_at, LotSample.id)
+    ).all()
+    return {item_id: dict(result) for item_id, result in rows if result is not None}
 
 
 def _locked_open_lot(*, session: Session, item_id: int) -> Lot | None:
@@ -232,38 +217,6 @@ def _locked_open_lot(*, session: Session, item_id: int) -> Lot | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
-
-
-def _held_by_other(*, session: Session, assignment: Assignment, now: datetime) -> bool:
-    return (
-        session.execute(
-            select(Assignment.id).where(
-                Assignment.item_id == assignment.item_id,
-                Assignment.stage == ACCEPTANCE.stage.value,
-                Assignment.status == "leased",
-                Assignment.expires_at > now,
-                Assignment.id != assignment.id,
-            )
-        ).first()
-        is not None
-    )
-
-
-def _checked_result(
-    *, session: Session, project: Project, item_id: int, judgment: Judgment
-) -> dict[str, Any] | None:
-    """The validated result of a ``fix`` (422 naming ``result`` otherwise); None for the rest."""
-    if judgment.decision != "fix":
-        return None
-    if judgment.result is None:
-        session.rollback()
-        raise invalid(("result",), "a fix needs the corrected result")
-    item = session.get(Item, item_id)
-    try:
-        return validate_result(project=project, item=item, result=judgment.result)
-    except ResultInvalid as exc:
-        session.rollback()
-        raise invalid(("result", *exc.loc), exc.msg) from None
 
 
 def _decide(*, session: Session, lot: Lot, now: datetime, actor_id: int) -> None:

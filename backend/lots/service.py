@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from backend.assignments.models import Assignment
 from backend.audit.service import record
 from backend.errors import conflict, invalid, not_found
 from backend.items.models import Item
@@ -28,7 +27,6 @@ from backend.lots.sampling import draw_sample
 from backend.projects.models import Project
 from quality.acceptance import DISCONTINUED, SamplingPlan
 
-ACCEPTANCE_STAGE = "acceptance"
 _ROWS_PER_INSERT = 5_000
 
 
@@ -207,8 +205,8 @@ def reinspect(*, session: Session, lot: Lot, actor_id: int) -> Lot:
     """Start round ``n + 1`` of a rejected lot whose items are all finished again.
 
     409 ``lot_decided`` for an accepted or inspecting lot; 409 ``lot_not_ready`` while items
-    sent back are not finished yet. The acceptance leases of earlier rounds are spent (their
-    findings stay in ``lot_samples``) and are removed, so an inspector may see an item again.
+    sent back are not finished yet. The new round's leases carry its number, so an inspector may
+    see an item again.
     """
     if lot.status != "rejected":
         session.rollback()
@@ -221,12 +219,6 @@ def reinspect(*, session: Session, lot: Lot, actor_id: int) -> Lot:
             f"{len(item_ids) - ready} items of the lot are not finished again yet",
             code="lot_not_ready",
         )
-    sampled = select(LotSample.item_id).where(LotSample.lot_id == lot.id)
-    session.execute(
-        delete(Assignment).where(
-            Assignment.stage == ACCEPTANCE_STAGE, Assignment.item_id.in_(sampled)
-        )
-    )
     lot.round += 1
     lot.status = "inspecting"
     lot.inspected = lot.defects = lot.reworked = 0

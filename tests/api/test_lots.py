@@ -18,6 +18,8 @@ from quality.acceptance import AQLS, LEVELS, single_sampling_plan
 from support.factories import add_member, new_project, new_team, new_user
 from support.lot_flow import inspect_all, judge, next_sample
 from support.lot_seed import finished_items
+from support.review_flow import consensus_of, label_all, recompute, review_next, verdict
+from support.seed import seed_items
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -361,18 +363,68 @@ def test_rework_sends_the_defective_items_or_all_of_them_back(client, sent_back)
     again = client.post(url, json={"scope": "all"}, headers=customer.headers)
     assert again.status_code == 409 and again.json()["code"] == "lot_reworked"
 
-    # A new round, rejected again: this time every item of the lot goes back.
+    # Another lot, rejected: this time every item of it goes back.
+    other = _lot(client, project, customer, all_finished=True, aql="2.5")
+    assert other.status_code == 409  # the reworked items are in rework, the rest in the lot
+    more = finished_items(project, 10, [team.annotators[0].id])
+    other = _lot(client, project, customer, item_ids=more, aql="1.0").json()  # 100 %, Ac 0
+    inspect_all(client, other["id"], customer, decide=lambda p: "reject" if p < 1 else "accept")
+    whole = f"/api/v1/lots/{other['id']}/rework"
+    assert client.post(whole, json={"scope": "all"}, headers=customer.headers).status_code == 200
+    assert sorted(sent_back[1].item_ids) == sorted(more)
+    general = [sent_back[1].notes[i] for i in more if sent_back[1].notes[i][0] == ()]
+    assert len(general) == 9
+    assert general[0][1] == f"lot #{other['id']} rejected: 1 of 10 sampled items defective"
+
+
+def test_a_reworked_lot_is_reviewed_reannotated_and_accepted_on_a_new_round(client, final_items):
+    """The whole loop through the public API: 标注 → 验收 (rejected) → 返工 → 质检 → 验收."""
+    team, customer = _team_with_client(client)
+    project = new_project(client, team, gold_rate=0.0, overlap=1, max_overlap=1, review_mode="none")
+    seeded = seed_items(project_id=project["id"], count=30)
+    label_all(client, team.annotators[0], project["id"], lambda _i, _lease: {"label": "other"})
+    recompute(project["id"])
+    lot = _lot(client, project, customer, all_finished=True, aql="2.5").json()
+    assert (lot["size"], lot["plan"]["sample_size"], lot["plan"]["accept"]) == (30, 5, 0)
+    seen = inspect_all(
+        client, lot["id"], customer, decide=lambda p: "reject" if p == 0 else "accept"
+    )
+    url = f"/api/v1/lots/{lot['id']}"
+    assert client.get(url, headers=customer.headers).json()["status"] == "rejected"
     assert (
-        client.post(f"/api/v1/lots/{lot['id']}/reinspect", headers=customer.headers).status_code
+        client.post(
+            f"{url}/rework", json={"scope": "defective"}, headers=customer.headers
+        ).status_code
         == 200
     )
-    inspect_all(client, lot["id"], customer, decide=lambda p: "reject" if p < 2 else "accept")
-    assert client.post(url, json={"scope": "all"}, headers=customer.headers).status_code == 200
-    assert len(sent_back[1].item_ids) == 60
-    general = sent_back[1].notes[
-        next(i for i in sent_back[1].item_ids if sent_back[1].notes[i][0] == ())
-    ]
-    assert general[1].startswith(f"lot #{lot['id']} rejected: 2 of 20")
+    not_ready = client.post(f"{url}/reinspect", headers=customer.headers)
+    assert not_ready.status_code == 409 and not_ready.json()["code"] == "lot_not_ready"
+
+    lease = client.post(
+        f"/api/v1/projects/{project['id']}/next", headers=team.annotators[0].headers
+    )
+    assert lease.status_code == 200 and lease.json()["item"]["id"] == seen[0]
+    assert lease.json()["rework"]["reasons"] == ["错标"]
+    label_all(
+        client, team.annotators[0], project["id"], lambda _i, _lease: {"label": "mechanical_wear"}
+    )
+    recompute(project["id"])
+    assert (
+        client.post(f"{url}/reinspect", headers=customer.headers).json()["code"] == "lot_not_ready"
+    )
+    review = review_next(client, team.reviewer, project["id"])  # a reworked item is reviewed again
+    assert review.status_code == 200 and review.json()["item"]["id"] == seen[0]
+    assert (
+        verdict(client, team.reviewer, review.json()["review_id"], decision="accept").status_code
+        == 201
+    )
+
+    again = client.post(f"{url}/reinspect", headers=customer.headers)
+    assert again.status_code == 200, again.text
+    inspect_all(client, lot["id"], customer, decide=lambda _p: "accept")
+    assert client.get(url, headers=customer.headers).json()["status"] == "accepted"
+    assert set(seeded.item_ids) <= set(final_items)
+    assert consensus_of(project["id"])[seen[0]][0] == {"label": "mechanical_wear"}
 
 
 def test_rework_of_an_accepted_lot_is_409_and_without_a_rework_stage_503(client, sent_back):

@@ -6,11 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlmodel import Session
 
-from backend.db import get_engine
-from backend.lots.inspection import Judgment
-from backend.lots.inspection import judge as judge_service
 from support.factories import Account
 
 
@@ -25,16 +21,14 @@ def judge(
     decision: str,
     result: dict[str, Any] | None = None,
     reasons: tuple[str, ...] = (),
-) -> None:
-    """Judge an acceptance lease (the service ``POST /reviews/{id}/submit`` calls)."""
-    del client
-    with Session(get_engine(), expire_on_commit=False) as session:
-        judge_service(
-            session=session,
-            assignment_id=review_id,
-            user_id=who.id,
-            judgment=Judgment(decision=decision, result=result, reasons=reasons),
-        )
+) -> httpx.Response:
+    """Judge an acceptance lease with ``POST /reviews/{review_id}/submit``; 201 expected."""
+    body: dict[str, Any] = {"decision": decision, "reasons": list(reasons)}
+    if result is not None:
+        body["result"] = result
+    answer = client.post(f"/api/v1/reviews/{review_id}/submit", json=body, headers=who.headers)
+    assert answer.status_code == 201, answer.text
+    return answer
 
 
 def inspect_all(
