@@ -147,9 +147,9 @@ export async function renderAnnotate(root, { id }) {
     reworkNote.hidden = !rework;
     stage.dataset.rework = rework ? '1' : '';
     if (!rework) { reworkNote.replaceChildren(); return; }
-    reworkNote.replaceChildren(h('strong', {}, t('rework_title')), ' ', t('rework_text'),
+    reworkNote.replaceChildren(...[h('strong', {}, t('rework_title')), ' ', t('rework_text'),
       rework.reasons?.length ? h('p', {}, t('rework_reasons', { reasons: rework.reasons.join('、') })) : null,
-      rework.comment ? h('p', { class: 'muted' }, rework.comment) : null);
+      rework.comment ? h('p', { class: 'muted' }, rework.comment) : null].filter(Boolean));
   }
 
   function unmountTool() {

@@ -109,17 +109,17 @@ export async function renderReview(root, { id }) {
 
   function renderSide() {
     const c = lease.consensus;
-    consensusBox.replaceChildren(h('h2', {}, t('consensus')), c
+    consensusBox.replaceChildren(...[h('h2', {}, t('consensus')), c
       ? h('p', { class: 'consensus-result' }, results.describe(c.result), ' ', h('span', { class: 'muted' }, t('confidence_n', { p: fmtPercent(c.confidence) })))
       : h('p', { class: 'muted' }, t('no_consensus')),
-    lease.rework_round ? h('p', { class: 'badge' }, t('round_n', { n: lease.rework_round })) : null);
+    lease.rework_round ? h('p', { class: 'badge' }, t('round_n', { n: lease.rework_round })) : null].filter(Boolean));
     annotationsBox.replaceChildren(h('h2', {}, t('annotations_n', { n: lease.annotations.length })),
       h('ul', { class: 'review-list' }, lease.annotations.map((a) => h('li', { class: 'review-annotation', dataset: { annotatorId: a.annotator_id } },
         h('label', {}, h('input', {
           type: 'checkbox', checked: !hidden.has(a.annotator_id), 'aria-label': t('show_annotator', { id: a.annotator_id }),
           onchange: (e) => { if (e.target.checked) hidden.delete(a.annotator_id); else hidden.add(a.annotator_id); renderItem(); renderSide(); },
         }), h('span', { class: 'swatch', style: { background: annotatorColor(a.annotator_id) } }), t('annotator_n', { id: a.annotator_id })),
-        hidden.has(a.annotator_id) ? null : h('span', { class: 'review-result' }, ' ', results.describe(a.result)))))));
+        hidden.has(a.annotator_id) ? null : h('span', { class: 'review-result' }, ' ', results.describe(a.result))))));
   }
 
   // ---- the flow
