@@ -42,6 +42,7 @@ route('/projects/:id/progress', renderProgress);
 route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
 route('/projects/:id/lots', renderLots);
+route('/projects/:id/lots/:lotId/inspect', renderReview);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');

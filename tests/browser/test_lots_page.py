@@ -1,6 +1,7 @@
 """The lots page (验收) in the browser: a manager makes a lot and reads its ISO 2859-1 plan; the
-client (in Chinese) follows the inspection, reads the verdict, sends the lot to be inspected again,
-and sees progress, lots and versions on their home page.
+client (in Chinese) inspects the sample by keyboard on the review page in acceptance mode (seeing
+annotators only by pseudonym), reads the verdict, sends the lot to be inspected again, and sees
+progress, lots and versions on their home page.
 
 Finished items need a consensus, which the quality worker computes; they are written directly
 (``support.lot_seed``), so this runs against the ``live_server`` of this process only.
@@ -9,14 +10,12 @@ Finished items need a consensus, which the quality worker computes; they are wri
 from __future__ import annotations
 
 import os
-from types import SimpleNamespace
+import re
 
-import httpx
 import pytest
 from browser_ui import shot, sign_in
 from test_people import fresh_page, new_account
 
-from support.lot_flow import inspect_all
 from support.lot_seed import finished_items
 
 pytestmark = pytest.mark.skipif(
@@ -24,16 +23,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _who(seed, account) -> SimpleNamespace:
-    """The account as ``support.lot_flow`` takes it: its user id and its bearer header."""
+def _user_id(seed, account) -> int:
     with seed.client(account) as c:
-        user_id = c.get("/me").json()["id"]
-    return SimpleNamespace(id=user_id, headers={"Authorization": f"Bearer {account.token}"})
+        return c.get("/me").json()["id"]
 
 
 def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, artifacts):
     project = seed.project("text_classification", [])
-    finished_items(project, 60, [_who(seed, seed.annotator).id])
+    finished_items(project, 60, [_user_id(seed, seed.annotator)])
     customer = new_account(seed, "验收方客户", role="client")
 
     sign_in(page, seed.manager)
@@ -57,15 +54,29 @@ def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, arti
     shot(page, artifacts, "lots-manager-made")
     lot_id = int(row.get_attribute("data-lot-id"))
 
-    # The client inspects the sample; two defects reject the lot (Re = 2).
-    with httpx.Client(base_url=seed.base_url, timeout=30) as c:
-        inspect_all(
-            c, lot_id, _who(seed, customer), decide=lambda p: "reject" if p < 2 else "accept"
-        )
-
+    # The client (in Chinese) inspects the sample on the review page in acceptance mode, by
+    # keyboard only: R rejects the first two (Re = 2), A accepts the rest.
     client_page, errors = fresh_page(browser, seed.base_url, "zh")
     sign_in(client_page, customer, lang="zh")
     client_page.goto(f"/#/projects/{project['id']}/lots")
+    client_page.get_by_role("link", name=f"抽检样本 #{lot_id}").click()
+    client_page.get_by_role("button", name="开始抽检").wait_for()
+    client_page.keyboard.press("Enter")
+    previous = None
+    for n in range(20):
+        client_page.wait_for_function(
+            "prev => { const s = document.getElementById('stage');"
+            " return s && s.dataset.ready === '1' && s.dataset.reviewId !== prev; }",
+            arg=previous,
+        )
+        previous = client_page.get_attribute("#stage", "data-review-id")
+        if n == 0:
+            names = client_page.locator(".review-annotation").all_inner_texts()
+            assert names and all(re.search(r"A-[0-9a-f]{4}", name) for name in names), names
+            shot(client_page, artifacts, "lots-inspect-zh")
+        client_page.keyboard.press("r" if n < 2 else "a")
+    client_page.get_by_text("样本已检完").wait_for()
+    client_page.get_by_role("link", name="返回验收批").click()
     client_row = client_page.locator(f"tr[data-lot-id='{lot_id}']")
     client_row.wait_for()
     assert client_row.get_attribute("data-lot-status") == "rejected"

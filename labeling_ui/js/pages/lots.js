@@ -16,6 +16,7 @@ export const AQLS = ['0.010', '0.015', '0.025', '0.040', '0.065', '0.10', '0.15'
 export const LEVELS = ['S-1', 'S-2', 'S-3', 'S-4', 'I', 'II', 'III'];
 const PAGE = 20;
 const DECIDERS = new Set(['owner', 'manager', 'client']);
+const INSPECTORS = new Set(['owner', 'manager', 'reviewer', 'client']);
 
 const planText = (plan) => t('lot_plan_line', {
   letter: plan.code_letter, n: plan.sample_size, ac: plan.accept, re: plan.reject,
@@ -87,6 +88,9 @@ function lotRow(lot, role, refresh) {
     try { await api.post(`lots/${lot.id}/${path}`, body); toast(done, 'ok'); refresh(); } catch (err) { toast(describeError(err), 'error', 6000); }
   };
   const actions = [];
+  if (lot.status === 'inspecting' && INSPECTORS.has(role)) {
+    actions.push(h('a', { class: 'button primary', href: `#/projects/${lot.project_id}/lots/${lot.id}/inspect`, 'aria-label': `${t('lot_inspect')} #${lot.id}` }, t('lot_inspect')));
+  }
   if (lot.status === 'rejected' && DECIDERS.has(role)) {
     if (!lot.reworked) {
       actions.push(
