@@ -12,6 +12,15 @@ def checks_card(manifest: dict[str, Any]) -> list[str]:
     if not acceptance:
         return []
     lines = ["## How it was checked", ""]
+    review = checks.get("review")
+    if review:
+        decided = review["decisions"].get("review", {})
+        lines.append(
+            f"- Review (质检): {review['items_reviewed']} of {review['items']} items reviewed "
+            f"({review['share_reviewed']:.1%}); verdicts: "
+            + (", ".join(f"{k} {v}" for k, v in decided.items()) or "none")
+            + "."
+        )
     lots = acceptance["lots"]
     if not lots:
         lines.append("- Acceptance sampling (验收): no lot inspected when this version was made.")
@@ -34,6 +43,8 @@ def checks_card(manifest: dict[str, Any]) -> list[str]:
             f"| {lot['accept']} | {lot['reject']} | {lot['inspected']} | {lot['defects']} |"
             for lot in lots
         ]
+    if manifest["filter"].get("only_reviewed"):
+        lines += ["", "- This version holds only items a reviewer accepted or fixed."]
     if manifest["filter"].get("only_accepted_lots"):
         lines += ["", "- This version holds only the items of the accepted lots listed above."]
     if manifest["filter"].get("annotators_pseudonymous"):

@@ -50,6 +50,7 @@ def make_manifest(
             "max_item_id": params["watermark"]["item_id"],
             "max_annotation_id": params["watermark"]["annotation_id"],
             "only_accepted_lots": params.get("only_accepted_lots", False),
+            "only_reviewed": params.get("only_reviewed", False),
             "accepted_lots": params.get("accepted_lots"),
             "annotators_pseudonymous": params.get("pseudonymous", False),
         },

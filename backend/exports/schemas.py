@@ -37,6 +37,9 @@ class VersionCreate(BaseModel):
     only_accepted_lots: bool = Field(
         default=False, description="only items of lots accepted (验收) when the version is made"
     )
+    only_reviewed: bool = Field(
+        default=False, description="only items a reviewer accepted or fixed (质检)"
+    )
 
 
 class VersionPublic(BaseModel):

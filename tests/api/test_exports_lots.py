@@ -13,6 +13,8 @@ from support.export_seed import build_now, create_version, download
 from support.factories import new_project
 from support.lot_flow import inspect_all
 from support.lot_seed import finished_items
+from support.review_flow import label_all, recompute, review_next, verdict
+from support.seed import seed_items
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -110,3 +112,45 @@ def test_a_lot_accepted_after_the_version_was_made_does_not_change_it(client, te
     version = build_now(client, version["id"], headers)
     with _zip(client, version["id"], headers) as archive:
         assert _ids(archive) == set(ids[:10])
+
+
+def test_a_version_limited_to_reviewed_items_and_the_review_record(client, team):
+    """Reviewed: accept and fix are in (the fix's answer is the reviewer's), a reject is not."""
+    project = new_project(
+        client,
+        team,
+        "text_classification",
+        gold_rate=0.0,
+        overlap=1,
+        max_overlap=1,
+        review_mode="all",
+    )
+    seed_items(project_id=project["id"], count=4)
+    label_all(client, team.annotators[0], project["id"], lambda _i, _lease: {"label": "other"})
+    recompute(project["id"])
+    judged = {}
+    for decision in ("accept", "fix", "reject"):
+        lease = review_next(client, team.reviewer, project["id"]).json()
+        body = {"decision": decision}
+        if decision == "fix":
+            body["result"] = {"label": "mechanical_wear"}
+        assert verdict(client, team.reviewer, lease["review_id"], **body).status_code == 201
+        judged[decision] = lease["item"]["id"]
+    headers = team.manager.headers
+    version = create_version(client, project, headers, format="jsonl", only_reviewed=True)
+    version = build_now(client, version["id"], headers)
+    with _zip(client, version["id"], headers) as archive:
+        labels = {}
+        for name in archive.namelist():
+            if name.endswith(".jsonl") and name != "index.jsonl":
+                for line in archive.read(name).decode().splitlines():
+                    row = json.loads(line)
+                    labels[row["id"]] = row["label"]
+        manifest = json.loads(archive.read("manifest.json"))
+        card = archive.read("README.md").decode()
+    assert labels == {judged["accept"]: "other", judged["fix"]: "mechanical_wear"}
+    review = manifest["quality_checks"]["review"]
+    assert (review["items"], review["items_reviewed"], review["share_reviewed"]) == (4, 3, 0.75)
+    assert review["decisions"]["review"] == {"accept": 1, "fix": 1, "reject": 1}
+    assert manifest["filter"]["only_reviewed"] is True
+    assert "3 of 4 items reviewed (75.0%)" in card
