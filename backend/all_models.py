@@ -10,6 +10,7 @@ from backend.corrections.models import AnnotationHistory
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
+from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -18,6 +19,7 @@ from backend.review.models import Review, ReviewItem, ReviewMark
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AcceptanceSwitching",
     "Annotation",
     "AnnotationHistory",
     "AnnotatorStat",
@@ -30,6 +32,9 @@ __all__ = [
     "GoldAnswer",
     "Invite",
     "Item",
+    "Lot",
+    "LotItem",
+    "LotSample",
     "Membership",
     "Organization",
     "Project",

@@ -14,6 +14,7 @@ from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
 from backend.labels.routes import router as labels_router
+from backend.lots.routes import router as lots_router
 from backend.orgs.audit_routes import router as audit_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
@@ -49,4 +50,5 @@ api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
 api_router.include_router(labels_router)
 api_router.include_router(corrections_router)
+api_router.include_router(lots_router)
 api_router.include_router(review_router)

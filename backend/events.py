@@ -95,6 +95,21 @@ class AnnotationsStoppedCounting:
 
 
 @dataclass(frozen=True)
+class ItemsSentBack:
+    """A rejected lot's items go back for rework (验收 → 返工), inside the lot's transaction.
+
+    The stage that owns rework (review: the annotations stop counting, the item reopens for its
+    annotators or the pool) does it; ``notes`` maps each item id to the reasons and the comment
+    its annotators see with the reworked item. ``origin`` says who sent them (``lot:<id>``)."""
+
+    session: Session
+    project_id: int
+    item_ids: Sequence[int]
+    notes: Mapping[int, tuple[tuple[str, ...], str]]
+    origin: str
+
+
+@dataclass(frozen=True)
 class MemberRemoved:
     """A person left an organization (inside the removal's transaction): whatever they held in
     it ends (live leases, places on project access lists); their past annotations stay."""

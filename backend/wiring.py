@@ -29,6 +29,7 @@ def wire() -> None:
     member_leases.subscribe_listeners()
     _add_scrape_gauges(recompute_lags=consensus_metrics.recompute_lags)
     review.subscribe_listeners()
+    _wire_lots()
     events.mark_wired()
 
 
@@ -49,3 +50,19 @@ def _add_scrape_gauges(**readers: Callable[[], Iterable[tuple[tuple[str, ...], f
             readers["recompute_lags"],
         )
     )
+
+
+def _wire_lots() -> None:
+    """Lots (验收) and review share a tier and never import each other; they meet here: the
+    acceptance stage's step of the verdict registry, the inspectors' fixes as final answers,
+    review's rework of a rejected lot's items, and the items review holds out of lots."""
+    from backend.assignments.stages import Stage
+    from backend.consensus import final_answers
+    from backend.lots import finished, inspection
+    from backend.review import lot_hooks
+    from backend.review.verdicts import register_store_step
+
+    register_store_step(Stage.acceptance, inspection.on_verdict)
+    final_answers.register_provider(inspection.fixed_answers)
+    events.subscribe(events.ItemsSentBack, lot_hooks.on_items_sent_back)
+    finished.register_held_elsewhere(lot_hooks.held_in_review)

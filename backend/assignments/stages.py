@@ -74,8 +74,14 @@ class StageRules:
 
 ANNOTATE = StageRules(Stage.annotate, roles=frozenset({Role.annotator, *MANAGERS}))
 REVIEW = StageRules(Stage.review, roles=frozenset({Role.reviewer, *MANAGERS}))
+# 验收: the client inspects a lot's sample; staff may inspect too. Its pick is per lot
+# (``backend/lots/inspection.py``: ``POST /lots/{id}/next``, the sample's rows as the lock) rather
+# than a chooser of ``dispatch``'s project-wide ``next``; its verdicts go through the review
+# submit (``backend/review/submitting.py``) like review's. The rows, the unique key, expiry and
+# ``access.own_assignment`` are the same.
+ACCEPTANCE = StageRules(Stage.acceptance, roles=frozenset({Role.client, Role.reviewer, *MANAGERS}))
 
-_BUILT = {Stage.annotate: ANNOTATE, Stage.review: REVIEW}
+_BUILT = {Stage.annotate: ANNOTATE, Stage.review: REVIEW, Stage.acceptance: ACCEPTANCE}
 
 
 def rules_for(stage: Stage) -> StageRules:

@@ -19,11 +19,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.assignments.annotator_states import paused_annotators
+from backend.exports.checks import item_scope
 from backend.exports.config import ExportSettings
 from backend.exports.formats import FORMATS, BuildContext
 from backend.exports.index import IndexWriter
 from backend.exports.manifest import make_manifest, readme, with_files
 from backend.exports.models import DatasetVersion
+from backend.exports.pseudonymous import pseudonymous_chunks
 from backend.exports.records import ExportRecord, ReadPlan, count_items, iter_chunks
 from backend.exports.splits import StratifiedSplitter, most_frequent
 from backend.exports.staging import Staging
@@ -67,6 +69,7 @@ def build_archive(
             max_annotation_id=params["watermark"]["annotation_id"],
             chunk_size=config.chunk_size,
             annotation_results=params["source"] == "raw" or params["format"] == "raw_jsonl",
+            item_scope=item_scope(params),
         )
         paused = paused_annotators(session=session, project_id=project.id)
         labels = [label["name"] for label in project.labels]
@@ -111,6 +114,8 @@ def build_archive(
         stats = BuildStats(labels_of=kind.labels_of)
         done = 0
         chunks = iter_chunks(engine=engine, plan=plan, paused=paused)
+        if params.get("pseudonymous"):  # a client's version: annotators by pseudonym only
+            chunks = pseudonymous_chunks(chunks, org_id=project_info["org_id"])
         # Bound once: the loop body runs once per item.
         write, list_item, count, assign = writer.add, index.add, stats.add, splitter.assign
         labels_of = kind.labels_of

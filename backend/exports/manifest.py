@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from backend import __version__
+from backend.exports.checks_card import checks_card
 
 # Where each format's class ids start; COCO keeps 0 for the background.
 _FIRST_ID = {"coco": 1}
@@ -48,6 +49,10 @@ def make_manifest(
             "rejected_annotations_excluded": True,
             "max_item_id": params["watermark"]["item_id"],
             "max_annotation_id": params["watermark"]["annotation_id"],
+            "only_accepted_lots": params.get("only_accepted_lots", False),
+            "only_reviewed": params.get("only_reviewed", False),
+            "accepted_lots": params.get("accepted_lots"),
+            "annotators_pseudonymous": params.get("pseudonymous", False),
         },
         "split": {
             "fractions": params["split"],
@@ -59,6 +64,7 @@ def make_manifest(
         "counts": counts,
         "quality": quality,
         "notes": dict(sorted(notes.items())),
+        "quality_checks": params.get("quality_checks", {}),
     }
 
 
@@ -107,6 +113,7 @@ def readme(manifest: dict[str, Any]) -> str:
         f"- Truth came from: {quality['truth_origin']}; mean confidence "
         f"{quality['confidence']['mean']}.",
         "",
+        *checks_card(manifest),
         "## Label map",
         "",
         *(

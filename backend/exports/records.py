@@ -83,6 +83,8 @@ class ReadPlan:
     # Whether every annotation's result is needed (raw exports); otherwise results are read only
     # for items without a consensus row, which the fallback vote needs.
     annotation_results: bool = True
+    # A trusted SQL condition on ``items i`` that limits the build (``exports.checks.item_scope``).
+    item_scope: str = ""
 
 
 def count_items(engine: Engine, *, plan: ReadPlan) -> int:
@@ -109,7 +111,7 @@ class _Sql:
         p = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self.p = p
         gold_filter = "" if plan.include_gold else " AND NOT i.is_gold"
-        where = f"i.project_id = {p} AND i.id <= {p}{gold_filter}"
+        where = f"i.project_id = {p} AND i.id <= {p}{gold_filter}{plan.item_scope}"
         self.count = f"SELECT count(*) FROM items i WHERE {where}"  # noqa: S608
         gold_column = ", CAST(g.answer AS TEXT)" if plan.include_gold else ", NULL"
         gold_join = " LEFT JOIN gold_answers g ON g.item_id = i.id" if plan.include_gold else ""

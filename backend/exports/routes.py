@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
 from backend.accounts.deps import CurrentUser, SessionDep
@@ -10,11 +12,16 @@ from backend.errors import conflict
 from backend.exports import service
 from backend.exports.deps import VersionStaff, load_version
 from backend.exports.schemas import VersionCreate, VersionDetail, VersionDiff, VersionPublic
+from backend.orgs.models import MANAGERS, STAFF, Role
+from backend.orgs.pseudonyms import shows_people
 from backend.pagination import Page, page_headers
-from backend.projects.deps import ProjectManager, ProjectStaff
+from backend.projects.deps import ProjectAccess, project_role
 from backend.routing import TransactionEndingRoute
 
 router = APIRouter(tags=["exports"], route_class=TransactionEndingRoute)
+
+ProjectVersionMaker = Annotated[ProjectAccess, Depends(project_role({*MANAGERS, Role.client}))]
+ProjectVersionReader = Annotated[ProjectAccess, Depends(project_role({*STAFF, Role.client}))]
 
 
 @router.post(
@@ -23,9 +30,10 @@ router = APIRouter(tags=["exports"], route_class=TransactionEndingRoute)
     response_model=VersionPublic,
 )
 def create_version(
-    body: VersionCreate, access: ProjectManager, session: SessionDep, request: Request
+    body: VersionCreate, access: ProjectVersionMaker, session: SessionDep, request: Request
 ) -> VersionPublic:
-    """Owners and managers of the project's organization; the build runs in a worker."""
+    """Owners, managers and the client of the project's organization; the build runs in a
+    worker. A client's version names annotators by pseudonym only."""
     version = service.create_version(
         session=session,
         project=access.project,
@@ -38,11 +46,16 @@ def create_version(
 
 @router.get("/projects/{project_id}/versions", response_model=list[VersionPublic])
 def list_versions(
-    access: ProjectStaff, session: SessionDep, response: Response, page: Page = Query()
+    access: ProjectVersionReader, session: SessionDep, response: Response, page: Page = Query()
 ) -> list[VersionPublic]:
-    """Owners, managers and reviewers of the project's organization; newest first, paginated."""
+    """Owners, managers, reviewers and the client (its pseudonymous versions only) of the
+    project's organization; newest first, paginated."""
     rows, total = service.list_versions(
-        session=session, project_id=access.project.id, offset=page.offset, limit=page.limit
+        session=session,
+        project_id=access.project.id,
+        offset=page.offset,
+        limit=page.limit,
+        pseudonymous_only=not shows_people(access.membership.role),
     )
     response.headers.update(page_headers(total))
     return [VersionPublic.model_validate(v) for v in rows]
@@ -50,14 +63,15 @@ def list_versions(
 
 @router.get("/versions/{version_id}", response_model=VersionDetail)
 def get_version(version: VersionStaff) -> VersionDetail:
-    """Owners, managers and reviewers of the version's organization: status, progress, counts,
-    manifest."""
+    """Owners, managers, reviewers and the client (pseudonymous versions) of the version's
+    organization: status, progress, counts, manifest."""
     return VersionDetail.model_validate(version)
 
 
 @router.get("/versions/{version_id}/download", response_class=FileResponse)
 def download_version(version: VersionStaff, request: Request) -> Response:
-    """Owners, managers and reviewers of the version's organization; 409 until it is ready.
+    """Staff and the client (pseudonymous versions) of the version's organization; 409 until it
+    is ready.
     The ETag is the zip's sha256, so a client can check what it got and skip a re-download."""
     path = service.ready_file(version)
     etag = f'"{version.sha256}"'
@@ -81,7 +95,7 @@ def diff_versions(
     session: SessionDep,
     limit: int = Query(default=100, ge=0, le=1000),
 ) -> VersionDiff:
-    """Owners, managers and reviewers of both versions' organization: items added, removed and
-    changed from this version to the other; 409 unless both are ready."""
+    """Staff and the client (pseudonymous versions) of both versions' organization: items added,
+    removed and changed from this version to the other; 409 unless both are ready."""
     other = load_version(session=session, version_id=other_id, user_id=user.id)
     return service.diff_versions(old=version, new=other, limit=limit)

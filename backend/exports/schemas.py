@@ -34,6 +34,12 @@ class VersionCreate(BaseModel):
     split: SplitSpec = Field(default_factory=lambda: SplitSpec(train=1.0))
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     media: Literal["include", "url"] = "include"
+    only_accepted_lots: bool = Field(
+        default=False, description="only items of lots accepted (验收) when the version is made"
+    )
+    only_reviewed: bool = Field(
+        default=False, description="only items a reviewer accepted or fixed (质检)"
+    )
 
 
 class VersionPublic(BaseModel):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.assignments.models import Annotation
 from backend.audit.service import record
 from backend.errors import conflict, invalid
+from backend.exports import checks
 from backend.exports.config import export_settings
 from backend.exports.formats import FORMATS, formats_for
 from backend.exports.index import read_index
@@ -21,6 +22,7 @@ from backend.exports.schemas import ChangedItem, DiffPart, VersionCreate, Versio
 from backend.items.models import Item
 from backend.kinds import get_kind
 from backend.orgs.models import Membership
+from backend.orgs.pseudonyms import shows_people
 from backend.projects.models import Project
 from backend.queue import enqueue_after_commit
 from backend.settings import get_settings
@@ -55,6 +57,7 @@ def version_params(
     params["zip_level"] = export_settings().zip_level  # part of the bytes: frozen with the rest
     # The label set the version was asked for (backend/labels): its manifest says which.
     params["labels_revision"] = project.labels_revision
+    params.update(checks.frozen_checks(session=session, project_id=project.id, body=body))
     params["watermark"] = {
         "item_id": session.exec(
             select(func.coalesce(func.max(Item.id), 0)).where(Item.project_id == project.id)
@@ -80,6 +83,8 @@ def create_version(
     params = version_params(
         session=session, project=project, body=body, media_base_url=media_base_url
     )
+    # A client's version names annotators by pseudonym only (backend/orgs/pseudonyms.py).
+    params["pseudonymous"] = not shows_people(actor.role)
     for _ in range(_NUMBER_RETRIES):
         number = session.exec(
             select(func.coalesce(func.max(DatasetVersion.number), 0)).where(
@@ -117,9 +122,11 @@ def create_version(
 
 
 def list_versions(
-    *, session: Session, project_id: int, offset: int, limit: int
+    *, session: Session, project_id: int, offset: int, limit: int, pseudonymous_only: bool = False
 ) -> tuple[list[DatasetVersion], int]:
     where = DatasetVersion.project_id == project_id
+    if pseudonymous_only:  # the client's: versions that name annotators by pseudonym
+        where = and_(where, DatasetVersion.params["pseudonymous"].as_boolean().is_(True))
     total = session.exec(select(func.count()).select_from(DatasetVersion).where(where)).one()
     rows = session.exec(
         select(DatasetVersion)

@@ -10,7 +10,13 @@ from backend.orgs.models import Role
 from backend.pagination import Page, page_headers
 from backend.projects import service
 from backend.projects.deps import ProjectManager, ProjectMember
-from backend.projects.schemas import LabelInUse, ProjectCreate, ProjectPublic, ProjectUpdate
+from backend.projects.schemas import (
+    LabelInUse,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+    for_role,
+)
 from backend.routing import TransactionEndingRoute
 
 router = APIRouter(tags=["projects"], route_class=TransactionEndingRoute)
@@ -41,13 +47,13 @@ def list_projects(
         only_for=member.user_id if member.role == Role.annotator else None,
     )
     response.headers.update(page_headers(total))
-    return [ProjectPublic.model_validate(p) for p in rows]
+    return [for_role(p, member.role) for p in rows]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic)
 def get_project(access: ProjectMember) -> ProjectPublic:
-    """Any member of the project's organization."""
-    return ProjectPublic.model_validate(access.project)
+    """Any member of the project's organization (the client without pay settings)."""
+    return for_role(access.project, access.membership.role)
 
 
 @router.patch(

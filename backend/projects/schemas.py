@@ -218,7 +218,8 @@ class ProjectPublic(BaseModel):
     min_gold_accuracy: float
     gold_min_count: int
     lease_seconds: int
-    reward_per_item: float
+    # Pay is not the client's to see: null for the client role (``for_role``).
+    reward_per_item: float | None
     labels_revision: int = Field(
         description="raised whenever the set of label names changes; versions record it"
     )
@@ -230,3 +231,16 @@ class ProjectPublic(BaseModel):
     review_reasons: list[str] = []
     created_at: datetime
     updated_at: datetime
+
+
+PAY_FIELDS = frozenset({"reward_per_item", "pay"})
+"""Project settings about pay, which the client role (验收方) never receives."""
+
+
+def for_role(project: object, role: str) -> ProjectPublic:
+    """The project as a member of ``role`` sees it: without pay for the client."""
+    public = ProjectPublic.model_validate(project)
+    if role != "client":
+        return public
+    hidden = {name: None for name in PAY_FIELDS if name in ProjectPublic.model_fields}
+    return public.model_copy(update=hidden)

@@ -5,6 +5,7 @@ import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
 import './i18n_audit.js';
 import './i18n_labels.js';
+import './i18n_lots.js';
 import './i18n_review.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
@@ -17,6 +18,7 @@ import { renderImport } from './pages/import.js';
 import { renderProgress } from './pages/progress.js';
 import { renderQuality } from './pages/quality.js';
 import { renderExports } from './pages/exports.js';
+import { renderLots } from './pages/lots.js';
 import { renderSignup } from './pages/signup.js';
 import { renderInvite } from './pages/invite.js';
 import { renderPassword } from './pages/password.js';
@@ -43,6 +45,8 @@ route('/projects/:id/import', renderImport);
 route('/projects/:id/progress', renderProgress);
 route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
+route('/projects/:id/lots', renderLots);
+route('/projects/:id/lots/:lotId/inspect', renderReview);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');

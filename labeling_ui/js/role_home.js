@@ -1,15 +1,21 @@
 // What each role is shown: the project pages it may open, and the line that greets it at home.
 // The server decides what a role may do; this only keeps the UI from offering what it would
-// refuse (a reviewer is shown Review instead of annotators' Start buttons, a client sees progress).
-const MANAGER_PAGES = ['annotate', 'review', 'edit', 'import', 'progress', 'quality', 'exports', 'access'];
+// refuse (a reviewer is shown Review instead of annotators' Start buttons, a client sees progress,
+// lots and versions).
+const MANAGER_PAGES = ['annotate', 'review', 'edit', 'import', 'progress', 'quality', 'lots', 'exports', 'access'];
 
 const PAGES = {
   owner: MANAGER_PAGES,
   manager: MANAGER_PAGES,
-  reviewer: ['review', 'progress', 'quality'],
+  reviewer: ['review', 'progress', 'quality', 'lots'],
   annotator: ['annotate'],
-  client: ['progress'],
+  // 验收方: progress, the lots it inspects, the versions it builds and downloads.
+  client: ['progress', 'lots', 'exports'],
 };
+
+// Whether the home page shows a project's progress, lots and versions on its row (the client's
+// home: what was made for them, at a glance; pages/client_home.js).
+export const showsDeliverySummary = (role) => role === 'client';
 
 const HOME_NOTES = {
   owner: 'home_manager',

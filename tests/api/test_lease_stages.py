@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from backend.assignments.models import Assignment
-from backend.assignments.stages import ANNOTATE, REVIEW, Stage, StageNotBuilt, rules_for
+from backend.assignments.stages import ACCEPTANCE, ANNOTATE, REVIEW, Stage, rules_for
 from backend.db import get_engine
 from backend.orgs.models import Role
 from support.factories import new_project, new_team
@@ -22,14 +22,14 @@ from support.seed import seed_items
 pytestmark = pytest.mark.usefixtures("client")
 
 
-def test_the_annotate_and_review_stages_are_built():
+def test_every_stage_is_built():
     assert rules_for(Stage.annotate) is ANNOTATE
     assert ANNOTATE.roles == {Role.annotator, Role.manager, Role.owner}
     assert ANNOTATE.role_names == ("annotator", "manager", "owner")
     assert rules_for(Stage.review) is REVIEW
     assert REVIEW.role_names == ("manager", "owner", "reviewer")
-    with pytest.raises(StageNotBuilt, match="the acceptance stage is not built yet"):
-        rules_for(Stage.acceptance)
+    assert rules_for(Stage.acceptance) is ACCEPTANCE
+    assert ACCEPTANCE.role_names == ("client", "manager", "owner", "reviewer")
 
 
 def _next(client, who, project_id):

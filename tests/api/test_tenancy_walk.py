@@ -21,6 +21,7 @@ from backend import clock
 from backend.security.jwt_tokens import ALGORITHM, AUDIENCE
 from backend.settings import get_settings
 from support.factories import Account, add_member, new_project, new_team, new_user
+from support.lot_seed import finished_items
 from support.review_flow import recompute, review_next
 
 API = "/api/v1"
@@ -103,6 +104,14 @@ def foreign(client):
     recompute(project["id"])  # the answered item is finished and enters review
     review = review_next(client, b.reviewer, project["id"])
     assert review.status_code == 200, review.text
+    inspected = new_project(client, b, name=f"lots {marker}", gold_rate=0.0)
+    finished = finished_items(inspected, 4, [a.id for a in b.annotators])
+    lot = client.post(
+        f"{API}/projects/{inspected['id']}/lots",
+        json={"item_ids": finished, "aql": "1.0"},
+        headers=b.manager.headers,
+    )
+    assert lot.status_code == 201, lot.text
     version = client.post(
         f"{API}/projects/{project['id']}/versions",
         json={"format": "jsonl"},
@@ -130,6 +139,7 @@ def foreign(client):
         "assignment_id": lease["assignment_id"],
         "annotation_id": submitted.json()["id"],
         "review_id": review.json()["review_id"],
+        "lot_id": lot.json()["id"],
         "version_id": version.json()["id"],
         "other_id": version.json()["id"],
         "team_id": team["id"],

@@ -31,8 +31,12 @@ export async function renderExports(root, { id }) {
     const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '' });
     const split = h('input', { value: '0.8/0.1/0.1', pattern: '[0-9.]+/[0-9.]+/[0-9.]+' });
     const seed = h('input', { type: 'number', value: '0' });
+    const acceptedOnly = h('input', { type: 'checkbox', name: 'only_accepted_lots' });
+    const reviewedOnly = h('input', { type: 'checkbox', name: 'only_reviewed' });
     const form = h('form', { class: 'card' }, h('h2', {}, t('new_version')),
       field(t('format'), format), field(t('source'), source), field(t('min_confidence'), minConf), field(t('split'), split), field(t('seed'), seed),
+      field(t('only_accepted_lots'), acceptedOnly, t('only_accepted_lots_hint')),
+      field(t('only_reviewed'), reviewedOnly, t('only_reviewed_hint')),
       h('button', { type: 'submit', class: 'primary' }, t('build')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -40,6 +44,8 @@ export async function renderExports(root, { id }) {
       try {
         const body = { format: format.value, source: source.value, split: { train, val, test }, seed: Number(seed.value) };
         if (minConf.value !== '') body.min_confidence = Number(minConf.value);
+        if (acceptedOnly.checked) body.only_accepted_lots = true;
+        if (reviewedOnly.checked) body.only_reviewed = true;
         await api.post(`projects/${project.id}/versions`, body);
         refresh();
       } catch (err) { form.append(errorBox(err)); }

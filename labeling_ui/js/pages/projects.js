@@ -9,7 +9,8 @@ import { kindTitle } from '../kinds.js';
 import { toast } from '../toast.js';
 import { describeError } from '../errors.js';
 import { rerender } from '../router.js';
-import { projectPages, managesPeople, homeNote } from '../role_home.js';
+import { projectPages, managesPeople, homeNote, showsDeliverySummary } from '../role_home.js';
+import { deliverySummary } from './client_home.js';
 import { loading, errorBox } from './common.js';
 
 export async function renderProjects(root) {
@@ -56,7 +57,8 @@ function projectRow(p, role) {
     : h('a', { class: 'button', href: `#/projects/${p.id}/${key}`, 'aria-label': `${t(key)}: ${p.name}` }, t(key))));
   return h('li', { class: 'project-row', dataset: { projectId: p.id } },
     h('div', {}, h('strong', {}, p.name), h('span', { class: 'muted' }, ` · ${kindTitle(p.kind)}`),
-      p.reward_per_item && role !== 'client' ? h('span', { class: 'muted' }, ` · ${t('reward_per_item')} ${p.reward_per_item}`) : null),
+      p.reward_per_item && role !== 'client' ? h('span', { class: 'muted' }, ` · ${t('reward_per_item')} ${p.reward_per_item}`) : null,
+      showsDeliverySummary(role) ? deliverySummary(p) : null),
     h('div', { class: 'actions' }, actions));
 }
 

@@ -18,7 +18,11 @@ const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'S
 // Exposed for the browser test.
 const metrics = (window.jinbiaoReview ||= { judged: 0 });
 
-export async function renderReview(root, { id }) {
+// ``lotId``: acceptance mode (验收): the lot's sample, leased by ``POST /lots/{lotId}/next`` and
+// judged with the same submit; the route #/projects/:id/lots/:lotId/inspect (pages/lots.js).
+export async function renderReview(root, { id, lotId }) {
+  const acceptance = lotId !== undefined;
+  const nextPath = acceptance ? `lots/${lotId}/next` : `projects/${id}/review/next`;
   root.append(loading());
   let project; let kind; let results;
   try {
@@ -53,7 +57,8 @@ export async function renderReview(root, { id }) {
   const side = h('aside', { class: 'side', 'aria-label': t('reasons') },
     consensusBox, annotationsBox, h('h2', {}, t('reasons')), reasonsBox, comment, fixPanel,
     h('p', { class: 'hint' }, t('review_shortcuts')));
-  root.replaceChildren(projectHeader(project, 'review'), h('h1', { class: 'visually-hidden' }, t('review_title', { name: project.name })),
+  root.replaceChildren(projectHeader(project, acceptance ? 'lots' : 'review'),
+    h('h1', { class: 'visually-hidden' }, acceptance ? t('inspect_title', { lot: lotId, name: project.name }) : t('review_title', { name: project.name })),
     h('div', { class: 'annotate-grid' }, h('section', { class: 'work', 'aria-label': t('review') }, stage, actions), side));
   focusHeading(root);
 
@@ -125,15 +130,15 @@ export async function renderReview(root, { id }) {
   // ---- the flow
   function showStart() {
     setPhase('start');
-    const btn = h('button', { type: 'button', class: 'primary big', onclick: () => loadNext() }, t('review_start'));
-    stage.replaceChildren(h('div', { class: 'start card' }, h('p', {}, t('review_start_hint')), btn));
+    const btn = h('button', { type: 'button', class: 'primary big', onclick: () => loadNext() }, t(acceptance ? 'inspect_start' : 'review_start'));
+    stage.replaceChildren(h('div', { class: 'start card' }, h('p', {}, t(acceptance ? 'inspect_start_hint' : 'review_start_hint')), btn));
     btn.focus();
   }
 
   async function loadNext() {
     unmountFix(); setPhase('loading'); delete stage.dataset.ready;
     let answer;
-    try { answer = await api.post(`projects/${project.id}/review/next`); } catch (err) {
+    try { answer = await api.post(nextPath); } catch (err) {
       if (!alive) return;
       if (err.status === 403) { stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' }, h('p', {}, t('review_paused')), h('p', { class: 'muted' }, describeError(err)))); setPhase('error'); return; }
       stage.replaceChildren(errorBox(err, () => loadNext())); setPhase('error'); return;
@@ -142,7 +147,9 @@ export async function renderReview(root, { id }) {
     if (!answer) {
       lease = null;
       consensusBox.replaceChildren(); annotationsBox.replaceChildren();
-      stage.replaceChildren(emptyState(t('review_nothing_title'), t('review_nothing'), h('a', { class: 'button', href: '#/projects' }, t('back'))));
+      stage.replaceChildren(acceptance
+        ? emptyState(t('inspect_done_title'), t('inspect_done'), h('a', { class: 'button primary', href: `#/projects/${project.id}/lots` }, t('inspect_back')))
+        : emptyState(t('review_nothing_title'), t('review_nothing'), h('a', { class: 'button', href: '#/projects' }, t('back'))));
       setPhase('empty');
       return;
     }

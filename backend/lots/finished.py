@@ -1,0 +1,57 @@
+"""Which items may go into a lot: finished ones (``backend/items/states.py``) in no open lot.
+
+Finished means the item has the annotations it wants and a computed consensus (state ``done``)
+or a reviewer accepted or fixed it (``reviewed``); gold items are tests, never delivered. An item
+that is in an open lot (inspecting, or rejected and not yet accepted) is in no second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, select
+from sqlmodel import Session
+
+from backend.consensus.models import Consensus
+from backend.items.models import Item
+from backend.lots.models import LotItem
+
+_held_elsewhere: list[Callable[[], Any]] = []
+
+
+def register_held_elsewhere(condition: Callable[[], Any]) -> None:
+    """A later stage that keeps finished items from a lot (review: items waiting in review or
+    sent back for rework) registers ``condition() -> SQL condition on Item`` at process start
+    (``backend.wiring``), so lots never imports it. Once, however often asked."""
+    if condition not in _held_elsewhere:
+        _held_elsewhere.append(condition)
+
+
+def finished_condition() -> Any:
+    """SQL condition on ``Item``: a non-gold item whose wanted answers and consensus exist, that
+    no later stage holds."""
+    return and_(
+        Item.is_gold.is_(False),
+        Item.wanted > 0,
+        Item.annotation_count >= Item.wanted,
+        exists().where(Consensus.item_id == Item.id),
+        *(not_(condition()) for condition in _held_elsewhere),
+    )
+
+
+def in_open_lot() -> Any:
+    return exists().where(LotItem.item_id == Item.id, LotItem.open.is_(True))
+
+
+def finished_item_ids(
+    *, session: Session, project_id: int, item_ids: Sequence[int] | None = None, extra: Any = None
+) -> list[int]:
+    """Ids of the project's finished items in no open lot (of ``item_ids`` when given)."""
+    query = select(Item.id).where(Item.project_id == project_id, finished_condition())
+    query = query.where(~in_open_lot())
+    if item_ids is not None:
+        query = query.where(Item.id.in_(item_ids))
+    if extra is not None:
+        query = query.where(extra)
+    return list(session.execute(query.order_by(Item.id)).scalars())

@@ -1,0 +1,123 @@
+"""What the lot routes accept and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_ITEMS_PER_LOT_REQUEST = 10_000
+
+
+class LotCreate(BaseModel):
+    """Exactly one of ``item_ids``, ``batch_id`` or ``all_finished: true``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_ids: list[int] | None = Field(
+        default=None, min_length=1, max_length=MAX_ITEMS_PER_LOT_REQUEST
+    )
+    batch_id: int | None = Field(default=None, ge=1)
+    all_finished: bool = False
+    aql: str | float = Field(description="acceptance quality limit, a column of Table 2-A")
+    level: str = Field(default="II", max_length=8)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LotCreate:
+        given = (self.item_ids is not None) + (self.batch_id is not None) + self.all_finished
+        if given != 1:
+            raise ValueError("give exactly one of item_ids, batch_id or all_finished: true")
+        return self
+
+
+class PlanPublic(BaseModel):
+    code_letter: str
+    sample_size: int
+    accept: int
+    reject: int
+    severity: str
+    level: str
+    aql: str
+    lot_size: int
+    full_inspection: bool
+    initial_code_letter: str
+    table_sample_size: int
+    standard: str = "ISO 2859-1:1999 (GB/T 2828.1-2012), single sampling"
+
+
+class LotPublic(BaseModel):
+    id: int
+    project_id: int
+    size: int
+    source: str
+    status: str
+    round: int
+    plan: PlanPublic
+    inspected: int
+    defects: int
+    reworked: int
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class SwitchingPublic(BaseModel):
+    """Where the project stands in the switching scheme (ISO 2859-1 clause 9)."""
+
+    severity: str
+    history: list[bool]
+    switching_score: int
+
+
+class LotList(BaseModel):
+    lots: list[LotPublic]
+    total: int
+    switching: SwitchingPublic
+
+
+class SamplePublic(BaseModel):
+    item_id: int
+    position: int
+    round: int
+    decision: str | None
+    reasons: list[str]
+    comment: str | None
+    judged_at: datetime | None
+
+
+class ReworkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scope: Literal["all", "defective"]
+
+
+class SampleAnnotation(BaseModel):
+    annotation_id: int
+    annotator_id: int | str = Field(description="a pseudonym such as A-7f3c for the client role")
+    result: dict[str, Any]
+
+
+class ConsensusPublic(BaseModel):
+    result: dict[str, Any]
+    confidence: float
+
+
+class SampleItem(BaseModel):
+    id: int
+    kind: str
+    text: str | None = None
+    media_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class AcceptanceNext(BaseModel):
+    """The review-next shape (``POST /projects/{id}/review/next``) with ``mode: acceptance``."""
+
+    review_id: int
+    expires_at: datetime
+    mode: Literal["acceptance"] = "acceptance"
+    lot_id: int
+    item: SampleItem
+    annotations: list[SampleAnnotation]
+    consensus: ConsensusPublic | None
