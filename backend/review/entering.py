@@ -20,7 +20,7 @@ from backend.consensus.final_answers import consensus_rows, estimated_accuracy
 from backend.items.states import ItemState, check_move
 from backend.projects.models import Project
 from backend.review.models import ReviewItem
-from backend.review.selection import ReviewRules, chosen_for_review
+from backend.review.selection import ReviewRules, Rule, chosen_for_review
 
 _CHUNK = 500
 
@@ -47,18 +47,19 @@ def enter_review(*, session: Session, project_id: int, item_ids: Sequence[int]) 
     fresh = [item_id for item_id in item_ids if item_id not in known]
     if fresh and not rules.selects_nothing:
         picked = _select(session, project_id, rules, fresh)
-        for item_id in picked:
+        for item_id, rule in picked.items():
             check_move(ItemState.done, ItemState.in_review)
             session.add(
                 ReviewItem(
                     item_id=item_id,
                     project_id=project_id,
                     state=ItemState.in_review,
+                    entered_by=rule,
                     entered_at=now,
                     updated_at=now,
                 )
             )
-        entering += picked
+        entering += list(picked)
     session.flush()
     return entering
 
@@ -76,7 +77,7 @@ def _known(session: Session, item_ids: Sequence[int]) -> dict[int, ReviewItem]:
 
 def _select(
     session: Session, project_id: int, rules: ReviewRules, item_ids: list[int]
-) -> list[int]:
+) -> dict[int, Rule]:
     confidence: dict[int, float] = {}
     if rules.mode == "low_confidence":
         rows = consensus_rows(session=session, item_ids=item_ids)

@@ -30,6 +30,7 @@ from backend.kinds.gold import gold_score
 from backend.queue import enqueue_after_commit
 from backend.review import rework
 from backend.review.models import ReviewItem, ReviewMark
+from backend.review.selection import UNBIASED
 from backend.review.verdicts import Decision, Judged
 
 
@@ -62,7 +63,7 @@ def judge_review(judged: Judged) -> None:
         )
     row.updated_at = judged.now
     session.add(row)
-    _mark(judged, answers, scores)
+    _mark(judged, answers, scores, counts=row.entered_by in UNBIASED)
     _ask_for_recompute(judged)
 
 
@@ -79,8 +80,11 @@ def _score(kind: str, result: dict[str, Any], final: dict[str, Any] | None) -> f
     return 1.0 if final is None else gold_score(kind, result, final)
 
 
-def _mark(judged: Judged, answers: list[CountedAnswer], scores: list[float]) -> None:
-    """A mark per annotation, and each annotator's review record (state locks, in id order)."""
+def _mark(
+    judged: Judged, answers: list[CountedAnswer], scores: list[float], *, counts: bool
+) -> None:
+    """A mark per annotation; with ``counts``, each annotator's review record (state locks, in
+    id order)."""
     per_annotator: dict[int, list[float]] = defaultdict(list)
     for answer, score in zip(answers, scores, strict=True):
         judged.session.add(
@@ -94,6 +98,8 @@ def _mark(judged: Judged, answers: list[CountedAnswer], scores: list[float]) -> 
         )
         per_annotator[answer.annotator_id].append(score)
     judged.session.flush()
+    if not counts:
+        return
     for annotator_id in sorted(per_annotator):
         given = per_annotator[annotator_id]
         count_review_answers(

@@ -36,6 +36,9 @@ class ReviewItem(SQLModel, table=True):
     project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
     state: str = Field(max_length=16)
     rework_round: int = Field(default=0, nullable=False)
+    # Which rule chose the item (``selection.Rule``): only verdicts on items chosen without
+    # regard to their answers (all, sample) feed the annotators' pause rule.
+    entered_by: str = Field(default="all", max_length=16)
     final_result: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     reasons: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

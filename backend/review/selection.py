@@ -13,6 +13,12 @@
 * ``review_annotators_below``: whatever the mode, every item answered by an annotator whose
   estimated accuracy is below this threshold.
 
+Each chosen item says which rule chose it (``Rule``). Only ``all`` and ``sample`` choose items
+without looking at their answers, so only verdicts on those items are an unbiased sample of an
+annotator's work: ``low_confidence`` and the per-annotator rule send exactly the doubtful items,
+and an annotator's share of rejections there says how hard the items were, not how good the
+annotator is (a selection bias: the review record feeds rule 5 only from unbiased picks).
+
 Pure: the caller reads the confidences, the authors and the accuracies and passes them in.
 """
 
@@ -29,6 +35,19 @@ class ReviewMode(StrEnum):
     sample = "sample"
     all = "all"
     low_confidence = "low_confidence"
+
+
+class Rule(StrEnum):
+    """Why an item entered review."""
+
+    all = "all"
+    sample = "sample"
+    low_confidence = "low_confidence"
+    annotator = "annotator"
+
+
+UNBIASED = frozenset({Rule.all, Rule.sample})
+"""Rules that choose items without looking at their answers."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,9 @@ def chosen_for_review(
     confidence: Mapping[int, float],
     authors: Mapping[int, Sequence[int]],
     accuracy: Mapping[int, float],
-) -> list[int]:
-    """The ``item_ids`` that enter review, in the order given.
+) -> dict[int, Rule]:
+    """The ``item_ids`` that enter review, in the order given, with the rule that chose each
+    (the project's mode first, then the per-annotator rule).
 
     ``confidence``: each item's consensus confidence (an item without one is not low-confidence
     and is left out of that mode); ``authors``: who answered each item; ``accuracy``: each
@@ -80,12 +100,12 @@ def chosen_for_review(
         if rules.annotators_below is not None
         else set()
     )
-    picked = []
+    picked: dict[int, Rule] = {}
     for item_id in item_ids:
-        if _by_mode(rules, project_id, item_id, confidence) or (
-            weak and any(user in weak for user in authors.get(item_id, ()))
-        ):
-            picked.append(item_id)
+        if _by_mode(rules, project_id, item_id, confidence):
+            picked[item_id] = Rule(rules.mode.value)
+        elif weak and any(user in weak for user in authors.get(item_id, ())):
+            picked[item_id] = Rule.annotator
     return picked
 
 

@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("rework_round", sa.Integer(), nullable=False),
+        sa.Column("entered_by", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("final_result", JSON, nullable=True),
         sa.Column("reasons", JSON, nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),

@@ -17,7 +17,9 @@ from sqlmodel import Session, select
 
 from backend import clock
 from backend.assignments.models import Annotation, AnnotatorState
+from backend.consensus.models import AnnotatorStat
 from backend.db import get_engine
+from backend.review.entering import enter_review
 from backend.review.models import Review
 from support.export_seed import build_now, create_version, download
 from support.factories import new_project, new_team
@@ -384,3 +386,39 @@ def test_rejections_count_in_the_review_record_and_pause(client):
     assert "review accuracy" in state.paused_reason
     paused = client.post(f"/api/v1/projects/{pid}/next", headers=spammer.headers)
     assert paused.status_code == 403
+
+
+def test_verdicts_on_doubtful_items_are_marked_but_do_not_pause(client):
+    """Items the per-annotator rule (or low confidence) sent are where annotators err: their
+    verdicts show in the figures, but only unbiased picks (all, sample) feed rule 5."""
+    team, project = _reviewed_project(
+        client,
+        items=3,
+        annotators=1,
+        overlap=1,
+        max_overlap=1,
+        review_mode="none",
+        review_annotators_below=0.7,
+        gold_min_count=2,
+    )
+    pid = project["id"]
+    weak = team.annotators[0]
+    items = label_all(client, weak, pid, lambda item_id, lease: {"label": "other"})
+    with Session(get_engine()) as session:
+        session.add(AnnotatorStat(project_id=pid, user_id=weak.id, gold_accuracy=0.5))
+        session.commit()
+        assert sorted(enter_review(session=session, project_id=pid, item_ids=items)) == sorted(
+            items
+        )
+        session.commit()
+    for _ in items:
+        lease = review_next(client, team.reviewer, pid).json()
+        assert (
+            verdict(client, team.reviewer, lease["review_id"], decision="reject").status_code == 201
+        )
+    with Session(get_engine()) as session:
+        state = session.get(AnnotatorState, (pid, weak.id))
+    assert (state.status, state.review_answered) == ("active", 0)
+    figures = client.get(f"/api/v1/projects/{pid}/review/figures", headers=team.manager.headers)
+    [record] = figures.json()["annotators"]
+    assert (record["annotator_id"], record["judged"], record["correct"]) == (weak.id, 3, 0.0)

@@ -11,7 +11,13 @@ from sqlmodel import Session, select
 from backend.consensus.models import AnnotatorStat
 from backend.db import get_engine
 from backend.review.entering import enter_review
-from backend.review.selection import ReviewMode, ReviewRules, chosen_for_review, sample_draw
+from backend.review.selection import (
+    ReviewMode,
+    ReviewRules,
+    Rule,
+    chosen_for_review,
+    sample_draw,
+)
 from support.factories import new_project, new_team
 from support.review_flow import consensus_of, label_all, recompute, review_states
 from support.seed import seed_items
@@ -20,9 +26,11 @@ from support.seed import seed_items
 def test_sample_draws_are_reproducible_and_take_the_share_within_sampling_error():
     rules = ReviewRules(mode=ReviewMode.sample, rate=0.1)
     ids = list(range(1, 20_001))
-    picked = chosen_for_review(
+    chosen = chosen_for_review(
         rules=rules, project_id=7, item_ids=ids, confidence={}, authors={}, accuracy={}
     )
+    assert set(chosen.values()) == {Rule.sample}
+    picked = list(chosen)
     sigma = math.sqrt(0.1 * 0.9 / len(ids))
     assert abs(len(picked) / len(ids) - 0.1) < 4 * sigma
     again = chosen_for_review(
