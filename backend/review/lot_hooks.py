@@ -26,6 +26,7 @@ from backend.review.models import ReviewItem
 from backend.review.verdicts import Decision, Judged, Verdict
 
 HELD = (ItemState.in_review.value, ItemState.rework.value)
+LOT_REWORK = "lot_rework"
 
 
 def held_in_review() -> Any:
@@ -52,6 +53,9 @@ def on_items_sent_back(event: events.ItemsSentBack) -> None:
                 project_id=project.id,
                 state=check_move(ItemState.done, ItemState.rework),
                 entered_at=now,
+                # A lot's defects are no unbiased sample of an annotator's work: their next
+                # review marks answers without feeding the pause rule (``selection.UNBIASED``).
+                entered_by=LOT_REWORK,
             )
         else:
             row.state = check_move(row.state, ItemState.rework)
