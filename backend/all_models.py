@@ -8,7 +8,7 @@ from backend.audit.models import AuditEvent
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
-from backend.items.models import GoldAnswer, Item
+from backend.items.models import GoldAnswer, ImportBatch, Item
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -25,6 +25,7 @@ __all__ = [
     "Consensus",
     "DatasetVersion",
     "GoldAnswer",
+    "ImportBatch",
     "Invite",
     "Item",
     "Membership",

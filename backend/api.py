@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from backend.accounts.routes import router as accounts_router
 from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
+from backend.datamanager.routes import router as datamanager_router
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
@@ -31,6 +32,7 @@ for router in (
     projects_router,
     project_access_router,
     items_router,
+    datamanager_router,
 ):
     api_router.include_router(router)
 api_router.include_router(consensus_router)

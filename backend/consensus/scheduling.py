@@ -158,6 +158,14 @@ def _on_submit(event: events.AnnotationSubmitted) -> None:
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
+def _on_items_deleted(event: events.ItemsDeleted) -> None:
+    """Deleted items took annotations with them: the figures need a run without them."""
+    session, project_id = event.session, event.project_id
+    if event.annotations and mark_requested(session=session, project_id=project_id):
+        wait = countdown(session=session, project_id=project_id)
+        enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
+
+
 def _on_flagged(event: events.RecomputeFlagged) -> None:
     """PostgreSQL's one-statement submit set the flag and committed: send the job."""
     try:
@@ -174,3 +182,4 @@ def subscribe_listeners() -> None:
     """Every submit asks for a recompute (called by ``backend.wiring.wire``)."""
     events.subscribe(events.AnnotationSubmitted, _on_submit)
     events.subscribe(events.RecomputeFlagged, _on_flagged)
+    events.subscribe(events.ItemsDeleted, _on_items_deleted)

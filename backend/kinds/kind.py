@@ -64,6 +64,10 @@ class Kind:
     tool: str
     # Results in pixels of the image: an item whose size is unknown cannot be exported.
     needs_image_size: bool = False
+    # The smallest result that holds ``label`` (e.g. ``{"boxes": [{"label": label}]}``): a result
+    # holds the label exactly when it contains this JSON (PostgreSQL's ``@>``). The data manager
+    # filters consensus by label with it; None: this kind cannot be filtered by label.
+    label_pattern: Callable[[str], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
