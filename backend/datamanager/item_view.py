@@ -64,8 +64,12 @@ def item_detail(*, session: Session, item: Item, show_names: bool) -> ItemDetail
         ),
         text=item.text,
         media_url=f"/api/v1/items/{item.id}/media" if item.media_key else None,
+        media_type=item.media_type,
         width=item.width,
         height=item.height,
+        meta=item.meta,
+        prelabel=item.prelabel,
+        priority=item.priority,
         is_gold=item.is_gold,
         gold=None
         if gold is None

@@ -116,6 +116,7 @@ def _row(row: Any, *, kind: Kind, sort: str, leases: dict[int, int]) -> ItemRow:
         )
     return ItemRow(
         id=item.id,
+        project_id=item.project_id,
         external_id=item.external_id,
         status=derive(
             annotation_count=item.annotation_count,
@@ -128,9 +129,13 @@ def _row(row: Any, *, kind: Kind, sort: str, leases: dict[int, int]) -> ItemRow:
         media_url=f"{base}/media" if item.media_key else None,
         thumbnail_url=f"{base}/thumbnail" if item.media_key else None,
         has_thumbnail=item.thumbnail_key is not None,
+        media_type=item.media_type,
         width=item.width,
         height=item.height,
         content_hash=item.content_hash,
+        meta=item.meta,
+        prelabel=item.prelabel,
+        priority=item.priority,
         consensus=consensus,
         annotation_count=item.annotation_count,
         wanted=item.wanted,

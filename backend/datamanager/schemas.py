@@ -50,9 +50,11 @@ class ConsensusBrief(BaseModel):
 
 
 class ItemRow(BaseModel):
-    """One row of the item table; ``cursor`` is its position (for previous/next in a view)."""
+    """One row of the item table; ``cursor`` is its position (for previous/next in a view).
+    Also what the earlier staff listing gave (meta, prelabel, priority, media type)."""
 
     id: int
+    project_id: int
     external_id: str | None
     status: ItemState
     is_gold: bool
@@ -60,9 +62,13 @@ class ItemRow(BaseModel):
     media_url: str | None
     thumbnail_url: str | None
     has_thumbnail: bool
+    media_type: str | None
     width: int | None
     height: int | None
     content_hash: str
+    meta: dict[str, Any]
+    prelabel: dict[str, Any] | None
+    priority: float
     consensus: ConsensusBrief | None
     annotation_count: int
     wanted: int
@@ -119,8 +125,12 @@ class ItemDetail(BaseModel):
     status: ItemState
     text: str | None = None
     media_url: str | None = None
+    media_type: str | None
     width: int | None
     height: int | None
+    meta: dict[str, Any]
+    prelabel: dict[str, Any] | None
+    priority: float
     is_gold: bool
     gold: GoldView | None
     consensus: ConsensusView | None

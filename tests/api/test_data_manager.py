@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,7 @@ from sqlmodel import Session
 from backend import clock
 from backend.assignments.models import Annotation, Assignment
 from backend.audit.models import AuditEvent
-from backend.consensus.models import Consensus
-from backend.consensus.recompute import recompute_project
+from backend.consensus.models import Consensus, ProjectQuality
 from backend.db import get_engine
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import get_kind
@@ -65,10 +65,31 @@ class Fixture:
     gold_ids: list[int]
 
 
+def settle(project_id: int, *, annotations: int, timeout: float = 90) -> None:
+    """Wait until the quality worker has computed consensus from every annotation and has no
+    run pending or running (a run that started before the last submit would otherwise rewrite
+    consensus while the test compares it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(get_engine()) as session:
+            quality = session.get(ProjectQuality, project_id)
+            if (
+                quality is not None
+                and quality.requested_at is None
+                and quality.computed_at is not None
+                and (quality.started_at is None or quality.started_at <= quality.computed_at)
+                and quality.n_annotations == annotations
+            ):
+                return
+        assert time.monotonic() < deadline, "the quality worker did not settle"
+        time.sleep(0.2)
+
+
 @pytest.fixture
-def labelled(client) -> Fixture:
+def labelled(client, worker) -> Fixture:
     """A text project: two import batches, answers by three annotators (some items done, some
-    in progress, one only leased, some new), consensus recomputed, two gold items."""
+    in progress, one only leased, some new), consensus computed by the real quality worker, two
+    gold items."""
     team = new_team(client, annotators=3)
     project = new_project(client, team, overlap=2, max_overlap=2, gold_rate=0.0)
     pid = project["id"]
@@ -92,8 +113,8 @@ def labelled(client) -> Fixture:
             assert done.status_code == 201, done.text
     held = client.post(f"/api/v1/projects/{pid}/next", headers=team.annotators[2].headers)
     assert held.status_code == 200  # a live lease, never submitted
+    settle(pid, annotations=7 + 5 + 3)
     with Session(get_engine(), expire_on_commit=False) as session:
-        recompute_project(session=session, project_id=pid)
         ids = session.execute(
             select(Item.id).where(Item.project_id == pid, Item.annotation_count == 0)
         ).scalars()
