@@ -33,8 +33,8 @@ export async function renderDataManager(root, params) {
   const form = filterForm({ project, filter, annotators, batches, onApply: (next) => navigate(tableHash(project.id, next)) });
   const gold = goldPanel(project, { canManage, onChange: () => load() });
   const body = h('div', { class: 'dm-body' }, loading());
-  root.replaceChildren(projectHeader(project, 'data'), h('h1', {}, t('data_title', { project: project.name })),
-    gold.box, form, canManage ? null : h('p', { class: 'hint' }, t('read_only_hint')), body);
+  root.replaceChildren(...[projectHeader(project, 'data'), h('h1', {}, t('data_title', { project: project.name })),
+    gold.box, form, canManage ? null : h('p', { class: 'hint' }, t('read_only_hint')), body].filter(Boolean));
   focusHeading(root);
 
   const selected = new Set();

@@ -91,7 +91,7 @@ export async function renderItemView(root, params) {
   root.replaceChildren(
     h('div', { class: 'page-head' }, h('p', { class: 'crumbs' }, h('a', { href: '#/projects' }, t('projects')), ' / ',
       h('a', { href: tableHash(project.id, filter) }, project.name), ' / ', t('item_title', { id: detail.id }))),
-    h('h1', {}, t('item_title', { id: detail.id })), nav, summary, annotations, editor?.node, reviews);
+    ...[h('h1', {}, t('item_title', { id: detail.id })), nav, summary, annotations, editor?.node, reviews].filter(Boolean));
   for (const draw of drawings) draw();
   editor?.start();
   focusHeading(root);
