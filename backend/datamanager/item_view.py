@@ -19,14 +19,33 @@ from backend.projects.models import Project
 
 
 def item_detail(*, session: Session, item: Item, show_names: bool) -> ItemDetail:
-    project = session.get(Project, item.project_id)
-    assert project is not None  # the item's foreign key
+    """Two statements: the annotations with their authors, then the project's kind, the
+    consensus, the gold answer and the live leases in one row (the view is opened item after
+    item, so its round trips count)."""
     rows = session.execute(
         select(Annotation, User.name, User.email)
         .join(User, User.id == Annotation.annotator_id)
         .where(Annotation.item_id == item.id)
         .order_by(Annotation.created_at, Annotation.id)
     ).all()
+    leases = (
+        select(func.count())
+        .where(
+            Assignment.item_id == item.id,
+            Assignment.status == "leased",
+            Assignment.stage == ANNOTATE_STAGE,
+            Assignment.expires_at > clock.now(),
+        )
+        .scalar_subquery()
+    )
+    kind, consensus, gold, live = session.execute(
+        select(Project.kind, Consensus, GoldAnswer, leases)
+        .select_from(Item)
+        .join(Project, Project.id == Item.project_id)
+        .outerjoin(Consensus, Consensus.item_id == Item.id)
+        .outerjoin(GoldAnswer, GoldAnswer.item_id == Item.id)
+        .where(Item.id == item.id)
+    ).one()
     annotations = [
         AnnotationView(
             id=annotation.id,
@@ -41,25 +60,15 @@ def item_detail(*, session: Session, item: Item, show_names: bool) -> ItemDetail
         )
         for annotation, name, email in rows
     ]
-    consensus = session.get(Consensus, item.id)
-    gold = session.get(GoldAnswer, item.id)
-    leases = session.execute(
-        select(func.count()).where(
-            Assignment.item_id == item.id,
-            Assignment.status == "leased",
-            Assignment.stage == ANNOTATE_STAGE,
-            Assignment.expires_at > clock.now(),
-        )
-    ).scalar_one()
     return ItemDetail(
         id=item.id,
         project_id=item.project_id,
         external_id=item.external_id,
-        kind=project.kind,
+        kind=kind,
         status=derive(
             annotation_count=item.annotation_count,
             wanted=item.wanted,
-            live_leases=leases,
+            live_leases=live,
             stored=None,
         ),
         text=item.text,
