@@ -9,7 +9,7 @@ from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.corrections.models import AnnotationHistory
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
-from backend.items.models import GoldAnswer, Item
+from backend.items.models import GoldAnswer, ImportBatch, Item
 from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
@@ -30,6 +30,7 @@ __all__ = [
     "Consensus",
     "DatasetVersion",
     "GoldAnswer",
+    "ImportBatch",
     "Invite",
     "Item",
     "Lot",

@@ -9,6 +9,7 @@ from backend.assignments.routes import router as assignments_router
 from backend.bounded_ids import check_path_ids
 from backend.consensus.routes import router as consensus_router
 from backend.corrections.routes import router as corrections_router
+from backend.datamanager.routes import router as datamanager_router
 from backend.errors import COMMON_ERROR_RESPONSES
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
@@ -43,6 +44,7 @@ for router in (
     projects_router,
     project_access_router,
     items_router,
+    datamanager_router,
 ):
     api_router.include_router(router)
 api_router.include_router(consensus_router)

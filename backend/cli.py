@@ -79,6 +79,7 @@ def serve(
     evenly among them (``backend/serving.py``).
     """
     _share_metrics_between_processes()
+    _configure_logging()
     from backend.migrate import upgrade
     from backend.serving import ServeOptions
     from backend.serving import serve as serve_api
@@ -105,6 +106,19 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _configure_logging() -> None:
+    """The deployment's log format from the first line on (the migration runs before uvicorn
+    configures its loggers); Python warnings become log records, so a JSON log stays JSON."""
+    import logging
+    import logging.config
+
+    from backend.operations.logs import logging_config
+    from backend.settings import get_settings
+
+    logging.config.dictConfig(logging_config(json_lines=get_settings().log_format == "json"))
+    logging.captureWarnings(True)
 
 
 def _share_metrics_between_processes() -> None:

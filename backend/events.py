@@ -110,6 +110,17 @@ class ItemsSentBack:
 
 
 @dataclass(frozen=True)
+class ItemsDeleted:
+    """A manager deleted items (inside the deletion's transaction, before the rows go): their
+    annotations go with them, so figures computed from those annotations are out of date."""
+
+    session: Session
+    project_id: int
+    item_ids: Sequence[int]
+    annotations: int
+
+
+@dataclass(frozen=True)
 class MemberRemoved:
     """A person left an organization (inside the removal's transaction): whatever they held in
     it ends (live leases, places on project access lists); their past annotations stay."""

@@ -166,6 +166,14 @@ def _on_results_changed(event: events.LabelsChanged | events.AnnotationCorrected
         enqueue_after_commit(event.session, RECOMPUTE_JOB, event.project_id, countdown=wait)
 
 
+def _on_items_deleted(event: events.ItemsDeleted) -> None:
+    """Deleted items took annotations with them: the figures need a run without them."""
+    session, project_id = event.session, event.project_id
+    if event.annotations and mark_requested(session=session, project_id=project_id):
+        wait = countdown(session=session, project_id=project_id)
+        enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
+
+
 def _on_flagged(event: events.RecomputeFlagged) -> None:
     """PostgreSQL's one-statement submit set the flag and committed: send the job."""
     try:
@@ -185,3 +193,4 @@ def subscribe_listeners() -> None:
     events.subscribe(events.RecomputeFlagged, _on_flagged)
     events.subscribe(events.LabelsChanged, _on_results_changed)
     events.subscribe(events.AnnotationCorrected, _on_results_changed)
+    events.subscribe(events.ItemsDeleted, _on_items_deleted)

@@ -37,6 +37,7 @@ PG_COLUMNS: dict[str, str] = {
     "random_key": "bigint",
     "annotation_count": "integer",
     "wanted": "integer",
+    "batch_id": "integer",
     "created_at": "timestamptz",
 }
 

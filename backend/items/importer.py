@@ -27,7 +27,7 @@ from backend.db import utcnow
 from backend.items import storage
 from backend.items.batch import Batch, ProjectRef, Row
 from backend.items.bulk import insert_new
-from backend.items.models import Item
+from backend.items.models import ImportBatch, Item
 from backend.items.row_errors import all_rows_failed
 from backend.items.schemas import ImportResult
 from backend.queue import enqueue
@@ -103,7 +103,12 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
                 )
                 storage.promote(row.image.staged.path, key)
                 keys[row.content_hash] = key
-        inserted = insert_new(session, [_values(project, row, keys, now) for row in rows])
+        batch = ImportBatch(project_id=project.id, created_by=actor_id, created_at=now)
+        session.add(batch)
+        session.flush()
+        values = [_values(project, row, keys, now, batch.id) for row in rows]
+        inserted = insert_new(session, values)
+        batch.created = len(inserted)
         lost = [h for h in keys if h not in inserted]
         record(
             session,
@@ -112,7 +117,7 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
             action="items.import",
             target_type="project",
             target_id=project.id,
-            data={"created": len(inserted), "images": len(keys) - len(lost)},
+            data={"created": len(inserted), "images": len(keys) - len(lost), "batch_id": batch.id},
         )
         session.commit()
         committed = True
@@ -142,7 +147,9 @@ def _send_thumbnail_jobs(item_ids: list[int]) -> None:
         log.warning("thumbnail jobs not sent; thumbnails will be made on request", exc_info=True)
 
 
-def _values(project: ProjectRef, row: Row, keys: dict[str, str], now: Any) -> dict[str, Any]:
+def _values(
+    project: ProjectRef, row: Row, keys: dict[str, str], now: Any, batch_id: int | None
+) -> dict[str, Any]:
     image = row.image
     return {
         "project_id": project.id,
@@ -162,5 +169,6 @@ def _values(project: ProjectRef, row: Row, keys: dict[str, str], now: Any) -> di
         "random_key": random_key(row.content_hash),
         "annotation_count": 0,
         "wanted": project.overlap,
+        "batch_id": batch_id,
         "created_at": now,
     }

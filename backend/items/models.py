@@ -43,6 +43,11 @@ class Item(SQLModel, table=True):
             postgresql_where=text("is_gold"),
             sqlite_where=text("is_gold"),
         ),
+        # The data manager's keyset pages (revision 0016_data_manager): import order, answers
+        # count order, and one import batch in import order.
+        Index("ix_item_project_id", "project_id", "id"),
+        Index("ix_item_project_count", "project_id", "annotation_count", "id"),
+        Index("ix_item_batch", "batch_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,6 +73,21 @@ class Item(SQLModel, table=True):
     )
     annotation_count: int = Field(default=0, nullable=False)
     wanted: int = Field(default=0, nullable=False)
+    # The ``ImportBatch`` that brought the item (null for items imported before revision 0012).
+    # No foreign key: adding one would make SQLite recreate this table (see the revision).
+    batch_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One import request: what the data manager filters by and a lot can be made of."""
+
+    __tablename__ = "import_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True, ondelete="CASCADE")
+    created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created: int = Field(default=0, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -1,4 +1,4 @@
-"""Read-only views of a project's items and gold answers: paginated for staff, whole for the
+"""Read-only views of a project's gold answers: paginated for staff, whole for the
 quality recompute (which asks here rather than reading the items domain's tables itself)."""
 
 from __future__ import annotations
@@ -9,43 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.items.models import GoldAnswer, Item
-from backend.items.schemas import GoldPublic, ItemPublic
-
-
-def to_public(item: Item) -> ItemPublic:
-    base = f"/api/v1/items/{item.id}"
-    return ItemPublic(
-        id=item.id,
-        project_id=item.project_id,
-        external_id=item.external_id,
-        text=item.text,
-        media_type=item.media_type,
-        width=item.width,
-        height=item.height,
-        content_hash=item.content_hash,
-        meta=item.meta,
-        prelabel=item.prelabel,
-        is_gold=item.is_gold,
-        priority=item.priority,
-        annotation_count=item.annotation_count,
-        wanted=item.wanted,
-        has_thumbnail=item.thumbnail_key is not None,
-        media_url=f"{base}/media" if item.media_key else None,
-        thumbnail_url=f"{base}/thumbnail" if item.media_key else None,
-        created_at=item.created_at,
-    )
-
-
-def list_items(
-    *, session: Session, project_id: int, offset: int, limit: int, is_gold: bool | None = None
-) -> tuple[list[ItemPublic], int]:
-    """Items in import order with their annotation counts; the total for ``X-Total-Count``."""
-    where = [Item.project_id == project_id]
-    if is_gold is not None:
-        where.append(Item.is_gold == is_gold)
-    total = session.exec(select(func.count()).select_from(Item).where(*where)).one()
-    rows = session.exec(select(Item).where(*where).order_by(Item.id).offset(offset).limit(limit))
-    return [to_public(item) for item in rows], total
+from backend.items.schemas import GoldPublic
 
 
 def list_gold(

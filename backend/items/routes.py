@@ -1,4 +1,7 @@
-"""Item endpoints: imports, media and thumbnails, gold answers, staff listings."""
+"""Item endpoints: imports, media and thumbnails, gold answers.
+
+The item table (``GET /projects/{id}/items``) is the data manager's: ``backend.datamanager``.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ from backend.items.schemas import (
     GoldResult,
     ImportRequest,
     ImportResult,
-    ItemPublic,
 )
 from backend.pagination import Page, page_headers
 from backend.projects.deps import ProjectManager, ProjectStaff
@@ -114,26 +116,6 @@ async def import_items(
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         detail="send application/json or multipart/form-data",
     )
-
-
-@router.get("/projects/{project_id}/items", response_model=list[ItemPublic])
-def list_items(
-    access: ProjectStaff,
-    session: SessionDep,
-    response: Response,
-    page: Page = Query(),
-    is_gold: bool | None = None,
-) -> list[ItemPublic]:
-    """Owners, managers and reviewers; import order, paginated (total in ``X-Total-Count``)."""
-    rows, total = queries.list_items(
-        session=session,
-        project_id=access.project.id,
-        offset=page.offset,
-        limit=page.limit,
-        is_gold=is_gold,
-    )
-    response.headers.update(page_headers(total))
-    return rows
 
 
 @router.post("/projects/{project_id}/gold", response_model=GoldResult)

@@ -102,28 +102,3 @@ class GoldPublic(BaseModel):
     external_id: str | None
     answer: KindResult
     created_at: datetime
-
-
-class ItemPublic(BaseModel):
-    """An item as staff see it in listings; annotators get items only through distribution."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    project_id: int
-    external_id: str | None
-    text: str | None
-    media_type: str | None
-    width: int | None
-    height: int | None
-    content_hash: str
-    meta: dict[str, Any]
-    prelabel: KindResult | None
-    is_gold: bool
-    priority: float
-    annotation_count: int
-    wanted: int
-    has_thumbnail: bool
-    media_url: str | None
-    thumbnail_url: str | None
-    created_at: datetime

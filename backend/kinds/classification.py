@@ -199,6 +199,10 @@ def label_of(result: dict[str, Any] | None) -> list[str]:
     return [str(result["label"])] if result else []
 
 
+def label_pattern(label: str) -> dict[str, Any]:
+    return {"label": label}
+
+
 CLASSES = ClassesConsensus()
 IMAGE_CLASSIFICATION = Kind(
     name="image_classification",
@@ -208,6 +212,7 @@ IMAGE_CLASSIFICATION = Kind(
     consensus=CLASSES,
     fallback_vote=label_vote,
     labels_of=label_of,
+    label_pattern=label_pattern,
     formats=("folders", "csv", "raw_jsonl"),
     tool="image_class",
     rename_label=relabel_result,

@@ -23,7 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
-from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.marks import (
+    MarksConsensus,
+    majority_vote,
+    marks_labels,
+    marks_pattern,
+    per_label,
+)
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
@@ -159,6 +165,7 @@ IMAGE_BOXES = Kind(
     consensus=BOXES,
     fallback_vote=boxes_vote,
     labels_of=marks_labels("boxes"),
+    label_pattern=marks_pattern("boxes"),
     formats=("coco", "yolo", "voc", "raw_jsonl"),
     tool="boxes",
     needs_image_size=True,  # YOLO normalises by it, COCO and VOC state it

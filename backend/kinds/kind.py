@@ -77,6 +77,10 @@ class Kind:
     # and one valid example (checked against ``validate`` by the tests). None: a free JSON object.
     result_model: type[BaseModel] | None = None
     example: dict[str, Any] | None = None
+    # The smallest result that holds ``label`` (e.g. ``{"boxes": [{"label": label}]}``): a result
+    # holds the label exactly when it contains this JSON (PostgreSQL's ``@>``). The data manager
+    # filters consensus by label with it; None: this kind cannot be filtered by label.
+    label_pattern: Callable[[str], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -140,6 +140,15 @@ def marks_labels(field: str) -> Callable[[dict[str, Any] | None], list[str]]:
     return labels_of
 
 
+def marks_pattern(field: str) -> Callable[[str], dict[str, Any]]:
+    """``label_pattern`` for results ``{field: [{"label": ...}, ...]}``."""
+
+    def label_pattern(label: str) -> dict[str, Any]:
+        return {field: [{"label": label}]}
+
+    return label_pattern
+
+
 def majority_vote(
     field: str, kept: Sequence[tuple[dict[str, Any], float]], any_given: bool
 ) -> Vote:

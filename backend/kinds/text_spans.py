@@ -22,7 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.kinds.answers import AnswerTable
 from backend.kinds.kind import Kind, Vote
-from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.marks import (
+    MarksConsensus,
+    majority_vote,
+    marks_labels,
+    marks_pattern,
+    per_label,
+)
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import spans
@@ -111,6 +117,7 @@ TEXT_SPANS = Kind(
     consensus=SPANS,
     fallback_vote=spans_vote,
     labels_of=marks_labels("spans"),
+    label_pattern=marks_pattern("spans"),
     formats=("conll", "spacy", "raw_jsonl"),
     tool="spans",
     rename_label=relabel_result,  # a merge keeps identical spans once (spans refuse duplicates)

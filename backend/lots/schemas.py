@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from backend.kinds.openapi import KindResult
 
 MAX_ITEMS_PER_LOT_REQUEST = 10_000
 
@@ -94,11 +96,11 @@ class ReworkBody(BaseModel):
 class SampleAnnotation(BaseModel):
     annotation_id: int
     annotator_id: int | str = Field(description="a pseudonym such as A-7f3c for the client role")
-    result: dict[str, Any]
+    result: KindResult
 
 
 class ConsensusPublic(BaseModel):
-    result: dict[str, Any]
+    result: KindResult
     confidence: float
 
 

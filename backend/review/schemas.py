@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.assignments.schemas import LeasedItem
+from backend.kinds.openapi import KindResult
 from backend.review.verdicts import Decision
 
 
@@ -15,7 +16,7 @@ class VerdictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Decision
-    result: dict[str, Any] | None = None
+    result: KindResult | None = None
     reasons: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
         default_factory=list, max_length=30
     )
@@ -25,11 +26,11 @@ class VerdictBody(BaseModel):
 class ReviewedAnnotation(BaseModel):
     annotation_id: int
     annotator_id: int
-    result: dict[str, Any]
+    result: KindResult
 
 
 class ConsensusPublic(BaseModel):
-    result: dict[str, Any]
+    result: KindResult
     confidence: float
 
 
@@ -60,7 +61,7 @@ class ReviewPublic(BaseModel):
     stage: str
     rework_round: int
     decision: str
-    result: dict[str, Any] | None
+    result: KindResult | None
     reasons: list[str]
     comment: str
     duration_ms: int

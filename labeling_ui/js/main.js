@@ -7,6 +7,7 @@ import './i18n_audit.js';
 import './i18n_labels.js';
 import './i18n_lots.js';
 import './i18n_review.js';
+import './i18n_datamanager.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -26,6 +27,8 @@ import { renderMembers } from './pages/members.js';
 import { renderTeams } from './pages/teams.js';
 import { renderProjectAccess } from './pages/project_access.js';
 import { renderAudit } from './pages/audit.js';
+import { renderDataManager } from './pages/data_manager.js';
+import { renderItemView } from './pages/item_view.js';
 import { managesPeople } from './role_home.js';
 
 route('/login', renderLogin, { public: true });
@@ -47,6 +50,8 @@ route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
 route('/projects/:id/lots', renderLots);
 route('/projects/:id/lots/:lotId/inspect', renderReview);
+route('/projects/:id/data', renderDataManager);
+route('/items/:itemId', renderItemView);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');

@@ -60,10 +60,11 @@ def upload(client, team, project, files: list[tuple[str, bytes]]):
 
 def listing(client, team, project) -> list[dict]:
     answer = client.get(
-        f"/api/v1/projects/{project['id']}/items?limit=500", headers=team.manager.headers
+        f"/api/v1/projects/{project['id']}/items?limit=200", headers=team.manager.headers
     )
     assert answer.status_code == 200
-    return answer.json()
+    assert answer.json()["next_cursor"] is None
+    return answer.json()["items"]
 
 
 def media_files(project) -> list[Path]:

@@ -26,7 +26,7 @@ def import_one(client, team, project, name: str, data: bytes, media_type: str) -
     assert answer.status_code == 201, answer.text
     items = client.get(
         f"/api/v1/projects/{project['id']}/items", headers=team.manager.headers
-    ).json()
+    ).json()["items"]
     return next(i for i in items if i["external_id"] == name)
 
 
@@ -86,7 +86,7 @@ def test_text_items_have_no_media(client, team):
     )
     (item,) = client.get(
         f"/api/v1/projects/{project['id']}/items", headers=team.manager.headers
-    ).json()
+    ).json()["items"]
     assert item["media_url"] is None
     answer = client.get(f"/api/v1/items/{item['id']}/media", headers=team.manager.headers)
     assert answer.status_code == 404
@@ -99,7 +99,7 @@ def test_thumbnails_are_made_by_the_worker(client, team, worker):
     url = f"/api/v1/projects/{project['id']}/items"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        (row,) = client.get(url, headers=team.manager.headers).json()
+        (row,) = client.get(url, headers=team.manager.headers).json()["items"]
         if row["has_thumbnail"]:
             break
         time.sleep(0.2)

@@ -129,7 +129,7 @@ def test_a_kind_of_the_test_suite_from_import_to_export(client, rating_kind):
         i["external_id"]: i["id"]
         for i in client.get(
             f"/api/v1/projects/{project['id']}/items", headers=team.manager.headers
-        ).json()
+        ).json()["items"]
     }
     gold_url = f"/api/v1/projects/{project['id']}/gold"
     refused = client.post(

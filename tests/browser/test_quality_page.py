@@ -96,7 +96,7 @@ def quality_project(seed, worker):
             },
         )
         assert r.status_code in (200, 201), r.text
-        items = c.get(f"/projects/{project['id']}/items", params={"limit": 100}).json()
+        items = c.get(f"/projects/{project['id']}/items", params={"limit": 100}).json()["items"]
     truth = {row["id"]: truth_by_external[row["external_id"]] for row in items}
     careful = seed.annotator
     hasty = new_annotator(seed, "张快手")

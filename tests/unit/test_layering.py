@@ -7,7 +7,7 @@ The layers, bottom to top:
   ``pg_pool`` (and the
   package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
-  accounts → orgs → projects → invites → items → assignments → consensus
+  accounts → orgs → projects → invites → items → assignments → consensus → datamanager
   → (review, lots, pay, models) → exports. The second release's review, lots, pay and models
   share one tier above assignments and consensus: they talk to each other through events, not
   imports;
@@ -58,6 +58,8 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"items"}),
     frozenset({"assignments"}),
     frozenset({"consensus"}),
+    # The item table's filters are what a lot can be made of, so lots may import them.
+    frozenset({"datamanager"}),
     frozenset({"review", "lots", "pay", "models", "labels", "corrections"}),
     frozenset({"exports"}),
 )

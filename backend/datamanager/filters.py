@@ -1,0 +1,120 @@
+"""The data manager's filters as SQL conditions on ``items`` left-joined to ``consensus``.
+
+Each filter is one condition and they combine with AND, so a combination returns exactly the
+items every single filter returns. Item states come from ``backend.items.states``: ``new``,
+``in_progress`` and ``done`` are read from the counters and live leases (as ``derive`` does);
+the states later stages store match nothing until a stage stores them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+
+from backend.assignments.models import Annotation, Assignment
+from backend.consensus.models import Consensus
+from backend.datamanager.schemas import ListQuery
+from backend.errors import invalid
+from backend.items.models import Item
+from backend.items.states import ItemState
+from backend.kinds import Kind
+
+ANNOTATE_STAGE = "annotate"
+
+
+def conditions(
+    *, query: ListQuery, project_id: int, kind: Kind, now: datetime, dialect: str
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of one listing (the project's items, narrowed by every given filter)."""
+    where: list[ColumnElement[bool]] = [Item.project_id == project_id]
+    if query.status is not None:
+        where.append(status_condition(query.status, now=now))
+    if query.label is not None:
+        where.append(label_condition(kind, query.label, dialect=dialect))
+    if query.confidence_min is not None:
+        where.append(Consensus.confidence >= query.confidence_min)
+    if query.confidence_max is not None:
+        where.append(Consensus.confidence <= query.confidence_max)
+    if query.annotator_id is not None:
+        where.append(
+            exists().where(
+                Annotation.item_id == Item.id, Annotation.annotator_id == query.annotator_id
+            )
+        )
+    if query.gold is not None:
+        where.append(Item.is_gold.is_(query.gold))
+    if query.batch_id is not None:
+        where.append(Item.batch_id == query.batch_id)
+    if query.q is not None:
+        where.append(
+            or_(
+                Item.text.icontains(query.q, autoescape=True),
+                Item.external_id.icontains(query.q, autoescape=True),
+            )
+        )
+    return where
+
+
+def live_lease(now: datetime) -> ColumnElement[bool]:
+    """The item has an annotation lease that has not expired."""
+    return exists().where(
+        Assignment.item_id == Item.id,
+        Assignment.status == "leased",
+        Assignment.stage == ANNOTATE_STAGE,
+        Assignment.expires_at > now,
+    )
+
+
+def status_condition(state: ItemState, *, now: datetime) -> ColumnElement[bool]:
+    done = and_(Item.wanted > 0, Item.annotation_count >= Item.wanted)
+    if state == ItemState.done:
+        return done
+    if state == ItemState.in_progress:
+        return and_(not_(done), or_(Item.annotation_count > 0, live_lease(now)))
+    if state == ItemState.new:
+        return and_(not_(done), Item.annotation_count == 0, not_(live_lease(now)))
+    return false()  # a state only later stages store; no item holds it yet
+
+
+def label_condition(kind: Kind, label: str, *, dialect: str) -> ColumnElement[bool]:
+    """The item's consensus holds ``label`` (the kind's ``label_pattern``: JSON containment)."""
+    if kind.label_pattern is None:
+        raise invalid(
+            ("label",),
+            f"projects of the kind {kind.name!r} cannot be filtered by label",
+            where="query",
+            code="label_filter_unsupported",
+        )
+    pattern = kind.label_pattern(label)
+    if dialect == "postgresql":
+        return type_coerce(Consensus.result, JSONB).contains(pattern)
+    return _sqlite_contains(Consensus.result, "$", pattern)
+
+
+def _sqlite_contains(document: Any, path: str, pattern: Any) -> ColumnElement[bool]:
+    """``document`` at ``path`` contains ``pattern``, as PostgreSQL's ``@>`` decides it, for the
+    patterns kinds give: objects of scalars, and arrays of such objects (any element matches)."""
+    if isinstance(pattern, dict):
+        return and_(
+            *(_sqlite_contains(document, f"{path}.{_key(k)}", v) for k, v in pattern.items())
+        )
+    if isinstance(pattern, list):
+        members = func.json_each(document, path).table_valued("value", "type")
+        return and_(
+            *(
+                select(literal(1))
+                .select_from(members)
+                .where(_sqlite_contains(members.c.value, "$", element))
+                .exists()
+                for element in pattern
+            )
+        )
+    return func.json_extract(document, path) == pattern
+
+
+def _key(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
