@@ -28,8 +28,8 @@ class ReviewItem(SQLModel, table=True):
 
     __tablename__ = "review_items"
     __table_args__ = (
-        # The reviewer's queue: items waiting in a project, oldest first.
-        Index("ix_review_item_queue", "project_id", "state", "entered_at", "item_id"),
+        # The reviewer's queue: items waiting in a project, by id (walked from a random point).
+        Index("ix_review_item_queue", "project_id", "state", "item_id"),
     )
 
     item_id: int = Field(foreign_key="items.id", primary_key=True, ondelete="CASCADE")

@@ -110,7 +110,7 @@ def upgrade() -> None:
     with op.batch_alter_table("review_items", schema=None) as batch_op:
         batch_op.create_index(
             "ix_review_item_queue",
-            ["project_id", "state", "entered_at", "item_id"],
+            ["project_id", "state", "item_id"],
             unique=False,
         )
 
