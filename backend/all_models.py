@@ -10,6 +10,17 @@ from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
 from backend.orgs.models import Membership, Organization, Team, TeamMember
+from backend.pay.models import (
+    PayEntry,
+    PayItemFact,
+    PayPeriod,
+    PayProgress,
+    PayRate,
+    PayStopped,
+    PayWork,
+    WorkDay,
+    WorkSession,
+)
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
 
@@ -29,6 +40,13 @@ __all__ = [
     "Item",
     "Membership",
     "Organization",
+    "PayEntry",
+    "PayItemFact",
+    "PayPeriod",
+    "PayProgress",
+    "PayRate",
+    "PayStopped",
+    "PayWork",
     "Project",
     "ProjectAccessTeam",
     "ProjectAccessUser",
@@ -36,5 +54,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "User",
+    "WorkDay",
+    "WorkSession",
     "metadata",
 ]

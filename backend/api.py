@@ -13,6 +13,7 @@ from backend.items.routes import router as items_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.orgs.team_routes import router as teams_router
+from backend.pay.routes import router as pay_router
 from backend.projects.access_routes import router as project_access_router
 from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
@@ -36,3 +37,4 @@ for router in (
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
+api_router.include_router(pay_router)

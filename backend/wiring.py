@@ -14,9 +14,11 @@ def wire() -> None:
     """Subscribe every domain's listeners; safe to call more than once."""
     from backend.assignments import member_leases
     from backend.consensus import scheduling
+    from backend.pay import listeners as pay_listeners
     from backend.projects import access
 
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
+    pay_listeners.subscribe_listeners()
     events.mark_wired()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
+from backend.projects.pay_settings import PaySettings, public_pay
 
 
 def _registered(kind: str) -> str:
@@ -94,6 +95,7 @@ class ProjectSettings(BaseModel):
     gold_min_count: int = Field(default=5, ge=1, le=1000)
     lease_seconds: int = Field(default=600, ge=30, le=7 * 24 * 3600)
     reward_per_item: float = Field(default=0.0, ge=0, le=1_000_000)
+    pay: PaySettings | None = None
 
 
 class ProjectCreate(ProjectSettings):
@@ -131,6 +133,7 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
+    pay: PaySettings | None = None
 
     @field_validator("labels")
     @classmethod
@@ -156,5 +159,15 @@ class ProjectPublic(BaseModel):
     gold_min_count: int
     lease_seconds: int
     reward_per_item: float
+    pay: PaySettings
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pay_with_per_item(cls, data: Any) -> Any:
+        """The ``pay`` column holds all but ``per_item``, which is ``reward_per_item``."""
+        if isinstance(data, dict):
+            return {**data, "pay": public_pay(data.get("pay"), data.get("reward_per_item", 0))}
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {**fields, "pay": public_pay(fields.get("pay"), fields.get("reward_per_item", 0))}
