@@ -3,6 +3,7 @@ import * as api from './api.js';
 import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
+import './i18n_pay.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -20,6 +21,8 @@ import { renderMembers } from './pages/members.js';
 import { renderTeams } from './pages/teams.js';
 import { renderProjectAccess } from './pages/project_access.js';
 import { managesPeople } from './role_home.js';
+import { renderEarnings } from './pages/earnings.js';
+import { renderPayouts } from './pages/payouts.js';
 
 route('/login', renderLogin, { public: true });
 route('/signup', renderSignup, { public: true });
@@ -36,6 +39,8 @@ route('/projects/:id/import', renderImport);
 route('/projects/:id/progress', renderProgress);
 route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
+route('/earnings', renderEarnings);
+route('/orgs/:orgId/payouts', renderPayouts);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');
@@ -53,6 +58,8 @@ function renderHeader() {
   document.getElementById('nav').replaceChildren(...(signedIn ? [
     h('a', { href: '#/projects' }, t('projects')),
     managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/members` }, t('members')) : null,
+    managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/payouts` }, t('payouts')) : null,
+    h('a', { href: '#/earnings' }, t('my_earnings')),
     h('a', { href: '#/password', id: 'password-link' }, t('change_password')),
   ].filter(Boolean) : []));
 }

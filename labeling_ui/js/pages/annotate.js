@@ -12,6 +12,7 @@ import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
+import { payStrip, heartbeats } from './pay_strip.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -59,7 +60,9 @@ export async function renderAnnotate(root, { id }) {
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
   const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
-  root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
+  const pay = payStrip();
+  const beats = heartbeats(() => (phase === 'item' ? store.get().assignment?.assignment_id : null));
+  root.replaceChildren(projectHeader(project, 'annotate'), title, strip, pay.el, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
 
   // ---- label bar: click or hotkey
@@ -91,10 +94,10 @@ export async function renderAnnotate(root, { id }) {
     strip.querySelector('[data-stat=gold_accuracy]').textContent = fmtPercent(stats.gold_accuracy);
     strip.querySelector('[data-stat=earnings]').textContent = fmtNumber(stats.earnings);
   }
-  const refreshStats = () => api.get(`projects/${project.id}/my-stats`).then((stats) => {
+  const refreshStats = () => Promise.all([pay.refresh(), api.get(`projects/${project.id}/my-stats`).then((stats) => {
     store.set({ stats }); renderStats(stats);
     if (stats.status === 'paused' && phase !== 'item') showPaused(stats.paused_reason);
-  }).catch(() => {});
+  }).catch(() => {})]);
 
   function startLease(expiresAt) {
     clearInterval(leaseTimer);
@@ -226,6 +229,7 @@ export async function renderAnnotate(root, { id }) {
     const result = tool.currentResult ? tool.currentResult() : store.get().result;
     if (!results.complete(result)) { toast(t('pick_label'), 'warn'); return; }
     const { assignment } = store.get();
+    beats.final();
     setPhase('busy');
     stage.classList.add('submitting');
     delete stage.dataset.ready;
@@ -303,6 +307,7 @@ export async function renderAnnotate(root, { id }) {
   return () => {
     alive = false;
     window.removeEventListener('keydown', onKeyDown, true);
+    beats.stop();
     clearInterval(leaseTimer);
     unsubscribe();
     unmountTool();
