@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -26,6 +26,7 @@ from backend.consensus.models import Consensus
 from backend.items.progress import done_items
 from backend.kinds import get_kind
 from backend.orgs.models import Organization
+from backend.pay.bonus import month_bonuses
 from backend.pay.entries import write_entries
 from backend.pay.ledger import Booked, Facts, Work, decide
 from backend.pay.models import (
@@ -55,6 +56,7 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
     if full:
         _mark_done_finished(session, project_id)
     progress = session.get(PayProgress, project_id) or PayProgress(project_id=project_id)
+    above = progress.last_annotation_id
     book = rate_book(session=session, project=project)
     kind = project.kind
     needs_result = any(r.payable_when == "agrees" for r in [*book.rates, book.now]) or (
@@ -67,7 +69,7 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
         item_ids=item_ids,
         annotation_ids=annotation_ids,
         annotators=annotators,
-        above=progress.last_annotation_id,
+        above=above,
         with_result=needs_result,
     )
     targets = sorted({w.item_id for w in works})
@@ -87,11 +89,18 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
         facts=facts,
         day=facts.paid.open_day(today),
     )
+    if full:  # the sweep also settles last month's accuracy bonus (once: its key)
+        entries += month_bonuses(
+            session=session,
+            org_id=project.org_id,
+            project_id=project_id,
+            book=book,
+            paused=facts.paused,
+            today=today,
+            day=facts.paid.open_day(today),
+        )
     written = write_entries(session=session, entries=entries)
-    if works:
-        progress.last_annotation_id = max(progress.last_annotation_id, max(w.id for w in works))
-    progress.built_at = clock.now()
-    session.merge(progress)
+    _advance(session, project_id, max((w.id for w in works), default=0))
     if work:
         session.execute(delete(PayWork).where(PayWork.id.in_([row.id for row in work])))
     session.commit()
@@ -103,6 +112,27 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
         "written": written,
         "more": len(work) == WORK_ROWS,
     }
+
+
+def _advance(session: Session, project_id: int, seen: int) -> None:
+    """Raise the high-water mark to ``seen`` (never lower it: two runs may finish in any order)."""
+    table = PayProgress.__table__
+    statement = _insert(session)(table).values(
+        project_id=project_id, last_annotation_id=seen, built_at=clock.now()
+    )
+    higher = statement.excluded.last_annotation_id > table.c.last_annotation_id
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={
+                "last_annotation_id": case(
+                    (higher, statement.excluded.last_annotation_id),
+                    else_=table.c.last_annotation_id,
+                ),
+                "built_at": statement.excluded.built_at,
+            },
+        )
+    )
 
 
 def _take_work(session: Session, project_id: int) -> list[PayWork]:

@@ -59,11 +59,11 @@ class Report:
     paid: bool
 
 
-def check_period(starts: date, ends: date) -> None:
+def check_period(starts: date, ends: date, *, where: str = "query") -> None:
     if ends < starts:
-        raise invalid(("to",), "the period ends before it starts", where="query")
+        raise invalid(("to",), "the period ends before it starts", where=where)
     if (ends - starts).days >= MAX_DAYS:
-        raise invalid(("to",), f"a period is at most {MAX_DAYS} days", where="query")
+        raise invalid(("to",), f"a period is at most {MAX_DAYS} days", where=where)
 
 
 def currency_of(*, session: Session, org_id: int) -> str:
@@ -127,7 +127,7 @@ def mark_paid(
 ) -> PayPeriod:
     """Lock the period and write its payout entries; 409 ``period_paid`` when it overlaps a
     paid one. Commits."""
-    check_period(starts, ends)
+    check_period(starts, ends, where="body")
     if ends > clock.now().date():
         raise invalid(("to",), "a period can be paid once it is over (today at the latest)")
     session.execute(

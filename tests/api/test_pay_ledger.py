@@ -217,3 +217,29 @@ def test_gold_answers_are_paid_only_when_the_project_says_so(client):
     recompute(pid)
     build(pid)
     assert [(a, k) for a, _, k, _, _ in entries(pid)] == [(again["id"], "earn")]
+
+
+def test_last_months_accuracy_bonus_is_paid_once(client, monkeypatch):
+    team = new_team(client, annotators=1)
+    project = new_project(
+        client,
+        team,
+        overlap=1,
+        gold_rate=0.0,
+        qualification_count=1,
+        min_gold_accuracy=0.0,
+        pay={"per_item": "0.05", "bonus": {"min_accuracy": 0.9, "amount": "1.5"}},
+    )
+    pid = project["id"]
+    seeded = seed_items(project_id=pid, count=2, gold=1)
+    (annotator,) = team.annotators
+    label(client, annotator, pid, seeded.truth_for(seeded.gold_ids[0])["label"])
+    build(pid, full=True)
+    assert [k for _, _, k, _, _ in entries(pid)] == []  # the month is not over
+    now = clock.now()
+    next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=5)
+    monkeypatch.setattr(clock, "now", lambda: next_month)
+    build(pid, full=True)
+    build(pid, full=True)
+    bonuses = [(u, r, m) for _, u, k, r, m in entries(pid) if k == "bonus"]
+    assert bonuses == [(annotator.id, now.year * 100 + now.month, D("1.5"))]
