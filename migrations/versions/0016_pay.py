@@ -139,7 +139,10 @@ def upgrade() -> None:
     with op.batch_alter_table("pay_entries", schema=None) as batch_op:
         batch_op.create_index("ix_pay_entry_annotator_day", ["annotator_id", "day"], unique=False)
         batch_op.create_index(
-            "ix_pay_entry_org_day", ["org_id", "day", "annotator_id"], unique=False
+            "ix_pay_entry_org_day",
+            ["org_id", "day", "annotator_id"],
+            unique=False,
+            postgresql_include=["kind", "amount"],
         )
         batch_op.create_index("ix_pay_entry_project", ["project_id", "annotation_id"], unique=False)
         batch_op.create_index(
