@@ -10,7 +10,7 @@ import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
-import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
+import { projectHeader, errorBox, emptyState, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
 import { payStrip, heartbeats } from './pay_strip.js';
 
@@ -43,7 +43,7 @@ export async function renderAnnotate(root, { id }) {
 
   // ---- layout
   const stat = (key) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { stat: key } }, '—'));
-  const strip = h('dl', { class: 'strip', 'aria-label': t('done_today') }, stat('done_today'), stat('gold_accuracy'), stat('earnings'), stat('lease'));
+  const strip = h('dl', { class: 'strip', 'aria-label': t('done_today') }, stat('done_today'), stat('gold_accuracy'), stat('lease'));
   const stage = h('div', { class: 'stage', id: 'stage', tabindex: -1, 'aria-live': 'off' });
   const submitBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Enter', onclick: () => submit() }, t('submit'), ' ', h('kbd', {}, '↵'));
   const skipBtn = h('button', { type: 'button', 'aria-keyshortcuts': 'Shift+Enter', onclick: () => skip() }, t('skip'), ' ', h('kbd', {}, '⇧↵'));
@@ -92,7 +92,6 @@ export async function renderAnnotate(root, { id }) {
     if (!stats) return;
     strip.querySelector('[data-stat=done_today]').textContent = stats.done_today ?? '—';
     strip.querySelector('[data-stat=gold_accuracy]').textContent = fmtPercent(stats.gold_accuracy);
-    strip.querySelector('[data-stat=earnings]').textContent = fmtNumber(stats.earnings);
   }
   const refreshStats = () => Promise.all([pay.refresh(), api.get(`projects/${project.id}/my-stats`).then((stats) => {
     store.set({ stats }); renderStats(stats);
