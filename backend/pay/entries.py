@@ -37,7 +37,8 @@ _COLUMNS = (
 
 _FROM_NEW = (
     f"INSERT INTO pay_entries ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "  # noqa: S608
-    "FROM pay_entries_new ORDER BY annotation_id, kind, revision ON CONFLICT DO NOTHING"
+    "FROM pay_entries_new ORDER BY annotation_id IS NULL, annotation_id, kind, revision, "
+    "annotator_id, project_id ON CONFLICT DO NOTHING"
 )
 
 
@@ -58,6 +59,9 @@ def write_entries(*, session: Session, entries: Sequence[Entry]) -> int:
     """Insert the entries whose key is new; returns how many were written."""
     if not entries:
         return 0
+    # One order for every writer, so two jobs inserting the same keys wait for each other in
+    # the same order and never deadlock.
+    entries = sorted(entries, key=_key_order)
     now = clock.now()
     if session.get_bind().dialect.name == "postgresql" and len(entries) >= _COPY_FROM:
         return _copy_postgresql(session, entries, now)
@@ -70,6 +74,17 @@ def write_entries(*, session: Session, entries: Sequence[Entry]) -> int:
         )
         written += len(result.all())
     return written
+
+
+def _key_order(e: Entry) -> tuple[bool, int, str, int, int, int]:
+    return (
+        e.annotation_id is None,
+        e.annotation_id or 0,
+        e.kind,
+        e.revision,
+        e.annotator_id,
+        e.project_id,
+    )
 
 
 def _row(entry: Entry, now: datetime) -> dict[str, object]:
