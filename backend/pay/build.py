@@ -291,13 +291,13 @@ def _facts(
             where = (
                 Consensus.project_id == project.id if ids is None else Consensus.item_id.in_(ids)
             )
-            consensus.update(session.execute(consensus_query.where(where)).tuples())
+            consensus.update({i: r for i, r in session.execute(consensus_query.where(where))})
     stopped = dict(
         session.execute(
             select(PayStopped.annotation_id, PayStopped.reason).where(
                 PayStopped.project_id == project.id
             )
-        ).tuples()
+        ).all()
     )
     return Facts(
         kind=project.kind,

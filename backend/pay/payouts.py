@@ -111,9 +111,7 @@ def payout_report(*, session: Session, org_id: int, starts: date, ends: date) ->
     )
     for user_id, seconds in worked:
         rows.setdefault(user_id, Row(user_id, "")).seconds = int(seconds)
-    names = dict(
-        session.execute(select(User.id, User.name).where(User.id.in_(list(rows)))).tuples()
-    )
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(list(rows)))).all())
     ordered = sorted(rows.values(), key=lambda r: r.annotator_id)
     for row in ordered:
         row.name = names.get(row.annotator_id, "")

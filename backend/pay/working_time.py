@@ -71,7 +71,8 @@ def heartbeat(*, session: Session, assignment_id: int, user_id: int, final: bool
         return Beat(assignment_id, 0, state.seconds, coalesced=True)
     idle = current_rates(project).idle_seconds
     add = int(gap) if gap <= idle else 0
-    add = max(0, min(add, state.cap_seconds - state.seconds))
+    before = state.seconds
+    add = max(0, min(add, state.cap_seconds - before))
     session.execute(
         update(WorkSession)
         .where(WorkSession.assignment_id == assignment_id)
@@ -82,7 +83,7 @@ def heartbeat(*, session: Session, assignment_id: int, user_id: int, final: bool
             session, user_id=user_id, project_id=project.id, stage=state.stage, at=now, add=add
         )
     session.commit()
-    return Beat(assignment_id, add, state.seconds + add, coalesced=False)
+    return Beat(assignment_id, add, before + add, coalesced=False)
 
 
 def _lock_session(session: Session, assignment: Assignment, project: Project) -> WorkSession:
