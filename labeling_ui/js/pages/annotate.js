@@ -60,9 +60,9 @@ export async function renderAnnotate(root, { id }) {
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
   const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
-  const pay = payStrip();
+  const pay = payStrip(strip);
   const beats = heartbeats(() => (phase === 'item' ? store.get().assignment?.assignment_id : null));
-  root.replaceChildren(projectHeader(project, 'annotate'), title, strip, pay.el, h('div', { class: 'annotate-grid' }, work, side));
+  root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
 
   // ---- label bar: click or hotkey

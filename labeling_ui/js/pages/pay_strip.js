@@ -11,21 +11,22 @@ import { fmtDuration, utcDay } from '../i18n_pay.js';
 const BEAT_MS = 15000;
 const ACTIVITY = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'input'];
 
-export function payStrip() {
-  const cell = (key) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { pay: key } }, '—'));
-  const el = h('dl', { class: 'strip pay-strip', 'aria-label': t('my_earnings') },
-    cell('pay_today'), cell('worked_today'),
+// Adds today's pending / payable and working time to the page's strip (one row: the annotate
+// page must fit a laptop screen). ``refresh()`` reads /me/earnings for today.
+export function payStrip(strip) {
+  const cell = (key, content) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { pay: key } }, content));
+  strip.append(cell('pay_today', '—'), cell('worked_today', '—'),
     h('div', { class: 'stat' }, h('dd', {}, h('a', { href: '#/earnings' }, t('my_earnings')))));
   const refresh = async () => {
     const today = utcDay();
     try {
       const mine = await api.get('me/earnings', { from: today, to: today });
-      el.querySelector('[data-pay=pay_today]').textContent = `${mine.pending} / ${mine.payable} ${mine.currency}`;
-      el.querySelector('[data-pay=worked_today]').textContent = fmtDuration(mine.seconds, t);
-      el.dataset.loaded = '1';
+      strip.querySelector('[data-pay=pay_today]').textContent = `${mine.pending} / ${mine.payable} ${mine.currency}`;
+      strip.querySelector('[data-pay=worked_today]').textContent = fmtDuration(mine.seconds, t);
+      strip.dataset.payLoaded = '1';
     } catch { /* the strip is a convenience: the page works without it */ }
   };
-  return { el, refresh };
+  return { refresh };
 }
 
 // Starts listening; ``leaseId()`` is the assignment held now (or null). Returns { final, stop }.
