@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -28,6 +28,7 @@ from backend.kinds import get_kind
 from backend.orgs.models import Organization
 from backend.pay.bonus import month_bonuses
 from backend.pay.entries import write_entries
+from backend.pay.facts import mark_items, mark_stopped
 from backend.pay.ledger import Booked, Facts, Work, decide
 from backend.pay.models import (
     PayEntry,
@@ -71,6 +72,7 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
         annotators=annotators,
         above=above,
         with_result=needs_result,
+        with_time=book.changes,
     )
     targets = sorted({w.item_id for w in works})
     # Shares the organization's row with other builds; a payout being marked holds it
@@ -158,41 +160,13 @@ def _apply_facts(
     item_ids: set[int] = set()
     annotation_ids: set[int] = set()
     annotators: set[int] = set()
-    insert = _insert(session)
     for row in work:
         if row.what in ("finished", "final") and row.item_ids:
             item_ids.update(row.item_ids)
-            flag = {row.what: True}
-            for ids in _chunks(sorted(set(row.item_ids))):
-                statement = insert(PayItemFact).values(
-                    [
-                        {"item_id": i, "project_id": project_id, "finished": False, "final": False}
-                        | flag
-                        for i in ids
-                    ]
-                )
-                session.execute(
-                    statement.on_conflict_do_update(index_elements=["item_id"], set_=flag)
-                )
+            mark_items(session, project_id, row.item_ids, row.what)
         elif row.what == "stopped" and row.annotation_ids:
             annotation_ids.update(row.annotation_ids)
-            now = clock.now()
-            for ids in _chunks(sorted(set(row.annotation_ids))):
-                session.execute(
-                    insert(PayStopped)
-                    .values(
-                        [
-                            {
-                                "annotation_id": i,
-                                "project_id": project_id,
-                                "reason": (row.reason or "rejected")[:32],
-                                "at": now,
-                            }
-                            for i in ids
-                        ]
-                    )
-                    .on_conflict_do_nothing()
-                )
+            mark_stopped(session, project_id, row.annotation_ids, row.reason or "rejected")
         elif row.what == "paused" and row.annotator_id is not None:
             annotators.add(row.annotator_id)
     return item_ids, annotation_ids, annotators
@@ -213,18 +187,7 @@ def _mark_done_finished(session: Session, project_id: int) -> None:
             )
         ).scalars()
     )
-    missing = sorted((done & with_consensus) - known)
-    insert = _insert(session)
-    for ids in _chunks(missing):
-        statement = insert(PayItemFact).values(
-            [
-                {"item_id": i, "project_id": project_id, "finished": True, "final": False}
-                for i in ids
-            ]
-        )
-        session.execute(
-            statement.on_conflict_do_update(index_elements=["item_id"], set_={"finished": True})
-        )
+    mark_items(session, project_id, sorted((done & with_consensus) - known), "finished")
 
 
 def _load_works(
@@ -237,24 +200,19 @@ def _load_works(
     annotators: set[int],
     above: int,
     with_result: bool,
+    with_time: bool,
 ) -> list[Work]:
-    columns = [
-        Annotation.id,
-        Annotation.item_id,
-        Annotation.annotator_id,
-        Annotation.is_gold,
-        Annotation.created_at,
-    ]
-    if with_result:
-        columns.append(Annotation.result)
+    """The annotations to decide about; the submit time only when the rates changed (reading
+    a million timestamps is a large part of a full pass), the answer only when it matters."""
+    columns = [Annotation.id, Annotation.item_id, Annotation.annotator_id, Annotation.is_gold]
+    columns.append(Annotation.created_at if with_time else literal(None))
+    columns.append(Annotation.result if with_result else literal(None))
     base = select(*columns).where(Annotation.project_id == project_id)
     found: dict[int, Work] = {}
 
     def take(query: Any) -> None:
         for row in session.execute(query):
-            found[row[0]] = Work(
-                row[0], row[1], row[2], row[3], row[4], row[5] if with_result else None
-            )
+            found[row[0]] = Work(*row)
 
     if full:
         take(base)

@@ -42,7 +42,7 @@ class Work:
     item_id: int
     annotator_id: int
     is_gold: bool
-    created_at: datetime
+    created_at: datetime | None  # None: the project's rates never changed
     result: dict[str, Any] | None
 
 

@@ -85,11 +85,13 @@ class PayEntry(SQLModel, table=True):
         Index("ix_pay_entry_project", "project_id", "annotation_id"),
     )
 
+    # No foreign keys: money records outlive the rows they name (a deleted project or account
+    # must not cascade into the ledger), and a bulk write checks no constraint per row.
     id: int | None = Field(default=None, sa_column=Column(BIGINT, primary_key=True))
-    org_id: int = Field(foreign_key="organizations.id", ondelete="CASCADE")
-    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
-    annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
-    annotation_id: int | None = Field(default=None)  # no foreign key: the ledger outlives rows
+    org_id: int
+    project_id: int
+    annotator_id: int
+    annotation_id: int | None = Field(default=None)
     kind: str = Field(max_length=8)
     revision: int = Field(default=0, nullable=False)
     amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))

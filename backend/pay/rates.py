@@ -57,7 +57,15 @@ class RateBook:
     rates: list[PaySettings]
     now: PaySettings
 
-    def at(self, moment: datetime) -> PaySettings:
+    @property
+    def changes(self) -> bool:
+        """Whether more than one set of rates applies (the moment of a submit then matters)."""
+        return len(self.rates) > 1
+
+    def at(self, moment: datetime | None) -> PaySettings:
+        """The rates in effect at ``moment`` (None: a book without changes, its only rates)."""
+        if moment is None or not self.changes:
+            return self.rates[-1] if self.rates else self.now
         index = bisect_right(self.starts, moment) - 1
         if index < 0:
             return self.rates[0] if self.rates else self.now
