@@ -11,6 +11,7 @@ from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.pay.models import (
+    PayDayTotal,
     PayEntry,
     PayItemFact,
     PayPeriod,
@@ -40,6 +41,7 @@ __all__ = [
     "Item",
     "Membership",
     "Organization",
+    "PayDayTotal",
     "PayEntry",
     "PayItemFact",
     "PayPeriod",

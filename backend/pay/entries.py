@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from backend import clock
 from backend.pay.models import PayEntry
+from backend.pay.totals import add_totals, totals_of
 
 _COPY_FROM = 2_000  # rows: below this, plain multi-row inserts
 _COLUMNS = (
@@ -36,9 +37,13 @@ _COLUMNS = (
 )
 
 _FROM_NEW = (
-    f"INSERT INTO pay_entries ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "  # noqa: S608
-    "FROM pay_entries_new ORDER BY annotation_id IS NULL, annotation_id, kind, revision, "
-    "annotator_id, project_id ON CONFLICT DO NOTHING"
+    f"WITH new AS (INSERT INTO pay_entries ({', '.join(_COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(_COLUMNS)} FROM pay_entries_new ORDER BY annotation_id IS NULL, "
+    "annotation_id, kind, revision, annotator_id, project_id ON CONFLICT DO NOTHING "
+    "RETURNING org_id, annotator_id, project_id, day, kind, amount) "
+    "SELECT org_id, annotator_id, project_id, day, sum(amount) FILTER (WHERE kind <> 'payout'), "
+    "count(*) FILTER (WHERE kind = 'earn'), count(*) FILTER (WHERE kind = 'reverse'), count(*) "
+    "FROM new GROUP BY org_id, annotator_id, project_id, day"
 )
 
 
@@ -66,14 +71,23 @@ def write_entries(*, session: Session, entries: Sequence[Entry]) -> int:
     if session.get_bind().dialect.name == "postgresql" and len(entries) >= _COPY_FROM:
         return _copy_postgresql(session, entries, now)
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    written = 0
+    inserted = []
+    returning = (
+        PayEntry.org_id,
+        PayEntry.annotator_id,
+        PayEntry.project_id,
+        PayEntry.day,
+        PayEntry.kind,
+        PayEntry.amount,
+    )
     for start in range(0, len(entries), 500):
         rows = [_row(entry, now) for entry in entries[start : start + 500]]
         result = session.execute(
-            dialect_insert(PayEntry).values(rows).on_conflict_do_nothing().returning(PayEntry.id)
+            dialect_insert(PayEntry).values(rows).on_conflict_do_nothing().returning(*returning)
         )
-        written += len(result.all())
-    return written
+        inserted += result.all()
+    add_totals(session, totals_of(inserted))
+    return len(inserted)
 
 
 def _key_order(e: Entry) -> tuple[bool, int, str, int, int, int]:
@@ -107,8 +121,22 @@ def _copy_postgresql(session: Session, entries: Sequence[Entry], now: datetime) 
                 copy.write(chunk)
     finally:
         cursor.close()
-    result = connection.exec_driver_sql(_FROM_NEW)
-    return result.rowcount
+    written, sums = 0, {}
+    for (
+        org_id,
+        annotator_id,
+        project_id,
+        day,
+        amount,
+        earns,
+        reverses,
+        count,
+    ) in connection.exec_driver_sql(_FROM_NEW):
+        written += count
+        if amount is not None:
+            sums[(org_id, annotator_id, project_id, day)] = [amount, earns, reverses]
+    add_totals(session, sums)
+    return written
 
 
 def _copy_lines(entries: Sequence[Entry], now: datetime, rows: int = 20_000) -> Iterator[bytes]:

@@ -200,3 +200,23 @@ class WorkDay(SQLModel, table=True):
     day: date = Field(primary_key=True)
     stage: str = Field(primary_key=True, max_length=16)
     seconds: int = Field(default=0, nullable=False)
+
+
+class PayDayTotal(SQLModel, table=True):
+    """The ledger summed per organization, annotator, project and day (payouts aside).
+
+    Kept by the same statements that write entries, from the rows they actually inserted
+    (``RETURNING``), as atomic increments: the payout report reads ~annotators x days rows
+    instead of every entry, and its total stays the ledger's sum (a test compares them).
+    """
+
+    __tablename__ = "pay_day_totals"
+    __table_args__ = (Index("ix_pay_day_total_org_day", "org_id", "day"),)
+
+    org_id: int = Field(primary_key=True)
+    annotator_id: int = Field(primary_key=True)
+    project_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    earns: int = Field(default=0, nullable=False)
+    reverses: int = Field(default=0, nullable=False)

@@ -1,7 +1,8 @@
 """The payout report of an organization for a period, and marking a period paid.
 
-The report is the ledger's sum per annotator over the period's days (payout entries aside):
-its total is the ledger's sum for the period, to the 0.0001. Marking it paid writes, in one
+The report is the ledger's sum per annotator over the period's days (payout entries aside),
+read from the daily totals kept with the entries (``totals``): its total is the ledger's sum for
+the period, to the 0.0001. Marking it paid writes, in one
 transaction, the period (locked from then on: ``periods``) and one ``payout`` entry per
 annotator and project with the amount paid. Payouts of one organization are serialised on its
 row (``FOR UPDATE``; the ledger job holds ``FOR SHARE`` on it while it writes), so a period is
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from backend import clock
@@ -24,7 +25,7 @@ from backend.audit.service import record
 from backend.errors import conflict, invalid
 from backend.orgs.models import Organization
 from backend.pay.entries import Entry, write_entries
-from backend.pay.models import PayEntry, PayPeriod, WorkDay
+from backend.pay.models import PayDayTotal, PayPeriod, WorkDay
 from backend.pay.money import money
 from backend.pay.periods import paid_periods
 from backend.projects.models import Project
@@ -86,18 +87,13 @@ def payout_report(*, session: Session, org_id: int, starts: date, ends: date) ->
     rows: dict[int, Row] = {}
     ledger = session.execute(
         select(
-            PayEntry.annotator_id,
-            func.sum(PayEntry.amount),
-            func.sum(case((PayEntry.kind == "earn", 1), else_=0)),
-            func.sum(case((PayEntry.kind == "reverse", 1), else_=0)),
+            PayDayTotal.annotator_id,
+            func.sum(PayDayTotal.amount),
+            func.sum(PayDayTotal.earns),
+            func.sum(PayDayTotal.reverses),
         )
-        .where(
-            PayEntry.org_id == org_id,
-            PayEntry.day >= starts,
-            PayEntry.day <= ends,
-            PayEntry.kind != "payout",
-        )
-        .group_by(PayEntry.annotator_id)
+        .where(PayDayTotal.org_id == org_id, PayDayTotal.day >= starts, PayDayTotal.day <= ends)
+        .group_by(PayDayTotal.annotator_id)
     )
     for annotator_id, amount, earned, reversed_ in ledger:
         row = rows.setdefault(annotator_id, Row(annotator_id, ""))
@@ -141,14 +137,9 @@ def mark_paid(
     session.flush()
     per_project: dict[tuple[int, int], Decimal] = defaultdict(lambda: Decimal("0.0000"))
     for annotator_id, project_id, amount in session.execute(
-        select(PayEntry.annotator_id, PayEntry.project_id, func.sum(PayEntry.amount))
-        .where(
-            PayEntry.org_id == org_id,
-            PayEntry.day >= starts,
-            PayEntry.day <= ends,
-            PayEntry.kind != "payout",
-        )
-        .group_by(PayEntry.annotator_id, PayEntry.project_id)
+        select(PayDayTotal.annotator_id, PayDayTotal.project_id, func.sum(PayDayTotal.amount))
+        .where(PayDayTotal.org_id == org_id, PayDayTotal.day >= starts, PayDayTotal.day <= ends)
+        .group_by(PayDayTotal.annotator_id, PayDayTotal.project_id)
     ):
         per_project[(annotator_id, project_id)] += money(amount)
     entries = [

@@ -3,7 +3,7 @@
 * ``pay_rates``: a project's rates from a moment on (one row per change); every existing
   project gets its first row here, effective from its creation, with ``per_item`` = its
   ``reward_per_item`` (which stays the column of ``per_item``: ``backend/projects/pay_settings``);
-* ``pay_entries``: the ledger, unique per (annotation, kind, revision) and per (annotator,
+* ``pay_entries``: the ledger (``pay_day_totals``: its sums per annotator, project and day), unique per (annotation, kind, revision) and per (annotator,
   project, kind, revision) for entries without an annotation;
 * ``pay_item_facts``, ``pay_stopped``, ``pay_work``, ``pay_progress``: what the ledger job
   builds from (events written down, waiting work, its high-water mark);
@@ -141,6 +141,22 @@ def upgrade() -> None:
             postgresql_where=sa.text("annotation_id IS NULL"),
             sqlite_where=sa.text("annotation_id IS NULL"),
         )
+
+    op.create_table(
+        "pay_day_totals",
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("annotator_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=14, scale=4), nullable=False),
+        sa.Column("earns", sa.Integer(), nullable=False),
+        sa.Column("reverses", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "org_id", "annotator_id", "project_id", "day", name=op.f("pk_pay_day_totals")
+        ),
+    )
+    with op.batch_alter_table("pay_day_totals", schema=None) as batch_op:
+        batch_op.create_index("ix_pay_day_total_org_day", ["org_id", "day"], unique=False)
 
     op.create_table(
         "pay_item_facts",
@@ -347,6 +363,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_pay_entry_org_day")
         batch_op.drop_index("ix_pay_entry_annotator_day")
 
+    with op.batch_alter_table("pay_day_totals", schema=None) as batch_op:
+        batch_op.drop_index("ix_pay_day_total_org_day")
+
+    op.drop_table("pay_day_totals")
     op.drop_table("pay_entries")
     with op.batch_alter_table("pay_periods", schema=None) as batch_op:
         batch_op.drop_index("ix_pay_period_org")
