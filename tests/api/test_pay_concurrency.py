@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 from backend import events
+from backend.db import get_engine
+from backend.pay.models import PayDayTotal, PayEntry
+from backend.pay.money import money
 from support.factories import new_project, new_team
 from support.pay_helpers import build_when_started, emit, entries, label, recompute
 from support.seed import seed_items
@@ -63,3 +70,14 @@ def test_two_worker_processes_write_each_entry_once(client):
     assert [kinds[(i, "reverse")] for i in rejected] == [1] * 5
     assert sum(n for (_, kind), n in kinds.items() if kind == "reverse") == 5
     assert max(kinds.values()) == 1
+    with Session(get_engine()) as session:
+        ledger = session.execute(
+            select(func.sum(PayEntry.amount)).where(PayEntry.project_id == pid)
+        ).scalar_one()
+        totals = session.execute(
+            select(func.sum(PayDayTotal.amount), func.sum(PayDayTotal.earns)).where(
+                PayDayTotal.project_id == pid
+            )
+        ).one()
+    assert money(totals[0]) == money(ledger) == Decimal("0.95")  # 24 x 0.05 - 5 x 0.05
+    assert totals[1] == len(made)  # the two jobs' totals count each entry once

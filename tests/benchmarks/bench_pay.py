@@ -16,8 +16,8 @@ rates (``per_item`` 0.05, ``payable_when: agrees``). Then, with the same functio
   annotations and an ``ItemsFinished`` work row), half rejections of earned annotations
   (an ``AnnotationsStoppedCounting`` work row);
 * the payout report (``backend.pay.payouts.payout_report``) of the organization for a month,
-  the entries spread over its 30 days and a month of measured working time per annotator,
-  timed ``--reports`` times: median and p99.
+  the entries spread over its 30 days (and their daily totals rebuilt to match) and a month of
+  measured working time per annotator, timed ``--reports`` times: median and p99.
 
 The scratch database is dropped at the end. The result goes to stdout and
 ``tests/benchmarks/results/pay.md``.
@@ -256,6 +256,16 @@ def spread_month(url: str, org_id: int, project_id: int, user_ids: list[int]) ->
             "UPDATE pay_entries SET day = %s::date + (id %% 30)::int WHERE project_id = %s",
             (MONTH[0], project_id),
         )
+        # The daily totals follow the entries they sum (a live ledger writes them together).
+        conn.execute("DELETE FROM pay_day_totals WHERE project_id = %s", (project_id,))
+        conn.execute(
+            "INSERT INTO pay_day_totals (org_id, annotator_id, project_id, day, amount, earns, "
+            "reverses) SELECT org_id, annotator_id, project_id, day, sum(amount), "
+            "count(*) FILTER (WHERE kind = 'earn'), count(*) FILTER (WHERE kind = 'reverse') "
+            "FROM pay_entries WHERE project_id = %s AND kind <> 'payout' "
+            "GROUP BY org_id, annotator_id, project_id, day",
+            (project_id,),
+        )
         with (
             conn.cursor() as cur,
             cur.copy(
@@ -278,6 +288,7 @@ def spread_month(url: str, org_id: int, project_id: int, user_ids: list[int]) ->
     with psycopg.connect(_admin(url), autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) pay_entries")
         conn.execute("VACUUM (ANALYZE) work_days")
+        conn.execute("VACUUM (ANALYZE) pay_day_totals")
     return count
 
 
