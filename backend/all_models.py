@@ -12,6 +12,18 @@ from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, ImportBatch, Item
 from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.orgs.models import Membership, Organization, Team, TeamMember
+from backend.pay.models import (
+    PayDayTotal,
+    PayEntry,
+    PayItemFact,
+    PayPeriod,
+    PayProgress,
+    PayRate,
+    PayStopped,
+    PayWork,
+    WorkDay,
+    WorkSession,
+)
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
 from backend.review.models import Review, ReviewItem, ReviewMark
@@ -38,6 +50,14 @@ __all__ = [
     "LotSample",
     "Membership",
     "Organization",
+    "PayDayTotal",
+    "PayEntry",
+    "PayItemFact",
+    "PayPeriod",
+    "PayProgress",
+    "PayRate",
+    "PayStopped",
+    "PayWork",
     "Project",
     "ProjectAccessTeam",
     "ProjectAccessUser",
@@ -48,5 +68,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "User",
+    "WorkDay",
+    "WorkSession",
     "metadata",
 ]

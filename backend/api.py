@@ -20,6 +20,7 @@ from backend.orgs.audit_routes import router as audit_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.orgs.team_routes import router as teams_router
+from backend.pay.routes import router as pay_router
 from backend.projects.access_routes import router as project_access_router
 from backend.projects.kind_routes import router as kinds_router
 from backend.projects.routes import router as projects_router
@@ -54,3 +55,4 @@ api_router.include_router(labels_router)
 api_router.include_router(corrections_router)
 api_router.include_router(lots_router)
 api_router.include_router(review_router)
+api_router.include_router(pay_router)

@@ -121,6 +121,18 @@ class ItemsDeleted:
 
 
 @dataclass(frozen=True)
+class ProjectSettingsChanged:
+    """A project was created or its settings changed (inside that transaction): ``fields``
+    names the settings written. Pay records a rate change from this moment on."""
+
+    session: Session
+    project_id: int
+    org_id: int
+    fields: frozenset[str]
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
 class MemberRemoved:
     """A person left an organization (inside the removal's transaction): whatever they held in
     it ends (live leases, places on project access lists); their past annotations stay."""

@@ -19,6 +19,7 @@ def wire() -> None:
     from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
     from backend.labels import service as labels
+    from backend.pay import listeners as pay_listeners
     from backend.projects import access
     from backend.review import listeners as review
 
@@ -30,6 +31,7 @@ def wire() -> None:
     _add_scrape_gauges(recompute_lags=consensus_metrics.recompute_lags)
     review.subscribe_listeners()
     _wire_lots()
+    pay_listeners.subscribe_listeners()
     events.mark_wired()
 
 

@@ -19,10 +19,18 @@ app.conf.include = [
     "workers.tasks.media",
     "workers.tasks.exports",
     "workers.tasks.quality",
+    "workers.tasks.pay",
 ]
 app.conf.beat_schedule = {
     # Catches recomputes whose message was lost with a killed worker or a broker restart.
     "quality-sweep": {"task": "jinbiao.quality.sweep", "schedule": 60.0},
     # The periodic full recompute of every project with annotations.
     "quality-full-recompute": {"task": "jinbiao.quality.recompute_all", "schedule": 15 * 60.0},
+    # Ledger work whose message was lost; and a full pass over every paying project.
+    "pay-sweep": {"task": "jinbiao.pay.sweep", "schedule": 5 * 60.0},
+    "pay-full-pass": {
+        "task": "jinbiao.pay.sweep",
+        "schedule": 6 * 3600.0,
+        "kwargs": {"full": True},
+    },
 }

@@ -29,6 +29,8 @@ class Organization(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
+    # ISO 4217 code its people are paid in (revision 0016_pay).
+    currency: str = Field(default="CNY", max_length=3, sa_column_kwargs={"server_default": "CNY"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -31,6 +31,9 @@ class Project(SQLModel, table=True):
     reward_per_item: float = Field(
         default=0.0, sa_column=Column(Numeric(12, 4, asdecimal=False), nullable=False, default=0)
     )
+    # The rest of the ``pay`` setting (backend/projects/pay_settings.py; revision 0016_pay):
+    # ``reward_per_item`` above is its ``per_item``. None: the defaults.
+    pay: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     # "open": every annotator of the organization; "listed": only those on its access lists
     # (backend/projects/access.py).
     access_mode: str = Field(default="open", max_length=8)

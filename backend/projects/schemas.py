@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
+from backend.projects.pay_settings import PaySettings, public_pay
 
 
 def _registered(kind: str) -> str:
@@ -123,6 +124,7 @@ class ProjectSettings(BaseModel):
     review_reasons: ReviewReasons = Field(default_factory=list, max_length=30)
 
     _reasons = field_validator("review_reasons")(_check_reasons)
+    pay: PaySettings | None = None
 
 
 class ProjectCreate(ProjectSettings):
@@ -182,6 +184,7 @@ class ProjectUpdate(BaseModel):
     review_reasons: ReviewReasons | None = Field(default=None, max_length=30)
 
     _reasons = field_validator("review_reasons")(_check_reasons)
+    pay: PaySettings | None = None
 
     @field_validator("labels")
     @classmethod
@@ -229,8 +232,18 @@ class ProjectPublic(BaseModel):
     review_annotators_below: float | None = None
     rework_to: str = "same"
     review_reasons: list[str] = []
+    pay: PaySettings | None
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pay_with_per_item(cls, data: Any) -> Any:
+        """The ``pay`` column holds all but ``per_item``, which is ``reward_per_item``."""
+        if isinstance(data, dict):
+            return {**data, "pay": public_pay(data.get("pay"), data.get("reward_per_item", 0))}
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {**fields, "pay": public_pay(fields.get("pay"), fields.get("reward_per_item", 0))}
 
 
 PAY_FIELDS = frozenset({"reward_per_item", "pay"})

@@ -13,20 +13,23 @@ from backend.errors import invalid
 from backend.orgs.models import Membership
 from backend.projects.access import listed_for
 from backend.projects.models import Project
+from backend.projects.pay_settings import PaySettings, stored_pay
 from backend.projects.schemas import ProjectCreate, ProjectUpdate
 
 
 def create_project(
     *, session: Session, org_id: int, body: ProjectCreate, actor: Membership
 ) -> Project:
+    fields = _with_pay(body.model_dump(exclude={"labels", "pay"}), body.pay)
     project = Project(
         org_id=org_id,
         created_by=actor.user_id,
-        **body.model_dump(exclude={"labels"}),
+        **fields,
         labels=[label.model_dump() for label in body.labels],
     )
     session.add(project)
     session.flush()
+    _settings_changed(session, project, set(fields), actor.user_id)
     record(
         session,
         org_id=org_id,
@@ -59,7 +62,14 @@ def list_projects(
 def update_project(
     *, session: Session, project: Project, body: ProjectUpdate, actor: Membership
 ) -> Project:
-    changes = body.model_dump(exclude_unset=True, exclude={"labels", "label_map"})
+    changes = body.model_dump(exclude_unset=True, exclude={"labels", "label_map", "pay"})
+    if body.pay is not None:
+        per_item = body.pay.per_item
+        if per_item is not None and changes.get("reward_per_item", float(per_item)) != float(
+            per_item
+        ):
+            raise invalid(("pay", "per_item"), "differs from reward_per_item (the same value)")
+        changes = _with_pay(changes, body.pay)
     if body.labels is not None:
         # Locked: a rename and a submit must not interleave (see backend/labels/service.py).
         session.refresh(project, with_for_update=True)
@@ -79,6 +89,7 @@ def update_project(
         setattr(project, field, value)
     project.updated_at = clock.now()
     session.add(project)
+    _settings_changed(session, project, set(changes), actor.user_id)
     record(
         session,
         org_id=project.org_id,
@@ -139,3 +150,26 @@ def check_label_map(*, old: list[str], new: list[str], label_map: dict[str, str 
 
 def label_names(project: Project) -> list[str]:
     return [label["name"] for label in project.labels]
+
+
+def _with_pay(fields: dict, pay: PaySettings | None) -> dict:
+    """``pay`` split into its column and ``reward_per_item`` (its ``per_item``)."""
+    if pay is None:
+        return fields
+    fields = {**fields, "pay": stored_pay(pay)}
+    if pay.per_item is not None:
+        fields["reward_per_item"] = float(pay.per_item)
+    return fields
+
+
+def _settings_changed(session: Session, project: Project, fields: set[str], actor_id: int) -> None:
+    """Tell the domains above (pay records rate changes) inside this transaction."""
+    events.emit(
+        events.ProjectSettingsChanged(
+            session=session,
+            project_id=project.id,
+            org_id=project.org_id,
+            fields=frozenset(fields),
+            actor_id=actor_id,
+        )
+    )

@@ -8,6 +8,7 @@ import './i18n_labels.js';
 import './i18n_lots.js';
 import './i18n_review.js';
 import './i18n_datamanager.js';
+import './i18n_pay.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -30,6 +31,8 @@ import { renderAudit } from './pages/audit.js';
 import { renderDataManager } from './pages/data_manager.js';
 import { renderItemView } from './pages/item_view.js';
 import { managesPeople } from './role_home.js';
+import { renderEarnings } from './pages/earnings.js';
+import { renderPayouts } from './pages/payouts.js';
 
 route('/login', renderLogin, { public: true });
 route('/signup', renderSignup, { public: true });
@@ -52,6 +55,8 @@ route('/projects/:id/lots', renderLots);
 route('/projects/:id/lots/:lotId/inspect', renderReview);
 route('/projects/:id/data', renderDataManager);
 route('/items/:itemId', renderItemView);
+route('/earnings', renderEarnings);
+route('/orgs/:orgId/payouts', renderPayouts);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');
@@ -69,6 +74,8 @@ function renderHeader() {
   document.getElementById('nav').replaceChildren(...(signedIn ? [
     h('a', { href: '#/projects' }, t('projects')),
     managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/members` }, t('members')) : null,
+    managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/payouts` }, t('payouts')) : null,
+    h('a', { href: '#/earnings' }, t('my_earnings')),
     h('a', { href: '#/password', id: 'password-link' }, t('change_password')),
   ].filter(Boolean) : []));
 }

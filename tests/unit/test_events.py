@@ -87,7 +87,7 @@ def test_an_unwired_process_cannot_ask_whether_anyone_listens() -> None:
     )
     printed = _python(code)
     assert "refused: ItemsFinished asked about before backend.wiring.wire()" in printed
-    assert "wired: True True" in printed  # review listens to finished items
+    assert "wired: True True" in printed  # review and pay listen to finished items
 
 
 def _python(code: str) -> str:

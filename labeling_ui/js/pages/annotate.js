@@ -13,9 +13,10 @@ import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
-import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
+import { projectHeader, errorBox, emptyState, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
 import { historyPanel } from './annotate_history.js';
+import { payStrip, heartbeats } from './pay_strip.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -48,7 +49,7 @@ export async function renderAnnotate(root, { id }) {
 
   // ---- layout
   const stat = (key) => h('div', { class: 'stat' }, h('dt', {}, t(key)), h('dd', { dataset: { stat: key } }, '—'));
-  const strip = h('dl', { class: 'strip', 'aria-label': t('done_today') }, stat('done_today'), stat('gold_accuracy'), stat('earnings'), stat('lease'));
+  const strip = h('dl', { class: 'strip', 'aria-label': t('done_today') }, stat('done_today'), stat('gold_accuracy'), stat('lease'));
   const stage = h('div', { class: 'stage', id: 'stage', tabindex: -1, 'aria-live': 'off' });
   const submitBtn = h('button', { type: 'button', class: 'primary', 'aria-keyshortcuts': 'Enter', onclick: () => submit() }, t('submit'), ' ', h('kbd', {}, '↵'));
   const skipBtn = h('button', { type: 'button', 'aria-keyshortcuts': 'Shift+Enter', onclick: () => skip() }, t('skip'), ' ', h('kbd', {}, '⇧↵'));
@@ -69,6 +70,8 @@ export async function renderAnnotate(root, { id }) {
   const reworkNote = h('div', { class: 'card rework-note', role: 'note', hidden: true });
   const work = h('section', { class: 'work', 'aria-label': t('annotate') }, reworkNote, modeNote, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
+  const pay = payStrip(strip);
+  const beats = heartbeats(() => (phase === 'item' ? store.get().assignment?.assignment_id : null));
   root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
 
@@ -103,12 +106,11 @@ export async function renderAnnotate(root, { id }) {
     if (!stats) return;
     strip.querySelector('[data-stat=done_today]').textContent = stats.done_today ?? '—';
     strip.querySelector('[data-stat=gold_accuracy]').textContent = fmtPercent(stats.gold_accuracy);
-    strip.querySelector('[data-stat=earnings]').textContent = fmtNumber(stats.earnings);
   }
-  const refreshStats = () => api.get(`projects/${project.id}/my-stats`).then((stats) => {
+  const refreshStats = () => Promise.all([pay.refresh(), api.get(`projects/${project.id}/my-stats`).then((stats) => {
     store.set({ stats }); renderStats(stats);
     if (stats.status === 'paused' && phase !== 'item') showPaused(stats.paused_reason);
-  }).catch(() => {});
+  }).catch(() => {})]);
 
   function startLease(expiresAt) {
     clearInterval(leaseTimer);
@@ -259,6 +261,7 @@ export async function renderAnnotate(root, { id }) {
     const result = tool.currentResult ? tool.currentResult() : store.get().result;
     if (!results.complete(result)) { toast(t('pick_label'), 'warn'); return; }
     const { assignment } = store.get();
+    beats.final();
     setPhase('busy');
     stage.classList.add('submitting');
     delete stage.dataset.ready;
@@ -385,6 +388,7 @@ export async function renderAnnotate(root, { id }) {
     alive = false;
     if (correcting) store.set({ result: heldResult }); // the held lease keeps its own answer
     window.removeEventListener('keydown', onKeyDown, true);
+    beats.stop();
     clearInterval(leaseTimer);
     unsubscribe();
     unmountTool();

@@ -8,6 +8,7 @@ import { loadKinds, kindTitle } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, loading } from './common.js';
 import { describeError } from '../errors.js';
+import { payFieldset } from './pay_settings_form.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000'];
 
@@ -118,6 +119,11 @@ export async function renderProjectEdit(root, { id, orgId }) {
     review_reasons: review.review_reasons.value.split(/[,，、]/).map((r) => r.trim()).filter(Boolean),
   });
 
+  let pay = payFieldset(project, project?.kind ?? kind.value);
+  kind.addEventListener('change', () => { const next = payFieldset(null, kind.value); pay.el.replaceWith(next.el); pay = next; });
+  inputs.reward_per_item.type = 'text'; // a decimal string, sent exactly as typed (pay.per_item)
+  inputs.reward_per_item.setAttribute('inputmode', 'decimal');
+  if (project?.pay) inputs.reward_per_item.value = project.pay.per_item;
   const form = h('form', { class: 'card project-form' },
     h('h1', {}, project ? `${t('edit_project')}: ${project.name}` : t('new_project')),
     field(t('name'), name), field(t('kind'), kind), field(t('instructions'), instructions),
@@ -131,6 +137,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
     mapping,
     h('fieldset', { class: 'settings-grid review-settings' }, h('legend', {}, t('review_settings')),
       Object.entries(review).map(([key, control]) => field(t(key), control))),
+    pay.el,
     error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
 
@@ -148,6 +155,8 @@ export async function renderProjectEdit(root, { id, orgId }) {
     const body = { name: name.value.trim(), labels, instructions: instructions.value };
     for (const [key, attrs] of SETTINGS) body[key] = attrs.step === 1 ? parseInt(inputs[key].value, 10) : parseFloat(inputs[key].value);
     Object.assign(body, reviewBody());
+    delete body.reward_per_item; // sent as pay.per_item, the exact decimal string
+    body.pay = pay.value(inputs.reward_per_item.value);
     try {
       if (project) {
         const map = labelMap();

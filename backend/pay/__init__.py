@@ -1,0 +1,2 @@
+"""Pay (结算): rates, an append-only ledger built from quality outcomes, server-measured
+working time, earnings and payouts."""

@@ -1,0 +1,83 @@
+"""Two ledger jobs at once never write two entries for one annotation.
+
+Two worker processes (``multiprocessing``, spawn: each with its own engine and connections) run
+the full pass of the same project at the same moment, twice over, while the events' work rows
+are still waiting; on PostgreSQL their inserts of the same keys really overlap (the second
+waits on the first's uncommitted key, then does nothing). Afterwards every annotation has
+exactly one ``earn``, and a rejection seen by both has exactly one ``reverse``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from backend import events
+from backend.db import get_engine
+from backend.pay.models import PayDayTotal, PayEntry
+from backend.pay.money import money
+from support.factories import new_project, new_team
+from support.pay_helpers import build_when_started, emit, entries, label, recompute
+from support.seed import seed_items
+
+
+def _race(project_id: int, *, full: bool) -> None:
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    workers = [
+        context.Process(target=build_when_started, args=(project_id, full, start)) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+
+
+def test_two_worker_processes_write_each_entry_once(client):
+    team = new_team(client, annotators=2)
+    project = new_project(
+        client, team, overlap=2, max_overlap=2, gold_rate=0.0, pay={"per_item": "0.05"}
+    )
+    pid = project["id"]
+    seed_items(project_id=pid, count=12)
+    a, b = team.annotators
+    made = []
+    for _ in range(12):
+        made.append(label(client, a, pid, "other"))
+        made.append(label(client, b, pid, "other"))
+    recompute(pid)
+    _race(pid, full=False)
+    _race(pid, full=True)
+    kinds = Counter((annotation, kind) for annotation, _, kind, _, _ in entries(pid))
+    assert kinds == Counter({(m["id"], "earn"): 1 for m in made})
+
+    rejected = [m["id"] for m in made[:5]]
+    emit(
+        events.AnnotationsStoppedCounting,
+        project_id=pid,
+        reason="review_rejected",
+        annotation_ids=rejected,
+    )
+    _race(pid, full=False)
+    _race(pid, full=True)
+    kinds = Counter((annotation, kind) for annotation, _, kind, _, _ in entries(pid))
+    assert [kinds[(i, "reverse")] for i in rejected] == [1] * 5
+    assert sum(n for (_, kind), n in kinds.items() if kind == "reverse") == 5
+    assert max(kinds.values()) == 1
+    with Session(get_engine()) as session:
+        ledger = session.execute(
+            select(func.sum(PayEntry.amount)).where(PayEntry.project_id == pid)
+        ).scalar_one()
+        totals = session.execute(
+            select(func.sum(PayDayTotal.amount), func.sum(PayDayTotal.earns)).where(
+                PayDayTotal.project_id == pid
+            )
+        ).one()
+    assert money(totals[0]) == money(ledger) == Decimal("0.95")  # 24 x 0.05 - 5 x 0.05
+    assert totals[1] == len(made)  # the two jobs' totals count each entry once
