@@ -9,6 +9,12 @@ from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
+from backend.models.models import (
+    AnnotationPrelabelUse,
+    ModelVersion,
+    PrelabelDrop,
+    ProjectModelState,
+)
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -17,6 +23,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Annotation",
+    "AnnotationPrelabelUse",
     "AnnotatorStat",
     "AnnotatorState",
     "ApiToken",
@@ -28,10 +35,13 @@ __all__ = [
     "Invite",
     "Item",
     "Membership",
+    "ModelVersion",
     "Organization",
+    "PrelabelDrop",
     "Project",
     "ProjectAccessTeam",
     "ProjectAccessUser",
+    "ProjectModelState",
     "ProjectQuality",
     "Team",
     "TeamMember",

@@ -10,6 +10,7 @@ from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
+from backend.models.routes import router as models_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
 from backend.orgs.team_routes import router as teams_router
@@ -36,3 +37,4 @@ for router in (
 api_router.include_router(consensus_router)
 api_router.include_router(exports_router)
 api_router.include_router(kinds_router)
+api_router.include_router(models_router)

@@ -14,9 +14,11 @@ def wire() -> None:
     """Subscribe every domain's listeners; safe to call more than once."""
     from backend.assignments import member_leases
     from backend.consensus import scheduling
+    from backend.models import listeners as models_listeners
     from backend.projects import access
 
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
+    models_listeners.subscribe_listeners()
     events.mark_wired()

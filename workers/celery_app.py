@@ -16,10 +16,15 @@ app.conf.include = [
     "workers.tasks.media",
     "workers.tasks.exports",
     "workers.tasks.quality",
+    "workers.tasks.models",
 ]
 app.conf.beat_schedule = {
     # Catches recomputes whose message was lost with a killed worker or a broker restart.
     "quality-sweep": {"task": "jinbiao.quality.sweep", "schedule": 60.0},
     # The periodic full recompute of every project with annotations.
     "quality-full-recompute": {"task": "jinbiao.quality.recompute_all", "schedule": 15 * 60.0},
+    # Trainings whose job was lost, and pre-label use of submits the one-call function stored.
+    "models-sweep": {"task": "jinbiao.models.sweep", "schedule": 5 * 60.0},
+    # New open items of projects with an outside model get its pre-labels.
+    "models-outside": {"task": "jinbiao.models.outside_sweep", "schedule": 10 * 60.0},
 }

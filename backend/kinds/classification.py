@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred, empty_inferred
 from backend.kinds.kind import Kind, Vote
+from backend.kinds.models import built_in_model
 from backend.kinds.results import ItemShape, check_label, parse_strict
 from quality import agreement, inference
 
@@ -209,6 +210,8 @@ IMAGE_CLASSIFICATION = Kind(
     labels_of=label_of,
     formats=("folders", "csv", "raw_jsonl"),
     tool="image_class",
+    # features computed once per image, reused by every fold
+    model=built_in_model("image_classification", fit_on_features=True),
 )
 # The same kind on texts: only what is shown and what it exports differ.
 TEXT_CLASSIFICATION = replace(
@@ -217,4 +220,5 @@ TEXT_CLASSIFICATION = replace(
     media="text",
     formats=("jsonl", "csv", "raw_jsonl"),
     tool="text_class",
+    model=built_in_model("text_classification"),
 )

@@ -24,6 +24,7 @@ from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.models import built_in_model
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
 
@@ -161,4 +162,6 @@ IMAGE_BOXES = Kind(
     formats=("coco", "yolo", "voc", "raw_jsonl"),
     tool="boxes",
     needs_image_size=True,  # YOLO normalises by it, COCO and VOC state it
+    # three folds: every fold fits the sliding-window detector on every image again
+    model=built_in_model("image_boxes", folds=3),
 )

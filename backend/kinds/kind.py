@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from backend.kinds.consensus import ConsensusStrategy
+from backend.kinds.models import BuiltInModel
 from backend.kinds.results import ItemShape
 
 Media = Literal["image", "text"]
@@ -64,6 +65,9 @@ class Kind:
     tool: str
     # Results in pixels of the image: an item whose size is unknown cannot be exported.
     needs_image_size: bool = False
+    # The built-in model trained on final answers for pre-labels and ordering (issue 21);
+    # None: only an outside model can pre-label this kind.
+    model: BuiltInModel | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

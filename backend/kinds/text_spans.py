@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.models import built_in_model
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import spans
 
@@ -112,4 +113,5 @@ TEXT_SPANS = Kind(
     labels_of=marks_labels("spans"),
     formats=("conll", "spacy", "raw_jsonl"),
     tool="spans",
+    model=built_in_model("text_spans"),
 )

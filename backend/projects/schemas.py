@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
+    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -81,6 +82,31 @@ def _check_labels(labels: list[LabelSpec]) -> list[LabelSpec]:
     return labels
 
 
+Ordering = Literal["default", "uncertainty", "mixed"]
+
+
+class ModelEndpoint(BaseModel):
+    """An outside model (issue 21): batches of items go to ``url``; an answer slower than
+    ``timeout_s`` is dropped (the protocol: examples/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(value)) > 500:
+            raise ValueError("url must be at most 500 characters")
+        if value.username or value.password:
+            raise ValueError("url must not carry a user name or password")
+        return value
+
+    def stored(self) -> dict[str, object]:
+        return {"url": str(self.url), "timeout_s": self.timeout_s}
+
+
 class ProjectSettings(BaseModel):
     """Settings shared by create and update, with their bounds."""
 
@@ -94,6 +120,10 @@ class ProjectSettings(BaseModel):
     gold_min_count: int = Field(default=5, ge=1, le=1000)
     lease_seconds: int = Field(default=600, ge=30, le=7 * 24 * 3600)
     reward_per_item: float = Field(default=0.0, ge=0, le=1_000_000)
+    ordering: Ordering = "default"
+    prelabels: bool = False
+    model_endpoint: ModelEndpoint | None = None
+    train_every: int = Field(default=50, ge=0, le=1_000_000)
 
 
 class ProjectCreate(ProjectSettings):
@@ -131,6 +161,10 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
+    ordering: Ordering | None = None
+    prelabels: bool | None = None
+    model_endpoint: ModelEndpoint | None = None  # null switches the outside model off
+    train_every: int | None = Field(default=None, ge=0, le=1_000_000)
 
     @field_validator("labels")
     @classmethod
@@ -156,5 +190,9 @@ class ProjectPublic(BaseModel):
     gold_min_count: int
     lease_seconds: int
     reward_per_item: float
+    ordering: str = "default"
+    prelabels: bool = False
+    model_endpoint: dict[str, object] | None = None
+    train_every: int = 50
     created_at: datetime
     updated_at: datetime

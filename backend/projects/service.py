@@ -20,8 +20,9 @@ def create_project(
     project = Project(
         org_id=org_id,
         created_by=actor.user_id,
-        **body.model_dump(exclude={"labels"}),
+        **body.model_dump(exclude={"labels", "model_endpoint"}),
         labels=[label.model_dump() for label in body.labels],
+        model_endpoint=body.model_endpoint.stored() if body.model_endpoint else None,
     )
     session.add(project)
     session.flush()
@@ -57,7 +58,13 @@ def list_projects(
 def update_project(
     *, session: Session, project: Project, body: ProjectUpdate, actor: Membership
 ) -> Project:
-    changes = body.model_dump(exclude_unset=True, exclude={"labels"})
+    changes = body.model_dump(exclude_unset=True, exclude={"labels", "model_endpoint"})
+    for field in ("ordering", "prelabels", "train_every"):  # null: leave as it is
+        if changes.get(field, 0) is None:
+            del changes[field]
+    if "model_endpoint" in body.model_fields_set:
+        endpoint = body.model_endpoint
+        changes["model_endpoint"] = endpoint.stored() if endpoint is not None else None
     if body.labels is not None:
         changes["labels"] = [label.model_dump() for label in body.labels]
     overlap = changes.get("overlap", project.overlap)

@@ -3,6 +3,7 @@ import * as api from './api.js';
 import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
+import './i18n_models.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -19,6 +20,7 @@ import { renderPassword } from './pages/password.js';
 import { renderMembers } from './pages/members.js';
 import { renderTeams } from './pages/teams.js';
 import { renderProjectAccess } from './pages/project_access.js';
+import { renderModels } from './pages/models.js';
 import { managesPeople } from './role_home.js';
 
 route('/login', renderLogin, { public: true });
@@ -36,6 +38,7 @@ route('/projects/:id/import', renderImport);
 route('/projects/:id/progress', renderProgress);
 route('/projects/:id/quality', renderQuality);
 route('/projects/:id/exports', renderExports);
+route('/projects/:id/models', renderModels);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');

@@ -1,12 +1,12 @@
 // What each role is shown: the project pages it may open, and the line that greets it at home.
 // The server decides what a role may do; this only keeps the UI from offering what it would
 // refuse (a reviewer is not shown annotators' Start buttons, a client sees progress).
-const MANAGER_PAGES = ['annotate', 'edit', 'import', 'progress', 'quality', 'exports', 'access'];
+const MANAGER_PAGES = ['annotate', 'edit', 'import', 'progress', 'quality', 'models', 'exports', 'access'];
 
 const PAGES = {
   owner: MANAGER_PAGES,
   manager: MANAGER_PAGES,
-  reviewer: ['progress', 'quality'],
+  reviewer: ['progress', 'quality', 'models'],
   annotator: ['annotate'],
   client: ['progress'],
 };

@@ -12,6 +12,7 @@ import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, fmtNumber, fmtPercent, loading } from './common.js';
 import { describeError } from '../errors.js';
+import { suggestionBar, acceptKeyFor } from './suggestion.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -57,7 +58,10 @@ export async function renderAnnotate(root, { id }) {
   const side = h('aside', { class: 'side', 'aria-label': t('labels') },
     h('h2', {}, t('labels')), labelBar, toolPanel, instructions,
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
-  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, stage, actions);
+  // The lease's pre-label (issue 21): already the editable starting result; one key accepts it.
+  const acceptKey = acceptKeyFor(labels);
+  const suggestion = suggestionBar(acceptKey, () => acceptSuggestion());
+  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, suggestion.el, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
   root.replaceChildren(projectHeader(project, 'annotate'), title, strip, h('div', { class: 'annotate-grid' }, work, side));
   focusHeading(root);
@@ -111,7 +115,10 @@ export async function renderAnnotate(root, { id }) {
   }
 
   // ---- states
-  function setPhase(next) { phase = next; renderLabels(); renderButtons(); }
+  function setPhase(next) {
+    phase = next; renderLabels(); renderButtons();
+    if (['start', 'empty', 'paused'].includes(next)) suggestion.show(null);
+  }
 
   function showStart() {
     setPhase('start');
@@ -171,7 +178,8 @@ export async function renderAnnotate(root, { id }) {
     if (!alive) return;
     if (!next) { if (pausedReason) showPaused(pausedReason); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
-    await show(next, results.initialResult(next.prelabel), t0);
+    suggestion.show(next.prelabel);
+    await show(next, results.initialResult(next.prelabel?.result), t0);
   }
 
   async function show(assignment, result, t0) {
@@ -266,6 +274,16 @@ export async function renderAnnotate(root, { id }) {
     await loadNext(t0);
   }
 
+  // The suggestion, as it came, is the answer: back to it (after any edit) and submit.
+  function acceptSuggestion() {
+    const prelabel = store.get().assignment?.prelabel;
+    if (phase !== 'item' || !prelabel) return;
+    const r = results.initialResult(prelabel.result);
+    store.commit(r); tool.render(r); renderLabels(); renderButtons();
+    toast(t('suggestion_accepted'), 'ok', 1500);
+    submit(performance.now());
+  }
+
   function undo() { const r = store.undo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
   function redo() { const r = store.redo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
 
@@ -283,6 +301,7 @@ export async function renderAnnotate(root, { id }) {
     if (mod && (e.key === 'z' || e.key === 'Z')) { e.preventDefault(); e.stopPropagation(); if (e.shiftKey) redo(); else undo(); return; }
     if (mod && (e.key === 'y' || e.key === 'Y')) { e.preventDefault(); e.stopPropagation(); redo(); return; }
     if (mod || e.altKey) return;
+    if (acceptKey && e.key.toLowerCase() === acceptKey && suggestion.shown()) { e.preventDefault(); e.stopPropagation(); acceptSuggestion(); return; }
     const label = labels.find((l) => l.hotkey && l.hotkey.toLowerCase() === e.key.toLowerCase());
     if (label) { e.preventDefault(); e.stopPropagation(); tool.applyLabel(label.name); return; }
     if (tool.onKey && tool.onKey(e)) { e.preventDefault(); e.stopPropagation(); }
@@ -294,7 +313,8 @@ export async function renderAnnotate(root, { id }) {
   refreshStats();
   const held = store.get().assignment;
   if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
-    show(held, store.get().result || results.initialResult(held.prelabel), null);
+    suggestion.show(held.prelabel);
+    show(held, store.get().result || results.initialResult(held.prelabel?.result), null);
   } else {
     store.set({ assignment: null });
     showStart();
