@@ -91,6 +91,7 @@ def run_endpoint(
             endpoint_dropped=ProjectModelState.endpoint_dropped + totals["dropped"],
             updated_at=clock.now(),
         )
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return totals

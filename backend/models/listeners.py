@@ -47,6 +47,7 @@ def count_final_answers(*, session: Session, project_id: int, finished: int) -> 
         update(ProjectModelState)
         .where(ProjectModelState.project_id == project_id)
         .values(new_final=ProjectModelState.new_final + finished, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
     state = session.get_one(ProjectModelState, project_id)
     session.refresh(state)

@@ -102,11 +102,11 @@ def record_missing(*, session: Session, project_id: int) -> int:
     """Record the annotations past the project's watermark (the one-call submit's), in batches
     of ``CATCH_UP_BATCH``; commits. Returns how many rows were written."""
     written = 0
+    checked = ensure_state(session=session, project_id=project_id).use_checked_id
     while True:
-        state = ensure_state(session=session, project_id=project_id)
         ids = session.exec(
             select(Annotation.id)
-            .where(Annotation.project_id == project_id, Annotation.id > state.use_checked_id)
+            .where(Annotation.project_id == project_id, Annotation.id > checked)
             .order_by(Annotation.id)
             .limit(CATCH_UP_BATCH)
         ).all()
@@ -114,13 +114,15 @@ def record_missing(*, session: Session, project_id: int) -> int:
             session.commit()
             return written
         written += record(session=session, annotation_ids=list(ids))
+        checked = ids[-1]
         session.execute(
             update(ProjectModelState)
             .where(
                 ProjectModelState.project_id == project_id,
-                ProjectModelState.use_checked_id < ids[-1],
+                ProjectModelState.use_checked_id < checked,
             )
-            .values(use_checked_id=ids[-1], updated_at=clock.now())
+            .values(use_checked_id=checked, updated_at=clock.now())
+            .execution_options(synchronize_session=False)
         )
         session.commit()
         if len(ids) < CATCH_UP_BATCH:

@@ -119,7 +119,12 @@ def _train(*, session: Session, project: Project, version: ModelVersion) -> dict
         blob=blob,
         duration_ms=int((time.perf_counter() - started) * 1000),
     )
-    written = refresh_from_model(session=session, project=project, model=model, version=number)
+    try:
+        written = refresh_from_model(session=session, project=project, model=model, version=number)
+    except Exception:  # the version is trained and stays ready; the next refresh tries again
+        session.rollback()
+        log.exception("pre-labelling with model version %s failed", version_id)
+        written = 0
     session.execute(
         update(ModelVersion).where(ModelVersion.id == version_id).values(prelabelled=written)
     )

@@ -49,7 +49,7 @@ export function prelabelUseCard(rows) {
   return h('section', { class: 'card prelabel-use', 'aria-labelledby': 'prelabel-use' }, h('h2', { id: 'prelabel-use' }, t('prelabel_use')),
     h('p', { class: 'hint' }, t('prelabel_use_help')),
     rows.length ? h('table', { class: 'figures-table' },
-      h('thead', {}, h('tr', {}, ['name', 'col_started_from_prelabel', 'col_accepted', 'col_gold_wrong', 'col_wrong_accepted'].map((k) => h('th', { scope: 'col' }, t(k))))),
+      h('thead', {}, h('tr', {}, ['col_name', 'col_started_from_prelabel', 'col_accepted', 'col_gold_wrong', 'col_wrong_accepted'].map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, rows.map((r) => h('tr', { dataset: { annotatorId: r.annotator_id } }, h('th', { scope: 'row' }, r.name),
         h('td', { class: 'num' }, String(r.started_from_prelabel)), h('td', { class: 'num' }, String(r.accepted)),
         h('td', { class: 'num' }, String(r.gold_wrong_prelabels)), h('td', { class: 'num', dataset: { figure: 'wrong_accepted_rate' } }, fmtPercent(r.wrong_accepted_rate))))))
