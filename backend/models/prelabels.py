@@ -101,7 +101,8 @@ def checked_result(
 ) -> tuple[dict[str, Any] | None, str]:
     """The result normalised by the project's kind, or None and why it was refused."""
     try:
-        return get_kind(project.kind).validate(result, labels=project.labels, item=item.shape), ""
+        names = [label["name"] for label in project.labels]
+        return get_kind(project.kind).validate(result, labels=names, item=item.shape), ""
     except ResultInvalid as exc:
         return None, str(exc)
 

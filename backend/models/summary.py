@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, text
+from sqlalchemy import Text, case, cast, func
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
@@ -34,7 +34,7 @@ from backend.projects.models import Project
 CURVE_POINTS = 50
 DROPS_SHOWN = 20
 # A stored pre-label: a JSON value that is not JSON null (``items.prelabel`` may hold either).
-_HAS_PRELABEL = text("items.prelabel IS NOT NULL AND items.prelabel != 'null'")
+_HAS_PRELABEL = func.coalesce(cast(Item.prelabel, Text), "null") != "null"
 
 
 def models_summary(*, session: Session, project: Project) -> ModelsSummary:

@@ -110,25 +110,21 @@ def _train(*, session: Session, project: Project, version: ModelVersion) -> dict
     accuracy = cross_val_accuracy(model, X, targets, folds=spec.folds)
     model.fit(X, targets)
     blob = dump_model(model, key=model_key())
-    _finish(
-        session,
-        version_id,
-        status=VersionStatus.ready,
-        accuracy=float(accuracy),
-        trained_on=len(targets),
-        blob=blob,
-        duration_ms=int((time.perf_counter() - started) * 1000),
+    fit_ms = int((time.perf_counter() - started) * 1000)
+    session.execute(  # kept first: the model is stored even if pre-labelling fails below
+        update(ModelVersion)
+        .where(ModelVersion.id == version_id)
+        .values(blob=blob, accuracy=float(accuracy), trained_on=len(targets), duration_ms=fit_ms)
     )
+    session.commit()
     try:
         written = refresh_from_model(session=session, project=project, model=model, version=number)
-    except Exception:  # the version is trained and stays ready; the next refresh tries again
+    except Exception:  # the version is trained and becomes ready; the next refresh tries again
         session.rollback()
         log.exception("pre-labelling with model version %s failed", version_id)
         written = 0
-    session.execute(
-        update(ModelVersion).where(ModelVersion.id == version_id).values(prelabelled=written)
-    )
-    session.commit()
+    # ready once its pre-labels are written: whoever sees "ready" sees them too
+    _finish(session, version_id, status=VersionStatus.ready, prelabelled=written)
     return {
         "version_id": version_id,
         "status": "ready",

@@ -143,7 +143,7 @@ def test_prelabels_never_count_as_answers(client):
 
 def test_accepting_a_wrong_prelabel_on_gold_is_recorded(client, is_postgres):
     team = new_team(client, annotators=2)
-    project = new_project(client, team, gold_rate=1.0, prelabels=True)
+    project = new_project(client, team, gold_rate=0.9, qualification_count=1, prelabels=True)
     seeded = seed_items(project_id=project["id"], count=2, gold=1)
     gold_id = seeded.gold_ids[0]
     right = seeded.truth_for(gold_id)

@@ -27,8 +27,15 @@ from quality.models import micro_box_f1, micro_span_f1
 from support.factories import new_project, new_team
 from support.models_data import load_project, prelabels_of, sample, train_now
 
-N_TEXTS, N_TEXT_GOLD = 300, 200
-N_IMAGES, N_IMAGE_GOLD = 150, 110
+N_TEXTS, N_IMAGES = 300, 150  # generated once per test process (support.models_data.sample)
+# (items, of which gold) per kind: small enough for a shared 2-CPU machine, big enough for the
+# margins below (the span tagger and the box detector are the slow ones to fit)
+SIZES = {
+    "text_classification": (200, 120),
+    "text_spans": (110, 60),
+    "image_classification": (120, 80),
+    "image_boxes": (100, 70),
+}
 
 
 def _majority(train: list[str], test: list[str]) -> float:
@@ -38,8 +45,8 @@ def _majority(train: list[str], test: list[str]) -> float:
 
 def _loaded(client, kind: str, **settings):
     data = sample(N_TEXTS, N_IMAGES)
-    records = data["texts"] if kind.startswith("text") else data["images"]
-    n_gold = N_TEXT_GOLD if kind.startswith("text") else N_IMAGE_GOLD
+    n_items, n_gold = SIZES[kind]
+    records = (data["texts"] if kind.startswith("text") else data["images"])[:n_items]
     team = new_team(client, annotators=1)
     settings.setdefault("prelabels", True)
     loaded = load_project(client, team, kind, records, n_gold=n_gold, out=data["out"], **settings)
@@ -76,11 +83,11 @@ def test_prelabels_beat_the_majority_class(client, kind):
     elif kind == "text_spans":
         f1 = micro_span_f1([p["spans"] for p in predicted], [t["spans"] for t in truth])
         print(f"text_spans: span F1 {f1:.3f} (the majority tag, O everywhere: 0)")
-        assert f1 >= 0.7, f1
+        assert f1 >= 0.5, f1  # seen: 0.78 trained on 75 texts
     else:
         f1 = micro_box_f1([p["boxes"] for p in predicted], [t["boxes"] for t in truth], 0.3)
         print(f"image_boxes: box F1 at IoU 0.3 {f1:.3f} (no box or a prior box: 0)")
-        assert f1 >= 0.1, f1
+        assert f1 >= 0.25, f1  # seen: 0.54 trained on 70 images
 
 
 def test_too_few_final_answers_is_a_clear_state_not_a_model(client):
