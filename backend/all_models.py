@@ -11,6 +11,12 @@ from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, ImportBatch, Item
 from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
+from backend.models.models import (
+    AnnotationPrelabelUse,
+    ModelVersion,
+    PrelabelDrop,
+    ProjectModelState,
+)
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.pay.models import (
     PayDayTotal,
@@ -34,6 +40,7 @@ __all__ = [
     "AcceptanceSwitching",
     "Annotation",
     "AnnotationHistory",
+    "AnnotationPrelabelUse",
     "AnnotatorStat",
     "AnnotatorState",
     "ApiToken",
@@ -49,6 +56,7 @@ __all__ = [
     "LotItem",
     "LotSample",
     "Membership",
+    "ModelVersion",
     "Organization",
     "PayDayTotal",
     "PayEntry",
@@ -58,9 +66,11 @@ __all__ = [
     "PayRate",
     "PayStopped",
     "PayWork",
+    "PrelabelDrop",
     "Project",
     "ProjectAccessTeam",
     "ProjectAccessUser",
+    "ProjectModelState",
     "ProjectQuality",
     "Review",
     "ReviewItem",

@@ -16,6 +16,7 @@ from backend.invites.routes import router as invites_router
 from backend.items.routes import router as items_router
 from backend.labels.routes import router as labels_router
 from backend.lots.routes import router as lots_router
+from backend.models.routes import router as models_router
 from backend.orgs.audit_routes import router as audit_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
@@ -56,3 +57,4 @@ api_router.include_router(corrections_router)
 api_router.include_router(lots_router)
 api_router.include_router(review_router)
 api_router.include_router(pay_router)
+api_router.include_router(models_router)

@@ -19,6 +19,7 @@ def wire() -> None:
     from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
     from backend.labels import service as labels
+    from backend.models import listeners as models_listeners
     from backend.pay import listeners as pay_listeners
     from backend.projects import access
     from backend.review import listeners as review
@@ -32,6 +33,7 @@ def wire() -> None:
     review.subscribe_listeners()
     _wire_lots()
     pay_listeners.subscribe_listeners()
+    models_listeners.subscribe_listeners()
     events.mark_wired()
 
 

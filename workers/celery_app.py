@@ -20,6 +20,7 @@ app.conf.include = [
     "workers.tasks.exports",
     "workers.tasks.quality",
     "workers.tasks.pay",
+    "workers.tasks.models",
 ]
 app.conf.beat_schedule = {
     # Catches recomputes whose message was lost with a killed worker or a broker restart.
@@ -33,4 +34,8 @@ app.conf.beat_schedule = {
         "schedule": 6 * 3600.0,
         "kwargs": {"full": True},
     },
+    # Trainings whose job was lost, and pre-label use of submits the one-call function stored.
+    "models-sweep": {"task": "jinbiao.models.sweep", "schedule": 5 * 60.0},
+    # New open items of projects with an outside model get its pre-labels.
+    "models-outside": {"task": "jinbiao.models.outside_sweep", "schedule": 10 * 60.0},
 }

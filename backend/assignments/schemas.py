@@ -1,7 +1,8 @@
 """What the distribution endpoints accept and answer.
 
 The ``next`` answer carries nothing that tells a gold item from a normal one (rule 2): the same
-keys, the same shapes, and the item's stored pre-label only when it has one.
+keys, the same shapes, and the item's stored pre-label only when it has one, always as
+``{result, score, model_version}`` (``backend.items.prelabels``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from backend.items.prelabels import public_prelabel
 from backend.kinds.openapi import KindResult
 
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
@@ -123,5 +125,5 @@ def next_answer(*, assignment_id: int, expires_at: datetime, kind: str, item: An
             width=item.width,
             height=item.height,
         ),
-        prelabel=item.prelabel or None,
+        prelabel=public_prelabel(item.prelabel),
     )

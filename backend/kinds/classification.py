@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred, empty_inferred
 from backend.kinds.kind import Kind, Vote
+from backend.kinds.models import built_in_model
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, check_label, parse_strict
 from quality import agreement, inference
@@ -218,6 +219,8 @@ IMAGE_CLASSIFICATION = Kind(
     rename_label=relabel_result,
     result_model=ClassResult,
     example={"label": "scratch"},
+    # features computed once per image, reused by every fold
+    model=built_in_model("image_classification", fit_on_features=True),
 )
 # The same kind on texts: only what is shown and what it exports differ.
 TEXT_CLASSIFICATION = replace(
@@ -227,4 +230,5 @@ TEXT_CLASSIFICATION = replace(
     formats=("jsonl", "csv", "raw_jsonl"),
     tool="text_class",
     example={"label": "electrical_fault"},
+    model=built_in_model("text_classification"),
 )

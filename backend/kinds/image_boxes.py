@@ -30,6 +30,7 @@ from backend.kinds.marks import (
     marks_pattern,
     per_label,
 )
+from backend.kinds.models import built_in_model
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
@@ -172,4 +173,7 @@ IMAGE_BOXES = Kind(
     rename_label=relabel_result,  # a merge keeps identical boxes once
     result_model=BoxesResult,
     example={"boxes": [{"label": "scratch", "x": 10.0, "y": 20.0, "w": 30.0, "h": 15.0}]},
+    # three folds: every fold fits the sliding-window detector on every image again
+    model=built_in_model("image_boxes", folds=3),
+    paid_marks=("boxes", "per_box"),
 )

@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from backend.kinds.consensus import ConsensusStrategy
+from backend.kinds.models import BuiltInModel
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape
 
@@ -81,6 +82,12 @@ class Kind:
     # holds the label exactly when it contains this JSON (PostgreSQL's ``@>``). The data manager
     # filters consensus by label with it; None: this kind cannot be filtered by label.
     label_pattern: Callable[[str], dict[str, Any]] | None = None
+    # The built-in model trained on final answers for pre-labels and ordering (issue 21);
+    # None: only an outside model can pre-label this kind.
+    model: BuiltInModel | None = None
+    # Pay per mark (issue 20): the result's key that holds the marks and the project's rate for
+    # each (``("boxes", "per_box")``); None: this kind is paid per item only.
+    paid_marks: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

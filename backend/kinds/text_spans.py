@@ -29,6 +29,7 @@ from backend.kinds.marks import (
     marks_pattern,
     per_label,
 )
+from backend.kinds.models import built_in_model
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import spans
@@ -123,4 +124,7 @@ TEXT_SPANS = Kind(
     rename_label=relabel_result,  # a merge keeps identical spans once (spans refuse duplicates)
     result_model=SpansResult,
     example={"spans": [{"label": "PART", "start": 3, "end": 8}]},
+    # three folds: the per-character tagger is the slowest text model to fit
+    model=built_in_model("text_spans", folds=3),
+    paid_marks=("spans", "per_span"),
 )

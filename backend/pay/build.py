@@ -40,7 +40,7 @@ from backend.pay.models import (
 )
 from backend.pay.money import money
 from backend.pay.periods import paid_periods
-from backend.pay.rates import MARK_FIELDS, rate_book
+from backend.pay.rates import mark_fields, rate_book
 from backend.projects.models import Project
 
 CHUNK = 5_000  # ids per IN list (SQLite's parameter limit is 32,766)
@@ -61,7 +61,7 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
     book = rate_book(session=session, project=project)
     kind = project.kind
     needs_result = any(r.payable_when == "agrees" for r in [*book.rates, book.now]) or (
-        kind in MARK_FIELDS
+        mark_fields(kind) is not None
     )
     works = _load_works(
         session,

@@ -18,12 +18,17 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backend import clock, events
+from backend.kinds import get_kind
 from backend.pay.models import PayRate
 from backend.projects.models import Project
 from backend.projects.pay_settings import PaySettings, public_pay
 
 PAY_FIELDS = frozenset({"pay", "reward_per_item"})
-MARK_FIELDS = {"image_boxes": ("boxes", "per_box"), "text_spans": ("spans", "per_span")}
+
+
+def mark_fields(kind: str) -> tuple[str, str] | None:
+    """The result key holding a kind's marks and the rate paid for each, from the kind registry."""
+    return get_kind(kind).paid_marks
 
 
 def current_rates(project: Project) -> PaySettings:
@@ -88,7 +93,7 @@ def rate_book(*, session: Session, project: Project) -> RateBook:
 def amount_for(*, rates: PaySettings, kind: str, result: dict[str, Any]) -> Decimal:
     """``per_item`` plus ``per_box`` / ``per_span`` per mark, capped at ``max_per_item``."""
     amount = rates.per_item or Decimal(0)
-    marks = MARK_FIELDS.get(kind)
+    marks = mark_fields(kind)
     if marks is not None:
         per_mark = getattr(rates, marks[1])
         if per_mark:

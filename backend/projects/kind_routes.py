@@ -25,6 +25,8 @@ class KindPublic(BaseModel):
     # A result is exactly one label (classification): a removed label's answers must be mapped
     # to another label, they cannot just lose it (``label_map`` of ``PATCH /projects/{id}``).
     whole_label: bool = False
+    # The project rate paid per mark of this kind (``per_box``, ``per_span``), if any (issue 20).
+    mark_rate: str | None = None
 
 
 def _whole_label(kind: Kind) -> bool:
@@ -43,6 +45,7 @@ def list_kinds(user: CurrentUser) -> list[KindPublic]:
             tool=kind.tool,
             formats=list(kind.formats),
             whole_label=_whole_label(kind),
+            mark_rate=kind.paid_marks[1] if kind.paid_marks else None,
         )
         for kind in KINDS.values()
     ]

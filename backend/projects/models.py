@@ -47,6 +47,14 @@ class Project(SQLModel, table=True):
     review_annotators_below: float | None = None
     rework_to: str = Field(default="same", max_length=8)  # same | pool
     review_reasons: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
+    # Models (issue 21, backend/models): which open items come first (``default`` keeps the
+    # stored priority; ``uncertainty`` / ``mixed`` let the model set it), whether the model's
+    # predictions are stored as pre-labels, an outside model's endpoint, and after how many new
+    # final answers the built-in model is trained again (0: only on demand).
+    ordering: str = Field(default="default", max_length=12)
+    prelabels: bool = Field(default=False, nullable=False)
+    model_endpoint: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
+    train_every: int = Field(default=50, nullable=False)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
+    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -103,6 +104,31 @@ def _check_reasons(reasons: list[str] | None) -> list[str] | None:
     return cleaned
 
 
+Ordering = Literal["default", "uncertainty", "mixed"]
+
+
+class ModelEndpoint(BaseModel):
+    """An outside model (issue 21): batches of items go to ``url``; an answer slower than
+    ``timeout_s`` is dropped (the protocol: examples/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyHttpUrl
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(value)) > 500:
+            raise ValueError("url must be at most 500 characters")
+        if value.username or value.password:
+            raise ValueError("url must not carry a user name or password")
+        return value
+
+    def stored(self) -> dict[str, object]:
+        return {"url": str(self.url), "timeout_s": self.timeout_s}
+
+
 class ProjectSettings(BaseModel):
     """Settings shared by create and update, with their bounds."""
 
@@ -125,6 +151,10 @@ class ProjectSettings(BaseModel):
 
     _reasons = field_validator("review_reasons")(_check_reasons)
     pay: PaySettings | None = None
+    ordering: Ordering = "default"
+    prelabels: bool = False
+    model_endpoint: ModelEndpoint | None = None
+    train_every: int = Field(default=50, ge=0, le=1_000_000)
 
 
 class ProjectCreate(ProjectSettings):
@@ -185,6 +215,10 @@ class ProjectUpdate(BaseModel):
 
     _reasons = field_validator("review_reasons")(_check_reasons)
     pay: PaySettings | None = None
+    ordering: Ordering | None = None
+    prelabels: bool | None = None
+    model_endpoint: ModelEndpoint | None = None  # null switches the outside model off
+    train_every: int | None = Field(default=None, ge=0, le=1_000_000)
 
     @field_validator("labels")
     @classmethod
@@ -233,6 +267,10 @@ class ProjectPublic(BaseModel):
     rework_to: str = "same"
     review_reasons: list[str] = []
     pay: PaySettings | None
+    ordering: str = "default"
+    prelabels: bool = False
+    model_endpoint: dict[str, object] | None = None
+    train_every: int = 50
     created_at: datetime
     updated_at: datetime
 

@@ -20,12 +20,13 @@ from backend.projects.schemas import ProjectCreate, ProjectUpdate
 def create_project(
     *, session: Session, org_id: int, body: ProjectCreate, actor: Membership
 ) -> Project:
-    fields = _with_pay(body.model_dump(exclude={"labels", "pay"}), body.pay)
+    fields = _with_pay(body.model_dump(exclude={"labels", "pay", "model_endpoint"}), body.pay)
     project = Project(
         org_id=org_id,
         created_by=actor.user_id,
         **fields,
         labels=[label.model_dump() for label in body.labels],
+        model_endpoint=body.model_endpoint.stored() if body.model_endpoint else None,
     )
     session.add(project)
     session.flush()
@@ -62,7 +63,9 @@ def list_projects(
 def update_project(
     *, session: Session, project: Project, body: ProjectUpdate, actor: Membership
 ) -> Project:
-    changes = body.model_dump(exclude_unset=True, exclude={"labels", "label_map", "pay"})
+    changes = body.model_dump(
+        exclude_unset=True, exclude={"labels", "label_map", "pay", "model_endpoint"}
+    )
     if body.pay is not None:
         per_item = body.pay.per_item
         if per_item is not None and changes.get("reward_per_item", float(per_item)) != float(
@@ -70,6 +73,12 @@ def update_project(
         ):
             raise invalid(("pay", "per_item"), "differs from reward_per_item (the same value)")
         changes = _with_pay(changes, body.pay)
+    for field in ("ordering", "prelabels", "train_every"):  # null: leave as it is
+        if changes.get(field, 0) is None:
+            del changes[field]
+    if "model_endpoint" in body.model_fields_set:
+        endpoint = body.model_endpoint
+        changes["model_endpoint"] = endpoint.stored() if endpoint is not None else None
     if body.labels is not None:
         # Locked: a rename and a submit must not interleave (see backend/labels/service.py).
         session.refresh(project, with_for_update=True)

@@ -6,15 +6,22 @@ import * as api from './api.js';
 import { t } from './i18n.js';
 
 let kinds = null;
+let known = {};
 
 // name -> {name, media, tool, formats}, asked once per page load (again after a failed request).
 export function loadKinds() {
   if (!kinds) {
-    kinds = api.get('kinds').then((list) => Object.fromEntries(list.map((k) => [k.name, k])));
+    kinds = api.get('kinds').then((list) => {
+      known = Object.fromEntries(list.map((k) => [k.name, k]));
+      return known;
+    });
     kinds.catch(() => { kinds = null; });
   }
   return kinds;
 }
+
+// A kind already loaded by loadKinds() (undefined before): for code that runs after the page awaited it.
+export const knownKind = (name) => known[name];
 
 export async function kindOf(name) {
   const kind = (await loadKinds())[name];

@@ -9,6 +9,7 @@ import './i18n_lots.js';
 import './i18n_review.js';
 import './i18n_datamanager.js';
 import './i18n_pay.js';
+import './i18n_models.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';
@@ -30,6 +31,7 @@ import { renderProjectAccess } from './pages/project_access.js';
 import { renderAudit } from './pages/audit.js';
 import { renderDataManager } from './pages/data_manager.js';
 import { renderItemView } from './pages/item_view.js';
+import { renderModels } from './pages/models.js';
 import { managesPeople } from './role_home.js';
 import { renderEarnings } from './pages/earnings.js';
 import { renderPayouts } from './pages/payouts.js';
@@ -57,6 +59,7 @@ route('/projects/:id/data', renderDataManager);
 route('/items/:itemId', renderItemView);
 route('/earnings', renderEarnings);
 route('/orgs/:orgId/payouts', renderPayouts);
+route('/projects/:id/models', renderModels);
 
 function renderHeader() {
   document.getElementById('skip-link').textContent = t('skip_link');

@@ -2,12 +2,12 @@
 // The server decides what a role may do; this only keeps the UI from offering what it would
 // refuse (a reviewer is shown Review instead of annotators' Start buttons, a client sees progress,
 // lots and versions).
-const MANAGER_PAGES = ['annotate', 'review', 'edit', 'import', 'data', 'progress', 'quality', 'lots', 'exports', 'access'];
+const MANAGER_PAGES = ['annotate', 'review', 'edit', 'import', 'data', 'progress', 'quality', 'models', 'lots', 'exports', 'access'];
 
 const PAGES = {
   owner: MANAGER_PAGES,
   manager: MANAGER_PAGES,
-  reviewer: ['review', 'data', 'progress', 'quality', 'lots'],
+  reviewer: ['review', 'data', 'progress', 'quality', 'models', 'lots'],
   annotator: ['annotate'],
   // 验收方: progress, the lots it inspects, the versions it builds and downloads.
   client: ['progress', 'lots', 'exports'],

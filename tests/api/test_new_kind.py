@@ -69,7 +69,10 @@ def _annotate(client, who, project_id, ratings_by_text):
         assert lease.status_code == 200, lease.text
         body = lease.json()
         assert body["item"]["kind"] == "text_rating"
-        assert body.get("prelabel") == PRELABELS.get(body["item"]["text"])
+        # next answers {result, score, model_version}; an imported pre-label has no model
+        prelabel = body.get("prelabel") or {}
+        assert prelabel.get("result") == PRELABELS.get(body["item"]["text"])
+        assert prelabel.get("model_version") is None
         rating = ratings_by_text[body["item"]["text"]]
         answer = client.post(
             f"/api/v1/assignments/{body['assignment_id']}/submit",
@@ -103,6 +106,7 @@ def test_a_kind_of_the_test_suite_from_import_to_export(client, rating_kind):
         "tool": "rating",
         "formats": ["raw_jsonl"],
         "whole_label": False,  # a rating holds no label: nothing to map when one is removed
+        "mark_rate": None,  # paid per item
     }
     assert rating in listed
     project = new_project(

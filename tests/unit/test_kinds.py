@@ -136,6 +136,7 @@ def test_kinds_endpoint_for_signed_in_users_only(client, team):
             "tool": get_kind(name).tool,
             "formats": list(get_kind(name).formats),
             "whole_label": name.endswith("_classification"),  # a removed label must be mapped
+            "mark_rate": {"image_boxes": "per_box", "text_spans": "per_span"}.get(name),
         }
         for name in BUILT_IN_KINDS
     ]

@@ -17,6 +17,7 @@ import { projectHeader, errorBox, emptyState, fmtPercent, loading } from './comm
 import { describeError } from '../errors.js';
 import { historyPanel } from './annotate_history.js';
 import { payStrip, heartbeats } from './pay_strip.js';
+import { suggestionBar, acceptKeyFor } from './suggestion.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
 
@@ -68,7 +69,11 @@ export async function renderAnnotate(root, { id }) {
     h('p', { class: 'hint' }, h('strong', {}, `${t('shortcuts')}: `), t('shortcuts_text')));
   // An item a reviewer sent back (返工) says so, with the reviewer's reasons and comment.
   const reworkNote = h('div', { class: 'card rework-note', role: 'note', hidden: true });
-  const work = h('section', { class: 'work', 'aria-label': t('annotate') }, reworkNote, modeNote, stage, actions);
+  // The lease's pre-label (issue 21): already the editable starting result; one key accepts it.
+  const acceptKey = acceptKeyFor(labels);
+  const suggestion = suggestionBar(acceptKey, () => acceptSuggestion());
+  const work = h('section', { class: 'work', 'aria-label': t('annotate') },
+    reworkNote, modeNote, suggestion.el, stage, actions);
   const title = h('h1', { class: 'visually-hidden' }, `${t('annotate')}: ${project.name}`);
   const pay = payStrip(strip);
   const beats = heartbeats(() => (phase === 'item' ? store.get().assignment?.assignment_id : null));
@@ -133,7 +138,10 @@ export async function renderAnnotate(root, { id }) {
   }
 
   // ---- states
-  function setPhase(next) { phase = next; renderLabels(); renderButtons(); }
+  function setPhase(next) {
+    phase = next; renderLabels(); renderButtons();
+    if (['start', 'empty', 'paused'].includes(next)) suggestion.show(null);
+  }
 
   function showStart() {
     setPhase('start');
@@ -203,7 +211,8 @@ export async function renderAnnotate(root, { id }) {
     if (!alive) return;
     if (!next) { if (pausedReason) showPaused(pausedReason); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
-    await show(next, results.initialResult(next.prelabel), t0);
+    suggestion.show(next.prelabel);
+    await show(next, results.initialResult(next.prelabel?.result), t0);
   }
 
   async function show(assignment, result, t0) {
@@ -349,6 +358,16 @@ export async function renderAnnotate(root, { id }) {
     await loadNext(t0);
   }
 
+  // The suggestion, as it came, is the answer: back to it (after any edit) and submit.
+  function acceptSuggestion() {
+    const prelabel = store.get().assignment?.prelabel;
+    if (phase !== 'item' || !prelabel) return;
+    const r = results.initialResult(prelabel.result);
+    store.commit(r); tool.render(r); renderLabels(); renderButtons();
+    toast(t('suggestion_accepted'), 'ok', 1500);
+    submit(performance.now());
+  }
+
   function undo() { const r = store.undo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
   function redo() { const r = store.redo(); if (r) { tool.render(r); renderLabels(); renderButtons(); } }
 
@@ -366,6 +385,7 @@ export async function renderAnnotate(root, { id }) {
     if (mod && (e.key === 'z' || e.key === 'Z')) { e.preventDefault(); e.stopPropagation(); if (e.shiftKey) redo(); else undo(); return; }
     if (mod && (e.key === 'y' || e.key === 'Y')) { e.preventDefault(); e.stopPropagation(); redo(); return; }
     if (mod || e.altKey) return;
+    if (acceptKey && e.key.toLowerCase() === acceptKey && suggestion.shown()) { e.preventDefault(); e.stopPropagation(); acceptSuggestion(); return; }
     const label = labels.find((l) => l.hotkey && l.hotkey.toLowerCase() === e.key.toLowerCase());
     if (label) { e.preventDefault(); e.stopPropagation(); tool.applyLabel(label.name); return; }
     if (tool.onKey && tool.onKey(e)) { e.preventDefault(); e.stopPropagation(); }
@@ -378,7 +398,8 @@ export async function renderAnnotate(root, { id }) {
   history.reset();
   const held = store.get().assignment;
   if (held && store.get().assignmentProjectId === project.id && parseUtc(held.expires_at) > Date.now()) {
-    show(held, store.get().result || results.initialResult(held.prelabel), null);
+    suggestion.show(held.prelabel);
+    show(held, store.get().result || results.initialResult(held.prelabel?.result), null);
   } else {
     store.set({ assignment: null });
     showStart();

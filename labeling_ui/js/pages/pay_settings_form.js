@@ -3,8 +3,8 @@
 // and the monthly accuracy bonus. ``per_item`` is the form's "Reward per item" field.
 import { t } from '../i18n.js';
 import { h, field } from '../dom.js';
+import { knownKind } from '../kinds.js';
 
-const MARKS = { image_boxes: 'per_box', text_spans: 'per_span' };
 const WHEN = ['agrees', 'finished', 'final'];
 
 const moneyInput = (name, value) => h('input', {
@@ -13,7 +13,7 @@ const moneyInput = (name, value) => h('input', {
 
 export function payFieldset(project, kindName) {
   const pay = project?.pay || {};
-  const marks = MARKS[kindName ?? project?.kind];
+  const marks = knownKind(kindName ?? project?.kind)?.mark_rate; // per_box, per_span (GET /kinds)
   const inputs = {
     max_per_item: moneyInput('max_per_item', pay.max_per_item),
     reject_deduction: moneyInput('reject_deduction', pay.reject_deduction ?? '0'),

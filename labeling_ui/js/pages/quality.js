@@ -13,6 +13,7 @@ import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, loading, fmtNumber, fmtPercent } from './common.js';
 import { describeError } from '../errors.js';
 import { reviewFigures } from './review_figures.js';
+import { prelabelUseSection } from './models.js';
 
 const POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
@@ -111,6 +112,7 @@ export async function renderQuality(root, { id, annotator }) {
         h('button', { type: 'button', onclick: () => dialog.close('cancel') }, t('cancel')))));
 
   root.replaceChildren(projectHeader(project, 'quality'), h('h1', {}, `${t('quality')}: ${project.name}`), toolbar, detail, body, reviewFigures(project.id), dialog);
+  prelabelUseSection(project.id).then((card) => { if (alive) root.append(card); }); // issue 21
   focusHeading(root);
 
   function askPause(row) {
