@@ -9,6 +9,7 @@ from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, Item
+from backend.items.reference_models import ItemReference
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -27,6 +28,7 @@ __all__ = [
     "GoldAnswer",
     "Invite",
     "Item",
+    "ItemReference",
     "Membership",
     "Organization",
     "Project",

@@ -9,6 +9,7 @@ from backend.assignments.routes import router as assignments_router
 from backend.consensus.routes import router as consensus_router
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
+from backend.items.reference_routes import router as item_references_router
 from backend.items.routes import router as items_router
 from backend.orgs.me import router as me_router
 from backend.orgs.routes import router as orgs_router
@@ -31,6 +32,7 @@ for router in (
     projects_router,
     project_access_router,
     items_router,
+    item_references_router,
 ):
     api_router.include_router(router)
 api_router.include_router(consensus_router)
