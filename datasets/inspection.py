@@ -57,9 +57,9 @@ def _round(points: np.ndarray) -> Ring:
 
 
 def star(rng: np.random.Generator, cx: float, cy: float, radius: float, n: int) -> Ring:
-    """A star-shaped blob: points at sorted angles around the centre (never self-intersecting)."""
-    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
-    angles += np.linspace(0, 1e-3, n)  # distinct even if two draws coincide
+    """A star-shaped blob: one point in each of ``n`` equal sectors around the centre, so it
+    never crosses itself and holds its centre (no gap between points reaches half a turn)."""
+    angles = (np.arange(n) + rng.uniform(0.1, 0.9, n)) * (2 * np.pi / n) + rng.uniform(0, 2 * np.pi)
     r = radius * rng.uniform(0.6, 1.0, n)
     return _round(np.stack([cx + r * np.cos(angles), cy + r * np.sin(angles)], axis=1))
 

@@ -124,6 +124,8 @@ class BoxesConsensus(MarksConsensus):
         ``pairwise_box_agreement`` per image, overall and per label, each annotator's last
         answer to an image counted."""
         assert answers.results is not None
+        if len(answers) < 2:
+            return {"items_with_2plus": 0}
         rows = last_answers(answers.item, answers.annotator)
         box_answer, box_label, xywh, names = boxes.flatten_boxes(
             [answers.results[r] for r in rows.tolist()], self.field

@@ -144,6 +144,8 @@ class PolygonsConsensus(MarksConsensus):
         ``pairwise_polygon_agreement`` per image, overall and per label, each annotator's last
         answer to an image counted."""
         assert answers.results is not None
+        if len(answers) < 2:
+            return {"items_with_2plus": 0}
         rows = last_answers(answers.item, answers.annotator)
         table = polygons.PolygonTable.from_results(
             [answers.results[r] for r in rows.tolist()], items=answers.item[rows]

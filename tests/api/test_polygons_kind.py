@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
+import zipfile
 
 import numpy as np
 import pytest
 from PIL import Image
+from pycocotools.coco import COCO
 from sqlmodel import Session
 
 from backend.consensus.recompute import recompute_project
 from backend.db import get_engine
 from quality.polygons import rasterize
+from support.export_seed import build_now, create_version, download
 from support.factories import new_project, new_team
 
 W, H = 64, 48
@@ -79,10 +83,11 @@ def _lease(client, who, project_id):
 
 
 def _submit(client, who, assignment_id, result):
+    """Sent as Python's json writes it: NaN and Infinity included, as a careless client does."""
     return client.post(
         f"/api/v1/assignments/{assignment_id}/submit",
-        json={"result": result, "duration_ms": 1500},
-        headers=who.headers,
+        content=json.dumps({"result": result, "duration_ms": 1500}),
+        headers={**who.headers, "Content-Type": "application/json"},
     )
 
 
@@ -107,7 +112,7 @@ def _majority(results, label, height, width):
     return votes * 2 > len(results)
 
 
-def test_import_next_submit_consensus_equals_the_pixel_majority(client):
+def test_import_next_submit_consensus_equals_the_pixel_majority_and_exports(client, tmp_path):
     team = new_team(client, annotators=3)
     project, ids = _project(client, team, overlap=3)
     _label_all(client, team, project["id"], ids)
@@ -140,6 +145,16 @@ def test_import_next_submit_consensus_equals_the_pixel_majority(client):
     # A: pairs (0,1) 2/3, (0,2) 1, (1,2) 2/3; B: (0,1) 1, (0,2) 0, (1,2) 0
     assert agreement["pairwise_f1"] == pytest.approx(((2 / 3 + 1 + 2 / 3) / 3 + 1 / 3) / 2)
     assert set(agreement["per_label"]) == {"scratch", "dent", "stain"}
+
+    # export: the consensus outlines as COCO segmentation, read back by pycocotools
+    version = create_version(client, project, team.manager.headers, format="coco")
+    build_now(client, version["id"], team.manager.headers)
+    archive = zipfile.ZipFile(io.BytesIO(download(client, version["id"], team.manager.headers)))
+    archive.extractall(tmp_path)
+    coco = COCO(str(tmp_path / "annotations/instances_train.json"))
+    (ann,) = coco.loadAnns(coco.getAnnIds(imgIds=[ids["A"]]))
+    assert np.array_equal(coco.annToMask(ann).astype(bool), got)
+    assert coco.getAnnIds(imgIds=[ids["B"]]) == []
 
 
 def test_gold_answers_score_by_polygon_f1(client):
