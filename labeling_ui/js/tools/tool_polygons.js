@@ -221,6 +221,8 @@ export function mount(stage, panel, ctx) {
         if (live) anno.updateAnnotation({ ...live, bodies: bodyFor(a.id, currentLabel) });
       }
       sync();
+      // the new outline stays selected (as a new box does): a hotkey relabels it, its corners move
+      anno.setSelected(a.id);
     });
     anno.on('updateAnnotation', sync);
     anno.on('deleteAnnotation', sync);
