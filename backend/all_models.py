@@ -10,6 +10,7 @@ from backend.corrections.models import AnnotationHistory
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
 from backend.items.models import GoldAnswer, ImportBatch, Item
+from backend.items.reference_models import ItemReference
 from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
 from backend.models.models import (
     AnnotationPrelabelUse,
@@ -52,6 +53,7 @@ __all__ = [
     "ImportBatch",
     "Invite",
     "Item",
+    "ItemReference",
     "Lot",
     "LotItem",
     "LotSample",

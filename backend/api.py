@@ -13,6 +13,7 @@ from backend.datamanager.routes import router as datamanager_router
 from backend.errors import COMMON_ERROR_RESPONSES
 from backend.exports.routes import router as exports_router
 from backend.invites.routes import router as invites_router
+from backend.items.reference_routes import router as item_references_router
 from backend.items.routes import router as items_router
 from backend.labels.routes import router as labels_router
 from backend.lots.routes import router as lots_router
@@ -47,6 +48,7 @@ for router in (
     project_access_router,
     items_router,
     datamanager_router,
+    item_references_router,
 ):
     api_router.include_router(router)
 api_router.include_router(consensus_router)

@@ -19,6 +19,8 @@ from backend.accounts.models import User
 from backend.accounts.service import create_user, get_user_by_email
 from backend.invites.models import Invite
 from backend.invites.service import create_invite, invite_url
+from backend.items.inspection_samples import import_inspection_samples
+from backend.items.inspection_samples import labels as inspection_labels
 from backend.items.samples import import_samples
 from backend.orgs.models import Membership, Organization, Role, Team
 from backend.orgs.service import get_membership
@@ -87,7 +89,11 @@ PROJECT_NAMES = {
     "image_boxes": "Defect boxes · 缺陷框选",
     "text_classification": "Work-order triage · 工单分类",
     "text_spans": "Defect-report entities · 缺陷报告实体",
+    "image_polygons": "Defect outlines & PCB templates · 缺陷轮廓与模板比对",
 }
+POLYGONS = "image_polygons"
+# hotkeys of the polygon project: O answers "OK" and T shows the template, so neither is a label's
+POLYGON_HOTKEYS = "123456789asdf"
 
 # What an annotator of each project reads beside the tool: fitted to what the kind asks of them.
 INSTRUCTIONS = {
@@ -112,6 +118,9 @@ INSTRUCTIONS = {
 
 
 def _labels_for(kind: str) -> list[dict[str, Any]]:
+    if kind == POLYGONS:
+        names = inspection_labels() or ["scratch", "dent", "stain", "crack", "hole"]
+        return [{"name": n, "hotkey": POLYGON_HOTKEYS[i]} for i, n in enumerate(names)]
     if LABELS_FILE.is_file():
         data = json.loads(LABELS_FILE.read_text(encoding="utf-8"))
         labels = data.get(kind)
@@ -163,7 +172,13 @@ def seed_demo(*, session: Session) -> DemoSeed:
         create_project(session=session, org_id=org.id, body=body, actor=owner)
     # Sample images and texts with known answers (datasets/generate.py), ~10% of them gold.
     projects = list(session.exec(select(Project).where(Project.org_id == org.id)))
-    import_samples(session=session, projects=projects, actor_id=owner.user_id)
+    import_samples(
+        session=session,
+        projects=[p for p in projects if p.kind != POLYGONS],
+        actor_id=owner.user_id,
+    )
+    for project in (p for p in projects if p.kind == POLYGONS):
+        import_inspection_samples(session=session, project=project, actor_id=owner.user_id)
     _seed_team(session=session, org_id=org.id, users=users, owner=owner)
     token = _fresh_invite(session=session, org_id=org.id, owner=owner)
     credentials = [(role.value, email, DEMO_PASSWORD) for role, email, _ in PEOPLE]

@@ -60,6 +60,7 @@ class Row:
     meta: dict[str, Any] = field(default_factory=dict)
     prelabel: dict[str, Any] | None = None
     priority: float = 0.0
+    reference: images.CheckedImage | None = None  # the template image (``references``)
 
 
 @dataclass
@@ -135,6 +136,9 @@ class Batch:
     def discard(self) -> None:
         """Remove every staged file still owned by the batch (after failure or promotion)."""
         storage.remove_staging([r.image.staged.path for r in self.rows if r.image is not None])
+        storage.remove_staging(
+            [r.reference.staged.path for r in self.rows if r.reference is not None]
+        )
 
     # ---- rows --------------------------------------------------------------------------
     def add_text(self, text: Any, extras: RowExtras, *, source: str | None = None) -> None:

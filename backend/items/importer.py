@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from backend.audit.service import record
 from backend.db import utcnow
-from backend.items import storage
+from backend.items import references, storage
 from backend.items.batch import Batch, ProjectRef, Row
 from backend.items.bulk import insert_new
 from backend.items.models import ImportBatch, Item
@@ -94,6 +94,7 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
         return 0
     now = utcnow()
     keys: dict[str, str] = {}
+    reference_keys: dict[str, str] = {}  # content hash of the item -> its template's key
     committed = False
     try:
         for row in rows:
@@ -103,6 +104,11 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
                 )
                 storage.promote(row.image.staged.path, key)
                 keys[row.content_hash] = key
+            if row.reference is not None:
+                ref = row.reference
+                key = storage.new_key(project_id=project.id, sha256=ref.staged.sha256, ext=ref.ext)
+                storage.promote(ref.staged.path, key)
+                reference_keys[row.content_hash] = key
         batch = ImportBatch(project_id=project.id, created_by=actor_id, created_at=now)
         session.add(batch)
         session.flush()
@@ -110,6 +116,17 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
         inserted = insert_new(session, values)
         batch.created = len(inserted)
         lost = [h for h in keys if h not in inserted]
+        lost_references = [h for h in reference_keys if h not in inserted]
+        if reference_keys:
+            references.store_references(
+                session=session,
+                org_id=project.org_id,
+                rows=[
+                    (inserted[row.content_hash], reference_keys[row.content_hash], row.reference)
+                    for row in rows
+                    if row.reference is not None and row.content_hash in inserted
+                ],
+            )
         record(
             session,
             org_id=project.org_id,
@@ -124,10 +141,12 @@ def _store(*, session: Session, project: ProjectRef, rows: list[Row], actor_id: 
     finally:
         if not committed:
             session.rollback()
-            for key in keys.values():
+            for key in [*keys.values(), *reference_keys.values()]:
                 storage.remove(key)
     for content_hash in lost:
         storage.remove(keys[content_hash])
+    for content_hash in lost_references:
+        storage.remove(reference_keys[content_hash])
     if keys:
         _send_thumbnail_jobs(sorted(inserted.values()))
     return len(inserted)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from backend.items import archives, tables
+from backend.items import archives, images, references, storage, tables
 from backend.items.batch import Batch, RowExtras, RowFailed
 from backend.items.schemas import ItemIn
 
@@ -50,6 +50,41 @@ def read_json_items(batch: Batch, items: list[ItemIn]) -> None:
                     batch.add_image(stream, extras, index=index, source=item.image_path)
         except RowFailed as exc:
             batch.fail(index, exc.message, loc=exc.loc, too_large=exc.too_large)
+            continue
+        if item.reference_image is not None:
+            _add_reference(batch, index, item.reference_image)
+
+
+def _add_reference(batch: Batch, index: int, raw: str) -> None:
+    """Stage and check the template image of the row just added; a bad one fails the row."""
+    if not batch.rows or batch.rows[-1].index != index:
+        return  # the image itself failed
+    checked = None
+    try:
+        try:
+            if raw.startswith("data:"):
+                stream: BinaryIO = io.BytesIO(_decode_base64(raw, batch.settings.max_file_bytes))
+            else:
+                stream = _open_under_root(raw, batch.settings.import_root)
+            with stream:
+                staged = storage.stage_stream(stream, max_bytes=batch.settings.max_file_bytes)
+            checked = references.check_reference(staged, max_pixels=batch.settings.max_image_pixels)
+        except storage.TooLarge as exc:
+            raise RowFailed(f"reference_image: file {exc}", too_large=True) from None
+        except images.ImageRejected as exc:
+            staged.path.unlink(missing_ok=True)
+            raise RowFailed(f"reference_image: {exc}", too_large=exc.too_large) from None
+    except RowFailed as exc:
+        row = batch.rows.pop()
+        storage.remove_staging([row.image.staged.path] if row.image is not None else [])
+        message = (
+            exc.message
+            if exc.message.startswith("reference_image")
+            else (f"reference_image: {exc.message}")
+        )
+        batch.fail(index, message, loc=["reference_image"], too_large=exc.too_large)
+        return
+    batch.rows[-1].reference = checked
 
 
 def _decode_base64(value: str, max_bytes: int) -> bytes:

@@ -28,6 +28,9 @@ class ItemIn(BaseModel):
     meta: dict[str, Any] | None = None
     prelabel: KindResult | None = None
     priority: float = 0.0
+    # The item's template image (inspection against a defect-free part): a data: URL or a path
+    # under the import root (``backend.items.references``).
+    reference_image: str | None = Field(default=None, min_length=1)
 
     @field_validator("priority")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from backend.kinds.classification import IMAGE_CLASSIFICATION, TEXT_CLASSIFICATION
 from backend.kinds.image_boxes import IMAGE_BOXES
+from backend.kinds.image_polygons import IMAGE_POLYGONS
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.registry import KINDS, UnknownKind, get_kind, register_kind, unregister_kind
 from backend.kinds.results import ItemShape, ResultInvalid
@@ -19,6 +20,7 @@ register_kind(IMAGE_CLASSIFICATION)
 register_kind(IMAGE_BOXES)
 register_kind(TEXT_CLASSIFICATION)
 register_kind(TEXT_SPANS)
+register_kind(IMAGE_POLYGONS)
 
 BUILT_IN_KINDS: tuple[str, ...] = tuple(KINDS)
 

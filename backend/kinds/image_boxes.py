@@ -1,7 +1,7 @@
 """Bounding boxes in pixels of the original image, origin top-left.
 
 ``{"boxes": [{"label": "scratch", "x": 10.0, "y": 20.0, "w": 30.0, "h": 15.0}]}``; an empty list
-is a valid answer ("nothing to label").
+is a valid answer ("nothing to label"), and so is ``{"ok": true}`` ("no defect", ``ok_flag``).
 
 Consensus fuses the annotators' boxes per image, weighted by their smoothed gold accuracy
 (``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021). An image's
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.kinds.answers import AnswerTable
@@ -25,12 +26,13 @@ from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import (
     MarksConsensus,
+    last_answers,
     majority_vote,
     marks_labels,
     marks_pattern,
-    per_label,
 )
 from backend.kinds.models import built_in_model
+from backend.kinds.ok_flag import accepts_ok
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
@@ -126,30 +128,45 @@ class BoxesConsensus(MarksConsensus):
         )
 
     def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
-        grouped = [g for g in self.group(answers).values() if len(g) >= 2]
-        if not grouped:
+        """Every image at once (``quality.boxes.batched_pairwise_agreement``): the figures of
+        ``pairwise_box_agreement`` per image, overall and per label, each annotator's last
+        answer to an image counted."""
+        assert answers.results is not None
+        if len(answers) < 2:
             return {"items_with_2plus": 0}
-        overall = [boxes.pairwise_box_agreement(g, IOU) for g in grouped]
+        rows = last_answers(answers.item, answers.annotator)
+        box_answer, box_label, xywh, names = boxes.flatten_boxes(
+            [answers.results[r] for r in rows.tolist()], self.field
+        )
+        found = boxes.batched_pairwise_agreement(
+            answer_item=answers.item[rows],
+            box_answer=box_answer,
+            box_label=box_label,
+            box_xywh=xywh,
+            n_labels=len(names),
+            iou_threshold=IOU,
+        )
+        if not len(found.items):
+            return {"items_with_2plus": 0}
+        code = {name: i for i, name in enumerate(names)}
         return {
-            "items_with_2plus": len(grouped),
-            "pairwise_f1": float(np.mean([f["f1"] for f in overall])),
-            "mean_iou": _nanmean([f["mean_iou"] for f in overall]),
+            "items_with_2plus": len(found.items),
+            "pairwise_f1": float(np.mean(found.f1)),
+            "mean_iou": _nanmean(found.mean_iou()),
             "iou_threshold": IOU,
-            "per_label": per_label(
-                grouped,
-                [f["f1"] for f in overall],
-                labels,
-                lambda g: boxes.pairwise_box_agreement(g, IOU)["f1"],
-            ),
+            "per_label": {
+                label: _nanmean(found.label_f1[:, code[label]]) if label in code else None
+                for label in labels
+            },
         }
 
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(boxes.box_f1(result["boxes"], reference["boxes"], IOU)["f1"])
 
 
-def _nanmean(values: Sequence[float]) -> float | None:
-    finite = [v for v in values if v == v]
-    return float(np.mean(finite)) if finite else None
+def _nanmean(values: NDArray[np.float64]) -> float | None:
+    finite = values[~np.isnan(values)]
+    return float(np.mean(finite)) if len(finite) else None
 
 
 def boxes_vote(results: Sequence[dict[str, Any]]) -> Vote:
@@ -161,13 +178,13 @@ BOXES = BoxesConsensus()
 IMAGE_BOXES = Kind(
     name="image_boxes",
     media="image",
-    validate=validate_boxes,
+    validate=accepts_ok(validate_boxes, "boxes"),
     gold_score=BOXES.match,
     consensus=BOXES,
     fallback_vote=boxes_vote,
     labels_of=marks_labels("boxes"),
     label_pattern=marks_pattern("boxes"),
-    formats=("coco", "yolo", "voc", "raw_jsonl"),
+    formats=("coco", "yolo", "voc", "deeppcb", "raw_jsonl"),
     tool="boxes",
     needs_image_size=True,  # YOLO normalises by it, COCO and VOC state it
     rename_label=relabel_result,  # a merge keeps identical boxes once

@@ -158,3 +158,11 @@ def majority_vote(
     support = [share for _, share in kept]
     confidence = sum(support) / len(support) if support else (0.0 if any_given else 1.0)
     return Vote({field: [mark for mark, _ in kept]}, confidence, confidence)
+
+
+def last_answers(item: NDArray[np.int64], annotator: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Rows of each annotator's last answer to each item, in row order: what ``group`` keeps
+    (a later answer of the same annotator replaces an earlier one), for batched agreement."""
+    pairs = np.stack([item[::-1], annotator[::-1]], axis=1)
+    _, first_from_end = np.unique(pairs, axis=0, return_index=True)
+    return np.sort(len(item) - 1 - first_from_end)

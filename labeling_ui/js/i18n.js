@@ -9,6 +9,7 @@ const en = {
   new_project: 'New project', edit: 'Edit', import: 'Import', progress: 'Progress', quality: 'Quality', exports: 'Exports',
   start: 'Start', annotate: 'Annotate', loading: 'Loading…', error: 'Error', retry: 'Retry', back: 'Back to projects',
   kind_image_classification: 'Image classification', kind_image_boxes: 'Bounding boxes',
+  kind_image_polygons: 'Defect outlines (polygons)',
   kind_text_classification: 'Text classification', kind_text_spans: 'Text spans',
   // annotate
   start_hint: 'Press Start, then label with the hotkeys and press Enter to submit.',
@@ -88,6 +89,7 @@ const zh = {
   role_owner: '所有者', role_manager: '管理员', role_reviewer: '审核员', role_annotator: '标注员',
   new_project: '新建项目', edit: '编辑', import: '导入', progress: '进度', quality: '质量', exports: '导出',
   start: '开始', annotate: '标注', loading: '加载中…', error: '出错', retry: '重试', back: '返回项目列表',
+  kind_image_polygons: '缺陷轮廓（多边形）',
   kind_image_classification: '图像分类', kind_image_boxes: '目标框', kind_text_classification: '文本分类', kind_text_spans: '文本片段',
   start_hint: '点击“开始”，用快捷键选标签，按 Enter 提交。',
   instructions: '标注说明', no_instructions: '本项目没有说明。',

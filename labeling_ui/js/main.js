@@ -10,6 +10,7 @@ import './i18n_review.js';
 import './i18n_datamanager.js';
 import './i18n_pay.js';
 import './i18n_models.js';
+import './i18n_polygons.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';

@@ -47,6 +47,7 @@ from quality.boxes import box_f1, flatten_boxes, fuse_boxes, fuse_boxes_batched 
 from quality.polygons import PolygonTable, fuse_polygons  # noqa: E402
 
 RESULTS = REPO / "tests" / "benchmarks" / "results" / "polygons.md"
+EXPORT_SECTION = "<!-- polygon-export -->"
 LABELS = ["scratch", "dent", "stain"]
 SIZE = 512
 
@@ -286,6 +287,9 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    if EXPORT_SECTION in previous:  # bench_polygon_export.py's figures stay
+        text += "\n" + previous[previous.index(EXPORT_SECTION) :]
     args.out.write_text(text, encoding="utf-8")
 
 

@@ -42,6 +42,11 @@ LABELS = {
         {"name": "dent", "hotkey": "2"},
         {"name": "crack", "hotkey": "3"},
     ],
+    "image_polygons": [
+        {"name": "scratch", "hotkey": "1"},
+        {"name": "dent", "hotkey": "2"},
+        {"name": "crack", "hotkey": "3"},
+    ],
     "text_classification": [
         {"name": "electrical_fault", "hotkey": "e"},
         {"name": "mechanical_fault", "hotkey": "m"},

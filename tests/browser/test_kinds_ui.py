@@ -38,6 +38,7 @@ def test_kind_list_formats_and_text_form_follow_the_server(page, seed):
         ["image_boxes", "Bounding boxes"],
         ["text_classification", "Text classification"],
         ["text_spans", "Text spans"],
+        ["image_polygons", "Defect outlines (polygons)"],
     ]
     assert [value for value, _ in options] == [k["name"] for k in kinds]
     for kind in kinds:

@@ -93,6 +93,7 @@ def new_team(client: httpx.Client, *, annotators: int = 2) -> Team:
 DEFAULT_LABELS = {
     "image_classification": ["ok", "scratch", "dent"],
     "image_boxes": ["scratch", "dent", "stain"],
+    "image_polygons": ["scratch", "dent", "stain"],
     "text_classification": ["electrical_fault", "mechanical_wear", "other"],
     "text_spans": ["PART", "DEFECT", "LOCATION"],
 }

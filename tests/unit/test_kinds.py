@@ -24,8 +24,15 @@ def test_the_built_in_kinds_in_registration_order():
         "image_boxes",
         "text_classification",
         "text_spans",
+        "image_polygons",
     )
-    assert [get_kind(name).media for name in BUILT_IN_KINDS] == ["image", "image", "text", "text"]
+    assert [get_kind(name).media for name in BUILT_IN_KINDS] == [
+        "image",
+        "image",
+        "text",
+        "text",
+        "image",
+    ]
 
 
 def test_every_format_a_kind_names_exists_and_every_format_serves_a_kind():
@@ -129,7 +136,7 @@ def test_labels_of_a_result_by_kind():
 def test_kinds_endpoint_for_signed_in_users_only(client, team):
     assert client.get("/api/v1/kinds").status_code == 401
     listed = client.get("/api/v1/kinds", headers=team.annotators[0].headers).json()
-    assert listed[:4] == [
+    assert listed[:5] == [
         {
             "name": name,
             "media": get_kind(name).media,
@@ -140,7 +147,13 @@ def test_kinds_endpoint_for_signed_in_users_only(client, team):
         }
         for name in BUILT_IN_KINDS
     ]
-    assert [k["tool"] for k in listed[:4]] == ["image_class", "boxes", "text_class", "spans"]
+    assert [k["tool"] for k in listed[:5]] == [
+        "image_class",
+        "boxes",
+        "text_class",
+        "spans",
+        "polygons",
+    ]
 
 
 def test_the_openapi_lists_the_built_in_kinds(client):

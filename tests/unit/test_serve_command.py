@@ -105,7 +105,19 @@ def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
     with sqlite3.connect(tmp_path / "var" / "jinbiao.db") as db:
         kinds = sorted(row[0] for row in db.execute("SELECT kind FROM projects"))
         users = db.execute("SELECT count(*) FROM users").fetchone()[0]
-    assert kinds == ["image_boxes", "image_classification", "text_classification", "text_spans"]
+        templates = db.execute("SELECT count(*) FROM item_references").fetchone()[0]
+        polygon_gold = db.execute(
+            "SELECT count(*) FROM gold_answers g JOIN projects p ON p.id = g.project_id"
+            " WHERE p.kind = 'image_polygons'"
+        ).fetchone()[0]
+    assert kinds == [
+        "image_boxes",
+        "image_classification",
+        "image_polygons",
+        "text_classification",
+        "text_spans",
+    ]
+    assert templates > 0 and polygon_gold > 0  # PCB pairs with their templates, some gold
     assert users == 7
     second_link = _invite_token(again.stdout)
     with sqlite3.connect(tmp_path / "var" / "jinbiao.db") as db:

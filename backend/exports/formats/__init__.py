@@ -10,12 +10,16 @@ from backend.exports.formats.base import BuildContext, FormatWriter
 from backend.exports.formats.coco import CocoWriter
 from backend.exports.formats.conll import ConllWriter
 from backend.exports.formats.csv_table import CsvWriter
+from backend.exports.formats.deeppcb import DeepPcbWriter
 from backend.exports.formats.folders import FoldersWriter
 from backend.exports.formats.jsonl import JsonlWriter
+from backend.exports.formats.masks_png import MasksPngWriter
+from backend.exports.formats.mvtec import MvtecWriter
 from backend.exports.formats.raw_jsonl import RawJsonlWriter
 from backend.exports.formats.spacy import SpacyWriter
 from backend.exports.formats.voc import VocWriter
 from backend.exports.formats.yolo import YoloWriter
+from backend.exports.formats.yolo_seg import YoloSegWriter
 from backend.kinds import get_kind
 
 FORMATS: dict[str, type] = {
@@ -30,6 +34,10 @@ FORMATS: dict[str, type] = {
         ConllWriter,
         SpacyWriter,
         RawJsonlWriter,
+        YoloSegWriter,
+        MasksPngWriter,
+        MvtecWriter,
+        DeepPcbWriter,
     )
 }
 FORMAT_NAMES = tuple(FORMATS)

@@ -14,6 +14,8 @@ side spool, appended after the ``categories`` when the pass is over. The file ne
 dict in memory, and the big part of it is written once. Annotation objects are encoded by
 ``jsonfast`` (orjson when installed, identical bytes either way).
 With ``source=raw`` every annotator's boxes are annotations, each with an ``annotator_id``.
+Polygon results are written with their ``segmentation`` (polygon, or RLE for a polygon with
+holes: ``coco_segments``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from backend.exports.formats.base import BuildContext, media_suffix, results, stage_image
+from backend.exports.formats.coco_segments import polygon_object
 from backend.exports.jsonfast import dumps, dumps_ordered
 from backend.exports.records import ExportRecord
 from backend.exports.staging import COPY_CHUNK
@@ -83,7 +86,17 @@ class CocoWriter:
         next_id = self.next_annotation_id
         rows = part.rows
         for annotator_id, result in results(self.ctx, record):
-            for box in result["boxes"]:
+            for polygon in result.get("polygons", ()):
+                row = polygon_object(polygon, height=item.height, width=item.width)
+                row.update(
+                    category_id=category[polygon["label"]],
+                    id=next_id,
+                    image_id=item.id,
+                    iscrowd=0,
+                )
+                rows.append(row if annotator_id is None else {"annotator_id": annotator_id, **row})
+                next_id += 1
+            for box in result.get("boxes", ()):
                 x, y, w, h = box["x"], box["y"], box["w"], box["h"]
                 x2, y2 = x + w, y + h
                 row = {

@@ -231,6 +231,8 @@ export async function renderAnnotate(root, { id }) {
       // a tool that is no longer shown (late library events) must not touch the new item's history
       commit: (r) => { if (tool === mine) store.commit(r); },
       refresh: () => { if (tool === mine) renderLabels(); },
+      // a tool's one-key answer (the polygon tool's "OK, no defect") submits at once
+      submit: () => { if (tool === mine) submit(performance.now()); },
     };
     store.resetHistory(result);
     const { mount } = results;

@@ -1,0 +1,135 @@
+"""Polygons: click points with the mouse, close, label by hotkey, submit; the stored points are the
+clicked image pixels within 1 px, also after zooming in. "O" answers OK in one key; an item with a
+template shows it side by side, flickering or as a difference, and drawing goes on meanwhile."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from browser_pngs import part_image, png
+from browser_ui import open_annotate, shot, sign_in, submit_and_capture
+
+WIDTH, HEIGHT = 1600, 1200  # larger than the stage: shown scaled down, so screen ≠ image pixels
+PENTAGON = [(300.0, 200.0), (700.0, 220.0), (760.0, 520.0), (480.0, 700.0), (260.0, 480.0)]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.fixture
+def polygons_project(seed):
+    items = [
+        {"image_base64": _b64(part_image(i, WIDTH, HEIGHT)), "external_id": f"part-{i}.png"}
+        for i in range(3)
+    ]
+    return seed.project("image_polygons", items)
+
+
+def image_point(page, x: float, y: float) -> tuple[float, float]:
+    """Screen coordinates of image pixel (x, y), from the image element's box and natural size."""
+    return page.evaluate(
+        """([x, y]) => { const img = document.querySelector('#stage .boxes-image');
+            const r = img.getBoundingClientRect();
+            return [r.left + x * r.width / img.naturalWidth,
+                    r.top + y * r.height / img.naturalHeight]; }""",
+        [x, y],
+    )
+
+
+def click_polygon(page, points: list[tuple[float, float]]) -> None:
+    """Click each point, then the first one again to close. Clicks are spaced so the browser never
+    sees a double-click (which closes the outline early)."""
+    for x, y in [*points, points[0]]:
+        page.mouse.click(*image_point(page, x, y))
+        page.wait_for_timeout(650)
+
+
+def assert_points(stored: list[list[float]], expected: list[tuple[float, float]]) -> None:
+    assert len(stored) == len(expected), stored
+    for got, want in zip(stored, expected, strict=True):
+        assert abs(got[0] - want[0]) <= 1.0 and abs(got[1] - want[1]) <= 1.0, (got, want)
+
+
+def test_click_a_polygon_label_by_hotkey_and_submit(page, seed, polygons_project, artifacts):
+    sign_in(page, seed.annotator)
+    open_annotate(page, polygons_project)
+    zoom = page.evaluate("parseFloat(document.querySelector('.zoom-value').textContent) / 100")
+    assert zoom < 1, "the 1600 px image should be shown scaled down"
+    click_polygon(page, PENTAGON)
+    page.wait_for_selector(".mark-list li[data-polygon-id]")
+    page.keyboard.press("2")  # hotkey of "dent": relabels the new (selected) polygon
+    assert page.locator(".label-button[data-label='dent']").get_attribute("aria-pressed") == "true"
+    shot(page, artifacts, "annotate-polygons")
+    annotation = submit_and_capture(page)
+    (polygon,) = annotation["result"]["polygons"]
+    assert polygon["label"] == "dent"
+    assert_points(polygon["points"], PENTAGON)
+
+
+def test_polygon_after_zooming_in_is_stored_in_original_pixels(page, seed, polygons_project):
+    sign_in(page, seed.annotator)
+    open_annotate(page, polygons_project)
+    for _ in range(6):
+        page.get_by_role("button", name="Zoom in").click()  # 1.25^6 ≈ 3.8 × the fitted size
+    zoom = page.evaluate("parseFloat(document.querySelector('.zoom-value').textContent) / 100")
+    assert zoom > 1.5
+    page.evaluate(
+        """z => { const s = document.querySelector('.zoom-scroller');
+                     s.scrollLeft = 700 * z - 40; s.scrollTop = 500 * z - 40; }""",
+        zoom,
+    )
+    target = [(700.5, 500.25), (790.0, 505.0), (770.75, 560.0), (712.0, 548.5)]
+    click_polygon(page, target)
+    page.wait_for_selector(".mark-list li[data-polygon-id]")
+    page.keyboard.press("3")  # crack
+    annotation = submit_and_capture(page)
+    (polygon,) = annotation["result"]["polygons"]
+    assert polygon["label"] == "crack"
+    assert_points(polygon["points"], target)
+
+
+def test_ok_key_answers_no_defect_in_one_key(page, seed, polygons_project):
+    sign_in(page, seed.annotator)
+    open_annotate(page, polygons_project)
+    with page.expect_response(lambda r: "/submit" in r.url and r.request.method == "POST") as info:
+        page.keyboard.press("o")
+    assert info.value.status == 201, info.value.text()
+    assert info.value.json()["result"] == {"polygons": [], "ok": True}
+
+
+def test_template_side_by_side_flicker_difference_while_drawing(page, seed):
+    test = part_image(0, 400, 300)
+    template = png(400, 300)
+    project = seed.project(
+        "image_polygons",
+        [
+            {
+                "image_base64": _b64(test),
+                "external_id": "pcb-1_test.png",
+                "reference_image": "data:image/png;base64," + _b64(template),
+            }
+        ],
+    )
+    sign_in(page, seed.annotator)
+    open_annotate(page, project)
+    control = page.locator(".reference-control")
+    control.wait_for(state="visible")
+    scroller = page.locator(".zoom-scroller")
+    modes = []
+    for _ in range(3):
+        page.keyboard.press("t")
+        page.wait_for_function(
+            "n => document.querySelector('.zoom-scroller').dataset.referenceMode !== n",
+            arg=modes[-1] if modes else "off",
+        )
+        modes.append(scroller.get_attribute("data-reference-mode"))
+    assert modes == ["side", "flicker", "difference"]
+    layer = page.locator(".reference-layer")
+    assert layer.get_attribute("src").startswith("data:image/png")
+    click_polygon(page, [(50.0, 50.0), (150.0, 60.0), (120.0, 160.0)])  # through the overlay
+    page.wait_for_selector(".mark-list li[data-polygon-id]")
+    annotation = submit_and_capture(page)
+    (polygon,) = annotation["result"]["polygons"]
+    assert_points(polygon["points"], [(50.0, 50.0), (150.0, 60.0), (120.0, 160.0)])
