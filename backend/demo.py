@@ -114,6 +114,11 @@ INSTRUCTIONS = {
         "Select each part, defect and location named in the report and give it its label.\n"
         "在报告中选中每个零件、缺陷和位置，并设置相应标签。"
     ),
+    "image_polygons": (
+        "Outline every defect by clicking its corners and close the outline; press O for a part "
+        "without defects. T compares the part with its template.\n"
+        "点击缺陷的各个拐点勾勒并闭合轮廓；无缺陷的零件按 O。按 T 与模板对比。"
+    ),
 }
 
 
