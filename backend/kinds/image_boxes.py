@@ -4,9 +4,11 @@
 is a valid answer ("nothing to label").
 
 Consensus fuses the annotators' boxes per image, weighted by their smoothed gold accuracy
-(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021). An image's
-confidence is the weighted mean F1 (IoU ≥ 0.5) of each annotator's answer against the fused
-boxes: how far the crowd agrees with what was kept. Agreement is the mean pairwise F1 and mean
+(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021); an annotator
+without gold answers weighs the crowd's prior, not more than a proven one. An image's confidence
+is the probability that its fused boxes are right: each answer votes for them with the log-odds
+of its annotator's accuracy, scaled by its F1 (IoU ≥ 0.5) against them
+(``backend.kinds.marks.calibrated_confidence``). Agreement is the mean pairwise F1 and mean
 matched IoU over images with two or more annotators, overall and per label. A gold answer scores
 the same F1 against the known boxes; the exports' fallback keeps the boxes a strict majority drew
 (``quality.boxes.majority_boxes``).
@@ -23,7 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
-from backend.kinds.marks import MarksConsensus, majority_vote, marks_labels, per_label
+from backend.kinds.marks import (
+    MarksConsensus,
+    calibrated_confidence,
+    majority_vote,
+    marks_labels,
+    per_label,
+)
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
 
@@ -107,10 +115,16 @@ class BoxesConsensus(MarksConsensus):
             iou_threshold=IOU,
         )
         scores = fused.answer_score.tolist()
+        calibrated = calibrated_confidence(
+            answer_item=answers.item,
+            answer_user=users,
+            answer_score=fused.answer_score,
+            weights=weights,
+        )
         return Inferred(
             item=fused.items,
             results=[{self.field: found} for found in fused.results(names)],
-            confidence=fused.confidence,
+            confidence=np.asarray([calibrated[i] for i in fused.items.tolist()], dtype=np.float64),
             n=fused.n_answers,
             own_scores=dict(
                 zip(zip(answers.item.tolist(), users, strict=True), scores, strict=True)

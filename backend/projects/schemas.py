@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,16 @@ def _registered(kind: str) -> str:
 _KIND_SCHEMA = WithJsonSchema({"type": "string", "enum": list(BUILT_IN_KINDS)})
 KindName = Annotated[str, AfterValidator(_registered), _KIND_SCHEMA]
 StoredKind = Annotated[str, _KIND_SCHEMA]  # what a project row holds: answered as it is
+# "auto" or one of quality.confidence.METHODS (a test checks that the two lists agree)
+InferenceMethod = Literal[
+    "auto",
+    "dawid_skene",
+    "one_coin_dawid_skene",
+    "majority_vote",
+    "weighted_majority_vote",
+    "glad",
+    "mace",
+]
 
 PALETTE = (
     "#e6194b",
@@ -94,6 +104,8 @@ class ProjectSettings(BaseModel):
     gold_min_count: int = Field(default=5, ge=1, le=1000)
     lease_seconds: int = Field(default=600, ge=30, le=7 * 24 * 3600)
     reward_per_item: float = Field(default=0.0, ge=0, le=1_000_000)
+    inference_method: InferenceMethod = "auto"
+    method_choice_min_gold: int = Field(default=30, ge=1, le=1_000_000)
 
 
 class ProjectCreate(ProjectSettings):
@@ -131,6 +143,8 @@ class ProjectUpdate(BaseModel):
     gold_min_count: int | None = Field(default=None, ge=1, le=1000)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
     reward_per_item: float | None = Field(default=None, ge=0, le=1_000_000)
+    inference_method: InferenceMethod | None = None
+    method_choice_min_gold: int | None = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("labels")
     @classmethod
@@ -156,5 +170,7 @@ class ProjectPublic(BaseModel):
     gold_min_count: int
     lease_seconds: int
     reward_per_item: float
+    inference_method: str
+    method_choice_min_gold: int
     created_at: datetime
     updated_at: datetime
