@@ -3,6 +3,7 @@ import * as api from './api.js';
 import * as store from './store.js';
 import { t, getLang, setLang, LANGS } from './i18n.js';
 import './i18n_people.js';
+import './i18n_confidence.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';

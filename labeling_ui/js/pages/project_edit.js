@@ -22,7 +22,9 @@ const SETTINGS = [
   ['gold_min_count', { min: 1, step: 1 }, 5],
   ['lease_seconds', { min: 30, step: 1 }, 600],
   ['reward_per_item', { min: 0, step: 0.01 }, 0],
+  ['method_choice_min_gold', { min: 1, step: 1 }, 30],
 ];
+const METHODS = ['auto', 'dawid_skene', 'one_coin_dawid_skene', 'majority_vote', 'weighted_majority_vote', 'glad', 'mace'];
 
 export async function renderProjectEdit(root, { id, orgId }) {
   root.append(loading());
@@ -56,6 +58,9 @@ export async function renderProjectEdit(root, { id, orgId }) {
   const inputs = Object.fromEntries(SETTINGS.map(([key, attrs, dflt]) =>
     [key, h('input', { type: 'number', name: key, ...attrs, value: String(project?.[key] ?? dflt) })]));
 
+  const inferenceMethod = h('select', { name: 'inference_method' },
+    METHODS.map((m) => h('option', { value: m, selected: (project?.inference_method ?? 'auto') === m }, t(`method_${m}`))));
+
   const form = h('form', { class: 'card project-form' },
     h('h1', {}, project ? `${t('edit_project')}: ${project.name}` : t('new_project')),
     field(t('name'), name), field(t('kind'), kind), field(t('instructions'), instructions),
@@ -65,7 +70,8 @@ export async function renderProjectEdit(root, { id, orgId }) {
         rows),
       h('button', { type: 'button', onclick: () => addLabel().querySelector('input').focus() }, t('add_label'))),
     h('fieldset', { class: 'settings-grid' }, h('legend', {}, t('settings')),
-      SETTINGS.map(([key]) => field(t(key), inputs[key]))),
+      SETTINGS.map(([key]) => field(t(key), inputs[key])),
+      field(t('inference_method'), inferenceMethod, t('inference_method_hint'))),
     error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
 
@@ -82,6 +88,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
     if (new Set(labels.map((l) => l.name)).size !== labels.length || new Set(keys).size !== keys.length) { error.textContent = t('dup_label'); return; }
     const body = { name: name.value.trim(), labels, instructions: instructions.value };
     for (const [key, attrs] of SETTINGS) body[key] = attrs.step === 1 ? parseInt(inputs[key].value, 10) : parseFloat(inputs[key].value);
+    body.inference_method = inferenceMethod.value;
     try {
       if (project) {
         await api.patch(`projects/${project.id}`, body);
