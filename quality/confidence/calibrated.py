@@ -40,6 +40,7 @@ class Calibrated:
     probas: NDArray[np.float64]
     annotators: list[Any]
     skills: NDArray[np.float64]
+    temperature: float = 1.0
 
 
 def calibrated_posterior(
@@ -50,12 +51,15 @@ def calibrated_posterior(
     classes: Iterable[Hashable] | None = None,
     model: Model = "one_coin",
     strength: float = STRENGTH,
+    temper: bool = True,
 ) -> Calibrated:
     """Posteriors from leave-one-out, shrunk annotator models fitted to ``probas``.
 
     ``probas`` are any method's posteriors (items × classes) for the same ``answers``, ``gold``
     and ``classes`` (the encoding is the estimators' own, so rows and columns line up with their
-    ``items_`` and ``classes_``). Gold items keep their known label (probability 1).
+    ``items_`` and ``classes_``). Gold items keep their known label (probability 1). With
+    ``temper`` the evidence is divided by the temperature that best predicts held-out answers
+    (:func:`fit_temperature`), which corrects for annotators who err together.
     """
     data = encode(answers, gold, classes)
     soft = np.asarray(probas, dtype=np.float64)
@@ -67,23 +71,69 @@ def calibrated_posterior(
     n_t = data.n_tasks
     priors = (soft.sum(axis=0) + 1.0) / (n_t + k)
     if model == "one_coin":
-        log_lik, skills = _one_coin(data, soft, strength)
+        log_theta, skills = _one_coin(data, soft, strength)
     elif model == "confusion":
-        log_lik, skills = _confusion(data, soft, strength, priors)
+        log_theta, skills = _confusion(data, soft, strength, priors)
     else:
         raise ValueError(f"unknown model {model!r}")
-    scores = log_lik + np.log(priors)
-    scores -= scores.max(axis=1, keepdims=True)
-    out = np.exp(scores)
-    out /= out.sum(axis=1, keepdims=True)
+    columns = [np.bincount(data.tasks, weights=log_theta[:, z], minlength=n_t) for z in range(k)]
+    log_lik = np.stack(columns, axis=1).astype(np.float64)
+    temperature = fit_temperature(data, log_theta, log_lik, priors) if temper else 1.0
+    out = _softmax(log_lik / temperature + np.log(priors))
     data.clamp_gold(out)
-    return Calibrated(data.items, data.classes, out, data.annotators, skills)
+    return Calibrated(data.items, data.classes, out, data.annotators, skills, temperature)
+
+
+TEMPERATURES = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 6.0)
+"""Candidate temperatures of the evidence (1 = the model as fitted; larger = less certain)."""
+
+
+def fit_temperature(
+    data: Encoded,
+    log_theta: NDArray[np.float64],
+    log_lik: NDArray[np.float64],
+    priors: NDArray[np.float64],
+) -> float:
+    """The temperature under which each answer is best predicted from the item's other answers.
+
+    Why: the model treats annotators' answers as independent given the truth; on real crowds
+    they are not (hard items fool many annotators at once), so the summed evidence is too
+    strong and the posteriors over-confident. Held-out answers show it without any gold: the
+    posterior from an item's other answers, tempered by ``T`` (evidence divided by ``T``),
+    predicts the held-out answer through its annotator's model; ``T`` (never below 1) maximises
+    the log-likelihood of all held-out answers on items with two answers or more, not gold
+    (temperature scaling as in C. Guo et al., "On Calibration of Modern Neural Networks", ICML
+    2017, fitted here on a posterior-predictive check instead of labelled data).
+    """
+    per_task = np.bincount(data.tasks, minlength=data.n_tasks)
+    usable = per_task[data.tasks] >= 2
+    if len(data.gold_tasks):
+        usable &= ~np.isin(data.tasks, data.gold_tasks)
+    if not usable.any():
+        return 1.0
+    own = log_theta[usable]
+    others = log_lik[data.tasks[usable]] - own
+    log_prior = np.log(priors)
+    best, best_score = 1.0, -np.inf
+    for temperature in TEMPERATURES:
+        post = _softmax(others / temperature + log_prior)
+        score = float(np.log(np.maximum((post * np.exp(own)).sum(axis=1), 1e-300)).sum())
+        if score > best_score + 1e-9:
+            best, best_score = temperature, score
+    return best
+
+
+def _softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    out = np.exp(shifted)
+    out /= out.sum(axis=1, keepdims=True)
+    return np.asarray(out, dtype=np.float64)
 
 
 def _one_coin(
     data: Encoded, soft: NDArray[np.float64], strength: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Log-likelihood per item and class with one accuracy per annotator."""
+    """log P(answer | true class) per answer (answers × classes), one accuracy per annotator."""
     k = data.n_classes
     agree = soft[data.tasks, data.labels]
     n_w = np.bincount(data.workers, minlength=data.n_workers).astype(np.float64)
@@ -92,19 +142,17 @@ def _one_coin(
     skills = (right_w + strength * pooled) / (n_w + strength)
     own = (right_w[data.workers] - agree + strength * pooled) / (n_w[data.workers] - 1 + strength)
     own = np.clip(own, EPS, 1 - EPS)
-    log_right = np.log(own)
     log_wrong = np.log((1.0 - own) / (k - 1)) if k > 1 else np.zeros_like(own)
-    base = np.bincount(data.tasks, weights=log_wrong, minlength=data.n_tasks)
-    bonus = np.bincount(
-        data.tasks * k + data.labels, weights=log_right - log_wrong, minlength=data.n_tasks * k
-    ).reshape(data.n_tasks, k)
-    return (base[:, None] + bonus).astype(np.float64), skills.astype(np.float64)
+    log_theta = np.repeat(log_wrong[:, None], k, axis=1)
+    log_theta[np.arange(len(own)), data.labels] = np.log(own)
+    return log_theta, skills.astype(np.float64)
 
 
 def _confusion(
     data: Encoded, soft: NDArray[np.float64], strength: float, priors: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Log-likelihood per item and class with one confusion matrix per annotator."""
+    """log P(answer | true class) per answer (answers × classes), one confusion matrix per
+    annotator."""
     k = data.n_classes
     n_w = data.n_workers
     rows = soft[data.tasks]  # answers × true class
@@ -119,8 +167,5 @@ def _confusion(
     own_counts = counts[data.workers, data.labels] - rows  # answers × true
     own_totals = per_true[data.workers] - rows
     theta = (own_counts + strength * pooled[data.labels]) / (own_totals + strength)
-    log_theta = np.log(np.clip(theta, EPS, 1.0))
-    n_t = data.n_tasks
-    columns = [np.bincount(data.tasks, weights=log_theta[:, z], minlength=n_t) for z in range(k)]
-    log_lik = np.stack(columns, axis=1).astype(np.float64)
-    return log_lik, np.asarray(skills, dtype=np.float64)
+    log_theta = np.log(np.clip(theta, EPS, 1.0)).astype(np.float64)
+    return log_theta, np.asarray(skills, dtype=np.float64)

@@ -224,3 +224,23 @@ def test_choice_never_fits_on_the_gold_it_scores(monkeypatch) -> None:
 def test_choice_without_answered_gold_keeps_the_default() -> None:
     choice = choose_by_gold([(1, "a", "x")], {2: "x"})
     assert choice.method == "dawid_skene" and choice.n_gold == 0
+
+
+def _temperature_of(answers) -> float:
+    est = fit_method("one_coin_dawid_skene", answers)
+    return calibrated_posterior(answers, est.probas_).temperature
+
+
+def test_temperature_stays_one_for_independent_errors_and_rises_when_annotators_err_together():
+    answers, *_ = _simulated(4, singles=0)
+    independent = _temperature_of(answers)
+    assert independent <= 1.25  # a little above 1: the annotator models are fitted in-sample
+    rng = np.random.default_rng(4)
+    together = []
+    for t in range(600):
+        truth = int(rng.integers(2))
+        hard = rng.random() < 0.2  # a hard item fools most annotators the same way
+        for w in rng.choice(25, 5, replace=False).tolist():
+            right = rng.random() < (0.3 if hard else 0.95)
+            together.append((t, w, truth if right else 1 - truth))
+    assert _temperature_of(together) >= max(1.5, independent + 0.25)

@@ -24,7 +24,7 @@ NUMERIC_SETS = frozenset({"zheng_n_emotion"})
 def folders() -> list[Path]:
     """Where sets are looked for, in order."""
     extra = os.environ.get("JINBIAO_CROWD_TRUTH")
-    return [Path(extra)] * bool(extra) + [SHIPPED, OUTSIDE]
+    return ([Path(extra)] if extra else []) + [SHIPPED, OUTSIDE]
 
 
 def _find(name: str, stem: str) -> Path | None:
