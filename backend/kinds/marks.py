@@ -1,8 +1,9 @@
 """What kinds whose results are lists of labelled marks (boxes, spans) share.
 
 Consensus per item is one ``combine`` of the annotators' marks; its confidence the probability
-that it is right, from each answer's ``match`` against it and its annotator's accuracy; agreement figures are per item and per label; the
-exports' fallback keeps the marks a strict majority of the answers gave.
+that it is right, from each answer's ``match`` against it and its annotator's accuracy;
+agreement figures are per item and per label; the exports' fallback keeps the marks a strict
+majority of the answers gave.
 """
 
 from __future__ import annotations
