@@ -9,8 +9,8 @@ weighted by their estimated gold accuracy (unknown annotators at the crowd's pri
 confidence is the probability that its consensus spans are right, from each answer's exact span
 F1 against them and its annotator's accuracy (``backend.kinds.marks.calibrated_confidence``).
 Agreement is pairwise span F1, exact and overlapping, over texts with two or more annotators,
-overall and per label. A gold answer scores the same exact F1 against the known spans; the exports' fallback keeps the spans a strict
-majority gave exactly (``quality.spans.majority_spans``).
+overall and per label. A gold answer scores the same exact F1 against the known spans; the
+exports' fallback keeps the spans a strict majority gave exactly (``quality.spans.majority_spans``).
 """
 
 from __future__ import annotations
