@@ -60,8 +60,9 @@ class MarksConsensus:
     ) -> Inferred:
         items, results, n = [], [], []
         own_scores: dict[tuple[int, int], float] = {}
+        fused_by = fusion_weights(weights)
         for item_id, by_annotator in self.group(answers).items():
-            result = {self.field: self.combine(by_annotator, weights, texts.get(item_id))}
+            result = {self.field: self.combine(by_annotator, fused_by, texts.get(item_id))}
             scores = [self.match({self.field: own}, result) for own in by_annotator.values()]
             items.append(item_id)
             results.append(result)
@@ -147,6 +148,29 @@ def marks_labels(field: str) -> Callable[[dict[str, Any] | None], list[str]]:
     return labels_of
 
 
+def answer_accuracy(
+    *,
+    answer_item: NDArray[np.int64],
+    answer_user: Sequence[int],
+    answer_score: NDArray[np.float64],
+    weights: Mapping[int, float],
+) -> NDArray[np.float64]:
+    """Each answer's annotator's estimated accuracy: from ``weights`` (gold records, unknown
+    annotators at the crowd's prior); without any gold, the crowd's agreement with the consensus
+    on items answered twice or more (Beta(1, 1)-smoothed; an upward-biased estimate, as each
+    answer is part of what it is compared with)."""
+    accuracy = np.fromiter(
+        (weights.get(u, np.nan) for u in answer_user), dtype=np.float64, count=len(answer_user)
+    )
+    unknown = np.isnan(accuracy)
+    if unknown.any():
+        _, index, per_item = np.unique(answer_item, return_inverse=True, return_counts=True)
+        multi = per_item[index.reshape(-1)] >= 2
+        prior = (float(answer_score[multi].sum()) + 1.0) / (int(multi.sum()) + 2.0)
+        accuracy[unknown] = prior
+    return accuracy
+
+
 def calibrated_confidence(
     *,
     answer_item: NDArray[np.int64],
@@ -155,24 +179,27 @@ def calibrated_confidence(
     weights: Mapping[int, float],
 ) -> dict[int, float]:
     """Per item, the probability that its consensus marks are right: each answer votes for them
-    with the log-odds of its annotator's estimated accuracy, scaled by how far it agrees
-    (``quality.confidence.item_confidence``). Accuracies come from ``weights`` (gold records,
-    unknown annotators at the crowd's prior); without any gold, everybody gets the crowd's
-    agreement with the consensus on items answered twice or more (Beta(1, 1)-smoothed; an upward
-    biased estimate, as each answer is part of what it is compared with)."""
+    with the log-odds of its annotator's estimated accuracy (:func:`answer_accuracy`), scaled by
+    how far it agrees (``quality.confidence.item_confidence``)."""
     if not len(answer_item):
         return {}
-    accuracy = np.fromiter(
-        (weights.get(u, np.nan) for u in answer_user), dtype=np.float64, count=len(answer_user)
+    accuracy = answer_accuracy(
+        answer_item=answer_item,
+        answer_user=answer_user,
+        answer_score=answer_score,
+        weights=weights,
     )
-    unknown = np.isnan(accuracy)
-    if unknown.any():
-        _, index, per_item = np.unique(answer_item, return_inverse=True, return_counts=True)
-        multi = per_item[index] >= 2
-        prior = (float(answer_score[multi].sum()) + 1.0) / (int(multi.sum()) + 2.0)
-        accuracy[unknown] = prior
     items, confidence = calibration.item_confidence(answer_item, answer_score, accuracy)
     return dict(zip(items.tolist(), confidence.tolist(), strict=True))
+
+
+def fusion_weights(weights: Mapping[int, float]) -> dict[int, float]:
+    """Weights for fusing marks: the log-odds of each annotator's estimated accuracy, so that the
+    fusion's quorum of half the weight is the weighted majority rule (Nitzan and Paroush 1982;
+    ``quality.confidence.vote_weights``)."""
+    users = list(weights)
+    values = calibration.vote_weights([weights[u] for u in users])
+    return dict(zip(users, values.tolist(), strict=True))
 
 
 def majority_vote(

@@ -20,6 +20,7 @@ from .weights import (
     item_confidence,
     log_odds,
     object_confidence,
+    objects_item_confidence,
     shrunk_accuracy,
     vote_weights,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "item_confidence",
     "log_odds",
     "object_confidence",
+    "objects_item_confidence",
     "reliability_bins",
     "shrunk_accuracy",
     "vote_weights",

@@ -118,3 +118,17 @@ def item_confidence(
 
 def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)
+
+
+def objects_item_confidence(
+    object_item: ArrayLike, confidence: ArrayLike, kept: ArrayLike, n_items: int
+) -> NDArray[np.float64]:
+    """P(an item's set of objects is right): every kept object real and every dropped candidate
+    not, ``prod(c over kept) * prod(1 - c over dropped)`` for each item (``object_item``: index
+    of each candidate's item in ``0..n_items-1``; independent objects). 1 for an item without
+    candidates."""
+    c = np.clip(np.asarray(confidence, dtype=np.float64), 1e-12, 1 - 1e-12)
+    keep = np.asarray(kept, dtype=bool)
+    log_p = np.where(keep, np.log(c), np.log1p(-c))
+    total = np.bincount(np.asarray(object_item, dtype=np.int64), weights=log_p, minlength=n_items)
+    return np.asarray(np.exp(total), dtype=np.float64)

@@ -15,7 +15,8 @@ Per data set (``datasets/crowd_truth``):
   fitted with that gold, and scored on the other 95%; against crowd-kit's best and Dawid-Skene on
   the same 95% (fitted on every answer, without gold). Medians of the draws.
 * **Calibration**: ECE (10 bins) of the calibrated confidence of the default method on every
-  answer, and of its raw posterior, against the truth; a pooled reliability table.
+  answer, and of its raw posterior, against the truth; a pooled reliability table; and ECE per
+  kind on the crowd simulator (``replay_simulated.py``).
 
 crowd-kit's labels are cached in ``var/bench_cache/crowdkit`` (GLAD and MACE take minutes).
 """
@@ -37,6 +38,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay_sim import encode_crowd, margin_vote, replay, reveal_order  # noqa: E402
+from replay_simulated import simulate  # noqa: E402
 
 from quality.confidence import (  # noqa: E402
     choose_by_gold,
@@ -243,6 +245,20 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
             out.append(
                 f"| {bins.upper[m] - 0.1:.1f}–{bins.upper[m]:.1f} | {bins.count[m]} | "
                 f"{bins.confidence[m]:.3f} | {bins.accuracy[m]:.3f} |"
+            )
+    out += [
+        "\n## Calibration on the crowd simulator, per kind\n",
+        "Consensus by the kinds' own strategies (`backend.kinds`), 600 items, 3 answers each, "
+        "10% gold giving the weights (`replay_simulated.py`); 3 seeds.\n",
+        "| kind | seed | accuracy | mean confidence | ECE |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("classes", "boxes"):
+        for seed in (5, 6, 7):
+            sim = simulate(kind, seed=seed)
+            out.append(
+                f"| {kind} | {seed} | {sim['accuracy']:.3f} | {sim['mean_confidence']:.3f} | "
+                f"{sim['ece']:.3f} |"
             )
     out += ["\n## Targets\n", *targets(rows)]
     return "\n".join(out) + "\n"
