@@ -5,6 +5,7 @@ import { addTranslations } from './i18n.js';
 addTranslations({
   en: {
     delivered_set: 'Delivered set',
+    min_answers: 'Minimum answers per item', min_answers_hint: 'Items with fewer answers are left out (default: the project\u2019s overlap).',
     inference_method: 'Inference method', method_auto: 'Automatic (chosen by gold when there is enough)',
     inference_method_hint: 'Automatic scores every method on the gold by cross-validation once there are enough gold answers, and uses the best.',
     method_choice_min_gold: 'Gold answers needed to choose the method',
@@ -25,6 +26,7 @@ addTranslations({
   },
   zh: {
     delivered_set: '交付数据',
+    min_answers: '每条目最少答案数', min_answers_hint: '答案数更少的条目不导出（默认：项目的重叠数）。',
     inference_method: '真值推断方法', method_auto: '自动（金标准足够时按金标准选择）',
     inference_method_hint: '自动：金标准答案足够后，用交叉验证在金标准上评估每种方法，并使用最好的一种。',
     method_choice_min_gold: '按金标准选方法所需的金标准答案数',
