@@ -147,7 +147,7 @@ def list_consensus(
             n_annotations=c.n_annotations,
             complete=bool(is_gold) or c.n_annotations >= overlap,
             gold=bool(is_gold),
-            method="gold" if is_gold else c.method,
+            method=c.method,
             updated_at=c.updated_at,
         )
         for c, ext, is_gold in rows
