@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import platform
 import sys
 import time
@@ -64,6 +65,7 @@ RICH = (  # the issue's 10 categorical sets with >= 9 answers per item
 )
 CK_METHODS = ("MV", "OCDS", "DS", "GLAD", "MACE")
 CACHE = REPO / "var" / "bench_cache" / "crowdkit"
+ROWS = REPO / "var" / "bench_cache" / "replay_rows"
 
 
 def crowdkit_labels(name: str, answers: list, methods: tuple[str, ...]) -> dict[str, dict]:
@@ -336,13 +338,23 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=2, help="the project's overlap")
     parser.add_argument("--method", default="dawid_skene", help="the in-loop method")
     parser.add_argument("--ck-fast", action="store_true", help="crowd-kit MV, OCDS, DS only")
+    parser.add_argument(
+        "--reuse-rows",
+        action="store_true",
+        help="take sets already measured (var/bench_cache/replay_rows) instead of measuring them",
+    )
     parser.add_argument("--out", default=str(REPO / "tests/benchmarks/results/replay.md"))
     args = parser.parse_args()
     args.ck_methods = CK_METHODS[:3] if args.ck_fast else CK_METHODS
     sets = [s for s in args.sets.split(",") if s] or crowd_truth.set_names()
     started = time.perf_counter()
     rows = {}
+    ROWS.mkdir(parents=True, exist_ok=True)
     for name in sets:
+        saved = ROWS / f"{name}.pickle"
+        if args.reuse_rows and saved.exists():  # a set measured by an earlier (parallel) run
+            rows[name] = pickle.loads(saved.read_bytes())
+            continue
         t0 = time.perf_counter()
         rows[name] = run_set(
             name,
@@ -351,6 +363,7 @@ def main() -> None:
             overlap=args.overlap,
             method=args.method,
         )
+        saved.write_bytes(pickle.dumps(rows[name]))
         print(f"{name}: {time.perf_counter() - t0:.1f}s", flush=True)
     text = report(rows, args, time.perf_counter() - started)
     print(text)
