@@ -183,6 +183,7 @@ def run_set(
         ds.append(accuracy_on(ck["DS"], gold, rest) if "DS" in ck else float("nan"))
     best_slow = max(slow.values(), default=float("-inf"))  # on every gold item, earlier run
     row["gold_choice"] = {
+        "draws": draws,
         "methods": chosen,
         "ours": float(np.median(ours)),
         "ck_best": max(float(np.median(best)), best_slow),
@@ -241,16 +242,17 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "crowd-kit best: the best of its methods on the same 95% (with `--ck-fast`, the larger "
         "of that for MV/OCDS/DS and its GLAD/MACE accuracy on every gold item from "
         "`results/quality.md`). crowd-kit's methods get no gold; ours get the 5%.\n",
-        "| set | chosen (per draw) | gold-chosen | crowd-kit best | crowd-kit DS | "
+        "| set | draws | chosen (per draw) | gold-chosen | crowd-kit best | crowd-kit DS | "
         "vs best | vs DS |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows.items():
         g = r["gold_choice"]
         methods = ", ".join(sorted(set(g["methods"]), key=g["methods"].count, reverse=True))
         out.append(
-            f"| {name} | {methods} | {g['ours']:.2f} | {g['ck_best']:.2f} | {g['ck_ds']:.2f} | "
-            f"{g['diff_best']:+.2f} | {g['diff_ds']:+.2f} |"
+            f"| {name} | {g.get('draws', args.draws)} | {methods} | {g['ours']:.2f} | "
+            f"{g['ck_best']:.2f} | {g['ck_ds']:.2f} | {g['diff_best']:+.2f} | "
+            f"{g['diff_ds']:+.2f} |"
         )
     out += [
         "\n## Calibration of consensus confidence (default method, every answer)\n",
