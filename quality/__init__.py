@@ -7,6 +7,15 @@ project. Inside this package the crowdsourcing literature's words apply: task, w
     from quality import acceptance, agreement, inference, gold, boxes, spans, polygons
 """
 
-from . import acceptance, agreement, boxes, gold, inference, polygons, spans
+from . import acceptance, agreement, boxes, confidence, gold, inference, polygons, spans
 
-__all__ = ["acceptance", "agreement", "boxes", "gold", "inference", "polygons", "spans"]
+__all__ = [
+    "acceptance",
+    "agreement",
+    "boxes",
+    "confidence",
+    "gold",
+    "inference",
+    "polygons",
+    "spans",
+]

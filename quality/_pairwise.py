@@ -119,11 +119,13 @@ def per_item_figures(
     F1 on that label alone (NaN where no answer has the label)."""
     n_items = len(pairs.items)
     n_per_item = np.maximum(np.bincount(pairs.item_of_pair, minlength=n_items), 1)
-    f1 = np.bincount(pairs.item_of_pair, weights=pair_f1, minlength=n_items) / n_per_item
+    f1 = (np.bincount(pairs.item_of_pair, weights=pair_f1, minlength=n_items) / n_per_item).astype(
+        np.float64
+    )
     at = pairs.item_of_pair[matched.pair]
-    iou_sum = np.bincount(at, weights=matched.iou, minlength=n_items)
+    iou_sum = np.bincount(at, weights=matched.iou, minlength=n_items).astype(np.float64)
     iou_count = np.bincount(at, minlength=n_items).astype(np.int64)
-    label_f1 = np.zeros((n_items, label_pair_f1.shape[1]))
+    label_f1: F64 = np.zeros((n_items, label_pair_f1.shape[1]), dtype=np.float64)
     np.add.at(label_f1, pairs.item_of_pair, label_pair_f1)
     label_f1 /= n_per_item[:, None]
     label_f1[~label_present] = np.nan

@@ -25,6 +25,7 @@ from backend.assignments.annotator_states import pause_all_due, paused_annotator
 from backend.consensus.annotator_stats import store_annotator_stats
 from backend.consensus.answers import AnswerTable, load_answers
 from backend.consensus.final_answers import final_answers
+from backend.consensus.method_choice import pick_method
 from backend.consensus.models import ProjectQuality
 from backend.consensus.store import Stored, store_consensus
 from backend.items.progress import done_items, raise_wanted
@@ -32,7 +33,7 @@ from backend.items.queries import gold_answers, item_texts
 from backend.kinds import get_kind
 from backend.kinds.consensus import Inferred
 from backend.projects.models import Project
-from quality import gold as gold_rules
+from quality import confidence as calibration
 
 
 def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
@@ -61,14 +62,27 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
 
     weights = _reliability(counted, gold_items)
     texts = item_texts(session=session, project_id=project_id) if kind.needs_text else {}
-    inferred = kind.infer(counted, gold=gold, labels=labels, weights=weights, texts=texts)
+    previous = session.get(ProjectQuality, project_id)
+    choice = pick_method(
+        project=project,
+        kind=kind,
+        answers=counted,
+        gold=gold,
+        labels=labels,
+        previous=(previous.figures or {}).get("method_choice") if previous else None,
+    )
+    laps.lap("method")
+    options = {"method": choice["method"]} if getattr(kind, "methods", ()) else {}
+    inferred = kind.infer(
+        counted, gold=gold, labels=labels, weights=weights, texts=texts, **options
+    )
     # Gold items keep their known answer; items a later stage settled keep their final one.
     known = {**final_answers(session=session, project_id=project_id), **gold}
     known_items = np.fromiter(known, dtype=np.int64, count=len(known))
     consensus = _with_gold(inferred, known, known_items, counted, answers.vocab)
     laps.lap("infer")
     stored = store_consensus(
-        session=session, project_id=project_id, consensus=consensus, method=kind.method
+        session=session, project_id=project_id, consensus=consensus, method=choice["method"]
     )
     laps.lap("consensus")
     not_gold = ~np.isin(consensus.item, gold_items)
@@ -78,6 +92,8 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         ),
         "consensus": _confidence_summary(consensus.confidence[not_gold]),
         "annotators": {"counted": len(np.unique(counted.annotator)), "paused": len(paused)},
+        "method": choice["method"],
+        "method_choice": choice,
     }
     laps.lap("agreement")
     store_annotator_stats(
@@ -97,7 +113,9 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
             session=session, item_ids=contested.tolist(), up_to=project.max_overlap
         )
     laps.lap("overlap")
-    finished = _finished(session=session, project_id=project_id, stored=stored)
+    done = done_items(session=session, project_id=project_id)
+    figures["delivered"] = _delivered(consensus.take(not_gold), done, overlap=project.overlap)
+    finished = _finished(session=session, project_id=project_id, stored=stored, done=done)
     laps.lap("finished")
     duration_ms = int((time.perf_counter() - started) * 1000)
     session.execute(
@@ -125,14 +143,14 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     }
 
 
-def _finished(*, session: Session, project_id: int, stored: Stored) -> int | None:
+def _finished(
+    *, session: Session, project_id: int, stored: Stored, done: NDArray[np.int64]
+) -> int | None:
     """Emit ``ItemsFinished`` for the items whose consensus this run inserted or changed and
-    that are done (the annotations they want, after this run's overlap raise; never gold: a
-    gold item's row is its known answer). Returns how many, or None when nobody listens (the
-    done items are then not even read)."""
+    that are ``done`` (the annotations they want, after this run's overlap raise; never gold: a
+    gold item's row is its known answer). Returns how many, or None when nobody listens."""
     if not events.has_listeners(events.ItemsFinished):
         return None
-    done = done_items(session=session, project_id=project_id)
     finished = np.intersect1d(stored.changed, done, assume_unique=True)
     if len(finished):
         events.emit(
@@ -155,17 +173,38 @@ class _Laps:
 
 
 def _reliability(answers: AnswerTable, gold_items: NDArray[np.int64]) -> dict[int, float]:
-    """Each annotator's smoothed gold accuracy (1 without gold answers), to weight fusion."""
+    """Each counted annotator's estimated accuracy from their gold record, shrunk towards the
+    crowd's pooled gold accuracy; an annotator without gold answers gets the crowd's prior, never
+    more than a proven better one (``quality.confidence.annotator_weights``). Empty when nobody
+    has a gold record: the kinds then weigh everybody alike."""
     scored = np.isin(answers.item, gold_items) & ~np.isnan(answers.gold_score)
     if not scored.any():
         return {}
     users, index = np.unique(answers.annotator[scored], return_inverse=True)
     answered = np.bincount(index, minlength=len(users))
     correct = np.bincount(index, weights=answers.gold_score[scored], minlength=len(users))
-    return {
-        int(user): gold_rules.smoothed_accuracy(float(c), int(n))
+    records = {
+        int(user): (float(c), float(n))
         for user, n, c in zip(users.tolist(), answered.tolist(), correct.tolist(), strict=True)
     }
+    everybody = np.unique(answers.annotator).tolist()
+    weights = calibration.annotator_weights(records, everybody)
+    return {int(user): float(w) for user, w in weights.items()}  # type: ignore[call-overload]
+
+
+def _delivered(consensus: Inferred, done: NDArray[np.int64], *, overlap: int) -> dict[str, Any]:
+    """The delivered set's estimated accuracy (mean calibrated confidence of the done items)
+    and the answers spent per item, for the quality page."""
+    final = np.isin(consensus.item, done)
+    n_items = len(consensus)
+    figures: dict[str, Any] = {
+        "items": int(final.sum()),
+        "estimated_accuracy": float(consensus.confidence[final].mean()) if final.any() else None,
+        "answers_per_item": float(consensus.n[final].mean()) if final.any() else None,
+        "answers_per_item_all": float(consensus.n.mean()) if n_items else None,
+        "incomplete": int((consensus.n < overlap).sum()),
+    }
+    return figures
 
 
 def _gold_table(

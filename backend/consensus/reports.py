@@ -62,14 +62,19 @@ def quality_report(*, session: Session, project: Project) -> QualityReport:
             )
         )
     )
+    figures = stored.figures if stored else {}
+    choice = figures.get("method_choice") or {}
     return QualityReport(
         project_id=project.id,
         computed_at=stored.computed_at if stored else None,
         duration_ms=stored.duration_ms if stored else 0,
         n_annotations=stored.n_annotations if stored else 0,
         pending=pending,
-        figures=stored.figures if stored else {},
+        figures=figures,
         annotators=rows,
+        method=figures.get("method"),
+        method_scores=choice.get("method_scores"),
+        method_reason=choice.get("reason"),
     )
 
 
@@ -107,15 +112,26 @@ def list_consensus(
     max_confidence: float | None,
     offset: int,
     limit: int,
+    overlap: int = 1,
+    complete: bool | None = None,
 ) -> tuple[list[ConsensusRow], int]:
+    """Stored consensus rows; ``complete``: the item is gold or has ``overlap`` answers."""
     where = [Consensus.project_id == project_id]
+    if complete is not None:
+        done = Item.is_gold.is_(True) | (Consensus.n_annotations >= overlap)
+        where.append(done if complete else ~done)
     if min_confidence is not None:
         where.append(Consensus.confidence >= min_confidence)
     if max_confidence is not None:
         where.append(Consensus.confidence <= max_confidence)
-    total = session.exec(select(func.count()).select_from(Consensus).where(*where)).one()
+    total = session.exec(
+        select(func.count())
+        .select_from(Consensus)
+        .join(Item, Item.id == Consensus.item_id)
+        .where(*where)
+    ).one()
     rows = session.exec(
-        select(Consensus, Item.external_id)
+        select(Consensus, Item.external_id, Item.is_gold)
         .join(Item, Item.id == Consensus.item_id)
         .where(*where)
         .order_by(Consensus.item_id)
@@ -129,10 +145,12 @@ def list_consensus(
             result=c.result,
             confidence=c.confidence,
             n_annotations=c.n_annotations,
+            complete=bool(is_gold) or c.n_annotations >= overlap,
+            gold=bool(is_gold),
             method=c.method,
             updated_at=c.updated_at,
         )
-        for c, ext in rows
+        for c, ext, is_gold in rows
     ], total
 
 

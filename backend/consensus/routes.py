@@ -77,13 +77,17 @@ def list_consensus(
     page: Page = Query(),
     min_confidence: float | None = Query(default=None, ge=0, le=1),
     max_confidence: float | None = Query(default=None, ge=0, le=1),
+    complete: bool | None = Query(default=None),
 ) -> list[ConsensusRow]:
-    """Owners, managers and reviewers: consensus per item, filterable by confidence."""
+    """Owners, managers and reviewers: consensus per item, filterable by confidence and by
+    ``complete`` (gold, or as many answers as the project's overlap)."""
     rows, total = reports.list_consensus(
         session=session,
         project_id=access.project.id,
         min_confidence=min_confidence,
         max_confidence=max_confidence,
+        overlap=access.project.overlap,
+        complete=complete,
         offset=page.offset,
         limit=page.limit,
     )

@@ -30,6 +30,14 @@ class QualityReport(BaseModel):
     pending: bool = Field(description="A recompute is requested or running")
     figures: dict[str, Any]
     annotators: list[AnnotatorRow]
+    method: str | None = Field(
+        default=None, description="The inference method of the last recompute"
+    )
+    method_scores: dict[str, float] | None = Field(
+        default=None,
+        description="Where gold chose the method: each candidate's cross-validated gold accuracy",
+    )
+    method_reason: str | None = Field(default=None, description="Why this method")
 
 
 class AnnotatorDetail(AnnotatorRow):
@@ -42,8 +50,10 @@ class ConsensusRow(BaseModel):
     item_id: int
     external_id: str | None
     result: KindResult
-    confidence: float
+    confidence: float = Field(description="Calibrated probability that the result is right")
     n_annotations: int
+    complete: bool = Field(description="False while the item has fewer answers than overlap")
+    gold: bool = Field(default=False, description="A gold item: the result is its known answer")
     method: str
     updated_at: datetime
 

@@ -185,6 +185,8 @@ def skip_reason(
     minimum = params.get("min_confidence")
     if minimum is not None and record.confidence < minimum:
         return "below_min_confidence"
+    if record.origin != "gold" and len(record.annotator_ids) < params.get("min_answers", 0):
+        return "fewer_answers_than_min"
     if ctx.source == "raw" and not record.annotations:
         return "no_raw_annotations"
     if kind.media == "image":

@@ -44,6 +44,7 @@ def make_manifest(
         "media": params["media"],
         "filter": {
             "min_confidence": params.get("min_confidence"),
+            "min_answers": params.get("min_answers", 0),
             "include_gold": params["include_gold"],
             "paused_annotators_excluded": paused,
             "rejected_annotations_excluded": True,
@@ -103,7 +104,8 @@ def readme(manifest: dict[str, Any]) -> str:
         "",
         "## How it was made",
         "",
-        f"- Minimum consensus confidence: {filters['min_confidence']}; gold items "
+        f"- Minimum consensus confidence: {filters['min_confidence']}; minimum answers per "
+        f"item: {filters.get('min_answers', 0)}; gold items "
         f"{'included' if filters['include_gold'] else 'left out'}; annotations of "
         f"{filters['paused_annotators_excluded']} paused annotators and rejected annotations "
         "left out.",

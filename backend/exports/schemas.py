@@ -30,6 +30,9 @@ class VersionCreate(BaseModel):
     format: str = Field(description=f"one of {', '.join(FORMAT_NAMES)} (by project kind)")
     source: Literal["consensus", "raw"] = "consensus"
     min_confidence: float | None = Field(default=None, ge=0, le=1)
+    min_answers: int | None = Field(
+        default=None, ge=0, le=1000, description="Default: the project's overlap"
+    )
     include_gold: bool = False
     split: SplitSpec = Field(default_factory=lambda: SplitSpec(train=1.0))
     seed: int = Field(default=0, ge=0, le=2**63 - 1)

@@ -51,6 +51,8 @@ def version_params(
     of the project, so rows added later never change what this version holds."""
     check_request(project=project, body=body)
     params: dict[str, Any] = body.model_dump(mode="json")
+    if params.get("min_answers") is None:
+        params["min_answers"] = project.overlap
     if get_kind(project.kind).media != "image":
         params["media"] = "none"
     params["media_base_url"] = media_base_url.rstrip("/")

@@ -1,7 +1,9 @@
 """Image and text classification: one label per item, ``{"label": "scratch"}``.
 
-Consensus is the platform's default truth-inference method from ``quality`` (gold-anchored:
-known answers are clamped and teach the annotator model). Agreement is reported as percent
+Consensus is a truth-inference method from ``quality.confidence`` (the project's, or the one its
+gold chose, else Dawid-Skene; gold-anchored: known answers are clamped and teach the annotator
+model), with calibrated confidence: the probability that the label is right, also for an item
+with one answer (``quality.confidence.calibrated_posterior``). Agreement is reported as percent
 agreement, Fleiss' kappa, Krippendorff's alpha (nominal) and, per label, the specific agreement of
 Uebersax (1982), "A design-independent method for measuring the reliability of psychiatric
 diagnosis", J. Psychiatric Research 17(4), doi:10.1016/0022-3956(82)90043-1. A gold answer scores
@@ -29,7 +31,7 @@ from backend.kinds.kind import Kind, Vote
 from backend.kinds.models import built_in_model
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, check_label, parse_strict
-from quality import agreement, inference
+from quality import agreement, confidence, inference
 
 
 class ClassResult(BaseModel):
@@ -45,7 +47,8 @@ def validate_label(result: Any, *, labels: Iterable[str], item: ItemShape) -> di
 
 
 class ClassesConsensus:
-    method = "dawid_skene"
+    method = confidence.DEFAULT
+    methods = tuple(confidence.METHODS)  # what a project may choose, or its gold chooses
     needs_text = False
     label_field = "label"
 
@@ -57,8 +60,10 @@ class ClassesConsensus:
         labels: Sequence[str],
         weights: Mapping[int, float],
         texts: Mapping[int, str],
+        method: str = confidence.DEFAULT,
     ) -> Inferred:
-        """Gold-anchored Dawid-Skene; annotator weights are learnt by the model itself.
+        """Gold-anchored ``method`` (annotator weights are learnt by the model itself) with
+        calibrated confidence.
 
         The estimator sees codes instead of names: the project's labels are codes
         ``0..len(labels)-1`` and other labels follow in name order, so its classes, ties and
@@ -66,27 +71,33 @@ class ClassesConsensus:
         """
         if not len(answers):
             return empty_inferred()
-        assert answers.label is not None
-        vocab = answers.vocab
-        index = {name: k for k, name in enumerate(vocab)}
-        triples = np.column_stack([answers.item, answers.annotator, answers.label.astype(np.int64)])
-        known = {
-            item: index[answer["label"]]
-            for item, answer in gold.items()
-            if answer.get("label") in index
-        }
-        estimator = inference.default_estimator().fit(
-            triples, gold=known, classes=list(range(len(labels)))
+        triples, known = _coded(answers, gold)
+        fit = confidence.infer_classes(
+            triples, method=method, gold=known, classes=list(range(len(labels)))
         )
         items, counts = np.unique(answers.item, return_counts=True)
-        assert len(items) == len(estimator.items_)
-        codes = np.asarray(estimator.labels_, dtype=np.intp)
+        assert len(items) == len(fit.items)
+        codes = np.asarray(fit.classes, dtype=np.intp)[fit.label]
         return Inferred(
             item=items.astype(np.int64),
-            results=[{"label": vocab[c]} for c in codes.tolist()],
-            confidence=estimator.probas_.max(axis=1).astype(np.float64),
+            results=[{"label": answers.vocab[c]} for c in codes.tolist()],
+            confidence=fit.confidence,
             n=counts.astype(np.int64),
             label=codes,
+        )
+
+    def choose_method(
+        self,
+        answers: AnswerTable,
+        *,
+        gold: Mapping[int, dict[str, Any]],
+        labels: Sequence[str],
+        candidates: Sequence[str],
+    ) -> confidence.MethodChoice:
+        """Each candidate's cross-validated accuracy on the gold items (held out of each fit)."""
+        triples, known = _coded(answers, gold)
+        return confidence.choose_by_gold(
+            triples, known, candidates=candidates, classes=list(range(len(labels)))
         )
 
     def agreement(self, answers: AnswerTable, *, labels: Sequence[str]) -> dict[str, Any]:
@@ -160,6 +171,17 @@ class ClassesConsensus:
             int(user): {"labels": list(labels), "matrix": cube[j].tolist()}
             for j, user in enumerate(users.tolist())
         }
+
+
+def _coded(
+    answers: AnswerTable, gold: Mapping[int, dict[str, Any]]
+) -> tuple[NDArray[np.int64], dict[int, int]]:
+    """(item, annotator, label code) rows and the gold as codes of the answers' vocabulary."""
+    assert answers.label is not None
+    index = {name: k for k, name in enumerate(answers.vocab)}
+    triples = np.column_stack([answers.item, answers.annotator, answers.label.astype(np.int64)])
+    known = {item: index[a["label"]] for item, a in gold.items() if a.get("label") in index}
+    return triples, known
 
 
 def _slots(item_index: NDArray[np.intp], codes: NDArray[np.intp], n_items: int) -> NDArray[Any]:

@@ -4,9 +4,11 @@
 is a valid answer ("nothing to label"), and so is ``{"ok": true}`` ("no defect", ``ok_flag``).
 
 Consensus fuses the annotators' boxes per image, weighted by their smoothed gold accuracy
-(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021). An image's
-confidence is the weighted mean F1 (IoU ≥ 0.5) of each annotator's answer against the fused
-boxes: how far the crowd agrees with what was kept. Agreement is the mean pairwise F1 and mean
+(``quality.boxes.fuse_boxes``, weighted box fusion after Solovyev et al. 2021); an annotator
+without gold answers weighs the crowd's prior, not more than a proven one. An image's confidence
+is the probability that its fused boxes are right: each answer votes for them with the log-odds
+of its annotator's accuracy, scaled by its F1 (IoU ≥ 0.5) against them
+(``backend.kinds.marks.calibrated_confidence``). Agreement is the mean pairwise F1 and mean
 matched IoU over images with two or more annotators, overall and per label. A gold answer scores
 the same F1 against the known boxes; the exports' fallback keeps the boxes a strict majority drew
 (``quality.boxes.majority_boxes``).
@@ -26,6 +28,9 @@ from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Kind, Vote
 from backend.kinds.marks import (
     MarksConsensus,
+    answer_accuracy,
+    calibrated_confidence,
+    fusion_weights,
     last_answers,
     majority_vote,
     marks_labels,
@@ -36,6 +41,7 @@ from backend.kinds.ok_flag import accepts_ok
 from backend.kinds.relabel import relabel_result
 from backend.kinds.results import ItemShape, ResultInvalid, check_label, parse_strict
 from quality import boxes
+from quality import confidence as calibration
 
 MAX_BOXES = 2000
 # Browsers convert zoomed screen coordinates with float rounding; a box may touch the edge.
@@ -89,7 +95,7 @@ class BoxesConsensus(MarksConsensus):
     def combine(
         self, marks: Mapping[int, list[dict[str, Any]]], weights: Mapping[int, float], text: Any
     ) -> list[dict[str, Any]]:
-        fused = boxes.fuse_boxes(marks, weights, iou_threshold=IOU)
+        fused = boxes.fuse_boxes(marks, weights, iou_threshold=IOU)  # weights: fusion_weights
         return [{k: box[k] for k in BOX_FIELDS} for box in fused]
 
     def infer(
@@ -101,26 +107,57 @@ class BoxesConsensus(MarksConsensus):
         weights: Mapping[int, float],
         texts: Mapping[int, str],
     ) -> Inferred:
-        """Every image at once (``quality.boxes.fuse_boxes_batched``): the same boxes, confidence
-        and per-answer scores as one ``combine`` + ``match`` per image, about 17x less CPU (20,000
-        images × 3 answers: 17.3 s → 1.0 s, tests/benchmarks/results/polygons.md)."""
+        """Every image at once (``quality.boxes.fuse_boxes_batched``): the same boxes and
+        per-answer scores as one ``combine`` + ``match`` per image, about 17x less CPU (20,000
+        images × 3 answers: 17.3 s → 1.0 s, tests/benchmarks/results/polygons.md).
+
+        Confidence: the lower of the answers' vote for the fused boxes (the generic marks
+        confidence) and the probability that every kept box is real (each box's log-odds margin
+        among the annotators who saw the image: ``quality.confidence.object_confidence``, and
+        their product, ``objects_item_confidence``), so an image of five boxes is less certain
+        than one of one box. Dropped candidates are left out of the product: they are mostly one
+        annotator's stray box, which a single accuracy per annotator would count as a likely
+        miss (on the simulator that made confidence too low: ECE 0.10-0.17 against 0.05)."""
         assert answers.results is not None
         box_answer, box_label, xywh, names = boxes.flatten_boxes(answers.results, self.field)
         users = answers.annotator.tolist()
-        w = np.fromiter((weights.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
-        fused = boxes.fuse_boxes_batched(
-            answer_item=answers.item,
-            answer_weight=w,
-            box_answer=box_answer,
-            box_label=box_label,
-            box_xywh=xywh,
-            iou_threshold=IOU,
-        )
+        by_user = fusion_weights(weights)
+        w = np.fromiter((by_user.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
+        columns = {
+            "answer_item": answers.item,
+            "answer_weight": w,
+            "box_answer": box_answer,
+            "box_label": box_label,
+            "box_xywh": xywh,
+            "iou_threshold": IOU,
+        }
+        fused = boxes.fuse_boxes_batched(**columns)
         scores = fused.answer_score.tolist()
+        accuracy = answer_accuracy(
+            answer_item=answers.item,
+            answer_user=users,
+            answer_score=fused.answer_score,
+            weights=weights,
+        )
+        voted = calibrated_confidence(
+            answer_item=answers.item,
+            answer_user=users,
+            answer_score=fused.answer_score,
+            weights=weights,
+        )
+        row = np.searchsorted(fused.items, answers.item)
+        total = np.bincount(
+            row, weights=calibration.vote_weights(accuracy), minlength=len(fused.items)
+        )
+        objects = calibration.object_confidence(np.nan_to_num(fused.share), total[fused.box_item])
+        per_item = calibration.objects_item_confidence(
+            fused.box_item, objects, np.ones(len(objects), dtype=bool), len(fused.items)
+        )
+        vote = np.asarray([voted[i] for i in fused.items.tolist()], dtype=np.float64)
         return Inferred(
             item=fused.items,
             results=[{self.field: found} for found in fused.results(names)],
-            confidence=fused.confidence,
+            confidence=np.minimum(vote, per_item),
             n=fused.n_answers,
             own_scores=dict(
                 zip(zip(answers.item.tolist(), users, strict=True), scores, strict=True)

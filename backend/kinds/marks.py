@@ -1,8 +1,9 @@
 """What kinds whose results are lists of labelled marks (boxes, spans) share.
 
-Consensus per item is one ``combine`` of the annotators' marks; its confidence is the weighted
-mean ``match`` of each answer against it; agreement figures are per item and per label; the
-exports' fallback keeps the marks a strict majority of the answers gave.
+Consensus per item is one ``combine`` of the annotators' marks; its confidence the probability
+that it is right, from each answer's ``match`` against it and its annotator's accuracy;
+agreement figures are per item and per label; the exports' fallback keeps the marks a strict
+majority of the answers gave.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from numpy.typing import NDArray
 from backend.kinds.answers import AnswerTable
 from backend.kinds.consensus import Inferred
 from backend.kinds.kind import Vote
+from quality import confidence as calibration
 
 Marks = Mapping[int, list[dict[str, Any]]]  # annotator -> their marks on one item
 
 
 class MarksConsensus:
     """Kinds whose results are lists of marks (boxes, spans): consensus per item from one
-    ``combine`` of the annotators' marks, confidence as the weighted mean ``match`` of each
-    answer against it, and ``scores``/``confusions`` from the same ``match``."""
+    ``combine`` of the annotators' marks, confidence from each answer's ``match`` against it
+    and its annotator's accuracy, and ``scores``/``confusions`` from the same ``match``."""
 
     field: str  # the list in the result: "boxes" or "spans"
 
@@ -56,22 +58,28 @@ class MarksConsensus:
         weights: Mapping[int, float],
         texts: Mapping[int, str],
     ) -> Inferred:
-        items, results, confidence, n = [], [], [], []
+        items, results, n = [], [], []
         own_scores: dict[tuple[int, int], float] = {}
+        fused_by = fusion_weights(weights)
         for item_id, by_annotator in self.group(answers).items():
-            result = {self.field: self.combine(by_annotator, weights, texts.get(item_id))}
+            result = {self.field: self.combine(by_annotator, fused_by, texts.get(item_id))}
             scores = [self.match({self.field: own}, result) for own in by_annotator.values()]
-            w = [weights.get(user, 1.0) for user in by_annotator]
             items.append(item_id)
             results.append(result)
-            confidence.append(float(np.average(scores, weights=w)))
             n.append(len(by_annotator))
             for user, score in zip(by_annotator, scores, strict=True):
                 own_scores[item_id, user] = float(score)
+        keys = list(own_scores)
+        confidence = calibrated_confidence(
+            answer_item=np.asarray([k[0] for k in keys], dtype=np.int64),
+            answer_user=[k[1] for k in keys],
+            answer_score=np.asarray(list(own_scores.values()), dtype=np.float64),
+            weights=weights,
+        )
         return Inferred(
             item=np.asarray(items, dtype=np.int64),
             results=results,
-            confidence=np.asarray(confidence, dtype=np.float64),
+            confidence=np.asarray([confidence[i] for i in items], dtype=np.float64),
             n=np.asarray(n, dtype=np.int64),
             own_scores=own_scores,
         )
@@ -147,6 +155,60 @@ def marks_pattern(field: str) -> Callable[[str], dict[str, Any]]:
         return {field: [{"label": label}]}
 
     return label_pattern
+
+
+def answer_accuracy(
+    *,
+    answer_item: NDArray[np.int64],
+    answer_user: Sequence[int],
+    answer_score: NDArray[np.float64],
+    weights: Mapping[int, float],
+) -> NDArray[np.float64]:
+    """Each answer's annotator's estimated accuracy: from ``weights`` (gold records, unknown
+    annotators at the crowd's prior); without any gold, the crowd's agreement with the consensus
+    on items answered twice or more (Beta(1, 1)-smoothed; an upward-biased estimate, as each
+    answer is part of what it is compared with)."""
+    accuracy = np.fromiter(
+        (weights.get(u, np.nan) for u in answer_user), dtype=np.float64, count=len(answer_user)
+    )
+    unknown = np.isnan(accuracy)
+    if unknown.any():
+        _, index, per_item = np.unique(answer_item, return_inverse=True, return_counts=True)
+        multi = per_item[index.reshape(-1)] >= 2
+        prior = (float(answer_score[multi].sum()) + 1.0) / (int(multi.sum()) + 2.0)
+        accuracy[unknown] = prior
+    return accuracy
+
+
+def calibrated_confidence(
+    *,
+    answer_item: NDArray[np.int64],
+    answer_user: Sequence[int],
+    answer_score: NDArray[np.float64],
+    weights: Mapping[int, float],
+) -> dict[int, float]:
+    """Per item, the probability that its consensus marks are right: each answer votes for them
+    with the log-odds of its annotator's estimated accuracy (:func:`answer_accuracy`), scaled by
+    how far it agrees (``quality.confidence.item_confidence``)."""
+    if not len(answer_item):
+        return {}
+    accuracy = answer_accuracy(
+        answer_item=answer_item,
+        answer_user=answer_user,
+        answer_score=answer_score,
+        weights=weights,
+    )
+    items, confidence = calibration.item_confidence(answer_item, answer_score, accuracy)
+    return dict(zip(items.tolist(), confidence.tolist(), strict=True))
+
+
+def fusion_weights(weights: Mapping[int, float]) -> dict[int, float]:
+    """Weights for fusing marks: the log-odds of each annotator's estimated accuracy, so that the
+    fusion's quorum of half the weight is the weighted majority rule (Nitzan and Paroush 1982;
+    ``quality.confidence.vote_weights``)."""
+    users = list(weights)
+    values = calibration.vote_weights([weights[u] for u in users])
+    return dict(zip(users, values.tolist(), strict=True))
 
 
 def majority_vote(

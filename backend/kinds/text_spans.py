@@ -5,11 +5,12 @@
 count UTF-16 units and convert before they submit.
 
 Consensus is a weighted vote per code point (``quality.spans.consensus_spans``), the annotators
-weighted by their smoothed gold accuracy. A text's confidence is the weighted mean exact span F1
-of each annotator's answer against the consensus. Agreement is pairwise span F1, exact and
-overlapping, over texts with two or more annotators, overall and per label. A gold answer scores
-the same exact F1 against the known spans; the exports' fallback keeps the spans a strict
-majority gave exactly (``quality.spans.majority_spans``).
+weighted by their estimated gold accuracy (unknown annotators at the crowd's prior). A text's
+confidence is the probability that its consensus spans are right, from each answer's exact span
+F1 against them and its annotator's accuracy (``backend.kinds.marks.calibrated_confidence``).
+Agreement is pairwise span F1, exact and overlapping, over texts with two or more annotators,
+overall and per label. A gold answer scores the same exact F1 against the known spans; the
+exports' fallback keeps the spans a strict majority gave exactly (``quality.spans.majority_spans``).
 """
 
 from __future__ import annotations

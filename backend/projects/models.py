@@ -55,6 +55,10 @@ class Project(SQLModel, table=True):
     prelabels: bool = Field(default=False, nullable=False)
     model_endpoint: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     train_every: int = Field(default=50, nullable=False)
+    # "auto": the method the project's gold chooses once it has ``method_choice_min_gold`` gold
+    # answers (backend/consensus/method_choice.py), else the default; or one method's name.
+    inference_method: str = Field(default="auto", max_length=32)
+    method_choice_min_gold: int = 30
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

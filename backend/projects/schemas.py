@@ -32,6 +32,16 @@ def _registered(kind: str) -> str:
 _KIND_SCHEMA = WithJsonSchema({"type": "string", "enum": list(BUILT_IN_KINDS)})
 KindName = Annotated[str, AfterValidator(_registered), _KIND_SCHEMA]
 StoredKind = Annotated[str, _KIND_SCHEMA]  # what a project row holds: answered as it is
+# "auto" or one of quality.confidence.METHODS (a test checks that the two lists agree)
+InferenceMethod = Literal[
+    "auto",
+    "dawid_skene",
+    "one_coin_dawid_skene",
+    "majority_vote",
+    "weighted_majority_vote",
+    "glad",
+    "mace",
+]
 
 PALETTE = (
     "#e6194b",
@@ -155,6 +165,8 @@ class ProjectSettings(BaseModel):
     prelabels: bool = False
     model_endpoint: ModelEndpoint | None = None
     train_every: int = Field(default=50, ge=0, le=1_000_000)
+    inference_method: InferenceMethod = "auto"
+    method_choice_min_gold: int = Field(default=30, ge=1, le=1_000_000)
 
 
 class ProjectCreate(ProjectSettings):
@@ -219,6 +231,8 @@ class ProjectUpdate(BaseModel):
     prelabels: bool | None = None
     model_endpoint: ModelEndpoint | None = None  # null switches the outside model off
     train_every: int | None = Field(default=None, ge=0, le=1_000_000)
+    inference_method: InferenceMethod | None = None
+    method_choice_min_gold: int | None = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("labels")
     @classmethod
@@ -271,6 +285,9 @@ class ProjectPublic(BaseModel):
     prelabels: bool = False
     model_endpoint: dict[str, object] | None = None
     train_every: int = 50
+    reward_per_item: float
+    inference_method: str
+    method_choice_min_gold: int
     created_at: datetime
     updated_at: datetime
 

@@ -11,6 +11,7 @@ import './i18n_datamanager.js';
 import './i18n_pay.js';
 import './i18n_models.js';
 import './i18n_polygons.js';
+import './i18n_confidence.js';
 import { h } from './dom.js';
 import { route, start, navigate, rerender } from './router.js';
 import { renderLogin } from './pages/login.js';

@@ -63,7 +63,12 @@ def _shared_pixels(table: PolygonTable, group: I64) -> tuple[I64, I64, I64, F64]
     p, q, shared = np.minimum(p, q)[keep], np.maximum(p, q)[keep], shared[keep]
     pq, at = np.unique(p * n_poly + q, return_inverse=True)
     total = np.bincount(at, weights=shared).astype(np.int64)
-    return pq // n_poly, pq % n_poly, total, area
+    return (
+        (pq // n_poly).astype(np.int64),
+        (pq % n_poly).astype(np.int64),
+        total,
+        area.astype(np.float64),
+    )
 
 
 def batched_polygon_agreement(

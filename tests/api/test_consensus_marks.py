@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import pytest
 from PIL import Image
@@ -69,8 +70,13 @@ def test_boxes_are_fused_and_an_outlier_box_is_dropped(client):
     assert fused[0]["label"] == "scratch"
     assert fused[0]["x"] == pytest.approx(12.0)
     assert fused[0]["w"] == pytest.approx(40.0)
-    # two answers match the consensus exactly, the third has one extra box: F1 = 2/3
-    assert rows[0]["confidence"] == pytest.approx((1 + 1 + 2 / 3) / 3)
+    # two answers match the consensus exactly, the third has one extra box: F1 = 2/3. No gold:
+    # every annotator counts at the crowd's agreement with the consensus, (1 + 1 + 2/3 + 1) / 5,
+    # and votes with its log-odds scaled by 2·F1 - 1 (calibrated confidence; the one kept box
+    # is supported by all three, which is surer than the vote)
+    prior = (1 + 1 + 2 / 3 + 1) / 5
+    vote = 1 / (1 + math.exp(-(1 + 1 + 1 / 3) * math.log(prior / (1 - prior))))
+    assert rows[0]["confidence"] == pytest.approx(vote)
     assert rows[0]["n_annotations"] == 3
     agreement = report["figures"]["agreement"]
     assert agreement["items_with_2plus"] == 1

@@ -16,7 +16,6 @@ unanchored default, reports MAE on N_Emotion, and times Dawid-Skene on a synthet
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import sys
@@ -30,9 +29,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-DATA = REPO / ".." / "shared" / "benchmarks" / "crowd_truth"
 
 from quality import inference  # noqa: E402
+from tests.support import crowd_truth  # noqa: E402
 
 # Published accuracies (percent) from the data README: Zheng et al. 2017 table 6 and the
 # crowd-kit JOSS paper (Ustalov et al. 2024). Only these four sets appear there.
@@ -63,16 +62,7 @@ CK_SLOW = ["GLAD", "MACE"]
 
 
 def load(name: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
-    with open(DATA / name / "answers.csv", newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        next(rows)
-        answers = [(r[0], r[1], r[2]) for r in rows]
-    with open(DATA / name / "truth.csv", newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        next(rows)
-        truth = {r[0]: r[1] for r in rows}
-    answered = {a[0] for a in answers}
-    return answers, {k: v for k, v in truth.items() if k in answered}
+    return crowd_truth.load(name)
 
 
 def accuracy(labels: dict[Any, Any], truth: dict[str, str]) -> float:
@@ -98,7 +88,7 @@ def crowdkit_methods() -> dict[str, Callable[[], Any]]:
 
 
 def categorical_sets() -> list[str]:
-    return sorted(p.name for p in DATA.iterdir() if p.is_dir() and p.name != "zheng_n_emotion")
+    return crowd_truth.set_names()
 
 
 def previous_slow(path: Path) -> dict[str, dict[str, tuple[float, float]]]:
@@ -521,8 +511,8 @@ def main() -> None:
     parser.add_argument("--sets", default="", help="comma-separated subset of data sets")
     parser.add_argument("--out", default=str(REPO / "tests/benchmarks/results/quality.md"))
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"benchmark data not found at {DATA}")
+    if not crowd_truth.set_names():
+        sys.exit(f"benchmark data not found in {crowd_truth.folders()}")
     with_slow = not args.skip_crowdkit_slow
     sets = [s for s in args.sets.split(",") if s] or categorical_sets()
     out = [

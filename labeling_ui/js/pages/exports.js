@@ -29,12 +29,13 @@ export async function renderExports(root, { id }) {
     const format = h('select', { name: 'format' }, kind.formats.map((f) => h('option', { value: f }, f)));
     const source = h('select', { name: 'source' }, h('option', { value: 'consensus' }, 'consensus'), h('option', { value: 'raw' }, 'raw'));
     const minConf = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '' });
+    const minAnswers = h('input', { type: 'number', name: 'min_answers', min: 0, max: 1000, step: 1, value: String(project.overlap ?? '') });
     const split = h('input', { value: '0.8/0.1/0.1', pattern: '[0-9.]+/[0-9.]+/[0-9.]+' });
     const seed = h('input', { type: 'number', value: '0' });
     const acceptedOnly = h('input', { type: 'checkbox', name: 'only_accepted_lots' });
     const reviewedOnly = h('input', { type: 'checkbox', name: 'only_reviewed' });
     const form = h('form', { class: 'card' }, h('h2', {}, t('new_version')),
-      field(t('format'), format), field(t('source'), source), field(t('min_confidence'), minConf), field(t('split'), split), field(t('seed'), seed),
+      field(t('format'), format), field(t('source'), source), field(t('min_confidence'), minConf), field(t('min_answers'), minAnswers, t('min_answers_hint')), field(t('split'), split), field(t('seed'), seed),
       field(t('only_accepted_lots'), acceptedOnly, t('only_accepted_lots_hint')),
       field(t('only_reviewed'), reviewedOnly, t('only_reviewed_hint')),
       h('button', { type: 'submit', class: 'primary' }, t('build')));
@@ -46,6 +47,7 @@ export async function renderExports(root, { id }) {
         if (minConf.value !== '') body.min_confidence = Number(minConf.value);
         if (acceptedOnly.checked) body.only_accepted_lots = true;
         if (reviewedOnly.checked) body.only_reviewed = true;
+        if (minAnswers.value !== '') body.min_answers = parseInt(minAnswers.value, 10);
         await api.post(`projects/${project.id}/versions`, body);
         refresh();
       } catch (err) { form.append(errorBox(err)); }

@@ -23,7 +23,9 @@ const SETTINGS = [
   ['gold_min_count', { min: 1, step: 1 }, 5],
   ['lease_seconds', { min: 30, step: 1 }, 600],
   ['reward_per_item', { min: 0, step: 0.01 }, 0],
+  ['method_choice_min_gold', { min: 1, step: 1 }, 30],
 ];
+const METHODS = ['auto', 'dawid_skene', 'one_coin_dawid_skene', 'majority_vote', 'weighted_majority_vote', 'glad', 'mace'];
 
 export async function renderProjectEdit(root, { id, orgId }) {
   root.append(loading());
@@ -124,6 +126,9 @@ export async function renderProjectEdit(root, { id, orgId }) {
   inputs.reward_per_item.type = 'text'; // a decimal string, sent exactly as typed (pay.per_item)
   inputs.reward_per_item.setAttribute('inputmode', 'decimal');
   if (project?.pay) inputs.reward_per_item.value = project.pay.per_item;
+  const inferenceMethod = h('select', { name: 'inference_method' },
+    METHODS.map((m) => h('option', { value: m, selected: (project?.inference_method ?? 'auto') === m }, t(`method_${m}`))));
+
   const form = h('form', { class: 'card project-form' },
     h('h1', {}, project ? `${t('edit_project')}: ${project.name}` : t('new_project')),
     field(t('name'), name), field(t('kind'), kind), field(t('instructions'), instructions),
@@ -133,7 +138,8 @@ export async function renderProjectEdit(root, { id, orgId }) {
         rows),
       h('button', { type: 'button', onclick: () => addLabel().querySelector('input').focus() }, t('add_label'))),
     h('fieldset', { class: 'settings-grid' }, h('legend', {}, t('settings')),
-      SETTINGS.map(([key]) => field(t(key), inputs[key]))),
+      SETTINGS.map(([key]) => field(t(key), inputs[key])),
+      field(t('inference_method'), inferenceMethod, t('inference_method_hint'))),
     mapping,
     h('fieldset', { class: 'settings-grid review-settings' }, h('legend', {}, t('review_settings')),
       Object.entries(review).map(([key, control]) => field(t(key), control))),
@@ -157,6 +163,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
     Object.assign(body, reviewBody());
     delete body.reward_per_item; // sent as pay.per_item, the exact decimal string
     body.pay = pay.value(inputs.reward_per_item.value);
+    body.inference_method = inferenceMethod.value;
     try {
       if (project) {
         const map = labelMap();

@@ -14,6 +14,7 @@ import { projectHeader, errorBox, emptyState, loading, fmtNumber, fmtPercent } f
 import { describeError } from '../errors.js';
 import { reviewFigures } from './review_figures.js';
 import { prelabelUseSection } from './models.js';
+import { deliveryCard } from './quality_delivery.js';
 
 const POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
@@ -202,7 +203,7 @@ export async function renderQuality(root, { id, annotator }) {
     } else {
       const f = q.figures || {};
       body.replaceChildren(
-        h('div', { class: 'quality-grid' }, agreementCard(f.agreement), consensusCard(f.consensus, f.annotators)),
+        h('div', { class: 'quality-grid' }, deliveryCard(q), agreementCard(f.agreement), consensusCard(f.consensus, f.annotators)),
         h('section', { class: 'card', 'aria-labelledby': 'q-annotators' }, h('h2', { id: 'q-annotators' }, t('annotators')), annotatorTable(rows)));
     }
     if (focusKey) root.querySelector(`[data-focus-key="${focusKey}"]`)?.focus();

@@ -1,0 +1,49 @@
+"""Confidence that means the probability of being right, and the method chosen by gold.
+
+    from quality.confidence import infer_classes, choose_by_gold, expected_calibration_error
+
+* :func:`infer_classes`: a named method's labels with calibrated confidence
+  (:func:`calibrated_posterior`: leave-one-out, shrunk annotator models).
+* :func:`choose_by_gold`: the candidate with the best cross-validated gold accuracy.
+* :func:`annotator_weights`, :func:`item_confidence`, :func:`object_confidence`: gold-evidence
+  weights with unknown annotators at the crowd's prior, and vote confidences for marks.
+* :func:`expected_calibration_error`: ECE in equal-width bins.
+"""
+
+from .calibrated import Calibrated, calibrated_posterior
+from .ece import ReliabilityBins, expected_calibration_error, reliability_bins
+from .methods import DEFAULT, METHODS, ClassConsensus, fit_method, infer_classes
+from .selection import MethodChoice, choose_by_gold
+from .weights import (
+    annotator_weights,
+    crowd_prior,
+    item_confidence,
+    log_odds,
+    object_confidence,
+    objects_item_confidence,
+    shrunk_accuracy,
+    vote_weights,
+)
+
+__all__ = [
+    "DEFAULT",
+    "METHODS",
+    "Calibrated",
+    "ClassConsensus",
+    "MethodChoice",
+    "ReliabilityBins",
+    "annotator_weights",
+    "calibrated_posterior",
+    "choose_by_gold",
+    "crowd_prior",
+    "expected_calibration_error",
+    "fit_method",
+    "infer_classes",
+    "item_confidence",
+    "log_odds",
+    "object_confidence",
+    "objects_item_confidence",
+    "reliability_bins",
+    "shrunk_accuracy",
+    "vote_weights",
+]
