@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     quality_coalesce_seconds: float = Field(default=2.0, ge=0, le=600)
     # A recompute requested or started this long ago without finishing is sent again by the sweep.
     quality_stale_seconds: float = Field(default=120.0, ge=0)
+    # How often beat runs that sweep (the fault test shortens it to see the catch-up).
+    quality_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Failure-injection only (tests kill a worker mid-recompute): sleep inside the recompute.
     quality_fault_delay_seconds: float = Field(default=0.0, ge=0, le=600)
 
