@@ -83,20 +83,33 @@ class Stack:
         argv = [sys.executable, "-m", "backend.cli", "serve", "--no-worker", "--port"]
         argv += [str(self.port), "--api-processes", str(self.api_processes)]
         argv += ["--log-level", "warning", "--no-access-log"]
-        self.api = subprocess.Popen(argv, cwd=REPO, env=env, start_new_session=True)
+        with (self.workdir / "api.log").open("ab") as log:  # the outages' warnings go there
+            self.api = subprocess.Popen(
+                argv, cwd=REPO, env=env, start_new_session=True, stdout=log, stderr=log
+            )
         self._wait_healthy()
         self.start_worker()
 
     def start_worker(self) -> None:
+        # A beat killed mid-write can leave its schedule file unreadable; a fresh one is harmless.
+        for stale in self.workdir.glob("celerybeat-schedule*"):
+            stale.unlink()
         argv = [sys.executable, "-m", "backend.cli", "worker", "--beat", "--concurrency", "1"]
-        self.worker = subprocess.Popen(
-            argv,
-            cwd=REPO,
-            env=self.worker_env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with (self.workdir / "worker.log").open("ab") as log:
+            self.worker = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=self.worker_env,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def worker_log_tail(self, lines: int = 30) -> str:
+        path = self.workdir / "worker.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def _wait_healthy(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout

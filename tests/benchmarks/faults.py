@@ -84,6 +84,7 @@ class Run:
     faults: list[Fault] = field(default_factory=list)
     check: WriteCheck | None = None
     consensus_after: int = 0
+    worker_log: str = ""  # the worker's last lines, if it had exited by the end
 
     @property
     def server_errors(self) -> int:
@@ -272,10 +273,11 @@ def run_faults(
                 await asyncio.gather(faults_then_tail(), *load)
 
             asyncio.run(main())
-            final = time.time()
-            _wait_settled(stack, crowd.project_id, final)
+            _wait_settled(stack, crowd.project_id, max(run.ack_times, default=0.0))
             run.consensus_after = stack.consensus_rows(crowd.project_id)
         finally:
+            if stack.worker is not None and stack.worker.poll() is not None:
+                run.worker_log = stack.worker_log_tail()
             stack.stop()
         run.check = check_writes(
             database_url=database_url, project_id=crowd.project_id, acks=run.acks
@@ -284,7 +286,7 @@ def run_faults(
 
 
 def _wait_settled(stack: Stack, project_id: int, since: float, timeout: float = 90) -> None:
-    """Until a recompute that started after the load ended has finished."""
+    """Until a recompute that started after the last acknowledged submit has finished."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _caught_up(stack.quality_state(project_id), since):
@@ -315,6 +317,8 @@ def report(run: Run) -> str:
         f"- consensus rows after the run: {run.consensus_after}",
         f"- write check: {'passed' if run.check.ok else 'FAILED'}",
     ]
+    if run.worker_log:
+        lines += ["", "The worker had exited; its last lines:", "", "```", run.worker_log, "```"]
     return "\n".join(lines)
 
 

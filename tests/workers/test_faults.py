@@ -34,6 +34,7 @@ def faults():
         sys.path.remove(str(BENCHMARKS))
 
 
+@pytest.mark.timeout(480)
 def test_no_acknowledged_write_lost_and_no_500_under_faults(faults):
     run = faults.run_faults(
         pg_base=PG_BASE, redis_url=REDIS, clients=30, seconds=60, outage=6, items=3000
