@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     broker_url: str = ""
     result_backend: str = ""
     media_root: Path | None = None
+    # s3://bucket/prefix: originals and thumbnails in an S3-compatible store (credentials from
+    # the standard AWS_* variables); empty: the local folder media_root (backend/items/media_store)
+    media_url: str = Field(default="", pattern=r"^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)?$")
+    s3_endpoint_url: str = ""
     # Redis only: an unacknowledged job comes back after this many seconds (worker lost). Keep it
     # above the longest job; the database-side recovery sweep covers brokers without redelivery.
     broker_visibility_timeout: int = Field(default=3600, ge=5)
