@@ -204,7 +204,8 @@ async def _faults(stack: Stack, project_id: int, run: Run, gap: float, outage: f
     redis.recovered = await _until(
         lambda: _caught_up(stack.quality_state(project_id), redis.ended), 90
     )
-    redis.note = f"{acked} submits acknowledged while down; consensus recomputed after"
+    after = "consensus recomputed after" if redis.recovered else "consensus NOT recomputed"
+    redis.note = f"{acked} submits acknowledged while down; {after}"
     run.faults.append(redis)
     await asyncio.sleep(gap)
 
