@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import psycopg
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "benchmarks")]
@@ -147,10 +148,16 @@ def run(args: argparse.Namespace) -> str:
             db_before = {pid: loadgen.cpu_seconds([pid]) for pid in pg_pids()}
             tally = Tally()
             most_connections = [0]
+            refused = [0]  # samples refused: PostgreSQL had no connection left
 
             async def sample_connections(stop: float) -> None:
                 while time.monotonic() < stop:
-                    most_connections[0] = max(most_connections[0], len(pg_pids()))
+                    try:
+                        seen = len(await asyncio.to_thread(pg_pids))
+                    except psycopg.OperationalError:  # the server is out of connections
+                        refused[0] += 1
+                    else:
+                        most_connections[0] = max(most_connections[0], seen)
                     await asyncio.sleep(2)
 
             async def main() -> float:
@@ -209,7 +216,8 @@ def run(args: argparse.Namespace) -> str:
     lines += [
         "",
         f"- statuses: {dict(sorted(tally.statuses.items()))}",
-        f"- most PostgreSQL connections seen to the database: {most_connections[0]}",
+        f"- most PostgreSQL connections seen to the database: {most_connections[0]}; "
+        f"samples refused for want of a connection (max_connections reached): {refused[0]}",
         f"- {check.summary()}; write check {'passed' if check.ok else 'FAILED'}",
     ]
     return "\n".join(lines)
