@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     broker_url: str = ""
     result_backend: str = ""
     media_root: Path | None = None
+    # s3://bucket/prefix: originals and thumbnails in an S3-compatible store (credentials from
+    # the standard AWS_* variables); empty: the local folder media_root (backend/items/media_store)
+    media_url: str = Field(default="", pattern=r"^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)?$")
+    s3_endpoint_url: str = ""
     # Redis only: an unacknowledged job comes back after this many seconds (worker lost). Keep it
     # above the longest job; the database-side recovery sweep covers brokers without redelivery.
     broker_visibility_timeout: int = Field(default=3600, ge=5)
@@ -65,6 +69,8 @@ class Settings(BaseSettings):
     quality_coalesce_seconds: float = Field(default=2.0, ge=0, le=600)
     # A recompute requested or started this long ago without finishing is sent again by the sweep.
     quality_stale_seconds: float = Field(default=120.0, ge=0)
+    # How often beat runs that sweep (the fault test shortens it to see the catch-up).
+    quality_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Failure-injection only (tests kill a worker mid-recompute): sleep inside the recompute.
     quality_fault_delay_seconds: float = Field(default=0.0, ge=0, le=600)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import backend.all_models  # noqa: F401  (every table known before any job touches the database)
 from backend.queue import get_celery
+from backend.settings import get_settings
 from backend.wiring import wire
 from workers import job_logs, job_metrics
 
@@ -24,7 +25,10 @@ app.conf.include = [
 ]
 app.conf.beat_schedule = {
     # Catches recomputes whose message was lost with a killed worker or a broker restart.
-    "quality-sweep": {"task": "jinbiao.quality.sweep", "schedule": 60.0},
+    "quality-sweep": {
+        "task": "jinbiao.quality.sweep",
+        "schedule": get_settings().quality_sweep_seconds,
+    },
     # The periodic full recompute of every project with annotations.
     "quality-full-recompute": {"task": "jinbiao.quality.recompute_all", "schedule": 15 * 60.0},
     # Ledger work whose message was lost; and a full pass over every paying project.

@@ -193,9 +193,7 @@ def skip_reason(
         item = record.item
         if kind.needs_image_size and (not item.width or not item.height):
             return "missing_image_size"
-        if ctx.media == "include" and (
-            not item.media_key or not ctx.media_path(item.media_key).is_file()
-        ):
+        if ctx.media == "include" and (not item.media_key or not ctx.has_media(item.media_key)):
             return "missing_media"
     return None
 

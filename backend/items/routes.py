@@ -13,11 +13,12 @@ from starlette.datastructures import UploadFile
 
 from backend.accounts.deps import SessionDep
 from backend.errors import invalid, not_found
-from backend.items import gold, queries, service, storage, thumbnails
+from backend.items import gold, queries, service, thumbnails
 from backend.items.batch import ProjectRef
 from backend.items.deps import ItemMember
 from backend.items.limits import SizeLimitedRoute
-from backend.items.responses import media_response
+from backend.items.media_store import get_store
+from backend.items.responses import stored_media_response
 from backend.items.schemas import (
     GoldPublic,
     GoldRequest,
@@ -143,10 +144,16 @@ def get_media(item: ItemMember, request: Request) -> Response:
     """Any member of the item's organization; 404 for everyone else, as for a missing item."""
     if item.media_key is None or item.media_type is None:
         raise not_found("media (this item is a text)")
-    path = storage.path_of(item.media_key)
-    if not path.is_file():
-        raise not_found("media file")
-    return media_response(request, path=path, sha256=item.content_hash, media_type=item.media_type)
+    try:
+        return stored_media_response(
+            request,
+            store=get_store(),
+            key=item.media_key,
+            sha256=item.content_hash,
+            media_type=item.media_type,
+        )
+    except FileNotFoundError:
+        raise not_found("media file") from None
 
 
 @router.get("/items/{item_id}/thumbnail", response_class=Response)
@@ -164,10 +171,12 @@ def get_thumbnail(item: ItemMember, request: Request, session: SessionDep) -> Re
         raise not_found("media file") from None
     session.commit()
     assert key is not None
-    path = storage.path_of(key)
-    return media_response(
-        request, path=path, sha256=storage.hash_file(path), media_type="image/webp"
-    )
+    try:
+        return stored_media_response(
+            request, store=get_store(), key=key, sha256=None, media_type="image/webp"
+        )
+    except FileNotFoundError:
+        raise not_found("thumbnail file") from None
 
 
 router.include_router(uploads)

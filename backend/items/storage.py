@@ -1,6 +1,7 @@
-"""Media files on local disk under ``settings.media_root``.
+"""Media files: staged on local disk under ``settings.media_root``, then put in the media store
+(``media_store.py``: that same folder by default, or an S3 bucket).
 
-Files are first written to ``.staging/`` on the same filesystem, then renamed into place, so a
+Files are first written to ``.staging/``, then moved (renamed, or uploaded) into place, so a
 reader never sees half a file. Every stored file gets a key of its own (content hash plus a random
 suffix): two imports of the same bytes never share a file, so removing the loser of a race never
 removes the winner's media. The thumbnail of ``a/b/k.png`` is ``a/b/k.thumb.webp``.
@@ -9,13 +10,13 @@ removes the winner's media. The thumbnail of ``a/b/k.png`` is ``a/b/k.thumb.webp
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from backend.items.media_store import get_store
 from backend.settings import get_settings
 
 CHUNK = 1024 * 1024
@@ -81,17 +82,9 @@ def new_key(*, project_id: int, sha256: str, ext: str) -> str:
     return f"p{project_id}/{sha256[:2]}/{sha256}-{secrets.token_hex(4)}.{ext}"
 
 
-def path_of(key: str) -> Path:
-    """The file of a key. Keys are made by ``new_key`` only, never taken from a request."""
-    return media_root() / key
-
-
-def promote(staged: Path, key: str) -> Path:
-    """Move a staged file into place under its key (atomic rename on one filesystem)."""
-    target = path_of(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, target)
-    return target
+def promote(staged: Path, key: str) -> None:
+    """Move a staged file into the media store under its key."""
+    get_store().put(staged, key)
 
 
 def thumbnail_key(media_key: str) -> str:
@@ -101,8 +94,9 @@ def thumbnail_key(media_key: str) -> str:
 
 def remove(key: str) -> None:
     """Remove a stored file and its thumbnail, if any; missing files are fine."""
-    path_of(key).unlink(missing_ok=True)
-    path_of(thumbnail_key(key)).unlink(missing_ok=True)
+    store = get_store()
+    store.remove(key)
+    store.remove(thumbnail_key(key))
 
 
 def remove_staging(paths: list[Path]) -> None:

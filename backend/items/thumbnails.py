@@ -7,12 +7,14 @@ WebP keeps transparency and every current browser shows it.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from PIL import Image
 from sqlmodel import Session
 
 from backend.items import storage
+from backend.items.media_store import get_store
 from backend.items.models import Item
 
 MAX_SIDE = 320
@@ -27,8 +29,10 @@ def ensure_thumbnail(*, session: Session, item: Item) -> str | None:
     if item.media_key is None:
         return None
     key = storage.thumbnail_key(item.media_key)
-    if not storage.path_of(key).is_file():
-        _render(storage.path_of(item.media_key), key)
+    store = get_store()
+    if not store.exists(key):
+        with tempfile.TemporaryDirectory(dir=storage.staging_dir()) as scratch:
+            _render(store.fetch(item.media_key, Path(scratch)), key)
     if item.thumbnail_key != key:
         item.thumbnail_key = key
         session.add(item)

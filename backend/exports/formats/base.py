@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 from backend.exports.jsonfast import dumps
 from backend.exports.records import ExportRecord
 from backend.exports.staging import EntryStream, Staging
+from backend.items.media_store import get_store
 
 __all__ = ["BuildContext", "FormatWriter", "SplitSpools", "dumps", "image_name", "stage_image"]
 
@@ -42,7 +43,16 @@ class BuildContext:
         return f"{self.media_base_url}/api/v1/items/{item_id}/media"
 
     def media_path(self, media_key: str) -> Path:
-        return self.media_root / media_key
+        """A local file with the media's bytes (a copy in the build's folder for S3 media);
+        ``FileNotFoundError`` when it is missing."""
+        store = get_store()
+        if store.local:
+            return self.media_root / media_key
+        return store.fetch(media_key, self.staging.folder)
+
+    def has_media(self, media_key: str) -> bool:
+        store = get_store()
+        return (self.media_root / media_key).is_file() if store.local else store.exists(media_key)
 
 
 class FormatWriter(Protocol):
