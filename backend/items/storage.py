@@ -82,6 +82,24 @@ def new_key(*, project_id: int, sha256: str, ext: str) -> str:
     return f"p{project_id}/{sha256[:2]}/{sha256}-{secrets.token_hex(4)}.{ext}"
 
 
+def path_of(key: str) -> Path:
+    """A local file with the stored object's bytes, for code that reads media (templates,
+    model training, outside-model links): the file itself in a local store; from S3, a copy kept
+    under ``<data dir>/media-cache`` (keys never change their bytes, so a copy stays valid).
+    A key that does not exist gives a path that does not exist, as for a local store."""
+    store = get_store()
+    if store.local:
+        return store.path(key)  # type: ignore[attr-defined, no-any-return]
+    cache = get_settings().data_dir / "media-cache"
+    copy = cache / "s3" / key
+    if copy.is_file():
+        return copy
+    try:
+        return store.fetch(key, cache)
+    except FileNotFoundError:
+        return copy
+
+
 def promote(staged: Path, key: str) -> None:
     """Move a staged file into the media store under its key."""
     get_store().put(staged, key)

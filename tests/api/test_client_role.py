@@ -93,14 +93,14 @@ class Seeded:
         for _ in range(2):
             made = client.post(
                 f"/api/v1/projects/{self.project['id']}/versions",
-                json={"format": "jsonl", "source": "raw"},
+                json={"format": "jsonl", "source": "raw", "min_answers": 0},  # 2 answers, overlap 3
                 headers=headers,
             )
             assert made.status_code == 202, made.text
             self.versions.append(build_now(client, made.json()["id"], headers))
         staff_version = client.post(
             f"/api/v1/projects/{self.project['id']}/versions",
-            json={"format": "jsonl", "source": "raw"},
+            json={"format": "jsonl", "source": "raw", "min_answers": 0},  # 2 answers, overlap 3
             headers=self.team.manager.headers,
         )
         self.staff_version_id = staff_version.json()["id"]
