@@ -111,15 +111,18 @@ def test_each_role_lands_on_a_home_that_fits(browser, seed, artifacts):
     client = new_account(seed, "验收方 Client", "client")
     expected = {
         seed.annotator.email: ["Start"],
-        reviewer.email: ["Review", "Progress", "Quality"],
-        client.email: ["Progress"],
+        reviewer.email: ["Review", "Data", "Progress", "Quality", "Models", "Lots"],
+        client.email: ["Progress", "Lots", "Exports"],
         seed.manager.email: [
             "Start",
             "Review",
             "Edit",
             "Import",
+            "Data",
             "Progress",
             "Quality",
+            "Models",
+            "Lots",
             "Exports",
             "Access",
         ],
@@ -142,7 +145,7 @@ def test_each_role_lands_on_a_home_that_fits(browser, seed, artifacts):
             shot(page, artifacts, "people-home-client")
             row.get_by_role("link", name=re.compile("^Progress")).click()
             page.wait_for_selector("[data-figure='items']")
-            assert page.locator(".tabs a").all_inner_texts() == ["Progress"]
+            assert page.locator(".tabs a").all_inner_texts() == ["Progress", "Lots", "Exports"]
         if account is reviewer:
             shot(page, artifacts, "people-home-reviewer")
         assert errors == []
