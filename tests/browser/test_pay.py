@@ -6,6 +6,8 @@ The ledger job and the recompute run here in the test's process, as a worker wou
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pathlib import Path
 
 from browser_ui import shot, sign_in, wait_item
@@ -36,8 +38,14 @@ def test_earnings_strip_heartbeats_and_payout_page(page, seed, artifacts):
     page.reload()
     page.get_by_role("button", name="Start").wait_for()
     page.wait_for_selector(".strip[data-pay-loaded='1']")
-    # pending / payable: pending counts the other browser tests' work of this annotator too
-    assert page.inner_text("[data-pay='pay_today']").endswith(" / 0.10 CNY")
+    # pending / payable: both count the other browser tests' work of this annotator too, so the
+    # strip must show what the earnings route says, and this project's two answers are in it
+    with seed.client(seed.annotator) as c:
+        earned = c.get("/me/earnings").json()
+    by_project = {row["project_id"]: row for row in earned["by_project"]}
+    assert Decimal(by_project[project["id"]]["payable"]) == Decimal("0.10")
+    shown = f" / {Decimal(earned['payable']):.2f} CNY"
+    assert page.inner_text("[data-pay='pay_today']").endswith(shown)
     shot(page, artifacts, "pay-strip")
 
     page.get_by_role("link", name="My earnings").first.click()

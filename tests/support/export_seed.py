@@ -204,7 +204,9 @@ def add_labelled_texts(project: dict[str, Any], n: int, annotator_id: int) -> No
 
 
 def queued_version(project_id: int, **body: Any) -> int:
-    """A queued version row with real params and no message sent (the caller sends it)."""
+    """A queued version row with real params and no message sent (the caller sends it).
+    Seeded items have one answer each: ``min_answers`` 0 keeps them unless a test says else."""
+    body.setdefault("min_answers", 0)
     from backend.exports.models import DatasetVersion
     from backend.exports.schemas import VersionCreate
     from backend.exports.service import version_params

@@ -84,7 +84,7 @@ def _python(code: str, *args: str) -> dict:
 def test_a_worker_process_imports_no_routes_and_is_wired():
     seen = _python(WORKER_IMPORTS)
     assert seen["routes"] == []
-    assert seen["listeners"] == ["_on_submit"]
+    assert "_on_submit" in seen["listeners"]  # the recompute flag (models listens too)
 
 
 def test_a_submit_from_a_process_without_routes_is_recomputed_by_the_worker(client, worker):
