@@ -116,7 +116,12 @@ def queue_depths() -> list[tuple[tuple[str], float]]:
     A passive declare asks the broker for the count without creating anything (Redis: the
     list's length; the filesystem broker: its message files).
     """
+    from kombu.exceptions import ChannelError
+
     name = get_settings().queue_name
     with get_celery().connection_for_read() as connection:
-        declared = connection.default_channel.queue_declare(queue=name, passive=True)
+        try:
+            declared = connection.default_channel.queue_declare(queue=name, passive=True)
+        except ChannelError:  # no job was ever sent to it: nothing waits
+            return [((name,), 0.0)]
     return [((name,), float(declared.message_count))]

@@ -24,6 +24,7 @@ from backend.db import get_engine
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import get_kind
 from support.factories import new_project, new_team
+from support.fixtures import start_worker, stop_process
 
 SORTS = ["id", "-id", "confidence", "-confidence", "annotations", "-annotations"]
 LABELS = ["electrical_fault", "mechanical_wear", "other"]
@@ -85,8 +86,22 @@ def settle(project_id: int, *, annotations: int, timeout: float = 90) -> None:
         time.sleep(0.2)
 
 
+@pytest.fixture(scope="module")
+def module_worker():
+    """A quality worker for this module only: stopped at its end, so that the API tests after it
+    (which run recomputes themselves) never race a worker that stays alive for the session."""
+    from backend.queue import enqueue
+
+    process = start_worker(name="data-manager")
+    try:
+        enqueue("jinbiao.system.ping", "ready").get(timeout=60)
+        yield process
+    finally:
+        stop_process(process)
+
+
 @pytest.fixture
-def labelled(client, worker) -> Fixture:
+def labelled(client, module_worker) -> Fixture:
     """A text project: two import batches, answers by three annotators (some items done, some
     in progress, one only leased, some new), consensus computed by the real quality worker, two
     gold items."""

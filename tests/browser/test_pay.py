@@ -7,7 +7,6 @@ The ledger job and the recompute run here in the test's process, as a worker wou
 from __future__ import annotations
 
 from decimal import Decimal
-
 from pathlib import Path
 
 from browser_ui import shot, sign_in, wait_item

@@ -7,6 +7,7 @@ TCP proxies (``tests/benchmarks/fault_stack.py``); the shared servers keep runni
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import sys
 from pathlib import Path
@@ -36,9 +37,18 @@ def faults():
 
 @pytest.mark.timeout(480)
 def test_no_acknowledged_write_lost_and_no_500_under_faults(faults):
-    run = faults.run_faults(
-        pg_base=PG_BASE, redis_url=REDIS, clients=30, seconds=60, outage=6, items=20_000
-    )
+    # In a thread of its own: the script drives its load with asyncio.run, and after the browser
+    # tests the main thread may already hold Playwright's running event loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        run = pool.submit(
+            faults.run_faults,
+            pg_base=PG_BASE,
+            redis_url=REDIS,
+            clients=30,
+            seconds=60,
+            outage=6,
+            items=20_000,
+        ).result()
     print("\n" + faults.report(run))
     check = run.check
 
