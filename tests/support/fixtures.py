@@ -50,9 +50,11 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker() -> Iterator[subprocess.Popen[bytes]]:
-    """One worker process for the session, ready when a ping round-trips."""
+    """A worker process for the module, ready when a ping round-trips. Per module, not per
+    session: a worker left running after its module consumes the jobs later modules enqueue and
+    races the recomputes and trainings those tests run themselves."""
     from backend.queue import enqueue
 
     process = start_worker()
