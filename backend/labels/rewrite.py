@@ -23,6 +23,7 @@ from backend.assignments.models import Annotation
 from backend.consensus.models import Consensus
 from backend.db import JSONType
 from backend.items.models import GoldAnswer, Item
+from backend.items.prelabels import is_model_made
 from backend.kinds import Kind
 
 CHUNK = 2000
@@ -30,19 +31,29 @@ CHUNK = 2000
 
 @dataclass(frozen=True)
 class Store:
-    """One JSON column of results: ``required`` when a row cannot exist without a result."""
+    """One JSON column of results: ``required`` when a row cannot exist without a result;
+    ``wrapped`` when a value may hold its result under ``result`` (a model-made pre-label,
+    ``backend.items.prelabels``), so the label is renamed inside and the score and model
+    version are kept."""
 
     name: str
     table: Table
     key: str
     column: str
     required: bool
+    wrapped: bool = False
+
+    def result_of(self, stored: dict[str, Any]) -> dict[str, Any]:
+        return stored["result"] if self.wrapped and is_model_made(stored) else stored
+
+    def with_result(self, stored: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        return {**stored, "result": result} if self.wrapped and is_model_made(stored) else result
 
 
 STORES: tuple[Store, ...] = (
     Store("annotations", Annotation.__table__, "id", "result", True),
     Store("gold", GoldAnswer.__table__, "item_id", "answer", True),
-    Store("prelabels", Item.__table__, "id", "prelabel", False),
+    Store("prelabels", Item.__table__, "id", "prelabel", False, wrapped=True),
     Store("consensus", Consensus.__table__, "item_id", "result", True),
 )
 
@@ -103,8 +114,8 @@ def count_uses(session: Session, store: Store, *, project_id: int, kind: Kind, l
     """How many rows of the store use ``label`` (as the kind reads labels)."""
     return sum(
         1
-        for _, result in rows_with(session, store, project_id=project_id, label=label)
-        if label in kind.labels_of(result)
+        for _, stored in rows_with(session, store, project_id=project_id, label=label)
+        if label in kind.labels_of(store.result_of(stored))
     )
 
 
@@ -119,7 +130,8 @@ def rewrite_label(
     changed: dict[str, int] = {}
     for store in STORES:
         updates, emptied = [], []
-        for key, result in rows_with(session, store, project_id=project_id, label=old):
+        for key, stored in rows_with(session, store, project_id=project_id, label=old):
+            result = store.result_of(stored)
             rewritten = kind.rename_label(result, old, new)
             if rewritten is result:
                 continue
@@ -128,7 +140,7 @@ def rewrite_label(
                     raise CannotDrop(store.name, old)
                 emptied.append(key)
             else:
-                updates.append({"_key": key, "_value": rewritten})
+                updates.append({"_key": key, "_value": store.with_result(stored, rewritten)})
         _write(session, store, updates, emptied)
         changed[store.name] = len(updates) + len(emptied)
     return changed

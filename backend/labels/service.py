@@ -7,11 +7,12 @@ inside their transaction (``rename`` here, ``PATCH /projects/{id}`` in ``backend
 consensus rows (``rewrite``), and records the change in the audit log. The consensus domain
 flags a recompute on the same event, so agreement and annotator figures follow the new names.
 
-Concurrency: the project row is locked (``FOR UPDATE``) before the names change. On PostgreSQL a
-submit's annotation insert checks its project foreign key with a ``KEY SHARE`` lock, which waits
-for that lock, so annotations inserted before the rename commits are rewritten by it. A submit
-that validated against the old names and inserts after the commit is the one window left: the
-SQL submit function reads labels without a lock (changing it is the lease machinery's call).
+Concurrency: the project row is locked (``FOR UPDATE``) before the names change. Every submit
+holds the same row ``FOR KEY SHARE`` before it validates (``jinbiao_submit`` since revision
+0021_label_lock, and the Python path in ``backend/assignments/submitting.py``), so a submit in
+flight finishes before the rename reads the answers and is rewritten by it, and a submit arriving
+during a rename waits and is validated against the new names
+(``tests/api/test_label_rename_race.py``).
 """
 
 from __future__ import annotations

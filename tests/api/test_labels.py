@@ -142,6 +142,39 @@ def archive_readme(data: bytes) -> bytes:
         return archive.read("README.md")
 
 
+def test_a_rename_reaches_a_model_made_prelabel_and_keeps_its_score(client):
+    """A model's pre-label wraps its result (``{result, score, model_version}``): the label is
+    renamed inside, the score and the model version stay, and a removal counts it as a use."""
+    team = new_team(client)
+    project = new_project(client, team, "text_classification", labels=LABELS)
+    pid = project["id"]
+    item_id = add_item(project, text="seal weeps after a shift")
+    made = {"result": {"label": "leak"}, "score": 0.81, "model_version": 3}
+    with Session(get_engine()) as session:
+        session.get(Item, item_id).prelabel = made
+        session.commit()
+
+    refused = client.patch(
+        f"/api/v1/projects/{pid}",
+        json={"labels": [label for label in LABELS if label["name"] != "leak"]},
+        headers=team.manager.headers,
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "label_in_use"
+    assert refused.json()["prelabels"] == 1
+
+    answer = client.post(
+        f"/api/v1/projects/{pid}/labels/rename",
+        json={"from": "leak", "to": "fluid_leak"},
+        headers=team.manager.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rewritten"]["prelabels"] == 1
+    assert _stored(pid)["prelabels"] == [
+        {"result": {"label": "fluid_leak"}, "score": 0.81, "model_version": 3}
+    ]
+
+
 def test_removing_a_label_in_use_is_refused_with_the_count(client):
     team = new_team(client)
     project = _seeded(client, team)

@@ -1,10 +1,10 @@
 """The PostgreSQL functions run exactly the source in ``backend/assignments/sql/*.sql``.
 
-A revision installs a frozen copy of those files (0009 the first, 0011 the latest). Editing a
-``.sql`` file without a new revision that installs it fails here: the database at head is
-compared with the files, each installed into a scratch schema inside a rolled-back transaction
-and printed back by PostgreSQL itself (``pg_get_functiondef``), so spacing and comments outside
-the body count for nothing but everything PostgreSQL runs does.
+A revision installs a frozen copy of those files (0009 the first; 0021_label_lock the latest for
+``jinbiao_submit``). Editing a ``.sql`` file without a new revision that installs it fails here:
+the database at head is compared with the files, each installed into a scratch schema inside a
+rolled-back transaction and printed back by PostgreSQL itself (``pg_get_functiondef``), so spacing
+and comments outside the body count for nothing but everything PostgreSQL runs does.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ each:
 
 and, not in the targets, the first page sorted by confidence and by answers. Targets (issue 18):
 p99 ≤ 150 ms per list request, ≤ 50 ms per item view. The scratch database is dropped at the
-end; the table goes to stdout and ``tests/benchmarks/results/data_manager.md``.
+end (``--keep`` keeps it and prints its name; ``--reuse NAME`` times a kept one again without
+seeding, e.g. on a quieter machine); the table goes to stdout and
+``tests/benchmarks/results/data_manager.md``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,18 @@ def _sign_up(client, name: str) -> tuple[int, dict[str, str]]:
     assert answer.status_code == 201, answer.text
     token = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
     return answer.json()["id"], {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def reuse(client, url: str) -> tuple[int, dict[str, str]]:
+    """The project and a manager's headers of a database seeded by an earlier ``--keep`` run."""
+    import psycopg
+
+    with psycopg.connect(_admin(url)) as conn:
+        pid = conn.execute("SELECT min(id) FROM projects").fetchone()[0]
+        email = conn.execute("SELECT email FROM users WHERE name = 'manager'").fetchone()[0]
+    token = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return pid, {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def seed(client, url: str, n: int) -> tuple[int, dict[str, str]]:
@@ -284,8 +298,11 @@ def report(rows: list[dict], *, n: int, requests: int, seeded_s: float, plan: st
         "application in one process (TestClient: sign-in token, access check, SQL, JSON), "
         "after 5 warm-up requests. Run by `tests/benchmarks/bench_data_manager.py"
         f" --items {n}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
-        f"{os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the machine is "
-        f"shared); seeding took {seeded_s:.0f} s.",
+        f"{os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the machine is "(
+            f"shared); seeding took {seeded_s:.0f} s."
+            if seeded_s
+            else "shared); timed on a database seeded by an earlier `--keep` run (`--reuse`)."
+        ),
         "",
         "| case | p50 ms | p99 ms | max ms | target p99 | met |",
         "|---|---:|---:|---:|---:|---|",
@@ -322,10 +339,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--base-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument("--reuse", metavar="NAME", help="time a database kept by --keep")
     args = parser.parse_args()
     import psycopg
 
-    name = f"jinbiao_bench_dm_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or f"jinbiao_bench_dm_{uuid.uuid4().hex[:8]}"
     url = args.base_url.rsplit("/", 1)[0] + "/" + name
     data_dir = Path(tempfile.mkdtemp(prefix="jinbiao-bench-dm-"))
     os.environ.update(
@@ -335,8 +354,10 @@ def main() -> None:
         JINBIAO_ALLOW_SIGNUP="1",
     )
     sys.path.insert(0, str(REPO))
-    with psycopg.connect(_admin(args.base_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(_admin(args.base_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    seeded = 0.0
     try:
         from fastapi.testclient import TestClient
 
@@ -346,16 +367,24 @@ def main() -> None:
         upgrade(database_url=url)
         with TestClient(create_app()) as client:
             started = time.perf_counter()
-            pid, headers = seed(client, url, args.items)
-            seeded = time.perf_counter() - started
+            if args.reuse:
+                pid, headers = reuse(client, url)
+                with psycopg.connect(_admin(url)) as conn:
+                    args.items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+            else:
+                pid, headers = seed(client, url, args.items)
+                seeded = time.perf_counter() - started
             rows = measure(client, pid, headers, args.requests)
             plan = explain(url, pid)
     finally:
         from backend.db import get_engine
 
         get_engine().dispose()
-        with psycopg.connect(_admin(args.base_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep or args.reuse:
+            print(f'kept the database {name} (drop it with: DROP DATABASE "{name}")')
+        else:
+            with psycopg.connect(_admin(args.base_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         import shutil
 
         shutil.rmtree(data_dir, ignore_errors=True)

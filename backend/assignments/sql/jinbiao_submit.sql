@@ -15,8 +15,11 @@
 -- (not leased any more, or the rows differ from what Python validated against), 'late' (an
 -- expired lease of a normal item).
 --
--- This file is the source: revision 0011 installs a frozen copy (see jinbiao_next.sql). A
+-- This file is the source: revision 0021 installs a frozen copy (see jinbiao_next.sql). A
 -- submit from a sign-in older than the user's last password change is handed back (refused).
+-- The project row is held FOR KEY SHARE: a label rename (backend/labels, FOR UPDATE on the
+-- project) either waits for this submit and rewrites its answer, or this submit waits for the
+-- rename and sees the new names ('changed'), never an answer stored under a renamed label.
 CREATE OR REPLACE FUNCTION jinbiao_submit(p_stage text, p_assignment_id integer,
                                           p_user_id integer, p_result jsonb,
                                           p_duration_ms integer, p_now timestamptz,
@@ -41,6 +44,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'feature_not_supported',
       MESSAGE = 'jinbiao_submit: the ' || p_stage || ' stage is not built yet';
   END IF;
+  -- The project first (the order a rename takes: project, then items and answers), FOR KEY SHARE.
+  PERFORM 1 FROM projects p JOIN assignments a ON a.project_id = p.id
+   WHERE a.id = p_assignment_id FOR KEY SHARE OF p;
   SELECT a.project_id, a.item_id, a.status, a.expires_at, i.is_gold, m.role, p.labels,
          g.answer AS gold_answer, p.gold_min_count, p.min_gold_accuracy
     INTO v
