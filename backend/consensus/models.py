@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -12,9 +13,13 @@ from backend.db import JSONType, UTCDateTime, utcnow
 
 class Consensus(SQLModel, table=True):
     __tablename__ = "consensus"
+    # The project's rows in confidence order: the data manager's confidence sort walks it.
+    __table_args__ = (
+        Index("ix_consensus_project_confidence", "project_id", "confidence", "item_id"),
+    )
 
     item_id: int = Field(foreign_key="items.id", primary_key=True, ondelete="CASCADE")
-    project_id: int = Field(foreign_key="projects.id", index=True, ondelete="CASCADE")
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
     result: dict[str, Any] = Field(sa_type=JSONType, nullable=False)
     confidence: float = Field(default=0.0, nullable=False)
     n_annotations: int = Field(default=0, nullable=False)

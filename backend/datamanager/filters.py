@@ -59,6 +59,15 @@ def conditions(
     return where
 
 
+def needs_consensus(query: ListQuery) -> bool:
+    """Whether the filters match only items that have a consensus row."""
+    return (
+        query.label is not None
+        or query.confidence_min is not None
+        or query.confidence_max is not None
+    )
+
+
 def live_lease(now: datetime) -> ColumnElement[bool]:
     """The item has an annotation lease that has not expired."""
     return exists().where(

@@ -3,7 +3,7 @@
 No OFFSET and no count: a page is an index range scan from the cursor's position (sort key, id)
 and stops after ``limit + 1`` rows, the extra one only telling whether a next page exists, so
 page 500 costs what page 1 costs (see ``backend.datamanager.cursor``). Sorting by confidence
-puts items without consensus first (their key is -1).
+walks the items with consensus first and those without after them (``_by_confidence``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ from backend import clock
 from backend.assignments.models import Assignment
 from backend.consensus.models import Consensus
 from backend.datamanager import cursor as cursors
-from backend.datamanager.filters import ANNOTATE_STAGE, conditions
+from backend.datamanager.filters import ANNOTATE_STAGE, conditions, needs_consensus
 from backend.datamanager.schemas import ConsensusBrief, ItemPage, ItemRow, ListQuery
 from backend.items.models import Item
 from backend.items.states import derive
@@ -34,7 +34,7 @@ def sort_key(sort: str) -> ColumnElement[Any] | None:
     """The sort's key besides the id (None: the id alone)."""
     name = sort.lstrip("-")
     if name == "confidence":
-        return func.coalesce(Consensus.confidence, NO_CONSENSUS)
+        return Consensus.confidence
     if name == "annotations":
         return Item.annotation_count
     return None
@@ -44,25 +44,28 @@ def list_page(*, session: Session, project: Project, query: ListQuery) -> ItemPa
     kind = get_kind(project.kind)
     now = clock.now()
     dialect = session.get_bind().dialect.name
-    key = sort_key(query.sort)
     backward = query.before is not None
     token, field = (query.before, "before") if backward else (query.cursor, "cursor")
     position = cursors.decode(token, sort=query.sort, field=field) if token else None
     descending = query.sort.startswith("-") != backward  # the order this query walks in
-    columns = [Item.id] if key is None else [key, Item.id]
-    statement = (
-        select(Item, Consensus.result, Consensus.confidence, Consensus.n_annotations)
-        .outerjoin(Consensus, Consensus.item_id == Item.id)
-        .where(*conditions(query=query, project_id=project.id, kind=kind, now=now, dialect=dialect))
-    )
-    if position is not None:
-        here = [position.id] if key is None else [position.key, position.id]
-        left, right = (
-            (columns[0], here[0]) if len(columns) == 1 else (tuple_(*columns), tuple_(*here))
+    where = conditions(query=query, project_id=project.id, kind=kind, now=now, dialect=dialect)
+    base = select(Item, Consensus.result, Consensus.confidence, Consensus.n_annotations)
+    want = query.limit + 1
+    if query.sort.lstrip("-") == "confidence":
+        rows = _by_confidence(
+            session,
+            base,
+            where,
+            project_id=project.id,
+            position=position,
+            descending=descending,
+            backward=backward,
+            want=want,
+            needs_consensus=needs_consensus(query),
         )
-        statement = statement.where(left < right if descending else left > right)
-    statement = statement.order_by(*(c.desc() if descending else c.asc() for c in columns))
-    rows = session.execute(statement.limit(query.limit + 1)).all()
+    else:
+        statement = base.outerjoin(Consensus, Consensus.item_id == Item.id).where(*where)
+        rows = _seek(session, statement, sort_key(query.sort), position, descending, want)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     if backward:
@@ -80,6 +83,78 @@ def list_page(*, session: Session, project: Project, query: ListQuery) -> ItemPa
         next_cursor=items[-1].cursor if more and items else None,
         prev_cursor=items[0].cursor if position is not None and items else None,
     )
+
+
+def _seek(
+    session: Session,
+    statement: Select[Any],
+    key: ColumnElement[Any] | None,
+    position: cursors.Position | None,
+    descending: bool,
+    want: int,
+    *,
+    id_column: ColumnElement[Any] | None = None,
+) -> list[Any]:
+    """Up to ``want`` rows of ``statement`` after ``position`` in (key, id) order: the seek
+    method, an index range scan from the position whatever its depth."""
+    ident = Item.id if id_column is None else id_column
+    columns = [ident] if key is None else [key, ident]
+    if position is not None:
+        here = [position.id] if key is None else [position.key, position.id]
+        left, right = (
+            (columns[0], here[0]) if len(columns) == 1 else (tuple_(*columns), tuple_(*here))
+        )
+        statement = statement.where(left < right if descending else left > right)
+    statement = statement.order_by(*(c.desc() if descending else c.asc() for c in columns))
+    return list(session.execute(statement.limit(want)).all())
+
+
+def _by_confidence(
+    session: Session,
+    base: Select[Any],
+    where: list[ColumnElement[bool]],
+    *,
+    project_id: int,
+    position: cursors.Position | None,
+    descending: bool,
+    backward: bool,
+    want: int,
+    needs_consensus: bool,
+) -> list[Any]:
+    """The confidence sort: items with consensus by (confidence, id), then items without
+    consensus by id, in either direction (the sort's direction applies within each part).
+
+    Each part is its own range scan: the scored part walks ``ix_consensus_project_confidence``
+    (project, confidence, item) and stops after a page, so the first pages of a million-item
+    project cost what an id page costs; the unscored part (an anti-join) is reached only past
+    the last scored item. A cursor of the unscored part carries the key -1 (confidences lie in
+    0..1).
+    """
+    scored = base.join(Consensus, Consensus.item_id == Item.id).where(
+        Consensus.project_id == project_id, *where
+    )
+    unscored = base.outerjoin(Consensus, Consensus.item_id == Item.id).where(
+        Consensus.item_id.is_(None), *where
+    )
+    in_unscored = position is not None and position.key is not None and position.key < 0
+    key, ident = Consensus.confidence, Consensus.item_id
+
+    def scored_rows(start: cursors.Position | None, n: int) -> list[Any]:
+        return _seek(session, scored, key, start, descending, n, id_column=ident)
+
+    def unscored_rows(start: cursors.Position | None, n: int) -> list[Any]:
+        return [] if needs_consensus else _seek(session, unscored, None, start, descending, n)
+
+    if not backward:  # scored, then unscored
+        if in_unscored:
+            return unscored_rows(position, want)
+        rows = scored_rows(position, want)
+        return rows + unscored_rows(None, want - len(rows)) if len(rows) < want else rows
+    # walking back: unscored (from the position or the end), then scored from its end
+    if position is not None and not in_unscored:
+        return scored_rows(position, want)
+    rows = unscored_rows(position, want)
+    return rows + scored_rows(None, want - len(rows)) if len(rows) < want else rows
 
 
 def _live_leases(*, session: Session, item_ids: Sequence[int], now: Any) -> dict[int, int]:

@@ -320,9 +320,10 @@ def report(rows: list[dict], *, n: int, requests: int, seeded_s: float, plan: st
         "is an index range scan from the cursor on `ix_item_project_id`, not an OFFSET. The "
         "label filter is JSON containment on the joined consensus row (`@>`), checked row by "
         "row in id order until the page is full, so its cost grows with the rarity of the "
-        "match (here a label is in about a fifth of the items). Sorting by confidence reads "
-        "and sorts every item of the project (the key lives in another table), so it is slow "
-        "at this size; it is reported, not a target.",
+        "match (here a label is in about a fifth of the items). Sorting by confidence walks "
+        "`ix_consensus_project_confidence` (project, confidence, item) from the cursor, items "
+        "with consensus first, then those without (revision 0022); it is reported, not a "
+        "target.",
         "",
         "The filtered page's plan (`EXPLAIN (ANALYZE, BUFFERS)`, after the timed requests):",
         "",
