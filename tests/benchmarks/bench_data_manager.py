@@ -298,7 +298,8 @@ def report(rows: list[dict], *, n: int, requests: int, seeded_s: float, plan: st
         "application in one process (TestClient: sign-in token, access check, SQL, JSON), "
         "after 5 warm-up requests. Run by `tests/benchmarks/bench_data_manager.py"
         f" --items {n}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.platform()}, "
-        f"{os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the machine is "(
+        f"{os.cpu_count()} CPUs, load average {' '.join(load)} at the end (the machine is "
+        + (
             f"shared); seeding took {seeded_s:.0f} s."
             if seeded_s
             else "shared); timed on a database seeded by an earlier `--keep` run (`--reuse`)."
