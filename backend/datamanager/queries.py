@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -64,8 +64,17 @@ def list_page(*, session: Session, project: Project, query: ListQuery) -> ItemPa
             needs_consensus=needs_consensus(query),
         )
     else:
-        statement = base.outerjoin(Consensus, Consensus.item_id == Item.id).where(*where)
-        rows = _seek(session, statement, sort_key(query.sort), position, descending, want)
+        key = sort_key(query.sort)
+        joined = Consensus.item_id == Item.id
+        if key is None and position is not None:
+            # The cursor's bound on the joined side too: PostgreSQL's merge join otherwise reads
+            # consensus from the project's first item up to the cursor (page 500: 25,000 rows).
+            beyond = (
+                Consensus.item_id < position.id if descending else Consensus.item_id > position.id
+            )
+            joined = and_(joined, beyond)
+        statement = base.outerjoin(Consensus, joined).where(*where)
+        rows = _seek(session, statement, key, position, descending, want)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     if backward:
