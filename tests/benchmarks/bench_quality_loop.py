@@ -99,7 +99,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     argv += ["--no-access-log"]
     process = subprocess.Popen(argv, cwd=REPO, env=env)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded shared machine imports slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
