@@ -36,7 +36,10 @@ export const okText = (r) => (r?.ok === false ? t('ng') : t('ok_no_defect'));
  *   tool ('rectangle' | 'polygon'), mode ('drag' | 'click'), fillOpacity,
  *   toAnnotation(mark) -> annotation, fromAnnotation(annotation, width, height) -> mark,
  *   summary(mark, i) -> the list row's text, selectNew (keep a new mark selected),
- *   reference (offer the item's template image).
+ *   reference (offer the item's template image),
+ *   extras({toolbar, scroller, img, size, add, setDrawing}) -> {active, zoomed, onKey, destroy}:
+ *     another way of drawing (the polygon tool's brush); add(mark) adds a mark with the current
+ *     label as if it had been drawn.
  */
 export function mountMarks(stage, panel, ctx, shape) {
   const { field } = shape;
@@ -63,6 +66,11 @@ export function mountMarks(stage, panel, ctx, shape) {
   stage.append(toolbar, scroller);
   const reference = shape.reference ? mountReference(toolbar, scroller, img, ctx) : { zoomed() {}, onKey: () => false, destroy() {} };
 
+  const extra = shape.extras ? shape.extras({
+    toolbar, scroller, img, size: () => ({ width, height }), add: (mark) => add(mark),
+    setDrawing: (on) => anno?.setDrawingEnabled(on),
+  }) : null;
+
   const list = h('ul', { class: 'mark-list', 'aria-label': shape.title });
   panel.append(h('h2', {}, shape.title), h('p', { class: 'hint' }, shape.help), list);
 
@@ -83,6 +91,7 @@ export function mountMarks(stage, panel, ctx, shape) {
     img.style.width = `${width * zoom}px`;
     img.style.height = `${height * zoom}px`;
     reference.zoomed(width * zoom, height * zoom);
+    extra?.zoomed();
     scroller.scrollLeft = px * zoom - ax;
     scroller.scrollTop = py * zoom - ay;
     zoomValue.value = `${Math.round(zoom * 100)}%`;
@@ -134,6 +143,14 @@ export function mountMarks(stage, panel, ctx, shape) {
     renderList(result);
   }
 
+  function add(mark) {
+    if (!anno) return;
+    const id = crypto.randomUUID();
+    anno.addAnnotation(shape.toAnnotation({ ...mark, id, label: currentLabel }));
+    sync();
+    anno.setSelected(id);
+  }
+
   function relabel(ids, label) {
     for (const id of ids) {
       const a = anno.getAnnotationById(id);
@@ -171,7 +188,7 @@ export function mountMarks(stage, panel, ctx, shape) {
     setZoom(e.deltaY < 0 ? zoom * ZOOM_STEP : zoom / ZOOM_STEP, { x: e.clientX - r.left, y: e.clientY - r.top });
   };
   const onKeyUp = (e) => {
-    if (e.key === ' ' && spaceDown) { spaceDown = false; scroller.classList.remove('panning'); anno?.setDrawingEnabled(true); }
+    if (e.key === ' ' && spaceDown) { spaceDown = false; scroller.classList.remove('panning'); anno?.setDrawingEnabled(!extra?.active()); }
   };
   scroller.addEventListener('pointerdown', onPointerDown, true);
   scroller.addEventListener('pointermove', onPointerMove, true);
@@ -229,6 +246,7 @@ export function mountMarks(stage, panel, ctx, shape) {
         return false;
       }
       if (e.key.toLowerCase() === OK_KEY) { answerOk(); return true; }
+      if (extra?.onKey(e)) return true;
       if (e.key === '+' || e.key === '=') { setZoom(zoom * ZOOM_STEP); return true; }
       if (e.key === '-') { setZoom(zoom / ZOOM_STEP); return true; }
       if (e.key === '0') { setZoom(fitZoom()); return true; }
@@ -246,6 +264,7 @@ export function mountMarks(stage, panel, ctx, shape) {
     destroy() {
       window.removeEventListener('keyup', onKeyUp);
       reference.destroy();
+      extra?.destroy();
       try { anno?.destroy(); } catch (e) { console.error(e); }
     },
   };

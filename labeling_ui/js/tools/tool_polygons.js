@@ -1,10 +1,12 @@
 // Defect outlines with Annotorious' polygon tool: click points, click the first point (or double-click)
 // to close, drag a vertex of the selected polygon to edit it, Delete removes it; label hotkeys relabel
-// the selection; zoom and pan as the box tool. "O" answers "OK, no defect" ({ok: true}) in one key.
+// the selection; zoom and pan as the box tool. "O" answers "OK, no defect" ({ok: true}) in one key;
+// "B" switches to a brush whose strokes become polygons (./brush.js).
 // The shared editing glue (zoom, pan, list, relabel, remove, OK/NG) is ./annotorious_marks.js.
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
 import { bodyFor, labelOf, mountMarks, okOf, okText, r2, withOk } from './annotorious_marks.js';
+import { mountBrush } from './brush.js';
 
 // The result: {polygons: [{label, points: [[x, y], ...], holes?}], ok?}; no polygon = "nothing to
 // label". Polygons carry an id while they are edited, stripped again by toSubmit.
@@ -55,5 +57,6 @@ export const mount = (stage, panel, ctx) => mountMarks(stage, panel, ctx, {
   field: 'polygons', idKey: 'polygonId', title: t('polygons'), help: t('polygons_help'),
   tool: 'polygon', mode: 'click', fillOpacity: 0.15, selectNew: true, reference: true,
   toAnnotation, fromAnnotation,
+  extras: (api) => mountBrush({ ...api, addPolygon: (points) => api.add({ points }) }),
   summary: (p) => `${p.points.length} ${t('points')}${p.holes?.length ? ` · ${p.holes.length} ${t('holes')}` : ''}`,
 });
