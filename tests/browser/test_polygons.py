@@ -135,7 +135,7 @@ def test_template_side_by_side_flicker_difference_while_drawing(page, seed):
     assert_points(polygon["points"], [(50.0, 50.0), (150.0, 60.0), (120.0, 160.0)])
 
 
-def test_brush_stroke_becomes_a_polygon(page, seed, polygons_project):
+def test_brush_stroke_becomes_a_polygon(page, seed, polygons_project, artifacts):
     """ "B" switches to the brush; a dragged stroke becomes one valid polygon (stored by the
     server) that covers the stroke and stays within the brush's reach of it."""
     sign_in(page, seed.annotator)
@@ -151,6 +151,7 @@ def test_brush_stroke_becomes_a_polygon(page, seed, polygons_project):
     page.mouse.up()
     page.wait_for_selector(".mark-list li[data-polygon-id]")
     page.keyboard.press("3")  # crack: relabels the new (selected) outline
+    shot(page, artifacts, "annotate-polygons-brush")
     annotation = submit_and_capture(page)
     (polygon,) = annotation["result"]["polygons"]
     assert polygon["label"] == "crack"
