@@ -2,7 +2,7 @@
 // round stroke of the chosen width; on release the painted pixels become one polygon, added with
 // the current label as if its outline had been clicked. The outline is traced along pixel edges
 // (the painted region's outer boundary, holes filled) and simplified by the Ramer–Douglas–Peucker
-// algorithm within a pixel (U. Ramer, "An iterative procedure for the polygonal
+// algorithm within a tenth of the brush or one screen pixel, at least one image pixel (U. Ramer, "An iterative procedure for the polygonal
 // approximation of plane curves", Computer Graphics and Image Processing 1(3):244-256, 1972,
 // https://doi.org/10.1016/S0146-664X(72)80017-0), at most MAX_POINTS points, never crossing itself
 // (the backend refuses such outlines).
@@ -80,7 +80,8 @@ export function mountBrush({ toolbar, scroller, img, size, addPolygon, setDrawin
   const onUp = (e) => {
     if (!stroke) return;
     e.stopPropagation();
-    const points = strokePolygon(stroke, diameter, size());
+    const screenPixel = size().width / img.getBoundingClientRect().width; // in image pixels
+    const points = strokePolygon(stroke, diameter, size(), screenPixel);
     stroke = null;
     canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
     if (points) addPolygon(points);
@@ -103,7 +104,7 @@ export function mountBrush({ toolbar, scroller, img, size, addPolygon, setDrawin
 
 // The polygon of a stroke: its pixels (at image resolution, clipped to the image) traced and
 // simplified; null when nothing was painted.
-export function strokePolygon(stroke, diameter, { width, height }) {
+export function strokePolygon(stroke, diameter, { width, height }, screenPixel = 1) {
   const r = diameter / 2;
   const xs = stroke.map((p) => p[0]); const ys = stroke.map((p) => p[1]);
   const x0 = Math.max(0, Math.floor(Math.min(...xs) - r - 1)); const y0 = Math.max(0, Math.floor(Math.min(...ys) - r - 1));
@@ -122,7 +123,7 @@ export function strokePolygon(stroke, diameter, { width, height }) {
   for (let i = 0; i < mask.length; i += 1) mask[i] = alpha[i * 4 + 3] >= 128 ? 1 : 0;
   const ring = outline(mask, w, hh);
   if (!ring || ring.length < 4) return null;
-  for (const tolerance of [1, 0.5, 0]) {
+  for (const tolerance of [Math.max(1, screenPixel, diameter / 10), 1, 0.5, 0]) {
     const simple = simplify(ring, tolerance);
     if (simple.length >= 3 && simple.length <= MAX_POINTS && !selfCrossing(simple)) {
       return simple.map(([x, y]) => [x + x0, y + y0]);
