@@ -14,17 +14,18 @@ Read-only: other domains ask here instead of writing SQL on ``annotations`` them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from backend.assignments.models import Annotation
+from quality._bulk import collector_paused
 
 # The condition of an annotation that counts (see the module docstring).
 COUNTS = "review_status <> 'rejected'"
@@ -60,7 +61,9 @@ def answer_columns(
         )
         if fast is not None:
             return fast
-    wanted = _json_field(dialect, field) if field else "result"
+    # whole results come as text and are parsed by orjson (psycopg's jsonb loader is the
+    # standard library's json: 60,000 box answers took 3.3 s of a 4.6 s load, orjson 0.5 s)
+    wanted = _json_field(dialect, field) if field else _as_text(dialect)
     mark = "%s" if dialect == "postgresql" else "?"
     sql = (
         f"SELECT item_id, annotator_id, is_gold, gold_score, {wanted} "  # noqa: S608 (no input)
@@ -77,7 +80,8 @@ def answer_columns(
     else:
         items = annotators = gold_flags = scores = values = ()
     if not field:
-        values = [json.loads(v) if isinstance(v, str | bytes) else v for v in values]
+        with collector_paused():
+            values = [orjson.loads(v) if isinstance(v, str | bytes) else v for v in values]
     return AnswerColumns(
         item=np.fromiter(items, dtype=np.int64, count=len(items)),
         annotator=np.fromiter(annotators, dtype=np.int64, count=len(annotators)),
@@ -97,6 +101,10 @@ def count_annotations(*, session: Session, project_id: int) -> int:
         .select_from(Annotation)
         .where(Annotation.project_id == project_id, Annotation.review_status != "rejected")
     ).scalar_one()
+
+
+def _as_text(dialect: str) -> str:
+    return "result::text" if dialect == "postgresql" else "result"
 
 
 def _json_field(dialect: str, field: str) -> str:

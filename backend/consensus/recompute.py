@@ -34,10 +34,21 @@ from backend.kinds import get_kind
 from backend.kinds.consensus import Inferred
 from backend.projects.models import Project
 from quality import confidence as calibration
+from quality._bulk import collector_paused
 
 
 def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
-    """Recompute and store everything for one project; returns a short summary."""
+    """Recompute and store everything for one project; returns a short summary.
+
+    The cyclic garbage collector is paused for the run: the parsed answers are millions of
+    small containers without cycles, and each collection the run's allocations triggered walked
+    them all again (0.8 s of 1.9 s CPU on 60,000 box answers); what the run leaves behind is
+    freed by reference counting when it returns."""
+    with collector_paused():
+        return _recompute_project(session=session, project_id=project_id)
+
+
+def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     started = time.perf_counter()
     started_at = clock.now()
     laps = _Laps()
@@ -140,6 +151,7 @@ def recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         "paused": newly_paused,
         "duration_ms": duration_ms,
         "timings_ms": laps.ms,
+        "cpu_ms": laps.cpu_ms,
     }
 
 
@@ -160,16 +172,20 @@ def _finished(
 
 
 class _Laps:
-    """Wall time of each step of a recompute, in milliseconds, for logs and the benchmark."""
+    """Wall and CPU time of each step of a recompute, in milliseconds, for logs and the
+    benchmark (on a shared machine the CPU time is the figure that does not move with the load)."""
 
     def __init__(self) -> None:
         self.ms: dict[str, int] = {}
+        self.cpu_ms: dict[str, int] = {}
         self._last = time.perf_counter()
+        self._last_cpu = time.process_time()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.ms[name] = int((now - self._last) * 1000)
-        self._last = now
+        self.cpu_ms[name] = int((cpu - self._last_cpu) * 1000)
+        self._last, self._last_cpu = now, cpu
 
 
 def _reliability(answers: AnswerTable, gold_items: NDArray[np.int64]) -> dict[int, float]:

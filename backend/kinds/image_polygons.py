@@ -191,6 +191,13 @@ class PolygonsConsensus(MarksConsensus):
     def match(self, result: dict[str, Any], reference: dict[str, Any]) -> float:
         return float(polygons.score_polygons(result, reference, iou_threshold=IOU))
 
+    def match_many(
+        self, results: Sequence[dict[str, Any]], references: Sequence[dict[str, Any]]
+    ) -> NDArray[np.float64]:
+        """``match`` of every pair at once (``quality.polygons.batched_score_polygons``):
+        the annotator table scores gold answers and paused annotators' answers this way."""
+        return polygons.batched_score_polygons(results, references, iou_threshold=IOU)
+
 
 def _nanmean(values: NDArray[np.float64]) -> float | None:
     finite = values[~np.isnan(values)]

@@ -91,16 +91,37 @@ class MarksConsensus:
         reference: Inferred,
         ref_rows: NDArray[np.intp],
     ) -> NDArray[np.float64]:
+        """``match`` of each answer ``rows[n]`` against the reference result ``ref_rows[n]``:
+        the score inferring computed (``own_scores``) where there is one, the others (gold
+        answers, paused annotators' answers) in one ``match_many``."""
         assert answers.results is not None
         known = reference.own_scores or {}
         items, users = answers.item.tolist(), answers.annotator.tolist()
         out = np.empty(len(rows))
-        for n, (r, k) in enumerate(zip(rows.tolist(), ref_rows.tolist(), strict=True)):
+        missing: list[int] = []
+        for n, r in enumerate(rows.tolist()):
             score = known.get((items[r], users[r]))
             if score is None:
-                score = self.match(answers.results[r], reference.results[k])
-            out[n] = score
+                missing.append(n)
+            else:
+                out[n] = score
+        if missing:
+            at = np.asarray(missing, dtype=np.intp)
+            out[at] = self.match_many(
+                [answers.results[r] for r in rows[at].tolist()],
+                [reference.results[k] for k in ref_rows[at].tolist()],
+            )
         return out
+
+    def match_many(
+        self, results: Sequence[dict[str, Any]], references: Sequence[dict[str, Any]]
+    ) -> NDArray[np.float64]:
+        """``match`` of each result against its reference; kinds with a batched form override."""
+        return np.fromiter(
+            (self.match(r, ref) for r, ref in zip(results, references, strict=True)),
+            dtype=np.float64,
+            count=len(results),
+        )
 
     def confusions(
         self, answers: AnswerTable, consensus: Inferred, labels: Sequence[str]

@@ -4,7 +4,7 @@ Platform format: ``{"label": str, "x": float, "y": float, "w": float, "h": float
 the original image, origin top-left. Array form: ``(n, 4)`` arrays of ``x, y, w, h``.
 """
 
-from .agreement import BatchedAgreement, batched_pairwise_agreement
+from .agreement import BatchedAgreement, batched_box_f1, batched_pairwise_agreement
 from .batched import FusedBoxes, flatten_boxes, fuse_boxes_batched
 from .fusion import fuse_boxes
 from .iou import iou, iou_matrix
@@ -14,6 +14,7 @@ from .matching import box_f1, match_boxes, pairwise_box_agreement
 __all__ = [
     "BatchedAgreement",
     "FusedBoxes",
+    "batched_box_f1",
     "batched_pairwise_agreement",
     "box_f1",
     "flatten_boxes",

@@ -10,7 +10,9 @@ up to the order of floating-point sums (and ties of the assignment).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +25,7 @@ from .._pairwise import (
     per_item_figures,
 )
 from .._ranges import expand
-from .batched import iou_pairs
+from .batched import flatten_boxes, iou_pairs
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -95,3 +97,41 @@ def batched_pairwise_agreement(
         label_present=labels_present(pairs, per_label),
     )
     return BatchedAgreement(pairs.items, f1, iou_sum, iou_count, label_f1)
+
+
+def batched_box_f1(
+    results: Sequence[Mapping[str, Any] | None],
+    references: Sequence[Mapping[str, Any] | None],
+    field: str = "boxes",
+    iou_threshold: float = 0.5,
+) -> F64:
+    """``box_f1(results[k][field], references[k][field])["f1"]`` for every k at once.
+
+    Each (answer, reference) pair is an image of two answers for ``batched_pairwise_agreement``,
+    whose pairwise F1 is then that pair's F1 (same optimal matching per label, both empty: 1).
+    Used where many answers are scored against known boxes: gold answers, and the answers of
+    paused annotators against the consensus they were left out of.
+
+    Example:
+        >>> a = {"boxes": [{"label": "dent", "x": 0, "y": 0, "w": 10, "h": 10}]}
+        >>> b = {"boxes": [{"label": "dent", "x": 1, "y": 0, "w": 10, "h": 10},
+        ...                {"label": "dent", "x": 50, "y": 50, "w": 5, "h": 5}]}
+        >>> batched_box_f1([a, a, {"ok": True}], [b, a, {"boxes": []}]).round(4).tolist()
+        [0.6667, 1.0, 1.0]
+    """
+    n = len(results)
+    if len(references) != n:
+        raise ValueError("one reference per result")
+    if not n:
+        return np.zeros(0, dtype=np.float64)
+    interleaved = [r for pair in zip(results, references, strict=True) for r in pair]
+    box_answer, box_label, xywh, labels = flatten_boxes(interleaved, field)
+    found = batched_pairwise_agreement(
+        answer_item=np.repeat(np.arange(n, dtype=np.int64), 2),
+        box_answer=box_answer,
+        box_label=box_label,
+        box_xywh=xywh,
+        n_labels=len(labels),
+        iou_threshold=iou_threshold,
+    )
+    return found.f1

@@ -10,7 +10,7 @@ so masks, exports and IoU here agree with COCO tools pixel for pixel.
 
 from . import rle
 from ._table import PolygonTable, is_ok, polygons_of
-from .agreement import batched_polygon_agreement
+from .agreement import batched_polygon_agreement, batched_score_polygons
 from .consensus import PolygonConsensus, consensus_polygons, fuse_polygons
 from .matching import (
     iou_matrix,
@@ -28,6 +28,7 @@ __all__ = [
     "PolygonError",
     "PolygonTable",
     "batched_polygon_agreement",
+    "batched_score_polygons",
     "consensus_polygons",
     "fuse_polygons",
     "iou_matrix",

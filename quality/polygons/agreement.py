@@ -11,6 +11,9 @@ answer's). Two answers without polygons agree when their OK/NG flags do (``score
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -122,3 +125,32 @@ def batched_polygon_agreement(
         label_present=labels_present(pairs, per_label),
     )
     return BatchedAgreement(pairs.items, f1, iou_sum, iou_count, label_f1)
+
+
+def batched_score_polygons(
+    results: Sequence[Mapping[str, Any] | None],
+    references: Sequence[Mapping[str, Any] | None],
+    *,
+    iou_threshold: float = 0.5,
+) -> F64:
+    """``score_polygons(results[k], references[k])`` for every k at once.
+
+    Each (answer, reference) pair is an image of two answers for
+    ``batched_polygon_agreement``, whose pairwise F1 is that pair's score (same pixels, same
+    optimal matching, OK/NG flags when neither has polygons). Used where many answers are
+    scored against known results: gold answers, paused annotators' answers.
+
+    Example:
+        >>> sq = {"label": "dent", "points": [[0, 0], [4, 0], [4, 4], [0, 4]]}
+        >>> batched_score_polygons([{"polygons": [sq]}, {"ok": True}],
+        ...                        [{"polygons": [sq, {**sq, "label": "x"}]}, {"polygons": []}])
+        array([0.66666667, 1.        ])
+    """
+    n = len(results)
+    if len(references) != n:
+        raise ValueError("one reference per result")
+    if not n:
+        return np.zeros(0, dtype=np.float64)
+    interleaved = [r for pair in zip(results, references, strict=True) for r in pair]
+    table = PolygonTable.from_results(interleaved, items=np.repeat(np.arange(n), 2))
+    return batched_polygon_agreement(table, iou_threshold=iou_threshold).f1

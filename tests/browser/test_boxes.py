@@ -148,3 +148,26 @@ def test_move_a_box_and_pan_with_space(page, seed, boxes_project):
     annotation = submit_and_capture(page)
     (moved,) = annotation["result"]["boxes"]
     assert_box(moved, (350, 300, 400, 300), "scratch")
+
+
+def test_ok_key_answers_no_defect_and_ng_flag_is_kept(page, seed, boxes_project):
+    """The OK/NG flag of the box tool (as in the polygon tool): "O" submits {"ok": true} at once;
+    on the next item a box with the NG box ticked is submitted as defective."""
+    sign_in(page, seed.annotator)
+    open_annotate(page, boxes_project)
+    assert page.locator(".ok-button kbd").text_content() == "O"
+    shown = page.get_attribute("#stage", "data-assignment-id")
+    with page.expect_response(lambda r: "/submit" in r.url and r.request.method == "POST") as info:
+        page.keyboard.press("o")
+    assert info.value.status == 201, info.value.text()
+    first = info.value.json()
+    assert first["result"] == {"boxes": [], "ok": True}
+    wait_item(page, after=shown)
+
+    drag(page, image_point(page, 100, 100), image_point(page, 300, 250))
+    page.wait_for_selector(".mark-list li[data-box-id]")
+    page.locator(".ng-flag input").check()
+    annotation = submit_and_capture(page)
+    assert annotation["result"]["ok"] is False
+    (box,) = annotation["result"]["boxes"]
+    assert_box(box, (100, 100, 200, 150), "scratch")

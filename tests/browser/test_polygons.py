@@ -133,3 +133,32 @@ def test_template_side_by_side_flicker_difference_while_drawing(page, seed):
     annotation = submit_and_capture(page)
     (polygon,) = annotation["result"]["polygons"]
     assert_points(polygon["points"], [(50.0, 50.0), (150.0, 60.0), (120.0, 160.0)])
+
+
+def test_brush_stroke_becomes_a_polygon(page, seed, polygons_project, artifacts):
+    """ "B" switches to the brush; a dragged stroke becomes one valid polygon (stored by the
+    server) that covers the stroke and stays within the brush's reach of it."""
+    sign_in(page, seed.annotator)
+    open_annotate(page, polygons_project)
+    page.keyboard.press("b")
+    assert page.locator(".brush-button").get_attribute("aria-pressed") == "true"
+    page.locator(".toolbar select[aria-label='Brush size']").select_option("32")
+    path = [(400.0 + 20 * k, 300.0 + 8 * k) for k in range(16)]  # image pixels
+    page.mouse.move(*image_point(page, *path[0]))
+    page.mouse.down()
+    for point in path[1:]:
+        page.mouse.move(*image_point(page, *point))
+    page.mouse.up()
+    page.wait_for_selector(".mark-list li[data-polygon-id]")
+    page.keyboard.press("3")  # crack: relabels the new (selected) outline
+    shot(page, artifacts, "annotate-polygons-brush")
+    annotation = submit_and_capture(page)
+    (polygon,) = annotation["result"]["polygons"]
+    assert polygon["label"] == "crack"
+    xs = [p[0] for p in polygon["points"]]
+    ys = [p[1] for p in polygon["points"]]
+    # the stroke (x 400-700, y 300-420) widened by half the brush (16 px), within the
+    # simplification's tolerance (3.2 px: a tenth of the brush) and a screen pixel (~2 px)
+    assert 378 <= min(xs) <= 390 and 710 <= max(xs) <= 722, (min(xs), max(xs))
+    assert 278 <= min(ys) <= 290 and 430 <= max(ys) <= 442, (min(ys), max(ys))
+    assert 3 <= len(polygon["points"]) <= 100, len(polygon["points"])

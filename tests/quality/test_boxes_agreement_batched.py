@@ -9,7 +9,13 @@ import math
 import numpy as np
 import pytest
 
-from quality.boxes import batched_pairwise_agreement, flatten_boxes, pairwise_box_agreement
+from quality.boxes import (
+    batched_box_f1,
+    batched_pairwise_agreement,
+    box_f1,
+    flatten_boxes,
+    pairwise_box_agreement,
+)
 
 LABELS = ["dent", "scratch", "stain"]
 
@@ -84,3 +90,22 @@ def test_equals_the_per_image_agreement(crowded):
                 assert got == pytest.approx(labels[label], abs=1e-12), (item, label)
             else:
                 assert math.isnan(got)
+
+
+@pytest.mark.parametrize("crowded", [False, True])
+def test_batched_box_f1_equals_box_f1_pair_by_pair(crowded: bool) -> None:
+    """Scoring many answers against references at once (gold answers, paused annotators'
+    answers in the annotator table) gives ``box_f1`` of each pair, empty and OK answers too."""
+    rng = np.random.default_rng(31 if crowded else 32)
+    answers = [result for _, result in crowd(rng, 300, crowded)]
+    references = [answers[i] for i in rng.permutation(len(answers))]
+    answers[0], references[1] = {"ok": True}, {"boxes": []}
+    got = batched_box_f1(answers, references)
+    want = [
+        box_f1((a or {}).get("boxes", []), (r or {}).get("boxes", []), 0.5)["f1"]
+        for a, r in zip(answers, references, strict=True)
+    ]
+    assert len(got) == len(want) > 500
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+    assert 0 < np.mean(got) < 1
+    assert batched_box_f1([], []).shape == (0,)

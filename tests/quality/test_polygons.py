@@ -10,6 +10,7 @@ import pytest
 
 from quality.polygons import (
     PolygonTable,
+    batched_score_polygons,
     consensus_polygons,
     fuse_polygons,
     iou_matrix,
@@ -525,3 +526,30 @@ def test_empty_consensus() -> None:
     fused = fuse_polygons(empty, height=4, width=4)
     assert fused.results() == [] and len(fused.object_item) == 0
     assert consensus_polygons({}, height=4, width=4) == {"polygons": [], "ok": True}
+
+
+def test_batched_scores_equal_score_polygons_pair_by_pair() -> None:
+    """Many answers scored against references at once (gold answers, paused annotators'
+    answers in the annotator table): ``score_polygons`` of each pair, OK/NG flags included."""
+    rng = np.random.default_rng(23)
+    answers, references = [], []
+    for trial in range(300):
+        h, w = (int(v) for v in rng.integers(5, 60, 2))
+        answer = random_answer(rng, h, w, trial)
+        shifted = [
+            {**p, "points": (np.asarray(p["points"]) + rng.normal(0, 0.7, 2)).clip(0).tolist()}
+            for p in answer["polygons"]
+            if "holes" not in p
+        ]
+        reference = {"polygons": shifted} if trial % 3 else random_answer(rng, h, w, trial + 1)
+        if trial % 7 == 0:
+            answer = {"ok": bool(trial % 2)}
+        if trial % 11 == 0:
+            reference = {"polygons": [], "ok": False}
+        answers.append(answer)
+        references.append(reference)
+    got = batched_score_polygons(answers, references)
+    want = [score_polygons(a, r) for a, r in zip(answers, references, strict=True)]
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+    assert 0.2 < float(np.mean(got)) < 0.95  # matches and misses both occur
+    assert batched_score_polygons([], []).shape == (0,)
