@@ -5,6 +5,7 @@ import '../process_shim.js';
 import { createImageAnnotator } from '../../vendor/annotorious/annotorious.es.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { mountPointPrompt } from './point_prompt.js';
 
 const ZOOM_STEP = 1.25;
 const MIN_ZOOM = 0.1;
@@ -63,7 +64,8 @@ export function mount(stage, panel, ctx) {
   const zoomFit = h('button', { type: 'button', title: `${t('zoom_fit')} (0)`, onclick: () => setZoom(fitZoom()) }, t('zoom_fit'));
   const zoomValue = h('output', { class: 'zoom-value', 'aria-live': 'polite', 'aria-label': t('zoom') }, '100%');
   const scroller = h('div', { class: 'zoom-scroller', tabindex: 0, role: 'region', 'aria-label': t('image_to_label') }, img);
-  stage.append(h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('zoom') }, zoomOut, zoomValue, zoomIn, zoomFit), scroller);
+  const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('zoom') }, zoomOut, zoomValue, zoomIn, zoomFit);
+  stage.append(toolbar, scroller);
 
   const list = h('ul', { class: 'mark-list', 'aria-label': t('boxes') });
   panel.append(h('h2', {}, t('boxes')), h('p', { class: 'hint' }, t('boxes_help')), list);
@@ -160,6 +162,11 @@ export function mount(stage, panel, ctx) {
   scroller.addEventListener('pointerup', onPointerUp, true);
   scroller.addEventListener('wheel', onWheel, { passive: false });
   window.addEventListener('keyup', onKeyUp);
+  // a click → the outside model's box (point_prompt.js), added as an editable box
+  const pointPrompt = mountPointPrompt(toolbar, scroller, img, ctx, {
+    label: () => currentLabel,
+    add: (r) => { const next = { boxes: [...boxes(), ...r.boxes.map((b) => ({ ...b, id: crypto.randomUUID() }))] }; ctx.commit(next); render(next); },
+  });
 
   const ready = img.decode().catch(() => {}).then(() => {
     width = width || img.naturalWidth;
@@ -223,6 +230,7 @@ export function mount(stage, panel, ctx) {
     getZoom: () => zoom,
     destroy() {
       window.removeEventListener('keyup', onKeyUp);
+      pointPrompt.destroy();
       try { anno?.destroy(); } catch (e) { console.error(e); }
     },
   };

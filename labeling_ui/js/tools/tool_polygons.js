@@ -8,6 +8,7 @@ import { createImageAnnotator } from '../../vendor/annotorious/annotorious.es.js
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
+import { mountPointPrompt } from './point_prompt.js';
 import { mountReference } from './reference_view.js';
 
 const ZOOM_STEP = 1.25;
@@ -201,6 +202,12 @@ export function mount(stage, panel, ctx) {
   scroller.addEventListener('pointerup', onPointerUp, true);
   scroller.addEventListener('wheel', onWheel, { passive: false });
   window.addEventListener('keyup', onKeyUp);
+  // a click → the outside model's outline (point_prompt.js), added as an editable polygon
+  const pointPrompt = mountPointPrompt(toolbar, scroller, img, ctx, {
+    polygon: true,
+    label: () => currentLabel,
+    add: (r) => { const next = current(); next.polygons.push(...r.polygons.map((p) => ({ ...p, id: crypto.randomUUID() }))); ctx.commit(next); render(next); },
+  });
 
   const ready = img.decode().catch(() => {}).then(() => {
     width = width || img.naturalWidth;
@@ -268,6 +275,7 @@ export function mount(stage, panel, ctx) {
     destroy() {
       window.removeEventListener('keyup', onKeyUp);
       reference.destroy();
+      pointPrompt.destroy();
       try { anno?.destroy(); } catch (e) { console.error(e); }
     },
   };
