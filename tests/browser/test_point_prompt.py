@@ -19,8 +19,8 @@ WIDTH, HEIGHT = 1200, 900  # shown scaled down: screen pixels are not image pixe
 DEFECT = (700, 300, 160, 90)  # x, y, w, h of the dark defect in image pixels
 
 
-def _plate() -> str:
-    picture = Image.new("RGB", (WIDTH, HEIGHT), (205, 208, 210))
+def _plate(i: int) -> str:
+    picture = Image.new("RGB", (WIDTH, HEIGHT), (205, 208, 210 - i))  # each plate its own file
     x, y, w, h = DEFECT
     ImageDraw.Draw(picture).rectangle([x, y, x + w - 1, y + h - 1], fill=(40, 35, 30))
     out = io.BytesIO()
@@ -57,7 +57,7 @@ def _image_point(page, x: float, y: float) -> tuple[float, float]:
 
 
 def _project(seed, kind: str, url: str) -> dict:
-    items = [{"image_base64": _plate(), "external_id": f"plate-{i}.png"} for i in range(2)]
+    items = [{"image_base64": _plate(i), "external_id": f"plate-{i}.png"} for i in range(2)]
     return seed.project(kind, items, model_endpoint={"url": url, "timeout_s": 10})
 
 
