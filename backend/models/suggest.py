@@ -9,12 +9,16 @@ https://doi.org/10.1109/ICCV51070.2023.00371). The answer is checked exactly as 
 one is dropped with the same reasons (``timeout``, ``unreachable``, ``http_error``,
 ``invalid_json``, ``missing``, ``invalid_result``), recorded for the Models tab and answered as
 502 ``suggestion_dropped`` with the ``reason``. Someone waits for this answer, so the endpoint gets
-at most ``TIMEOUT_S`` and one retry, and no database transaction is open while it answers.
+at most ``TIMEOUT_S`` and one retry, and no database transaction is open while it answers. A
+waiting suggestion holds one of the process's worker threads, so at most ``AT_ONCE`` wait at a
+time: beyond that the answer is 503 ``suggestions_busy`` at once, and a slow outside model can
+never take the threads that the sync routes of everyone else need.
 Nothing is stored on the item: the suggestion becomes an answer only if the person submits it.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -34,6 +38,8 @@ KINDS = frozenset({"image_boxes", "image_polygons"})
 TIMEOUT_S = 10.0
 RETRIES = 1
 BACKOFF_S = 0.25
+AT_ONCE = 8
+_waiting = threading.BoundedSemaphore(AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,23 @@ def suggest(
     payload = _payload(project, item, points, label, names)
     project_id = project.id
     session.commit()  # nothing held while the outside model answers
-    answer = post_batch(
-        url=str(endpoint["url"]),
-        timeout_s=min(float(endpoint.get("timeout_s", TIMEOUT_S)), TIMEOUT_S),
-        payload=payload,
-        retries=RETRIES,
-        backoff_s=backoff_s,
-    )
+    if not _waiting.acquire(blocking=False):
+        raise ApiError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"{AT_ONCE} suggestions are waiting for the outside model already; try again",
+            code="suggestions_busy",
+            headers={"Retry-After": "2"},
+        )
+    try:
+        answer = post_batch(
+            url=str(endpoint["url"]),
+            timeout_s=min(float(endpoint.get("timeout_s", TIMEOUT_S)), TIMEOUT_S),
+            payload=payload,
+            retries=RETRIES,
+            backoff_s=backoff_s,
+        )
+    finally:
+        _waiting.release()
     if not answer.ok:
         _dropped(session, project_id, item.id, answer.reason, answer.detail)
     row = answer.results.get(item.id)

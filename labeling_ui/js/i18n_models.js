@@ -46,6 +46,7 @@ addTranslations({
     err_no_model_endpoint: 'This project names no outside model; a manager sets one on the Models tab.',
     err_suggestion_unsupported_kind: 'Point suggestions are for image boxes and polygons only.',
     err_suggestion_dropped: 'The model gave no usable suggestion ({reason}). Draw by hand or try again.',
+    err_suggestions_busy: 'The model is answering other clicks; try again in a moment.',
   },
   zh: {
     models: '模型', models_title: '模型：{name}',
@@ -90,5 +91,6 @@ addTranslations({
     err_no_model_endpoint: '此项目没有外部模型；请管理员在“模型”页设置。',
     err_suggestion_unsupported_kind: '点选建议仅适用于图像框和多边形。',
     err_suggestion_dropped: '模型没有给出可用的建议（{reason}）。请手动标注或重试。',
+    err_suggestions_busy: '模型正在处理其他点选，请稍后再试。',
   },
 });

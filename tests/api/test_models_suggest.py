@@ -265,3 +265,27 @@ def test_the_reference_adapter_answers_the_object_under_the_point(client, point_
         assert polygon["label"] == "dent"
         assert (min(xs), max(xs), min(ys), max(ys)) == (200.0, 260.0, 60.0, 100.0)
     assert 0 < answer.json()["score"] <= 1
+
+
+def test_suggestions_waiting_at_once_are_bounded(client, fake_model, monkeypatch):
+    from backend.models import suggest
+
+    monkeypatch.setattr(suggest, "_waiting", threading.BoundedSemaphore(1))
+    team = new_team(client, annotators=0)
+    _, seeded = _boxes_project(client, team, fake_model.url("hang"), timeout_s=30)
+    fake_model.answer = lambda body: _one(body["items"][0]["id"], {"boxes": [BOX]}, 0.5)
+    outcome = {}
+    first = threading.Thread(
+        target=lambda: outcome.setdefault(
+            "first", _suggest(client, team.reviewer, seeded.item_ids[0])
+        )
+    )
+    first.start()
+    assert fake_model.arrived.wait(timeout=30)
+    busy = _suggest(client, team.manager, seeded.item_ids[1])
+    assert busy.status_code == 503 and busy.json()["code"] == "suggestions_busy"
+    assert busy.headers["Retry-After"] == "2"
+    fake_model.release.set()
+    first.join(timeout=30)
+    assert outcome["first"].status_code == 200
+    assert _suggest(client, team.manager, seeded.item_ids[1]).status_code == 200
