@@ -34,6 +34,7 @@ def wire() -> None:
     _wire_lots()
     pay_listeners.subscribe_listeners()
     models_listeners.subscribe_listeners()
+    _wire_models_training()
     events.mark_wired()
 
 
@@ -54,6 +55,15 @@ def _add_scrape_gauges(**readers: Callable[[], Iterable[tuple[tuple[str, ...], f
             readers["recompute_lags"],
         )
     )
+
+
+def _wire_models_training() -> None:
+    """Models train on final answers: items review holds (waiting, or sent back for rework) are
+    not final yet. Models never imports review; they meet here."""
+    from backend.models import training_data
+    from backend.review import lot_hooks
+
+    training_data.register_not_final(lot_hooks.held_in_review)
 
 
 def _wire_lots() -> None:

@@ -1,5 +1,5 @@
-"""Model endpoints: train, versions, the project page's summary, a pre-label refresh, and the
-signed media links outside models fetch images with."""
+"""Model endpoints: train, versions, the project page's summary, a pre-label refresh, the
+signed media links outside models fetch images with, and interactive point suggestions."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ from backend.errors import not_found
 from backend.items import storage
 from backend.items.models import Item
 from backend.items.responses import media_response
-from backend.models import service, summary, versions
+from backend.models import service, suggest, summary, versions
 from backend.models.media_links import link_is_valid
-from backend.models.schemas import ModelsSummary, ModelVersionPublic, TrainAnswer
+from backend.models.schemas import (
+    ModelsSummary,
+    ModelVersionPublic,
+    SuggestBody,
+    SuggestionPublic,
+    TrainAnswer,
+)
+from backend.models.suggest_access import ItemSuggester
 from backend.pagination import Page, page_headers
 from backend.projects.deps import ProjectManager, ProjectStaff
 from backend.routing import TransactionEndingRoute
@@ -89,3 +96,33 @@ def _item_with_media(session: Session, item_id: int) -> Item | None:
     if item is None or item.media_key is None or item.media_type is None:
         return None
     return item
+
+
+@router.post(
+    "/items/{item_id}/suggest",
+    response_model=SuggestionPublic,
+    responses={
+        403: {"description": "``no_lease``: neither holding the item's lease nor a reviewer"},
+        404: {"description": "no such item for you"},
+        409: {"description": "``no_model_endpoint`` or ``suggestion_unsupported_kind``"},
+        502: {"description": "``suggestion_dropped`` with ``reason``: the model's answer"},
+    },
+)
+def suggest_at_points(
+    body: SuggestBody, access: ItemSuggester, session: SessionDep
+) -> SuggestionPublic:
+    """The person holding the item's lease (any stage), reviewers and managers: the outside
+    model's box or polygon for the points clicked, checked like a pre-label; not stored."""
+    found = suggest.suggest(
+        session=session,
+        project=access.project,
+        item=access.item,
+        points=[(x, y) for x, y in body.points],
+        label=body.label,
+    )
+    return SuggestionPublic(
+        item_id=found.item_id,
+        result=found.result,
+        score=found.score,
+        model_version=found.model_version,
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ModelVersionPublic(BaseModel):
@@ -83,3 +84,22 @@ class ModelsSummary(BaseModel):
     annotators: list[AnnotatorPrelabelUse]
     endpoint: EndpointPublic | None
     drops: list[DropPublic]
+
+
+class SuggestBody(BaseModel):
+    """An interactive prompt on an image: the points clicked (image pixels, the first is the
+    object), and the label the suggestion should carry (the tool's current one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points: list[tuple[float, float]] = Field(min_length=1, max_length=20)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class SuggestionPublic(BaseModel):
+    """The outside model's answer, checked like any answer of the project's kind."""
+
+    item_id: int
+    result: dict[str, Any]
+    score: float
+    model_version: str

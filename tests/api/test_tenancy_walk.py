@@ -55,6 +55,7 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/projects/{project_id}/labels/rename"): {"from": "a", "to": "c"},
     ("POST", "/api/v1/reviews/{review_id}/submit"): {"decision": "accept"},
     ("POST", "/api/v1/assignments/{assignment_id}/submit"): {"result": {"label": "a"}},
+    ("POST", "/api/v1/items/{item_id}/suggest"): {"points": [[1, 1]]},
 }
 
 

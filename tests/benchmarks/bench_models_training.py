@@ -117,9 +117,11 @@ def measure(kind: str, records: list[dict], gen: Any, out: Path, org_id: int) ->
         version = ModelVersion(project_id=project.id, org_id=org_id, version=1, kind=kind)
         session.add(version)
         session.commit()
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         summary = train_version(session=session, version_id=version.id)
         seconds = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
     assert summary["status"] == "ready", summary
     return {
         "kind": kind,
@@ -129,6 +131,7 @@ def measure(kind: str, records: list[dict], gen: Any, out: Path, org_id: int) ->
         "fit_ms": summary.get("duration_ms"),
         "accuracy": summary["accuracy"],
         "per_10k": seconds * 10_000 / n_final,
+        "load": (load_before, load_after),
     }
 
 
@@ -167,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(kind, sizes[kind], gen, out, org_id)
         print(
             f"{kind}: {row['final']} final answers, {row['seconds']:.1f} s,"
-            f" {row['per_10k']:.0f} s per 10,000, held-out {row['accuracy']:.3f}",
+            f" {row['per_10k']:.0f} s per 10,000, held-out {row['accuracy']:.3f},"
+            f" load average {row['load'][0]:.1f} -> {row['load'][1]:.1f}",
             flush=True,
         )
         rows.append(row)
@@ -175,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         "# Training time of the platform's models job (issue 21)",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()},"
-        f" {os.cpu_count()} CPUs (shared with other work; load average at the end"
-        f" {os.getloadavg()[0]:.1f}), Python {platform.python_version()},"
-        " SQLite. `python tests/benchmarks/bench_models_training.py"
+        f" {os.cpu_count()} CPUs shared with other work, at normal priority (not niced);"
+        " the 1-minute load average (`os.getloadavg`, as `uptime`) is given before and after"
+        f" each kind's job. Python {platform.python_version()}, SQLite."
+        " `python tests/benchmarks/bench_models_training.py"
         f" --texts {args.texts} --images {args.images} --boxes {args.boxes}`.",
         "",
         "The whole job (`train_version`): final answers and inputs read from the database"
@@ -187,13 +192,14 @@ def main(argv: list[str] | None = None) -> int:
         " final answers (gold).",
         "",
         "| kind | final answers | open items | job seconds | held-out score | seconds per 10,000"
-        " final answers (linear estimate) |",
-        "|---|---:|---:|---:|---:|---:|",
+        " final answers (linear estimate) | load average before → after |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['kind']} | {r['final']:,} | {r['open']:,} | {r['seconds']:.1f} |"
             f" {r['accuracy']:.3f} | {r['per_10k']:,.0f} |"
+            f" {r['load'][0]:.1f} → {r['load'][1]:.1f} |"
         )
     lines += [
         "",

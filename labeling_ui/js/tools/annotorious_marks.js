@@ -9,6 +9,7 @@ import { createImageAnnotator } from '../../vendor/annotorious/annotorious.es.js
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
+import { mountPointPrompt } from './point_prompt.js';
 import { mountReference } from './reference_view.js';
 
 const ZOOM_STEP = 1.25;
@@ -36,7 +37,8 @@ export const okText = (r) => (r?.ok === false ? t('ng') : t('ok_no_defect'));
  *   tool ('rectangle' | 'polygon'), mode ('drag' | 'click'), fillOpacity,
  *   toAnnotation(mark) -> annotation, fromAnnotation(annotation, width, height) -> mark,
  *   summary(mark, i) -> the list row's text, selectNew (keep a new mark selected),
- *   reference (offer the item's template image),
+ *   reference (offer the item's template image); every tool also offers point prompts to the
+ *   project's outside model (./point_prompt.js),
  *   extras({toolbar, scroller, img, size, add, setDrawing}) -> {active, zoomed, onKey, destroy}:
  *     another way of drawing (the polygon tool's brush); add(mark) adds a mark with the current
  *     label as if it had been drawn.
@@ -70,6 +72,14 @@ export function mountMarks(stage, panel, ctx, shape) {
     toolbar, scroller, img, size: () => ({ width, height }), add: (mark) => add(mark),
     setDrawing: (on) => anno?.setDrawingEnabled(on),
   }) : null;
+
+  // a click → the project's outside model answers marks around it (./point_prompt.js), added as
+  // editable marks with the model's labels; shown only when the project names an outside model
+  const pointPrompt = mountPointPrompt(toolbar, scroller, img, ctx, {
+    polygon: field === 'polygons',
+    label: () => currentLabel,
+    add: (result) => addFound(result[field] || []),
+  });
 
   const list = h('ul', { class: 'mark-list', 'aria-label': shape.title });
   panel.append(h('h2', {}, shape.title), h('p', { class: 'hint' }, shape.help), list);
@@ -149,6 +159,12 @@ export function mountMarks(stage, panel, ctx, shape) {
     anno.addAnnotation(shape.toAnnotation({ ...mark, id, label: currentLabel }));
     sync();
     anno.setSelected(id);
+  }
+
+  function addFound(found) {
+    if (!anno) return;
+    for (const mark of found) anno.addAnnotation(shape.toAnnotation({ ...mark, id: crypto.randomUUID() }));
+    sync();
   }
 
   function relabel(ids, label) {
@@ -265,6 +281,7 @@ export function mountMarks(stage, panel, ctx, shape) {
       window.removeEventListener('keyup', onKeyUp);
       reference.destroy();
       extra?.destroy();
+      pointPrompt.destroy();
       try { anno?.destroy(); } catch (e) { console.error(e); }
     },
   };
