@@ -327,7 +327,7 @@ def _connection_budget(args: argparse.Namespace) -> str:
     settings = Settings()
     per_api = settings.db_pool_size + settings.db_pool_max_overflow + settings.pg_pool_size
     per_worker = settings.db_pool_size + settings.db_pool_max_overflow
-    worker_processes = 2 * 2  # two workers of concurrency 1: the pool child and the main process
+    worker_processes = 2  # two workers of concurrency 1: the jobs run in one pool child each
     total = args.api_processes * per_api + worker_processes * per_worker
     return (
         f"{args.api_processes} API processes x {per_api} + {worker_processes} worker processes "

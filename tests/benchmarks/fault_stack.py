@@ -112,7 +112,8 @@ class Stack:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def _wait_healthy(self, timeout: float = 90) -> None:
+    def _wait_healthy(self, timeout: float = 300) -> None:
+        # Spawned API processes import the app at once: minutes on a loaded 2-CPU machine.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.api is not None
