@@ -42,7 +42,12 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     (``tests/benchmarks/results/distribution.md``).
     """
     settings = get_settings()
-    await open_pool(settings.database_url, max_size=settings.pg_pool_size)
+    await open_pool(
+        settings.database_url,
+        max_size=settings.pg_pool_size,
+        timeout=settings.db_pool_timeout_seconds,
+        connect_timeout=settings.db_connect_timeout_seconds,
+    )
     gc.collect()
     gc.freeze()
     try:

@@ -82,7 +82,17 @@ def make_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    settings = get_settings()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_max_overflow,
+        # A request that finds every connection taken waits this long, then answers 503
+        # (sqlalchemy.exc.TimeoutError, backend/unavailable.py) rather than queueing for 30 s.
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -39,9 +39,16 @@ async def _configure(connection: AsyncConnection) -> None:
     set_json_loads(orjson.loads, context=connection)
 
 
-async def open_pool(database_url: str, *, max_size: int) -> AsyncConnectionPool | None:
+async def open_pool(
+    database_url: str, *, max_size: int, timeout: float = 3.0, connect_timeout: int = 5
+) -> AsyncConnectionPool | None:
     """Open this loop's pool (PostgreSQL only); connections are in autocommit mode, since each
-    call is one statement and so one transaction."""
+    call is one statement and so one transaction.
+
+    ``timeout``: how long a call waits for a connection. While the database is unreachable the
+    pool has none to give (it keeps trying to reconnect in the background), so the wait ends in
+    ``PoolTimeout``, which ``backend/unavailable.py`` answers 503 with Retry-After; psycopg's
+    default of 30 s would keep clients waiting for the whole outage instead."""
     info = conninfo(database_url)
     if info is None:
         return None
@@ -49,7 +56,8 @@ async def open_pool(database_url: str, *, max_size: int) -> AsyncConnectionPool 
         info,
         min_size=1,
         max_size=max_size,
-        kwargs={"autocommit": True},
+        timeout=timeout,
+        kwargs={"autocommit": True, "connect_timeout": connect_timeout},
         configure=_configure,
         open=False,
         name="jinbiao-hot-path",

@@ -35,6 +35,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_expires": 24 * 3600,
         "task_default_queue": settings.queue_name,
         "broker_connection_retry_on_startup": True,
+        # A worker keeps trying to reach the broker for as long as it is down (Celery's default
+        # gives up after 100 attempts and the process exits).
+        "broker_connection_max_retries": None,
+        # A late-acknowledged job still running when the broker connection is lost can never be
+        # acknowledged: its channel belongs to the closed connection. Left running, its ack after
+        # the reconnect went to that channel and kombu's Redis transport raised AttributeError
+        # (``_connparams``: the closed transport's ``client`` is None), which ended the worker
+        # (tests/benchmarks/results/faults.md, 15 s Redis outage). Cancelled at the loss instead
+        # (Celery's documented setting, the default from Celery 6), the job runs again: Redis
+        # gives the message back after the visibility timeout, and the database-side sweeps on
+        # beat (quality, pay, models, exports) send theirs sooner; every job is idempotent.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         "timezone": "UTC",
         "enable_utc": True,
         "worker_hijack_root_logger": False,

@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     # only add lock and buffer contention (4 against 10: 12% less PostgreSQL CPU per cycle in the
     # distribution benchmark on 2 CPUs).
     pg_pool_size: int = Field(default=4, ge=1, le=200)
+    # PostgreSQL only: SQLAlchemy's pool per process (every route but next and submit, and each
+    # worker process). Kept small so that API processes x (pool + overflow + pg_pool_size) plus
+    # the workers stay well under the server's max_connections (README, "Running at scale").
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_pool_max_overflow: int = Field(default=5, ge=0, le=200)
+    # PostgreSQL only: how long a request waits for a free pool connection (either pool) before
+    # it answers 503 unavailable with Retry-After; and how long opening a connection may take.
+    # Short, so that while the database is down clients hear so at once instead of waiting.
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=120)
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
 
     # Quality workers: submits within this window share one recompute of the project.
     quality_coalesce_seconds: float = Field(default=2.0, ge=0, le=600)

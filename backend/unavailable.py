@@ -5,8 +5,12 @@ unreachable, and the service recovers by itself once it is back (SQLAlchemy's po
 ``pool_pre_ping`` reconnect; the hot path's psycopg pool replaces broken connections). The
 exceptions below are the ones a lost connection raises at each layer: SQLAlchemy (ORM paths),
 psycopg and its pool (the PostgreSQL hot path, ``backend/pg_pool.py``), kombu and redis-py
-(sending a job). A transaction aborted this way wrote nothing, so a retry is always safe; an
-acknowledged write was committed before its answer was sent.
+(sending a job). A wait for a pool connection that runs out (``sqlalchemy.exc.TimeoutError``,
+``psycopg_pool.PoolTimeout``, after ``JINBIAO_DB_POOL_TIMEOUT_SECONDS``) is answered the same way:
+while the database is down neither pool has a connection to give, and a short wait ending in 503
+tells clients at once instead of holding them for the whole outage. A transaction aborted this
+way wrote nothing, so a retry is always safe; an acknowledged write was committed before its
+answer was sent.
 """
 
 from __future__ import annotations

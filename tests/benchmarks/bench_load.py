@@ -1,20 +1,25 @@
-"""Load: many simulated annotators and a manager building exports, on the production layout.
+"""Load: many simulated annotators, reviewers and a manager building exports, on the production
+layout.
 
-Run on demand::
+Run on demand (the issue's run: 500 annotators for 10 minutes, 20 reviewers, a manager)::
 
     JINBIAO_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
     JINBIAO_TEST_BROKER_URL=redis://127.0.0.1:6379/15 \\
-        .venv/bin/python tests/benchmarks/bench_load.py --annotators 500 --seconds 120
+        .venv/bin/python tests/benchmarks/bench_load.py --annotators 500 --seconds 600
 
 The stack is the fault run's (``fault_stack.py``, no fault injected): ``jinbiao serve
 --api-processes 4`` and two workers with one beat, on a scratch PostgreSQL database and Redis.
 Each simulated annotator (crowd simulator answers, one keep-alive connection each,
-``peers/loadgen.py``) loops next → submit with no think time, which is far harsher than people
-(a person submits every few seconds); a manager asks for a CSV export every ``--export-every``
-seconds. There is no heartbeat route and no reviewer queue on this branch yet, so neither is
-driven. Reported: cycles per second, p50/p99 per endpoint, CPU seconds per process group (API,
-workers, PostgreSQL backends, this client) as a share of the machine, the most PostgreSQL
-connections seen, and the write check of ``write_check.py``. Results: stdout and
+``peers/loadgen.py``) loops next → submit, and between the two takes the time the simulator
+says the item took a person (``duration_ms``, median 6 s: ``crowd_simulator.AnnotatorProfile``)
+times ``--think``; ``--think 0`` is the old no-think-time hammer. The project sends a sample of
+its finished items to review (``--review-rate``); ``--reviewers`` reviewers loop review/next →
+submit (accept, one in ten a fix with an annotator's answer) with ``--review-think`` seconds per
+item; a manager asks for an export every ``--export-every`` seconds. There is no heartbeat
+route on this branch, so none is driven. Reported: throughput, p50/p99 per endpoint, CPU seconds
+per process (each API process, the workers, the PostgreSQL backends, this client), the most
+PostgreSQL connections seen against the configured budget, the load average, and the write
+checks of ``write_check.py`` (submits) and ``review_check.py`` (verdicts). Results: stdout and
 ``results/load.md``.
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -31,6 +37,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import numpy as np
 import psycopg
 
@@ -40,8 +47,11 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "benchmarks
 import bench_distribution  # noqa: E402
 from fault_stack import Stack  # noqa: E402
 from peers import loadgen  # noqa: E402
+from review_check import ReviewAck, check_reviews  # noqa: E402
 from write_check import Ack, check_writes  # noqa: E402
 
+from backend.settings import Settings  # noqa: E402
+from support.factories import add_member, new_user  # noqa: E402
 from support.scratch_db import scratch_database  # noqa: E402
 
 RESULTS = REPO / "tests" / "benchmarks" / "results" / "load.md"
@@ -52,6 +62,7 @@ class Tally:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.statuses: Counter[str] = Counter()
         self.acks: list[Ack] = []
+        self.review_acks: list[ReviewAck] = []
         self.exports = 0
 
     async def call(self, conn: loadgen.Connection, name: str, method: str, path: str, **kw):
@@ -69,9 +80,13 @@ class Tally:
         return status, body
 
 
-async def annotator(port: int, member, user_id: int, project_id: int, tally: Tally, stop: float):
+async def annotator(
+    port: int, member, user_id: int, project_id: int, tally: Tally, stop: float, think: float
+):
     conn = loadgen.Connection("127.0.0.1", port)
     try:
+        # People do not start in the same second: spread the first requests over a typical item.
+        await asyncio.sleep(random.uniform(0, 6.0 * think))
         while time.monotonic() < stop:
             status, body = await tally.call(
                 conn, "next", "POST", f"/api/v1/projects/{project_id}/next", headers=member.headers
@@ -82,6 +97,7 @@ async def annotator(port: int, member, user_id: int, project_id: int, tally: Tal
                 continue
             lease = loadgen.loads(body)
             result, duration_ms = member.sim.answer(lease["item"])
+            await asyncio.sleep(duration_ms / 1000 * think)  # the person labels the item
             status, _ = await tally.call(
                 conn,
                 "submit",
@@ -92,6 +108,47 @@ async def annotator(port: int, member, user_id: int, project_id: int, tally: Tal
             )
             if status in (200, 201):
                 tally.acks.append(Ack(lease["assignment_id"], lease["item"]["id"], user_id))
+    finally:
+        await conn.close()
+
+
+async def reviewer(
+    port: int, headers, user_id: int, project_id: int, tally: Tally, stop: float, think: float
+):
+    conn = loadgen.Connection("127.0.0.1", port)
+    rng = random.Random(user_id)
+    try:
+        await asyncio.sleep(rng.uniform(0, think))
+        while time.monotonic() < stop:
+            status, body = await tally.call(
+                conn,
+                "review next",
+                "POST",
+                f"/api/v1/projects/{project_id}/review/next",
+                headers=headers,
+            )
+            if status == 204:  # nothing waits for review yet
+                await asyncio.sleep(5)
+                continue
+            if status != 200:
+                continue
+            lease = loadgen.loads(body)
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+            verdict: dict = {"decision": "accept"}
+            if lease["annotations"] and rng.random() < 0.1:
+                verdict = {"decision": "fix", "result": lease["annotations"][0]["result"]}
+            status, _ = await tally.call(
+                conn,
+                "review submit",
+                "POST",
+                f"/api/v1/reviews/{lease['review_id']}/submit",
+                headers=headers,
+                body=loadgen.dumps(verdict),
+            )
+            if status in (200, 201):
+                tally.review_acks.append(
+                    ReviewAck(lease["review_id"], lease["item"]["id"], user_id, verdict["decision"])
+                )
     finally:
         await conn.close()
 
@@ -135,15 +192,31 @@ def run(args: argparse.Namespace) -> str:
         try:
             stack.start(fault_delay_seconds=0)
             argv = [sys.executable, "-m", "backend.cli", "worker", "--concurrency", "1"]
-            extra = subprocess.Popen(argv, cwd=REPO, env=stack.worker_env)  # the second worker
+            with (Path(workdir) / "worker-2.log").open("ab") as log:  # the second worker
+                extra = subprocess.Popen(
+                    argv, cwd=REPO, env=stack.worker_env, stdout=log, stderr=subprocess.STDOUT
+                )
             ns = argparse.Namespace(annotators=args.annotators, items=args.items, gold_share=0.0)
             crowd = bench_distribution.make_crowd(stack.base, database_url, ns)
             members = bench_distribution.members(crowd)
+            reviewers = _add_reviewers(stack.base, crowd, args)
             pg_pids = bench_distribution.pg_backends(database_url)
+            api_pids = stack.api_pids()
             groups = {
-                "api": lambda: loadgen.children(stack.api.pid),
-                "workers": lambda: loadgen.children(stack.worker.pid) + loadgen.children(extra.pid),
+                **{
+                    f"api process {i + 1}": (lambda pid=pid: [pid])
+                    for i, pid in enumerate(api_pids)
+                },
+                "workers": lambda: (
+                    [
+                        stack.worker.pid,
+                        extra.pid,
+                        *loadgen.children(stack.worker.pid),
+                        *loadgen.children(extra.pid),
+                    ]
+                ),
             }
+            load_before = os.getloadavg()
             before = {name: loadgen.cpu_seconds(pids()) for name, pids in groups.items()}
             db_before = {pid: loadgen.cpu_seconds([pid]) for pid in pg_pids()}
             tally = Tally()
@@ -174,8 +247,20 @@ def run(args: argparse.Namespace) -> str:
                         args.export_every,
                     ),
                     *(
-                        annotator(stack.port, m, a.id, crowd.project_id, tally, stop)
+                        annotator(stack.port, m, a.id, crowd.project_id, tally, stop, args.think)
                         for m, a in zip(members, crowd.accounts, strict=True)
+                    ),
+                    *(
+                        reviewer(
+                            stack.port,
+                            r.headers,
+                            r.id,
+                            crowd.project_id,
+                            tally,
+                            stop,
+                            args.review_think,
+                        )
+                        for r in reviewers
                     ),
                 )
                 return time.perf_counter() - started
@@ -189,6 +274,7 @@ def run(args: argparse.Namespace) -> str:
                 loadgen.cpu_seconds([pid]) - db_before.get(pid, 0.0) for pid in pg_pids()
             )
             cpu["client"] = time.process_time() - cpu_client
+            load_after = os.getloadavg()
         finally:
             if extra is not None:
                 extra.terminate()
@@ -197,14 +283,21 @@ def run(args: argparse.Namespace) -> str:
         check = check_writes(
             database_url=database_url, project_id=crowd.project_id, acks=tally.acks
         )
+        review = check_reviews(
+            database_url=database_url, project_id=crowd.project_id, acks=tally.review_acks
+        )
     machine = elapsed * (os.cpu_count() or 1)
+    think = "no think time" if not args.think else f"think time x{args.think:g} of the simulator's"
     lines = [
-        f"{args.annotators} simulated annotators (no think time) + 1 manager exporting every "
+        f"{args.annotators} simulated annotators ({think}) + {args.reviewers} reviewers "
+        f"({args.review_think:g} s per item) + 1 manager exporting every "
         f"{args.export_every:.0f} s, {elapsed:.0f} s, {args.api_processes} API processes + 2 "
         f"workers, PostgreSQL + Redis, {os.cpu_count()} CPUs shared by all of it",
         "",
+        f"- load average (1, 5, 15 min) before: {_loads(load_before)}; after: {_loads(load_after)}",
         f"- throughput: {len(tally.acks) / elapsed:.1f} acknowledged submits/s "
-        f"({len(tally.acks)} in all); exports requested: {tally.exports}",
+        f"({len(tally.acks)} in all); {len(tally.review_acks) / elapsed:.2f} verdicts/s "
+        f"({len(tally.review_acks)}); exports requested: {tally.exports}",
         "",
         "| endpoint | requests | p50 ms | p99 ms |",
         "| --- | ---: | ---: | ---: |",
@@ -216,11 +309,47 @@ def run(args: argparse.Namespace) -> str:
     lines += [
         "",
         f"- statuses: {dict(sorted(tally.statuses.items()))}",
-        f"- most PostgreSQL connections seen to the database: {most_connections[0]}; "
-        f"samples refused for want of a connection (max_connections reached): {refused[0]}",
+        f"- most PostgreSQL connections seen to the database: {most_connections[0]} (the "
+        f"configured ceiling: {_connection_budget(args)}); samples refused for want of a "
+        f"connection (max_connections reached): {refused[0]}",
         f"- {check.summary()}; write check {'passed' if check.ok else 'FAILED'}",
+        f"- {review.summary()}; review check {'passed' if review.ok else 'FAILED'}",
     ]
     return "\n".join(lines)
+
+
+def _loads(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
+def _connection_budget(args: argparse.Namespace) -> str:
+    """The most connections the configured pools can open (README, "Running at scale")."""
+    settings = Settings()
+    per_api = settings.db_pool_size + settings.db_pool_max_overflow + settings.pg_pool_size
+    per_worker = settings.db_pool_size + settings.db_pool_max_overflow
+    worker_processes = 2  # two workers of concurrency 1: the jobs run in one pool child each
+    total = args.api_processes * per_api + worker_processes * per_worker
+    return (
+        f"{args.api_processes} API processes x {per_api} + {worker_processes} worker processes "
+        f"x {per_worker} = {total}"
+    )
+
+
+def _add_reviewers(base: str, crowd, args: argparse.Namespace) -> list:
+    """Sample review on for the project, and ``--reviewers`` reviewers in its organization."""
+    with httpx.Client(base_url=base, timeout=120) as http:
+        answer = http.patch(
+            f"/api/v1/projects/{crowd.project_id}",
+            json={"review_mode": "sample", "review_rate": args.review_rate},
+            headers=crowd.owner.headers,
+        )
+        answer.raise_for_status()
+        found = []
+        for i in range(args.reviewers):
+            account = new_user(http, name=f"Reviewer {i}")
+            add_member(http, crowd.org_id, crowd.owner, account, "reviewer")
+            found.append(account)
+    return found
 
 
 def main() -> None:
@@ -232,6 +361,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--api-processes", type=int, default=4)
     parser.add_argument("--export-every", type=float, default=20.0)
+    parser.add_argument("--think", type=float, default=1.0, help="x the simulated labelling time")
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--review-rate", type=float, default=0.2)
+    parser.add_argument("--review-think", type=float, default=4.0)
     args = parser.parse_args()
     if not (args.pg_url.startswith("postgresql") and args.redis_url.startswith("redis")):
         raise SystemExit("needs --pg-url postgresql+psycopg://… and --redis-url redis://…")
@@ -240,7 +373,8 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     RESULTS.write_text(
         f"# Load\n\n{stamp}, `tests/benchmarks/bench_load.py --annotators {args.annotators} "
-        f"--seconds {args.seconds:.0f} --items {args.items}`\n\n{table}\n"
+        f"--seconds {args.seconds:.0f} --items {args.items} --think {args.think:g} "
+        f"--reviewers {args.reviewers}`\n\n{table}\n"
     )
 
 

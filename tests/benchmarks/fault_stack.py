@@ -55,7 +55,7 @@ class Stack:
 
     # -- start and stop -------------------------------------------------------------------------
 
-    def start(self, *, fault_delay_seconds: float = 1.0) -> None:
+    def start(self, *, fault_delay_seconds: float = 1.0, with_worker: bool = True) -> None:
         pg = urlsplit(self.database_url)
         redis = urlsplit(self.redis_url)
         self.pg_proxy = TcpProxy(pg.hostname or "127.0.0.1", pg.port or 5432)
@@ -88,7 +88,8 @@ class Stack:
                 argv, cwd=REPO, env=env, start_new_session=True, stdout=log, stderr=log
             )
         self._wait_healthy()
-        self.start_worker()
+        if with_worker:
+            self.start_worker()
 
     def start_worker(self) -> None:
         # A beat killed mid-write can leave its schedule file unreadable; a fresh one is harmless.
@@ -111,7 +112,8 @@ class Stack:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def _wait_healthy(self, timeout: float = 90) -> None:
+    def _wait_healthy(self, timeout: float = 300) -> None:
+        # Spawned API processes import the app at once: minutes on a loaded 2-CPU machine.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.api is not None
