@@ -238,4 +238,5 @@ IMAGE_BOXES = Kind(
     # three folds: every fold fits the sliding-window detector on every image again
     model=built_in_model("image_boxes", folds=3),
     paid_marks=("boxes", "per_box"),
+    point_prompts=True,
 )

@@ -229,4 +229,5 @@ IMAGE_POLYGONS = Kind(
     label_pattern=marks_pattern(FIELD),
     result_model=PolygonsResult,
     example={"polygons": [{"label": "scratch", "points": [[10, 10], [60, 12], [40, 50]]}]},
+    point_prompts=True,
 )

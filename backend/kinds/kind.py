@@ -88,6 +88,9 @@ class Kind:
     # Pay per mark (issue 20): the result's key that holds the marks and the project's rate for
     # each (``("boxes", "per_box")``); None: this kind is paid per item only.
     paid_marks: tuple[str, str] | None = None
+    # Whether an outside model may answer a point clicked on the image with marks of this kind
+    # (``POST /items/{id}/suggest``, issue 21): image kinds whose answer is a set of marks.
+    point_prompts: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

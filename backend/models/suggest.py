@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from backend.errors import ApiError, conflict, invalid
 from backend.items.models import Item
+from backend.kinds import get_kind
 from backend.models.endpoint_client import post_batch
 from backend.models.media_links import signed_path
 from backend.models.models import PrelabelDrop
@@ -34,7 +35,6 @@ from backend.models.prelabels import OUTSIDE_VERSION, OpenItem, checked_result
 from backend.projects.models import Project
 from backend.settings import get_settings
 
-KINDS = frozenset({"image_boxes", "image_polygons"})
 TIMEOUT_S = 10.0
 RETRIES = 1
 BACKOFF_S = 0.25
@@ -63,7 +63,7 @@ def suggest(
     endpoint = project.model_endpoint
     if not endpoint:
         raise conflict("the project names no outside model", code="no_model_endpoint")
-    if project.kind not in KINDS or item.media_key is None:
+    if not get_kind(project.kind).point_prompts or item.media_key is None:
         raise conflict(
             "point suggestions are for image boxes and polygons", code="suggestion_unsupported_kind"
         )
