@@ -76,7 +76,7 @@ def _wire_lots() -> None:
     review's rework of a rejected lot's items, and the items review holds out of lots."""
     from backend.assignments.stages import Stage
     from backend.consensus import final_answers
-    from backend.lots import finished, inspection
+    from backend.lots import finished, inspection, switching
     from backend.review import lot_hooks
     from backend.review.verdicts import register_store_step
 
@@ -84,3 +84,4 @@ def _wire_lots() -> None:
     final_answers.register_provider(inspection.fixed_answers)
     events.subscribe(events.ItemsSentBack, lot_hooks.on_items_sent_back)
     finished.register_held_elsewhere(lot_hooks.held_in_review)
+    events.subscribe(events.ProjectSettingsChanged, switching.on_settings_changed)

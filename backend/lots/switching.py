@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from backend import clock
+from backend import clock, events
 from backend.lots.models import AcceptanceSwitching
 from backend.projects.models import Project
 from quality.acceptance import SamplingPlan, SwitchingState, between_lots, record_lot, resume
@@ -59,6 +59,21 @@ def severity_for_new_lot(*, session: Session, project: Project) -> str:
     if after != before:
         _store(row, after)
     return after.severity
+
+
+SWITCHING_SETTINGS = frozenset({"reduced_inspection", "production_steady"})
+
+
+def on_settings_changed(event: events.ProjectSettingsChanged) -> None:
+    """A manager switched reduced inspection off or said production is irregular: a project on
+    reduced inspection returns to normal at once (9.3.4 b, c), in the change's transaction."""
+    if not event.fields & SWITCHING_SETTINGS:
+        return
+    if current(session=event.session, project_id=event.project_id).severity != "reduced":
+        return
+    project = event.session.get(Project, event.project_id)
+    if project is not None:
+        severity_for_new_lot(session=event.session, project=project)
 
 
 def record_verdict(
