@@ -57,7 +57,7 @@ def create_lot(
     """The new lot (status ``inspecting``) with its plan and its round-1 sample.
 
     404 when an item id is not one of the project's items; 409 ``item_not_finished`` for items
-    that are not finished or already in an open lot; 409 ``lot_empty`` when nothing is left;
+    that are not finished or already in a lot; 409 ``lot_empty`` when nothing is left;
     409 ``acceptance_discontinued`` while the project's inspection is discontinued (9.4).
     """
     item_ids = _items_of(session=session, project=project, source=source)
@@ -134,7 +134,7 @@ def _items_of(*, session: Session, project: Project, source: LotSource) -> list[
             refused = sorted(set(wanted) - set(ids))
             session.rollback()
             raise conflict(
-                f"{len(refused)} of the items are not finished or are in another open lot",
+                f"{len(refused)} of the items are not finished or are in a lot already",
                 code="item_not_finished",
                 item_ids=refused[:100],
             )
@@ -147,7 +147,7 @@ def _items_of(*, session: Session, project: Project, source: LotSource) -> list[
     ids = finished_item_ids(session=session, project_id=project.id, extra=extra)
     if not ids:
         session.rollback()
-        raise conflict("no finished item outside an open lot", code="lot_empty")
+        raise conflict("no finished item outside the lots", code="lot_empty")
     return ids
 
 

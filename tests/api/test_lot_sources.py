@@ -11,6 +11,7 @@ from backend.audit.models import AuditEvent
 from backend.db import get_engine
 from backend.lots.models import LotItem
 from support.factories import add_member, new_project, new_team, new_user
+from support.lot_flow import inspect_all
 from support.lot_seed import LABELS, finished_items
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -137,3 +138,23 @@ def test_a_filter_is_one_source_among_the_others_and_for_deciders_only(client):
     assert _lot(client, project, stranger.manager, filter={}, aql="1.0").status_code == 404
     everything = _lot(client, project, customer, filter={}, aql="1.0")  # no filter: all finished
     assert everything.status_code == 201 and _lot_items(everything.json()["id"]) == set(ids)
+
+
+def test_items_of_an_accepted_lot_go_into_no_second_lot(client):
+    """ "Every finished item not yet in a lot": an accepted lot delivered its items."""
+    team, customer = _team_with_client(client)
+    project = new_project(client, team)
+    ids = finished_items(project, 3, [team.annotators[0].id])
+    lot = _lot(client, project, customer, item_ids=ids, aql="1.0").json()  # 100 %, Ac 0
+    inspect_all(client, lot["id"], customer, decide=lambda _p: "accept")
+    shown = client.get(f"/api/v1/lots/{lot['id']}", headers=customer.headers).json()
+    assert shown["status"] == "accepted"
+    for body in ({"all_finished": True}, {"filter": {}}, {"filter": {"q": "spindle"}}):
+        again = _lot(client, project, customer, aql="1.0", **body)
+        assert again.status_code == 409 and again.json()["code"] == "lot_empty", again.text
+    named = _lot(client, project, customer, item_ids=ids, aql="1.0")
+    assert named.status_code == 409 and named.json()["code"] == "item_not_finished"
+    assert sorted(named.json()["item_ids"]) == sorted(ids)
+    fresh = finished_items(project, 2, [team.annotators[0].id])
+    made = _lot(client, project, customer, all_finished=True, aql="1.0")
+    assert made.status_code == 201 and _lot_items(made.json()["id"]) == set(fresh)
