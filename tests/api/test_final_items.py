@@ -15,9 +15,13 @@ from sqlmodel import Session, select
 
 from backend.db import get_engine
 from backend.items.final_models import FinalItem
+from backend.items.finals import mark_final
+from backend.items.models import Item
+from backend.items.progress import raise_wanted
 from backend.review.selection import sample_draw
 from support.factories import add_member, new_project, new_team, new_user
 from support.lot_flow import inspect_all
+from support.lot_seed import finished_items
 from support.pay_helpers import build, entries
 from support.review_flow import label_all, recompute, review_next, review_states, verdict
 from support.seed import seed_items
@@ -189,3 +193,15 @@ def test_a_rejected_lot_reopens_final_items_for_rework(client):
     assert sent.status_code == 200, sent.text
     assert _finals(pid) == set(labelled) - {defective}
     assert review_states(pid)[defective][0] == "rework"
+
+
+def test_adaptive_overlap_never_asks_a_final_item_for_another_answer(client):
+    team = new_team(client, annotators=1)
+    project = new_project(client, team, gold_rate=0.0, overlap=1, max_overlap=3)
+    settled, open_ = finished_items(project, 2, [team.annotators[0].id])
+    with Session(get_engine()) as session:
+        mark_final(session=session, project_id=project["id"], item_ids=[settled])
+        raised = raise_wanted(session=session, item_ids=[settled, open_], up_to=3)
+        session.commit()
+        wanted = {i: session.get(Item, i).wanted for i in (settled, open_)}
+    assert raised == 1 and wanted == {settled: 1, open_: 2}
