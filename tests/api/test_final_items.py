@@ -201,7 +201,10 @@ def test_adaptive_overlap_never_asks_a_final_item_for_another_answer(client):
     settled, open_ = finished_items(project, 2, [team.annotators[0].id])
     with Session(get_engine()) as session:
         mark_final(session=session, project_id=project["id"], item_ids=[settled])
-        raised = raise_wanted(session=session, item_ids=[settled, open_], up_to=3)
+        raised = raise_wanted(session=session, item_ids=[settled, open_], up_to=3, final_too=False)
         session.commit()
         wanted = {i: session.get(Item, i).wanted for i in (settled, open_)}
-    assert raised == 1 and wanted == {settled: 1, open_: 2}
+        # A manager's requeue (the data manager's bulk action) still asks it for one more.
+        requeued = raise_wanted(session=session, item_ids=[settled], up_to=3)
+        session.commit()
+    assert raised == 1 and wanted == {settled: 1, open_: 2} and requeued == 1
