@@ -7,8 +7,8 @@
   2859-1 9.3.3 c) and ``projects.production_steady`` (9.3.3 b, 9.3.4 b), read by
   ``backend/lots/switching.py``.
 
-Revision ID: 0021_lotsmore
-Revises: 0020_confidence
+Revision ID: 0023_lotsmore
+Revises: 0022_confidence_index
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0021_lotsmore"
-down_revision: str | None = "0020_confidence"
+revision: str = "0023_lotsmore"
+down_revision: str | None = "0022_confidence_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
