@@ -9,6 +9,7 @@ from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.corrections.models import AnnotationHistory
 from backend.exports.models import DatasetVersion
 from backend.invites.models import Invite
+from backend.items.final_models import FinalItem
 from backend.items.models import GoldAnswer, ImportBatch, Item
 from backend.items.reference_models import ItemReference
 from backend.lots.models import AcceptanceSwitching, Lot, LotItem, LotSample
@@ -49,6 +50,7 @@ __all__ = [
     "AuditEvent",
     "Consensus",
     "DatasetVersion",
+    "FinalItem",
     "GoldAnswer",
     "ImportBatch",
     "Invite",

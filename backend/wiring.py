@@ -18,6 +18,7 @@ def wire() -> None:
     from backend.assignments import member_leases
     from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
+    from backend.items import finals
     from backend.labels import service as labels
     from backend.models import listeners as models_listeners
     from backend.pay import listeners as pay_listeners
@@ -30,12 +31,25 @@ def wire() -> None:
     access.subscribe_listeners()
     member_leases.subscribe_listeners()
     _add_scrape_gauges(recompute_lags=consensus_metrics.recompute_lags)
+    finals.subscribe_listeners()
     review.subscribe_listeners()
     _wire_lots()
+    _wire_settled_checks()
     pay_listeners.subscribe_listeners()
     models_listeners.subscribe_listeners()
     _wire_models_training()
     events.mark_wired()
+
+
+def _wire_settled_checks() -> None:
+    """Corrections refuse settled items (``backend/items/states.py``: reviewed, final); the
+    stages that store those states answer through corrections' hook."""
+    from backend.corrections.finality import register_settled_check
+    from backend.items.finals import settled_state
+    from backend.review.finality import reviewed_state
+
+    register_settled_check(settled_state)
+    register_settled_check(reviewed_state)
 
 
 def _add_scrape_gauges(**readers: Callable[[], Iterable[tuple[tuple[str, ...], float]]]) -> None:
@@ -72,7 +86,7 @@ def _wire_lots() -> None:
     review's rework of a rejected lot's items, and the items review holds out of lots."""
     from backend.assignments.stages import Stage
     from backend.consensus import final_answers
-    from backend.lots import finished, inspection
+    from backend.lots import finished, inspection, switching
     from backend.review import lot_hooks
     from backend.review.verdicts import register_store_step
 
@@ -80,3 +94,4 @@ def _wire_lots() -> None:
     final_answers.register_provider(inspection.fixed_answers)
     events.subscribe(events.ItemsSentBack, lot_hooks.on_items_sent_back)
     finished.register_held_elsewhere(lot_hooks.held_in_review)
+    events.subscribe(events.ProjectSettingsChanged, switching.on_settings_changed)

@@ -121,7 +121,10 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     raised = 0
     if project.max_overlap > project.overlap and len(contested):
         raised = raise_wanted(
-            session=session, item_ids=contested.tolist(), up_to=project.max_overlap
+            session=session,
+            item_ids=contested.tolist(),
+            up_to=project.max_overlap,
+            final_too=False,
         )
     laps.lap("overlap")
     done = done_items(session=session, project_id=project_id)

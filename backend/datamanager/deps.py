@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.accounts.deps import CurrentUser, SessionDep
+from backend.datamanager.filters import reject_unknown
 from backend.datamanager.schemas import ListQuery
 from backend.db import ends_its_transaction
-from backend.errors import invalid
 from backend.items.models import Item
 from backend.orgs.deps import check_org_access
 from backend.orgs.models import MANAGERS, Role
@@ -47,15 +47,7 @@ def item_for_reader(item_id: int, user: CurrentUser, session: SessionDep) -> Ite
 def reject_unknown_parameters(request: Request) -> None:
     """422 ``unknown_filter`` naming a query parameter the list does not know: a misspelt
     filter would otherwise be ignored and answer more items than asked for."""
-    known = ListQuery.model_fields
-    for name in request.query_params:
-        if name not in known:
-            raise invalid(
-                (name,),
-                f"unknown filter {name!r}; the filters are: {', '.join(known)}",
-                where="query",
-                code="unknown_filter",
-            )
+    reject_unknown(request.query_params, known=ListQuery.model_fields, where="query")
 
 
 ProjectReader = Annotated[ProjectAccess, Depends(project_role(READERS))]

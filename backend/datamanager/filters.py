@@ -4,15 +4,22 @@ Each filter is one condition and they combine with AND, so a combination returns
 items every single filter returns. Item states come from ``backend.items.states``: ``new``,
 ``in_progress`` and ``done`` are read from the counters and live leases (as ``derive`` does);
 the states later stages store match nothing until a stage stores them.
+
+The same filters make a lot (``POST /projects/{id}/lots`` with ``filter``): ``parse_filter``
+reads them from a JSON object as the list reads them from the query string, and
+``matching_items`` is the listing's WHERE clause as a subquery of item ids.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.assignments.models import Annotation, Assignment
@@ -24,6 +31,49 @@ from backend.items.states import ItemState
 from backend.kinds import Kind
 
 ANNOTATE_STAGE = "annotate"
+PAGING = frozenset({"sort", "cursor", "before", "limit"})
+FILTERS = tuple(name for name in ListQuery.model_fields if name not in PAGING)
+"""The filters proper: every parameter of the list but its sort and page."""
+
+
+def reject_unknown(
+    names: Iterable[str], *, known: Iterable[str], where: str, loc: tuple[str, ...] = ()
+) -> None:
+    """422 ``unknown_filter`` naming the first of ``names`` that is not ``known``: a misspelt
+    filter would otherwise be ignored and select more items than asked for."""
+    allowed = tuple(known)
+    for name in names:
+        if name not in allowed:
+            raise invalid(
+                (*loc, name),
+                f"unknown filter {name!r}; the filters are: {', '.join(allowed)}",
+                where=where,
+                code="unknown_filter",
+            )
+
+
+def parse_filter(values: Mapping[str, Any], *, loc: tuple[str, ...] = ("filter",)) -> ListQuery:
+    """The data manager's filters given as a JSON object (values as the query string gives
+    them, or typed): 422 ``unknown_filter`` for a name that is not a filter (sort and paging
+    included), 422 naming the field for a value the list would refuse."""
+    reject_unknown(values, known=FILTERS, where="body", loc=loc)
+    try:
+        return ListQuery.model_validate(dict(values))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise invalid((*loc, *first["loc"]), first["msg"]) from None
+
+
+def matching_items(
+    *, query: ListQuery, project_id: int, kind: Kind, now: datetime, dialect: str
+) -> Select[Any]:
+    """``SELECT items.id`` of the project's items the filters select (the listing's join and
+    WHERE clause, without its sort and page)."""
+    return (
+        select(Item.id)
+        .outerjoin(Consensus, Consensus.item_id == Item.id)
+        .where(*conditions(query=query, project_id=project_id, kind=kind, now=now, dialect=dialect))
+    )
 
 
 def conditions(

@@ -13,18 +13,23 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlmodel import Session
 
+from backend.items.final_models import FinalItem
 from backend.items.models import Item
 
 _SQLITE_CHUNK = 500  # ids per statement: SQLite's limit on bound parameters is low
 
 
-def raise_wanted(*, session: Session, item_ids: Sequence[int], up_to: int) -> int:
+def raise_wanted(
+    *, session: Session, item_ids: Sequence[int], up_to: int, final_too: bool = True
+) -> int:
     """One more wanted annotation for each of ``item_ids`` that has all it wants, up to ``up_to``
-    (gold items never); returns how many items were raised. In the caller's transaction."""
+    (gold items never; final ones only with ``final_too``: adaptive overlap leaves a settled
+    answer alone, ``backend.items.finals``, while a manager's requeue is an explicit override);
+    returns how many items were raised. In the caller's transaction."""
     raised = 0
     for matches in _id_filters(session, item_ids):
         raised += session.execute(
@@ -34,6 +39,7 @@ def raise_wanted(*, session: Session, item_ids: Sequence[int], up_to: int) -> in
                 Item.is_gold.is_(False),
                 Item.annotation_count >= Item.wanted,
                 Item.wanted < up_to,
+                *(() if final_too else (~exists().where(FinalItem.item_id == Item.id),)),
             )
             .values(wanted=Item.wanted + 1)
             .execution_options(synchronize_session=False)

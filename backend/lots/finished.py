@@ -2,7 +2,8 @@
 
 Finished means the item has the annotations it wants and a computed consensus (state ``done``)
 or a reviewer accepted or fixed it (``reviewed``); gold items are tests, never delivered. An item
-that is in an open lot (inspecting, or rejected and not yet accepted) is in no second one.
+that is in a lot is in no second one: an open lot (inspecting, or rejected and not yet accepted)
+holds it, and an accepted lot delivered it.
 """
 
 from __future__ import annotations
@@ -40,16 +41,18 @@ def finished_condition() -> Any:
     )
 
 
-def in_open_lot() -> Any:
-    return exists().where(LotItem.item_id == Item.id, LotItem.open.is_(True))
+def in_a_lot() -> Any:
+    """The item is in a lot: an open one (inspecting, or rejected and not yet accepted), or an
+    accepted one (its items are final and delivered: they go into no second lot)."""
+    return exists().where(LotItem.item_id == Item.id)
 
 
 def finished_item_ids(
     *, session: Session, project_id: int, item_ids: Sequence[int] | None = None, extra: Any = None
 ) -> list[int]:
-    """Ids of the project's finished items in no open lot (of ``item_ids`` when given)."""
+    """Ids of the project's finished items in no lot yet (of ``item_ids`` when given)."""
     query = select(Item.id).where(Item.project_id == project_id, finished_condition())
-    query = query.where(~in_open_lot())
+    query = query.where(~in_a_lot())
     if item_ids is not None:
         query = query.where(Item.id.in_(item_ids))
     if extra is not None:

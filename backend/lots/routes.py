@@ -52,14 +52,16 @@ def acceptance_plan(
 def create_lot(
     project_id: int, body: LotCreate, user: CurrentUser, session: SessionDep
 ) -> LotPublic:
-    """Owners, managers and the client of the project's organization."""
+    """Owners, managers and the client of the project's organization. ``filter`` takes the data
+    manager's filters (422 ``unknown_filter`` for any other name); only finished items in no
+    open lot go in (409 ``lot_empty`` when none is left)."""
     access = load_project_access(
         session=session, project_id=project_id, user_id=user.id, allowed=LOT_DECIDERS
     )
     lot = service.create_lot(
         session=session,
         project=access.project,
-        source=service.LotSource(body.item_ids, body.batch_id, body.all_finished),
+        source=service.LotSource(body.item_ids, body.batch_id, body.all_finished, body.filter),
         aql=body.aql,
         level=body.level,
         actor_id=user.id,

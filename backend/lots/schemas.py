@@ -13,7 +13,12 @@ MAX_ITEMS_PER_LOT_REQUEST = 10_000
 
 
 class LotCreate(BaseModel):
-    """Exactly one of ``item_ids``, ``batch_id`` or ``all_finished: true``."""
+    """Exactly one of ``item_ids``, ``batch_id``, ``filter`` or ``all_finished: true``.
+
+    ``filter`` holds the data manager's filters (``GET /projects/{id}/items``: ``status``,
+    ``label``, ``confidence_min``, ``confidence_max``, ``annotator_id``, ``gold``, ``batch_id``,
+    ``q``) as an object; the lot takes the finished items among those they select that are in
+    no open lot."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -22,14 +27,24 @@ class LotCreate(BaseModel):
     )
     batch_id: int | None = Field(default=None, ge=1)
     all_finished: bool = False
+    filter: dict[str, str | int | float | bool | None] | None = Field(
+        default=None,
+        max_length=20,
+        description="the data manager's filters, e.g. {'label': 'cat', 'confidence_max': 0.9}",
+    )
     aql: str | float = Field(description="acceptance quality limit, a column of Table 2-A")
     level: str = Field(default="II", max_length=8)
 
     @model_validator(mode="after")
     def _one_source(self) -> LotCreate:
-        given = (self.item_ids is not None) + (self.batch_id is not None) + self.all_finished
+        given = (
+            (self.item_ids is not None)
+            + (self.batch_id is not None)
+            + (self.filter is not None)
+            + self.all_finished
+        )
         if given != 1:
-            raise ValueError("give exactly one of item_ids, batch_id or all_finished: true")
+            raise ValueError("give exactly one of item_ids, batch_id, filter or all_finished: true")
         return self
 
 

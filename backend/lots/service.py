@@ -8,17 +8,21 @@ itself (leases, judgments, the verdict) is ``inspection``; sending items back is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import HTTPException
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from backend import clock
 from backend.audit.service import record
-from backend.errors import conflict, invalid, not_found
+from backend.datamanager.filters import matching_items, parse_filter
+from backend.errors import conflict, not_found
 from backend.items.models import Item
+from backend.kinds import get_kind
 from backend.lots import switching
 from backend.lots.finished import finished_condition, finished_item_ids
 from backend.lots.models import Lot, LotItem, LotSample
@@ -32,11 +36,13 @@ _ROWS_PER_INSERT = 5_000
 
 @dataclass(frozen=True)
 class LotSource:
-    """Exactly one of: explicit item ids, an import batch, or every finished item."""
+    """Exactly one of: explicit item ids, an import batch, the data manager's filters, or every
+    finished item."""
 
     item_ids: Sequence[int] | None = None
     batch_id: int | None = None
     all_finished: bool = False
+    filter: Mapping[str, Any] | None = None
 
 
 def create_lot(
@@ -51,19 +57,19 @@ def create_lot(
     """The new lot (status ``inspecting``) with its plan and its round-1 sample.
 
     404 when an item id is not one of the project's items; 409 ``item_not_finished`` for items
-    that are not finished or already in an open lot; 409 ``lot_empty`` when nothing is left;
+    that are not finished or already in a lot; 409 ``lot_empty`` when nothing is left;
     409 ``acceptance_discontinued`` while the project's inspection is discontinued (9.4).
     """
     item_ids = _items_of(session=session, project=project, source=source)
-    state = switching.locked_state(session=session, project_id=project.id)
-    if state.severity == DISCONTINUED:
+    severity = switching.severity_for_new_lot(session=session, project=project)
+    if severity == DISCONTINUED:
         session.rollback()
         raise conflict(
             "acceptance inspection is discontinued after 5 lots not accepted on tightened "
             "inspection (ISO 2859-1, 9.4); resume it once the work has been corrected",
             code="acceptance_discontinued",
         )
-    plan = plan_for(lot_size=len(item_ids), level=level, aql=aql, severity=state.severity)
+    plan = plan_for(lot_size=len(item_ids), level=level, aql=aql, severity=severity)
     lot = Lot(
         project_id=project.id,
         org_id=project.org_id,
@@ -94,7 +100,13 @@ def create_lot(
         action="lot.create",
         target_type="lot",
         target_id=lot.id,
-        data={"size": lot.size, "aql": lot.aql, "level": lot.level, "severity": lot.severity},
+        data={
+            "size": lot.size,
+            "aql": lot.aql,
+            "level": lot.level,
+            "severity": lot.severity,
+            **({"filter": dict(source.filter)} if source.filter is not None else {}),
+        },
     )
     session.commit()
     return lot
@@ -103,6 +115,8 @@ def create_lot(
 def _source_name(source: LotSource) -> str:
     if source.item_ids is not None:
         return "items"
+    if source.filter is not None:
+        return "filter"
     return "batch" if source.batch_id is not None else "all_finished"
 
 
@@ -120,23 +134,37 @@ def _items_of(*, session: Session, project: Project, source: LotSource) -> list[
             refused = sorted(set(wanted) - set(ids))
             session.rollback()
             raise conflict(
-                f"{len(refused)} of the items are not finished or are in another open lot",
+                f"{len(refused)} of the items are not finished or are in a lot already",
                 code="item_not_finished",
                 item_ids=refused[:100],
             )
         return ids
     extra = None
     if source.batch_id is not None:
-        batch_column = getattr(Item, "batch_id", None)
-        if batch_column is None:  # import batches are the data manager's (issue 19, part 3)
-            session.rollback()
-            raise invalid(("batch_id",), "this server does not record import batches yet")
-        extra = batch_column == source.batch_id
+        extra = Item.batch_id == source.batch_id
+    elif source.filter is not None:
+        extra = Item.id.in_(_filtered(session=session, project=project, values=source.filter))
     ids = finished_item_ids(session=session, project_id=project.id, extra=extra)
     if not ids:
         session.rollback()
-        raise conflict("no finished item outside an open lot", code="lot_empty")
+        raise conflict("no finished item outside the lots", code="lot_empty")
     return ids
+
+
+def _filtered(*, session: Session, project: Project, values: Mapping[str, Any]) -> Any:
+    """The data manager's selection as a subquery of item ids (its parsing and its query)."""
+    try:
+        query = parse_filter(values)
+        return matching_items(
+            query=query,
+            project_id=project.id,
+            kind=get_kind(project.kind),
+            now=clock.now(),
+            dialect=session.get_bind().dialect.name,
+        )
+    except HTTPException:
+        session.rollback()
+        raise
 
 
 def _insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -3,8 +3,13 @@
 The rules are ``quality.acceptance.record_lot`` (ISO 2859-1:1999 clause 9): normal -> tightened
 when 2 of 5 or fewer consecutive lots are not accepted on original inspection, tightened ->
 normal after 5 consecutive accepted lots, discontinued after 5 lots not accepted on tightened
-inspection. Reduced inspection is optional in the standard and not offered here
-(``reduced_allowed`` stays False), so a project moves between normal and tightened only.
+inspection. Reduced inspection is optional (9.3.3): normal -> reduced when the switching score
+reaches 30, production is at a steady rate (project setting ``production_steady``) and the
+responsible authority allows it (project setting ``reduced_inspection``, off by default);
+reduced -> normal when a lot is not accepted (9.3.4 a; in the 1999 tables Re = Ac + 1, so there
+is no "accepted with defects between Ac and Re" case as in MIL-STD-105E / ANSI Z1.4), or as soon
+as either setting is switched off (9.3.4 b, c: applied when the next lot is made, since a plan
+is fixed then, ``severity_for_new_lot``).
 
 Only original inspections count (round 1 of a lot): a lot inspected again after rework is a
 resubmitted lot, which the standard leaves out of switching. A lot whose plan was fixed on
@@ -16,9 +21,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from backend import clock
+from backend import clock, events
 from backend.lots.models import AcceptanceSwitching
-from quality.acceptance import SamplingPlan, SwitchingState, record_lot, resume
+from backend.projects.models import Project
+from quality.acceptance import SamplingPlan, SwitchingState, between_lots, record_lot, resume
 
 
 def locked_state(*, session: Session, project_id: int) -> AcceptanceSwitching:
@@ -44,6 +50,32 @@ def current(*, session: Session, project_id: int) -> SwitchingState:
     return SwitchingState(row.severity, tuple(row.history), row.switching_score)
 
 
+def severity_for_new_lot(*, session: Session, project: Project) -> str:
+    """The severity of a lot made now (the row stays locked until the transaction ends):
+    reduced inspection ends first if the project no longer allows it (9.3.4 b, c)."""
+    row = locked_state(session=session, project_id=project.id)
+    before = _state_of(row)
+    after = between_lots(before, **_conditions(project))
+    if after != before:
+        _store(row, after)
+    return after.severity
+
+
+SWITCHING_SETTINGS = frozenset({"reduced_inspection", "production_steady"})
+
+
+def on_settings_changed(event: events.ProjectSettingsChanged) -> None:
+    """A manager switched reduced inspection off or said production is irregular: a project on
+    reduced inspection returns to normal at once (9.3.4 b, c), in the change's transaction."""
+    if not event.fields & SWITCHING_SETTINGS:
+        return
+    if current(session=event.session, project_id=event.project_id).severity != "reduced":
+        return
+    project = event.session.get(Project, event.project_id)
+    if project is not None:
+        severity_for_new_lot(session=event.session, project=project)
+
+
 def record_verdict(
     *, session: Session, project_id: int, plan: SamplingPlan, nonconforming: int
 ) -> bool:
@@ -52,17 +84,31 @@ def record_verdict(
     row = locked_state(session=session, project_id=project_id)
     if row.severity != plan.severity:
         return False
-    before = SwitchingState(row.severity, tuple(row.history), row.switching_score)
-    after = record_lot(before, plan=plan, nonconforming=nonconforming)
+    project = session.get(Project, project_id)
+    after = record_lot(
+        _state_of(row), plan=plan, nonconforming=nonconforming, **_conditions(project)
+    )
     _store(row, after)
     return True
+
+
+def _conditions(project: Project | None) -> dict[str, bool]:
+    """Clause 9.3.3 b) and c) as the project's settings say them."""
+    return {
+        "reduced_allowed": bool(getattr(project, "reduced_inspection", False)),
+        "production_steady": bool(getattr(project, "production_steady", True)),
+    }
+
+
+def _state_of(row: AcceptanceSwitching) -> SwitchingState:
+    return SwitchingState(row.severity, tuple(row.history), row.switching_score)
 
 
 def resume_inspection(*, session: Session, project_id: int) -> SwitchingState:
     """Clause 9.4: a discontinued project resumes on tightened inspection (``ValueError`` when
     it is not discontinued)."""
     row = locked_state(session=session, project_id=project_id)
-    after = resume(SwitchingState(row.severity, tuple(row.history), row.switching_score))
+    after = resume(_state_of(row))
     _store(row, after)
     return after
 

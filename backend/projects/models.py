@@ -47,6 +47,14 @@ class Project(SQLModel, table=True):
     review_annotators_below: float | None = None
     rework_to: str = Field(default="same", max_length=8)  # same | pool
     review_reasons: list[str] = Field(default_factory=list, sa_type=JSONType, nullable=False)
+    # When an item's answer becomes final (``backend/review/finality.py``): "finished" (when it
+    # leaves its last stage: finished and not chosen for review, or accepted or fixed in review)
+    # or "lot_accepted" (only when a lot holding it is accepted, 验收). Acceptance switching
+    # (ISO 2859-1 clause 9.3.3, backend/lots/switching.py): whether the responsible authority
+    # allows reduced inspection, and whether production is at a steady rate. Revision 0021.
+    final_when: str = Field(default="finished", max_length=16)
+    reduced_inspection: bool = Field(default=False, nullable=False)
+    production_steady: bool = Field(default=True, nullable=False)
     # Models (issue 21, backend/models): which open items come first (``default`` keeps the
     # stored priority; ``uncertainty`` / ``mixed`` let the model set it), whether the model's
     # predictions are stored as pre-labels, an outside model's endpoint, and after how many new

@@ -99,6 +99,7 @@ def _check_labels(labels: list[LabelSpec]) -> list[LabelSpec]:
 
 ReviewMode = Literal["none", "sample", "all", "low_confidence"]
 ReworkTo = Literal["same", "pool"]
+FinalWhen = Literal["finished", "lot_accepted"]
 ReviewReasons = list[Annotated[str, Field(min_length=1, max_length=32)]]
 
 
@@ -158,6 +159,9 @@ class ProjectSettings(BaseModel):
     review_annotators_below: float | None = Field(default=None, ge=0, le=1)
     rework_to: ReworkTo = "same"
     review_reasons: ReviewReasons = Field(default_factory=list, max_length=30)
+    final_when: FinalWhen = "finished"
+    reduced_inspection: bool = False
+    production_steady: bool = True
 
     _reasons = field_validator("review_reasons")(_check_reasons)
     pay: PaySettings | None = None
@@ -224,6 +228,9 @@ class ProjectUpdate(BaseModel):
     review_annotators_below: float | None = Field(default=None, ge=0, le=1)
     rework_to: ReworkTo | None = None
     review_reasons: ReviewReasons | None = Field(default=None, max_length=30)
+    final_when: FinalWhen | None = None
+    reduced_inspection: bool | None = None
+    production_steady: bool | None = None
 
     _reasons = field_validator("review_reasons")(_check_reasons)
     pay: PaySettings | None = None
@@ -280,6 +287,9 @@ class ProjectPublic(BaseModel):
     review_annotators_below: float | None = None
     rework_to: str = "same"
     review_reasons: list[str] = []
+    final_when: str = "finished"
+    reduced_inspection: bool = False
+    production_steady: bool = True
     pay: PaySettings | None
     ordering: str = "default"
     prelabels: bool = False

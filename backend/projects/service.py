@@ -60,6 +60,9 @@ def list_projects(
     return list(rows), total
 
 
+_NULL_LEAVES_AS_IS = ("final_when", "reduced_inspection", "production_steady")
+
+
 def update_project(
     *, session: Session, project: Project, body: ProjectUpdate, actor: Membership
 ) -> Project:
@@ -73,7 +76,8 @@ def update_project(
         ):
             raise invalid(("pay", "per_item"), "differs from reward_per_item (the same value)")
         changes = _with_pay(changes, body.pay)
-    for field in ("ordering", "prelabels", "train_every"):  # null: leave as it is
+    null_leaves = ("ordering", "prelabels", "train_every", *_NULL_LEAVES_AS_IS)
+    for field in null_leaves:  # null: leave as it is
         if changes.get(field, 0) is None:
             del changes[field]
     if "model_endpoint" in body.model_fields_set:

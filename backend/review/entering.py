@@ -5,7 +5,9 @@ annotators' figures, so the confidences and accuracies it reads are that run's. 
 the event asks: an item already in review stays as it is, a reviewed one is settled, and an item
 sent back for rework whose new answers are finished enters review again (a reworked item is
 always reviewed again: its last answers were rejected). New finished items enter as
-``selection`` decides.
+``selection`` decides; those it does not choose skip review and become final at once unless the
+project waits for lot acceptance (``finality``). An item already final never enters review (a
+later recompute that changes its consensus finishes it again).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from sqlmodel import Session, select
 from backend import clock, events
 from backend.assignments.reviewed_answers import counted_answers
 from backend.consensus.final_answers import consensus_rows, estimated_accuracy
+from backend.items.finals import final_ids
 from backend.items.states import ItemState, check_move
 from backend.projects.models import Project
+from backend.review.finality import settle_if_due
 from backend.review.models import ReviewItem
 from backend.review.selection import ReviewRules, Rule, chosen_for_review
 
@@ -45,6 +49,10 @@ def enter_review(*, session: Session, project_id: int, item_ids: Sequence[int]) 
             entering.append(row.item_id)
     rules = ReviewRules.of(project)
     fresh = [item_id for item_id in item_ids if item_id not in known]
+    if fresh:
+        settled = final_ids(session=session, item_ids=fresh)
+        fresh = [item_id for item_id in fresh if item_id not in settled]
+    picked: dict[int, Rule] = {}
     if fresh and not rules.selects_nothing:
         picked = _select(session, project_id, rules, fresh)
         for item_id, rule in picked.items():
@@ -61,6 +69,8 @@ def enter_review(*, session: Session, project_id: int, item_ids: Sequence[int]) 
             )
         entering += list(picked)
     session.flush()
+    skipped = [item_id for item_id in fresh if item_id not in picked]
+    settle_if_due(session=session, project=project, item_ids=skipped)
     return entering
 
 

@@ -9,7 +9,8 @@ Every counted annotation of the item is scored against the verdict as a gold ans
 it (the kind's ``gold_score``: 1 for the confirmed or fixed answer, partial credit where the kind
 gives it, 0 for a rejected one), stored as a ``ReviewMark`` and counted in its annotator's review
 record, which feeds rule 5 beside gold (``annotator_states.count_review_answers``). Accepted and
-fixed items are final (``ItemsFinal``). A recompute is asked for, so consensus, agreement and
+fixed items are final (``ItemsFinal``) unless the project waits for lot acceptance
+(``finality``). A recompute is asked for, so consensus, agreement and
 the annotators' figures follow the verdict.
 """
 
@@ -20,7 +21,6 @@ from typing import Any
 
 from sqlmodel import select
 
-from backend import events
 from backend.assignments.annotator_states import count_review_answers
 from backend.assignments.reviewed_answers import CountedAnswer, counted_answers
 from backend.consensus.final_answers import consensus_rows, settle
@@ -29,6 +29,7 @@ from backend.items.states import ItemState, MoveRefused, check_move
 from backend.kinds.gold import gold_score
 from backend.queue import enqueue_after_commit
 from backend.review import rework
+from backend.review.finality import settle_if_due
 from backend.review.models import ReviewItem, ReviewMark
 from backend.review.selection import UNBIASED
 from backend.review.verdicts import Decision, Judged
@@ -58,9 +59,7 @@ def judge_review(judged: Judged) -> None:
         scores = [_score(judged.project.kind, a.result, final) for a in answers]
         if final is not None:
             settle(session=session, project_id=judged.project.id, item_id=item.id, result=final)
-        events.emit(
-            events.ItemsFinal(session=session, project_id=judged.project.id, item_ids=[item.id])
-        )
+        settle_if_due(session=session, project=judged.project, item_ids=[item.id])
     row.updated_at = judged.now
     session.add(row)
     _mark(judged, answers, scores, counts=row.entered_by in UNBIASED)

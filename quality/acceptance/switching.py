@@ -179,6 +179,22 @@ def record_lot(
     return SwitchingState(severity=severity, history=history, switching_score=score)
 
 
+def between_lots(
+    state: SwitchingState, *, reduced_allowed: bool, production_steady: bool
+) -> SwitchingState:
+    """Clause 9.3.4 b) and c) between lots: on reduced inspection, normal inspection is
+    instituted as soon as production becomes irregular or the authority withdraws reduced
+    inspection, not only when the next lot is judged. Any other state is returned unchanged.
+
+    Example:
+        >>> between_lots(SwitchingState("reduced"), reduced_allowed=True, production_steady=False)
+        SwitchingState(severity='normal', history=(), switching_score=0)
+    """
+    if state.severity == "reduced" and not (reduced_allowed and production_steady):
+        return SwitchingState(severity="normal")
+    return state
+
+
 def resume(state: SwitchingState) -> SwitchingState:
     """Clause 9.4: after discontinuation, inspection resumes on tightened inspection."""
     if state.severity != DISCONTINUED:

@@ -23,7 +23,7 @@ from support.seed import seed_items
 
 pytestmark = pytest.mark.usefixtures("client")
 
-N, T = "normal", "tightened"
+N, T, R = "normal", "tightened", "reduced"
 # (lot size, level, AQL, severity) -> (plan letter, n used, Ac, Re); published values, the same
 # cases as tests/quality/test_acceptance.py with their sources (NIBS: MIL-STD-105E Tables
 # II-A/II-B reproduced at nibs.org; SEED: GB/T 2828.1-2012 transcription checked against SQC
@@ -51,6 +51,11 @@ PUBLISHED = [
     ((200, "II", "1.0", T), ("J", 80, 1, 2)),  # two rows down
     ((1000, "II", "1.0", T), ("J", 80, 1, 2)),
     ((3000, "II", "1.0", T), ("K", 125, 2, 3)),
+    ((1000, "II", "1.0", R), ("J", 32, 1, 2)),  # SEED, GB (Table 2-C)
+    ((100, "II", "1.0", R), ("E", 5, 0, 1)),  # arrow up
+    ((400, "II", "1.0", R), ("J", 32, 1, 2)),  # two rows down
+    ((10000, "II", "2.5", R), ("L", 80, 6, 7)),
+    ((1000, "III", "2.5", R), ("K", 50, 5, 6)),
     ((8, "II", "0.65", N), ("F", 8, 0, 1)),  # n = 20 >= 8: 100 % inspection
     ((10, "II", "1.0", N), ("E", 10, 0, 1)),  # n = 13 >= 10: 100 % inspection
 ]

@@ -21,9 +21,15 @@ from support.seed import seed_items
 D = Decimal
 
 
-def _project(client, team, items: int = 4, **pay):
+def _project(client, team, items: int = 4, final_when: str = "finished", **pay):
     project = new_project(
-        client, team, overlap=2, max_overlap=2, gold_rate=0.0, pay={"per_item": "0.05", **pay}
+        client,
+        team,
+        overlap=2,
+        max_overlap=2,
+        gold_rate=0.0,
+        final_when=final_when,
+        pay={"per_item": "0.05", **pay},
     )
     seed_items(project_id=project["id"], count=items)
     return project["id"]
@@ -144,7 +150,9 @@ def test_a_reject_after_payment_writes_exactly_one_reversal_and_one_deduction(cl
 
 def test_final_projects_pay_once_the_item_is_final(client):
     team = new_team(client, annotators=2)
-    pid = _project(client, team, payable_when="final")
+    # Items wait for their lot to be final (under the default, an item no review picks is
+    # final once finished: tests/api/test_final_items.py).
+    pid = _project(client, team, payable_when="final", final_when="lot_accepted")
     one, two = _pair(client, team, pid, "other", "mechanical_wear")
     recompute(pid)
     build(pid)

@@ -74,7 +74,11 @@ def test_sample_mode_puts_the_drawn_items_into_review(client):
 
 def test_low_confidence_takes_exactly_the_items_below_the_threshold(client):
     team = new_team(client, annotators=3)
-    project = new_project(client, team, gold_rate=0.0, overlap=3, max_overlap=3)
+    # final_when lot_accepted: finished items not chosen for review stay done (under the
+    # default they would be final, and a final item never enters review later).
+    project = new_project(
+        client, team, gold_rate=0.0, overlap=3, max_overlap=3, final_when="lot_accepted"
+    )
     pid = project["id"]
     seeded = seed_items(project_id=pid, count=12)
     split = set(seeded.item_ids[::3])

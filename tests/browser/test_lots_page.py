@@ -97,3 +97,53 @@ def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, arti
     shot(client_page, artifacts, "lots-client-home-zh")
     assert not errors, errors
     client_page.context.close()
+
+
+def test_a_lot_from_a_data_manager_filter_and_the_delivery_settings(browser, page, seed, artifacts):
+    """The client (in Chinese) filters the data manager by label, makes a lot of exactly those
+    finished items from there; the manager (in English) allows reduced inspection and makes
+    answers final only on lot acceptance in the project's settings."""
+    project = seed.project("text_classification", [])
+    ids = finished_items(project, 9, [_user_id(seed, seed.annotator)])
+    other = {item for n, item in enumerate(ids) if n % 3 == 2}  # support.lot_seed.LABELS[2]
+    customer = new_account(seed, "验收方客户", role="client")
+
+    client_page, errors = fresh_page(browser, seed.base_url, "zh")
+    sign_in(client_page, customer, lang="zh")
+    client_page.goto(f"/#/projects/{project['id']}/data?label=other&sort=-id")
+    client_page.locator(".dm-table tbody tr").first.wait_for()
+    listed = {int(i) for i in client_page.locator(".dm-table tbody tr").evaluate_all(
+        "rows => rows.map((r) => r.dataset.itemId)")}  # fmt: skip
+    assert listed == other
+    client_page.get_by_role("link", name="用此筛选条件组批").click()
+    form = client_page.locator("#new-lot")
+    form.wait_for()
+    assert form.locator("select[name=source]").input_value() == "filter"
+    assert "标签 = other" in form.locator("#lot-filter").inner_text()
+    shot(client_page, artifacts, "lots-from-filter-zh")
+    form.get_by_role("button", name="组批").click()
+    row = client_page.locator(".lots-table tbody tr").first
+    row.wait_for()
+    assert row.locator("td").nth(1).inner_text() == str(len(other))
+    assert not errors, errors
+    client_page.context.close()
+    with seed.client(seed.manager) as c:
+        (lot,) = c.get(f"/projects/{project['id']}/lots").json()["lots"]
+        assert (lot["source"], lot["size"]) == ("filter", len(other))
+
+    sign_in(page, seed.manager)
+    page.goto(f"/#/projects/{project['id']}/edit")
+    settings = page.locator(".delivery-settings")
+    settings.wait_for()
+    settings.get_by_label("Answers become final").select_option("lot_accepted")
+    settings.get_by_label("Allow reduced inspection (ISO 2859-1 9.3.3)").check()
+    shot(page, artifacts, "project-delivery-settings")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved").first.wait_for()
+    with seed.client(seed.manager) as c:
+        saved = c.get(f"/projects/{project['id']}").json()
+    assert (saved["final_when"], saved["reduced_inspection"], saved["production_steady"]) == (
+        "lot_accepted",
+        True,
+        True,
+    )

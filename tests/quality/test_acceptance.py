@@ -35,6 +35,7 @@ from quality.acceptance import (
     InvalidLotSize,
     PlanOutOfTables,
     SwitchingState,
+    between_lots,
     next_severity,
     normalize_aql,
     plans,
@@ -102,6 +103,13 @@ PUBLISHED = [
     ((100, "II", "1.0", R), ("F", "E", 5, 0, 1, False), "arrow up; SEED, GB"),
     ((400, "II", "1.0", R), ("H", "J", 32, 1, 2, False), "two rows down; SEED, GB"),
     ((10000, "II", "2.5", R), ("L", "L", 80, 6, 7, False), "SEED, GB"),
+    ((1000, "I", "1.0", R), ("G", "J", 32, 1, 2, False), "two rows down; CHART, SEED, GB"),
+    ((1000, "III", "2.5", R), ("K", "K", 50, 5, 6, False), "CHART, SEED, GB"),
+    ((1000, "S-4", "1.0", R), ("F", "E", 5, 0, 1, False), "arrow up; CHART, SEED, GB"),
+    ((200, "II", "2.5", R), ("G", "G", 13, 1, 2, False), "SEED, GB"),
+    ((500, "II", "2.5", R), ("H", "H", 20, 2, 3, False), "SEED, GB"),
+    ((50000, "II", "2.5", R), ("N", "N", 200, 10, 11, False), "SEED, GB"),
+    ((2, "II", "1.0", R), ("A", "E", 2, 0, 1, True), "n = 5 >= 2; SEED, GB"),
     ((8, "II", "0.65", N), ("A", "F", 8, 0, 1, True), "n = 20 >= 8; NIBS, SEED"),
     ((10, "II", "1.0", N), ("B", "E", 10, 0, 1, True), "n = 13 >= 10; NIBS, SEED"),
     ((2, "II", "6.5", N), ("A", "A", 2, 0, 1, True), "n = 2 = lot; NIBS"),
@@ -338,6 +346,49 @@ def test_normal_to_reduced_after_a_score_of_30_and_back_on_one_rejection():
     reduced = single_sampling_plan(1000, aql="1.0", severity=R)  # J: 32, Ac 1
     state, seen = _run(state, reduced, [0, 1, 2], reduced_allowed=True)
     assert seen == [R, R, N] and state == SwitchingState(N)
+
+
+def test_a_whole_switching_sequence_through_every_severity():
+    """normal -> tightened -> normal -> reduced -> normal, as clause 9 moves a stream of lots
+    of 1 000 at AQL 1.0 (normal J: 80, Ac 2; tightened J: 80, Ac 1; reduced J: 32, Ac 1)."""
+    plans_by = {sev: single_sampling_plan(1000, aql="1.0", severity=sev) for sev in (N, T, R)}
+    found = [
+        0, 3, 1, 3,  # 2 of 4 not accepted: tightened (9.3.1)
+        0, 0, 0, 0, 0,  # 5 accepted in a row on tightened: normal (9.3.2)
+        1, 1, 1, 1,  # +3 each (at AQL 0.65 Ac would be 1): 12
+        2,  # accepted, but not at the tighter AQL: score back to 0 (9.3.3.2)
+        *[0] * 10,  # +3 each: 30 after the tenth, reduced (9.3.3)
+        1, 0,  # accepted on reduced (Ac 1)
+        2,  # not accepted on reduced: normal (9.3.4 a)
+    ]  # fmt: skip
+    state, seen, scores = SwitchingState(), [], []
+    for d in found:
+        state = record_lot(state, plan=plans_by[state.severity], nonconforming=d,
+                           reduced_allowed=True)  # fmt: skip
+        seen.append(state.severity)
+        scores.append(state.switching_score)
+    assert seen == [N, N, N, T, *[T] * 4, N, *[N] * 5, *[N] * 9, R, R, R, N]
+    assert scores[9:14] == [3, 6, 9, 12, 0] and scores[22] == 27 and scores[-1] == 0
+    assert state == SwitchingState(N)
+
+
+@pytest.mark.parametrize(
+    ("state", "kwargs", "expected"),
+    [
+        (SwitchingState(R, (OK,)), {"reduced_allowed": True, "production_steady": True},
+         SwitchingState(R, (OK,))),
+        (SwitchingState(R, (OK,)), {"reduced_allowed": True, "production_steady": False},
+         SwitchingState(N)),  # 9.3.4 b)
+        (SwitchingState(R, (OK,)), {"reduced_allowed": False, "production_steady": True},
+         SwitchingState(N)),  # 9.3.4 c)
+        (SwitchingState(N, (OK,), 12), {"reduced_allowed": False, "production_steady": False},
+         SwitchingState(N, (OK,), 12)),
+        (SwitchingState(T, (NO,)), {"reduced_allowed": False, "production_steady": False},
+         SwitchingState(T, (NO,))),
+    ],
+)  # fmt: skip
+def test_between_lots_ends_reduced_inspection_only(state, kwargs, expected):
+    assert between_lots(state, **kwargs) == expected
 
 
 def test_record_lot_refuses_a_plan_of_another_severity():

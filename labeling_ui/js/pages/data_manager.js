@@ -13,6 +13,14 @@ import { projectHeader, errorBox, emptyState, loading, fmtPercent } from './comm
 import { filterForm, filterOf, tableHash, itemHash } from './dm_filters.js';
 import { goldPanel } from './gold_panel.js';
 
+const LOT_MAKERS = new Set(['owner', 'manager', 'client']);
+
+// '#/projects/7/lots?source=filter&label=dent': the lots page's form, set to this filter.
+function lotHash(projectId, filter) {
+  const { sort, limit, ...filters } = filter;
+  return `#/projects/${projectId}/lots?${new URLSearchParams({ source: 'filter', ...filters })}`;
+}
+
 export async function renderDataManager(root, params) {
   root.append(loading());
   let project; let batches = []; let annotators = null;
@@ -32,9 +40,15 @@ export async function renderDataManager(root, params) {
   const position = params.cursor ? { cursor: params.cursor } : params.before ? { before: params.before } : {};
   const form = filterForm({ project, filter, annotators, batches, onApply: (next) => navigate(tableHash(project.id, next)) });
   const gold = goldPanel(project, { canManage, onChange: () => load() });
+  // Owners, managers and the client make lots (验收); the lot takes this filter's finished items.
+  const lotLink = LOT_MAKERS.has(store.roleIn(project.org_id))
+    ? h('p', { class: 'actions dm-lot' },
+      h('a', { class: 'button', id: 'lot-from-filter', href: lotHash(project.id, filter) }, t('lot_from_filter')),
+      h('span', { class: 'hint' }, t('lot_from_filter_hint')))
+    : null;
   const body = h('div', { class: 'dm-body' }, loading());
   root.replaceChildren(...[projectHeader(project, 'data'), h('h1', {}, t('data_title', { project: project.name })),
-    gold.box, form, canManage ? null : h('p', { class: 'hint' }, t('read_only_hint')), body].filter(Boolean));
+    gold.box, form, lotLink, canManage ? null : h('p', { class: 'hint' }, t('read_only_hint')), body].filter(Boolean));
   focusHeading(root);
 
   const selected = new Set();

@@ -9,6 +9,7 @@ import { ensureMe, loadProject } from '../session.js';
 import { describeError } from '../errors.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, emptyState, loading } from './common.js';
+import { FILTERS, tableHash } from './dm_filters.js';
 
 // AQLs a lot of items may use (percent nonconforming: ISO 2859-1 clause 5, 10 or less).
 export const AQLS = ['0.010', '0.015', '0.025', '0.040', '0.065', '0.10', '0.15', '0.25', '0.40',
@@ -34,7 +35,14 @@ function inspectionBar(lot) {
     h('span', { class: 'percent' }, t('lot_inspected_of', { done: lot.inspected, n }), ` (${pct}%)`));
 }
 
-export async function renderLots(root, { id }) {
+// The data manager's filters carried in the address (#/projects/7/lots?source=filter&label=dent):
+// sort and page size are not filters.
+const LOT_FILTERS = FILTERS.filter((k) => k !== 'sort' && k !== 'limit');
+export const lotFilterOf = (params) => Object.fromEntries(LOT_FILTERS
+  .filter((k) => params[k] !== undefined && params[k] !== '').map((k) => [k, params[k]]));
+
+export async function renderLots(root, params) {
+  const { id } = params;
   root.append(loading());
   let project;
   try { await ensureMe(); project = await loadProject(id); } catch (err) { root.replaceChildren(errorBox(err)); return undefined; }
@@ -43,7 +51,7 @@ export async function renderLots(root, { id }) {
   const list = h('div', { id: 'lot-list' }, loading());
   root.replaceChildren(projectHeader(project, 'lots'), h('h1', {}, `${t('lots')}: ${project.name}`),
     h('p', { class: 'muted' }, t('lots_intro')), state,
-    DECIDERS.has(role) ? createForm(project, () => refresh(0)) : null, list);
+    DECIDERS.has(role) ? createForm(project, () => refresh(0), params) : null, list);
   focusHeading(root);
 
   let offset = 0;
@@ -58,6 +66,7 @@ export async function renderLots(root, { id }) {
       return;
     }
     state.textContent = t('lots_switching', { severity: t(`severity_${page.switching.severity}`) });
+    if (page.switching.severity === 'normal') state.append(' ', t('lots_switching_score', { score: page.switching.switching_score }));
     state.dataset.severity = page.switching.severity;
     if (!page.lots.length && offset === 0) {
       list.replaceChildren(emptyState(t('lots_empty_title'), t(DECIDERS.has(role) ? 'lots_empty' : 'lots_empty_client')));
@@ -114,11 +123,22 @@ function lotRow(lot, role, refresh) {
 }
 
 // The form that makes a lot, with the plan it would get for the size given (GET /acceptance/plan).
-function createForm(project, made) {
+function createForm(project, made, params = {}) {
+  const filter = lotFilterOf(params);
+  const fromFilter = params.source === 'filter' || Object.keys(filter).length > 0;
   const source = h('select', { name: 'source' },
     h('option', { value: 'all_finished' }, t('lot_source_all')),
     h('option', { value: 'item_ids' }, t('lot_source_items')),
-    h('option', { value: 'batch_id' }, t('lot_source_batch')));
+    h('option', { value: 'batch_id' }, t('lot_source_batch')),
+    h('option', { value: 'filter', selected: fromFilter }, t('lot_source_filter')));
+  const filterText = Object.keys(filter).length
+    ? Object.entries(filter).map(([k, v]) => `${t(`lot_filter_${k}`)} = ${k === 'status' ? t(`status_${v}`) : v}`).join(' · ')
+    : t('lot_filter_none');
+  const filterField = h('div', { class: 'field lot-filter', id: 'lot-filter' },
+    h('strong', {}, t('lot_filter')),
+    h('p', { dataset: { filter: JSON.stringify(filter) } }, filterText),
+    h('a', { href: tableHash(project.id, filter) }, t('lot_filter_edit')),
+    h('p', { class: 'hint' }, t('lot_filter_hint')));
   const ids = h('textarea', { name: 'item_ids', rows: 2, placeholder: '101, 102, 103' });
   const batch = h('input', { name: 'batch_id', type: 'number', min: 1 });
   const aql = h('select', { name: 'aql' }, AQLS.map((a) => h('option', { value: a, selected: a === '1.0' }, a)));
@@ -128,7 +148,11 @@ function createForm(project, made) {
   const error = h('div', { role: 'alert' });
   const idsField = field(t('lot_item_ids'), ids, t('lot_item_ids_hint'));
   const batchField = field(t('lot_batch_id'), batch);
-  const showSource = () => { idsField.hidden = source.value !== 'item_ids'; batchField.hidden = source.value !== 'batch_id'; };
+  const showSource = () => {
+    idsField.hidden = source.value !== 'item_ids';
+    batchField.hidden = source.value !== 'batch_id';
+    filterField.hidden = source.value !== 'filter';
+  };
   const parsedIds = () => ids.value.split(/[\s,，]+/).filter(Boolean).map(Number);
   async function showPlan() {
     const lotSize = source.value === 'item_ids' && parsedIds().length ? parsedIds().length : Number(size.value);
@@ -140,7 +164,7 @@ function createForm(project, made) {
   }
   [source, aql, level, size, ids].forEach((el) => el.addEventListener('change', () => { showSource(); showPlan(); }));
   const form = h('form', { class: 'card', id: 'new-lot' }, h('h2', {}, t('lot_new')),
-    field(t('lot_source'), source), idsField, batchField,
+    field(t('lot_source'), source), idsField, batchField, filterField,
     h('div', { class: 'row' }, field(t('lot_aql'), aql, t('lot_aql_hint')), field(t('lot_level'), level, t('lot_level_hint'))),
     field(t('lot_preview_size'), size), preview, error,
     h('button', { type: 'submit', class: 'primary' }, t('lot_create')));
@@ -150,6 +174,7 @@ function createForm(project, made) {
     const body = { aql: aql.value, level: level.value };
     if (source.value === 'all_finished') body.all_finished = true;
     else if (source.value === 'item_ids') body.item_ids = parsedIds();
+    else if (source.value === 'filter') body.filter = filter;
     else body.batch_id = Number(batch.value);
     try {
       const lot = await api.post(`projects/${project.id}/lots`, body);

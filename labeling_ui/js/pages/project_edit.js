@@ -112,6 +112,18 @@ export async function renderProjectEdit(root, { id, orgId }) {
     rework_to: choice('rework_to', ['same', 'pool']),
     review_reasons: h('input', { name: 'review_reasons', value: (project?.review_reasons ?? []).join(', '), placeholder: '漏标, 错标, 框不准' }),
   };
+  // Delivery (验收): when answers become final, and whether acceptance may use reduced inspection.
+  const check = (key, dflt) => h('input', { type: 'checkbox', name: key, checked: Boolean(project?.[key] ?? dflt) });
+  const delivery = {
+    final_when: choice('final_when', ['finished', 'lot_accepted']),
+    reduced_inspection: check('reduced_inspection', false),
+    production_steady: check('production_steady', true),
+  };
+  const deliveryBody = () => ({
+    final_when: delivery.final_when.value,
+    reduced_inspection: delivery.reduced_inspection.checked,
+    production_steady: delivery.production_steady.checked,
+  });
   const reviewBody = () => ({
     review_mode: review.review_mode.value,
     review_rate: parseFloat(review.review_rate.value),
@@ -143,6 +155,11 @@ export async function renderProjectEdit(root, { id, orgId }) {
     mapping,
     h('fieldset', { class: 'settings-grid review-settings' }, h('legend', {}, t('review_settings')),
       Object.entries(review).map(([key, control]) => field(t(key), control))),
+    h('fieldset', { class: 'settings-grid delivery-settings' }, h('legend', {}, t('delivery_settings')),
+      field(t('final_when'), delivery.final_when, t('final_when_hint')),
+      h('label', { class: 'check' }, delivery.reduced_inspection, ' ', t('reduced_inspection')),
+      h('label', { class: 'check' }, delivery.production_steady, ' ', t('production_steady')),
+      h('p', { class: 'hint' }, t('reduced_inspection_hint'))),
     pay.el,
     error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
@@ -160,7 +177,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
     if (new Set(labels.map((l) => l.name)).size !== labels.length || new Set(keys).size !== keys.length) { error.textContent = t('dup_label'); return; }
     const body = { name: name.value.trim(), labels, instructions: instructions.value };
     for (const [key, attrs] of SETTINGS) body[key] = attrs.step === 1 ? parseInt(inputs[key].value, 10) : parseFloat(inputs[key].value);
-    Object.assign(body, reviewBody());
+    Object.assign(body, reviewBody(), deliveryBody());
     delete body.reward_per_item; // sent as pay.per_item, the exact decimal string
     body.pay = pay.value(inputs.reward_per_item.value);
     body.inference_method = inferenceMethod.value;
