@@ -30,7 +30,9 @@ CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user
                                                  p_allowed_reasons jsonb, p_unbiased text[])
 RETURNS TABLE (outcome text, project_id integer, item_id integer, rework_round integer,
                duration_ms integer, flagged boolean, started_at timestamptz, records jsonb)
-LANGUAGE plpgsql VOLATILE AS $fn$
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
+AS $fn$
 #variable_conflict use_column
 DECLARE
   v record;
