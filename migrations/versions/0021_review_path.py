@@ -10,6 +10,11 @@ do the same work with the same locks, called by ``backend/review/pg_review.py``:
 * ``jinbiao_review_submit``: an accept or a fix, rechecked against what Python scored, stored
   with the item's new state, its final answer, the marks and the annotators' review records.
 
+``ix_assignment_held`` (project, person, stage, expiry of leases still ``leased``): the lookup of
+the lease a person already holds, first in every ``next``, walked the project's range of
+``ix_assignment_project_lease`` with every entry the leases submitted since the last vacuum left
+there (6.8 ms a call after 1,500 verdicts in the benchmark).
+
 Frozen copies of ``backend/assignments/sql/jinbiao_review_next.sql`` and
 ``jinbiao_review_submit.sql`` as of this revision (without their header comments). Nothing on
 SQLite, which keeps the Python paths.
@@ -21,6 +26,7 @@ Create Date: 2026-12-06
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_review_path"
@@ -338,6 +344,14 @@ $fn$;
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_assignment_held",
+        "assignments",
+        ["project_id", "annotator_id", "stage", "expires_at"],
+        unique=False,
+        postgresql_where=sa.text("status = 'leased'"),
+        sqlite_where=sa.text("status = 'leased'"),
+    )
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(NEXT)
@@ -345,6 +359,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignment_held", table_name="assignments")
     if op.get_bind().dialect.name != "postgresql":
         return
     for signature in SIGNATURES:
