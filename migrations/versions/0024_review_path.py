@@ -19,8 +19,8 @@ Frozen copies of ``backend/assignments/sql/jinbiao_review_next.sql`` and
 ``jinbiao_review_submit.sql`` as of this revision (without their header comments). Nothing on
 SQLite, which keeps the Python paths.
 
-Revision ID: 0021_review_path
-Revises: 0020_confidence
+Revision ID: 0024_review_path
+Revises: 0023_lotsmore
 Create Date: 2026-12-06
 """
 
@@ -29,8 +29,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_review_path"
-down_revision: str | None = "0020_confidence"
+revision: str = "0024_review_path"
+down_revision: str | None = "0023_lotsmore"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
