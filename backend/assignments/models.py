@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from backend.db import JSONType, UTCDateTime, utcnow
@@ -29,6 +29,18 @@ class Assignment(SQLModel, table=True):
         Index("ix_assignment_item_status", "item_id", "status", "expires_at"),
         # Live leases of a project (progress); revision 0006.
         Index("ix_assignment_project_lease", "project_id", "status", "expires_at"),
+        # The lease a person holds (``next`` hands it back first); revision 0021. Without it the
+        # lookup walked the project's live-lease range, and with it every entry that the leases
+        # submitted since the last vacuum left there.
+        Index(
+            "ix_assignment_held",
+            "project_id",
+            "annotator_id",
+            "stage",
+            "expires_at",
+            postgresql_where=text("status = 'leased'"),
+            sqlite_where=text("status = 'leased'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 _INT4 = 2**31
 
-# The stages ``jinbiao_next`` / ``jinbiao_submit`` serve; the others (review) take the Python
-# paths with the same locks (``backend/assignments/stages.py``).
+# The stages ``jinbiao_next`` / ``jinbiao_submit`` serve; review has its own functions, called
+# by ``backend/review/pg_review.py`` before ``dispatch`` (``backend/assignments/stages.py``).
 FUNCTION_STAGES = frozenset({Stage.annotate})
 
 

@@ -6,7 +6,9 @@ release hands out three kinds of work through the same machinery, told apart by 
 * ``annotate``: label the item (rules 1-5 of the spec). Built.
 * ``review`` (质检): accept, fix or reject a finished item's annotations. Built: its pick is
   ``backend/review/picking.py`` (registered with ``leasing.register_chooser``), its submit
-  ``backend/review/submitting.py``; PostgreSQL's functions hand it to the Python paths.
+  ``backend/review/submitting.py``; on PostgreSQL the review domain's own one-call functions
+  (``sql/jinbiao_review_next.sql``, ``jinbiao_review_submit.sql``, called by
+  ``backend/review/pg_review.py``) run the same statements first, and hand back to these.
 * ``acceptance`` (验收): check a sample of a lot before it is accepted. Issue 19.
 
 Every stage shares what makes leasing safe: the person's state row as the lock that serialises

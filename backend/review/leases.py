@@ -1,5 +1,7 @@
 """The reviewer's ``next``: a review lease from the one lease machinery, with what they judge.
 
+On PostgreSQL the one-call function answers first (``pg_review``: lease and what to judge in one
+round trip on the event loop); what it hands back, and everything on SQLite, goes through
 ``dispatch.next_lease(stage=review)``: PostgreSQL's functions hand the review stage to the Python
 paths (``pg_path.FUNCTION_STAGES``), whose fast path locks the reviewer's state row with the
 access check in one statement and whose general path answers 401/403/404 like every ``next``;
@@ -23,18 +25,30 @@ from backend.consensus.final_answers import consensus_rows
 from backend.db import get_engine
 from backend.errors import forbidden
 from backend.projects.models import Project
+from backend.review import pg_review
 from backend.review.models import ReviewItem
 from backend.review.schemas import ConsensusPublic, ReviewedAnnotation, ReviewLease
 
 
 async def next_review(*, project_id: int, bearer: Bearer) -> Response:
     """200 with the lease and what to judge, 204 when nothing waits, 403 while paused."""
+    fast = await pg_review.next_review(
+        project_id=project_id, user_id=bearer.user_id, generation=bearer.generation
+    )
+    if isinstance(fast, ReviewLease):
+        return _json(fast)
+    if isinstance(fast, NothingLeft):
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
     outcome = await dispatch.next_lease(stage=Stage.review, project_id=project_id, bearer=bearer)
     if isinstance(outcome, Paused):
         raise forbidden(outcome.detail)
     if isinstance(outcome, NothingLeft):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     answer = await run_in_threadpool(review_lease, project_id, outcome, "review")
+    return _json(answer)
+
+
+def _json(answer: ReviewLease) -> Response:
     return Response(
         answer.model_dump_json(), status_code=status.HTTP_200_OK, media_type="application/json"
     )

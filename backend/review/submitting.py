@@ -13,8 +13,10 @@ cannot deadlock with it.
 * ``fix`` without a result the kind accepts: 422 naming the field inside ``result``;
   reasons outside the project's list: 422 naming the reason.
 
-Served by this Python path on SQLite and PostgreSQL alike (the one-call functions serve the
-annotate stage only); what each stage stores comes from ``verdicts``' registry.
+On PostgreSQL an accept or a fix of a review lease whose ``next`` this process answered is
+stored by one function call first (``pg_review``); whatever it hands back, everything on SQLite,
+``reject`` and the acceptance stage take this Python path (``submit_on_any_path``). What each
+stage stores comes from ``verdicts``' registry.
 """
 
 from __future__ import annotations
@@ -22,17 +24,46 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from backend import clock
+from backend.accounts.deps import Bearer, resolve_user
 from backend.assignments.access import own_assignment
 from backend.assignments.models import Assignment
+from backend.assignments.outcomes import HandBack
 from backend.assignments.pg_path import in_range
 from backend.assignments.stages import Stage, StageNotBuilt, rules_for
 from backend.assignments.submitting import validate_result
+from backend.db import get_engine
 from backend.errors import conflict, invalid, not_found
 from backend.items.models import Item
 from backend.items.states import MoveRefused
 from backend.kinds import ResultInvalid
+from backend.review import pg_review, service
 from backend.review.models import Review
+from backend.review.schemas import ReviewPublic
 from backend.review.verdicts import Decision, Judged, Verdict, judged_stages, store_step
+
+
+def submit_on_any_path(
+    *, review_id: int, bearer: Bearer, verdict: Verdict
+) -> tuple[ReviewPublic, bool]:
+    """The stored verdict and whether this call stored it; in a thread-pool slot, on sessions
+    opened and closed there (as ``assignments.dispatch`` does for its paths 2 and 3): the Python
+    path gets a fresh one, so nothing the function path began (an after-commit job) is kept."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        fast = pg_review.submit_verdict(
+            session=session,
+            review_id=review_id,
+            user_id=bearer.user_id,
+            generation=bearer.generation,
+            verdict=verdict,
+        )
+        if not isinstance(fast, HandBack):
+            return fast, True
+    with Session(get_engine(), expire_on_commit=False) as session:  # nothing of the first kept
+        user = resolve_user(session=session, bearer=bearer)
+        review, created = submit_verdict(
+            session=session, review_id=review_id, user_id=user.id, verdict=verdict
+        )
+        return service.public(review), created
 
 
 def submit_verdict(

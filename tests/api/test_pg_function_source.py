@@ -44,7 +44,13 @@ def _definitions(connection: Connection, schema: str) -> list[tuple[str, str]]:
 
 def test_the_database_at_head_runs_exactly_the_sql_files():
     files = {path.stem: path.read_text() for path in sorted(SOURCES.glob("*.sql"))}
-    assert sorted(files) == ["jinbiao_mark_requested", "jinbiao_next", "jinbiao_submit"]
+    assert sorted(files) == [
+        "jinbiao_mark_requested",
+        "jinbiao_next",
+        "jinbiao_review_next",
+        "jinbiao_review_submit",
+        "jinbiao_submit",
+    ]
     with get_engine().connect() as connection:
         installed = _definitions(connection, "public")
         connection.exec_driver_sql(f"CREATE SCHEMA {CHECK_SCHEMA}")

@@ -301,7 +301,42 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
                 items=args.load_items,
             )
         )
+    try:
+        plans = explain_review_calls(url, project_id, people.reviewers[0])
+    except Exception as exc:  # a database without the function (an older revision)
+        plans = f"not available: {exc}"
+    print("  plans inside jinbiao_review_next after the run:\n" + plans, flush=True)
     return levels
+
+
+def explain_review_calls(url: str, project_id: int, reviewer: Any) -> str:
+    """The plans PostgreSQL ran inside one ``jinbiao_review_next`` call (and a rolled-back
+    ``jinbiao_review_submit`` of its lease), with their timings: ``auto_explain`` of the
+    functions' nested statements, sent to this connection as notices."""
+    import psycopg
+
+    plans: list[str] = []
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_analyze = on",
+            "SET auto_explain.log_buffers = on",
+            "SET auto_explain.log_nested_statements = on",
+            "SET auto_explain.log_level = notice",
+            "SET client_min_messages = notice",
+        ):
+            conn.execute(setting)
+        row = conn.execute(
+            "SELECT outcome, assignment_id, answers, consensus_result FROM jinbiao_review_next("
+            "%s, %s, now(), '{manager,owner,reviewer}', 8, 0)",
+            (project_id, reviewer.id),
+        ).fetchone()
+        conn.rollback()
+    statements = [p for p in plans if "jinbiao_review_next(" not in p.split("\n", 2)[0]]
+    return f"outcome {row[0] if row else None}\n\n" + "\n\n".join(statements)
 
 
 def accept_cycle(project_id: int) -> loadgen.Cycle:
@@ -379,21 +414,23 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
             f"{len(args.clients and args.clients)} client counts, {args.seconds:.0f} s each, "
             f"{args.workers} API processes)",
             "",
-            "Review runs on the Python paths of the lease machinery (the one-call PostgreSQL "
-            "functions serve the annotate stage). The item count is smaller than the 1M of "
-            "the annotation benchmark: seeding and answering a million items in bulk did not "
-            "fit this run.",
+            "Review `next` and `accept` run in one PostgreSQL call each (`jinbiao_review_next`, "
+            "`jinbiao_review_submit`: `backend/review/pg_review.py`); a reviewer's first `next` "
+            "and the submit of that lease take the Python paths. CPU ms per cycle is the CPU "
+            "the API processes and the PostgreSQL backends spent per next + submit, the figure "
+            "that depends least on what else the machine runs.",
             "",
             "| clients | cycles/s | next p50 | next p95 | next p99 | submit p50 | submit p99 | "
-            "errors | cpu client / server / postgres |",
-            "|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "errors | cpu client / server / postgres | CPU ms/cycle API / db | load avg |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|",
         ]
         for lv in levels:
             cpu = " / ".join(f"{lv.cpu.get(k, 0):.0%}" for k in ("client", "server", "postgres"))
             lines.append(
                 f"| {lv.clients} | {lv.rate:.1f} | {lv.pct(50):.1f} | {lv.pct(95):.1f} | "
                 f"{lv.pct(99):.1f} | {lv.pct(50, 'submit'):.1f} | {lv.pct(99, 'submit'):.1f} | "
-                f"{lv.errors or ''} | {cpu} |"
+                f"{lv.errors or ''} | {cpu} | {lv.cpu_ms('server'):.1f} / "
+                f"{lv.cpu_ms('postgres'):.1f} | {lv.load} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,148 @@
+-- jinbiao_review_submit: a review verdict (accept or fix) on a live review lease in one call on
+-- PostgreSQL (called by backend/review/pg_review.py, inside the caller's transaction: the caller
+-- emits ``ItemsFinal`` in the same transaction and commits).
+--
+-- The same statements, locks and lock order as the Python path (backend/review/submitting.py and
+-- judging.py): the lease's row, the item's row, the item's review row, the annotators' state rows
+-- last, in id order. Python validated the verdict and scored the item's annotations first,
+-- against what it passes in (remembered from the lease's ``next``: the counted annotations as
+-- [[annotation id, annotator id, result], ...] by id, the consensus result, the project's labels
+-- and reason tags); all of it is rechecked under the locks here, and any difference is handed
+-- back before anything is written. ``p_unbiased``: the rules whose verdicts feed the annotators'
+-- review record (backend/review/selection.py's ``UNBIASED``).
+--
+-- Outcomes: 'created' (stored; with whether this submit set the project's recompute flag and,
+-- for each annotator whose review record was counted, the new counts and the project's rule-5
+-- thresholds, which Python applies). Handed back to the Python path, which answers them:
+-- 'refused' (not the caller's review lease, or a caller who may not review here), 'not_leased'
+-- (submitted or given back: a repeat), 'late' (expired), 'changed' (the item left review, or the
+-- rows differ from what Python validated and scored against, or an annotator has no state row).
+--
+-- This file is the source: revision 0021_review_path installs a frozen copy (see
+-- jinbiao_review_next.sql).
+CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
+                                                 p_generation integer, p_roles text[],
+                                                 p_now timestamptz, p_decision text,
+                                                 p_result jsonb, p_reasons jsonb,
+                                                 p_comment text, p_answers jsonb,
+                                                 p_consensus jsonb, p_final jsonb,
+                                                 p_scores double precision[], p_labels jsonb,
+                                                 p_allowed_reasons jsonb, p_unbiased text[])
+RETURNS TABLE (outcome text, project_id integer, item_id integer, rework_round integer,
+               duration_ms integer, flagged boolean, started_at timestamptz, records jsonb)
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v record;
+  v_review record;
+  v_answers jsonb;
+  v_consensus jsonb;
+  v_annotators integer[];
+  v_duration integer;
+  v_records jsonb := '[]'::jsonb;
+  v_flag record;
+BEGIN
+  SELECT a.project_id, a.item_id, a.status, a.expires_at, a.created_at, a.rework_round, m.role,
+         p.labels, p.review_reasons, p.gold_min_count, p.min_gold_accuracy
+    INTO v
+    FROM assignments a
+    JOIN projects p ON p.id = a.project_id
+    JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
+    JOIN users u ON u.id = a.annotator_id AND u.is_active AND u.token_generation = p_generation
+   WHERE a.id = p_assignment_id AND a.annotator_id = p_user_id AND a.stage = 'review'
+     FOR NO KEY UPDATE OF a;
+  IF NOT FOUND OR NOT (v.role = ANY (p_roles)) THEN
+    RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF v.status <> 'leased' THEN
+    RETURN QUERY SELECT 'not_leased'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF v.expires_at <= p_now THEN
+    RETURN QUERY SELECT 'late'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM items i WHERE i.id = v.item_id FOR NO KEY UPDATE;
+  SELECT r.state, r.entered_by INTO v_review
+    FROM review_items r WHERE r.item_id = v.item_id FOR NO KEY UPDATE;
+  SELECT COALESCE(jsonb_agg(jsonb_build_array(n.id, n.annotator_id, n.result) ORDER BY n.id),
+                  '[]'::jsonb),
+         array_agg(DISTINCT n.annotator_id)
+    INTO v_answers, v_annotators
+    FROM annotations n WHERE n.item_id = v.item_id AND n.review_status <> 'rejected';
+  SELECT c.result::jsonb INTO v_consensus FROM consensus c WHERE c.item_id = v.item_id;
+  IF v_review.state IS DISTINCT FROM 'in_review'
+     OR v.labels::jsonb IS DISTINCT FROM p_labels
+     OR COALESCE(v.review_reasons::jsonb, '[]'::jsonb) IS DISTINCT FROM p_allowed_reasons
+     OR v_answers IS DISTINCT FROM p_answers
+     OR v_consensus IS DISTINCT FROM p_consensus
+     OR jsonb_array_length(v_answers) <> COALESCE(array_length(p_scores, 1), 0)
+     OR (v_review.entered_by = ANY (p_unbiased)
+         AND (SELECT count(*) FROM annotator_states s
+               WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators))
+             < COALESCE(array_length(v_annotators, 1), 0)) THEN
+    RETURN QUERY SELECT 'changed'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+    RETURN;
+  END IF;
+
+  v_duration := GREATEST(0, floor(extract(epoch FROM (p_now - v.created_at)) * 1000))::integer;
+  INSERT INTO reviews (id, project_id, item_id, reviewer_id, stage, rework_round, decision,
+                       result, reasons, comment, duration_ms, created_at)
+  VALUES (p_assignment_id, v.project_id, v.item_id, p_user_id, 'review', v.rework_round,
+          p_decision, p_result, p_reasons, p_comment, v_duration, p_now);
+  UPDATE review_items r SET state = 'reviewed', final_result = p_final, updated_at = p_now
+   WHERE r.item_id = v.item_id;
+  IF p_final IS NOT NULL THEN  -- consensus.final_answers.settle
+    INSERT INTO consensus AS c (item_id, project_id, result, confidence, n_annotations, method,
+                                updated_at)
+    VALUES (v.item_id, v.project_id, p_final, 1.0, 0, 'review', p_now)
+    ON CONFLICT (item_id) DO UPDATE
+      SET result = EXCLUDED.result, confidence = 1.0, updated_at = EXCLUDED.updated_at;
+  END IF;
+  INSERT INTO review_marks (annotation_id, review_id, project_id, annotator_id, score)
+  SELECT (e.answer ->> 0)::integer, p_assignment_id, v.project_id,
+         (e.answer ->> 1)::integer, p_scores[e.n]
+    FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n);
+  UPDATE assignments a SET status = 'submitted', finished_at = p_now WHERE a.id = p_assignment_id;
+  -- The annotators' state rows last (then the project's recompute flag, in the order of every
+  -- submit): the locks every verdict on their items queues for are held from here to the commit.
+  IF v_review.entered_by = ANY (p_unbiased) THEN
+    PERFORM 1 FROM annotator_states s
+      WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators)
+      ORDER BY s.user_id
+        FOR NO KEY UPDATE;
+    WITH given AS (
+      SELECT (e.answer ->> 1)::integer AS user_id, count(*)::integer AS answered,
+             sum(p_scores[e.n]) AS correct
+        FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n)
+       GROUP BY 1
+    ), counted AS (
+      UPDATE annotator_states s
+         SET review_answered = COALESCE(s.review_answered, 0) + g.answered,
+             review_correct = COALESCE(s.review_correct, 0) + g.correct,
+             updated_at = p_now
+        FROM given g
+       WHERE s.project_id = v.project_id AND s.user_id = g.user_id
+      RETURNING s.user_id, s.status, s.gold_answered, s.gold_correct, s.review_answered,
+                s.review_correct
+    )
+    SELECT COALESCE(jsonb_agg(jsonb_build_object(
+             'user_id', c.user_id, 'status', c.status, 'gold_answered', c.gold_answered,
+             'gold_correct', c.gold_correct, 'review_answered', c.review_answered,
+             'review_correct', c.review_correct, 'gold_min_count', v.gold_min_count,
+             'min_gold_accuracy', v.min_gold_accuracy) ORDER BY c.user_id), '[]'::jsonb)
+      INTO v_records
+      FROM counted c;
+  END IF;
+  SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
+  RETURN QUERY SELECT 'created'::text, v.project_id, v.item_id, v.rework_round, v_duration,
+    v_flag.flagged, v_flag.started_at, v_records;
+END
+$fn$;

@@ -1,0 +1,250 @@
+"""The reviewer's one-call ``next`` and ``submit`` on PostgreSQL (``backend/review/pg_review.py``).
+
+The review tests run on both databases and check every answer; these check that on PostgreSQL
+the common cases really go through ``jinbiao_review_next`` / ``jinbiao_review_submit``, that a
+verdict stored by the function leaves exactly the rows the Python path leaves, and that every case
+the functions hand back is answered by the Python path with its usual answer. The calls are
+wrapped, not replaced.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from backend import clock
+from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
+from backend.db import get_engine
+from backend.review import pg_review
+from backend.review.schemas import ReviewLease, ReviewPublic
+from support.factories import new_project, new_team
+from support.review_flow import label_all, recompute, review_next, review_states, verdict
+from support.seed import seed_items
+
+pytestmark = pytest.mark.usefixtures("client")
+
+REASONS = ["漏标", "错标"]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(is_postgres):
+    if not is_postgres:
+        pytest.skip("the one-call review path exists on PostgreSQL only")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """What each function path answered, in order: ``[(name, outcome), ...]``."""
+    seen: list[tuple[str, object]] = []
+    real_next, real_submit = pg_review.next_review, pg_review.submit_verdict
+
+    async def next_recorded(**kwargs):
+        outcome = await real_next(**kwargs)
+        seen.append(("next", outcome))
+        return outcome
+
+    def submit_recorded(**kwargs):
+        outcome = real_submit(**kwargs)
+        seen.append(("submit", outcome))
+        return outcome
+
+    monkeypatch.setattr(pg_review, "next_review", next_recorded)
+    monkeypatch.setattr(pg_review, "submit_verdict", submit_recorded)
+    return seen
+
+
+def _in_review(client, *, items: int, annotators: int = 2, **settings):
+    team = new_team(client, annotators=annotators)
+    body = {
+        "gold_rate": 0.0,
+        "overlap": 2,
+        "max_overlap": 2,
+        "review_mode": "all",
+        "review_reasons": REASONS,
+        **settings,
+    }
+    project = new_project(client, team, **body)
+    seed_items(project_id=project["id"], count=items)
+    for annotator in team.annotators:
+        label_all(client, annotator, project["id"], lambda item_id, lease: {"label": "other"})
+    recompute(project["id"])
+    return team, project
+
+
+def _reasons(calls, name):
+    return [
+        outcome.reason if isinstance(outcome, HandBack) else type(outcome).__name__
+        for seen, outcome in calls
+        if seen == name
+    ]
+
+
+def _rows(item_id: int) -> dict:
+    """Everything a verdict writes about the item, without ids and times."""
+    with Session(get_engine()) as session:
+
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(r) for r in session.execute(text(sql), {"i": item_id}).all()]
+
+        return {
+            "review": rows(
+                "SELECT stage, rework_round, decision, result, reasons, comment FROM reviews "
+                "WHERE item_id = :i"
+            ),
+            "state": rows(
+                "SELECT state, rework_round, final_result FROM review_items WHERE item_id = :i"
+            ),
+            "consensus": rows(
+                "SELECT result, confidence, method FROM consensus WHERE item_id = :i"
+            ),
+            "marks": rows(
+                "SELECT m.annotator_id, m.score FROM review_marks m JOIN reviews r "
+                "ON r.id = m.review_id WHERE r.item_id = :i ORDER BY m.annotator_id"
+            ),
+            "lease": rows(
+                "SELECT status, finished_at IS NOT NULL FROM assignments "
+                "WHERE item_id = :i AND stage = 'review'"
+            ),
+            "pay": rows(
+                "SELECT what FROM pay_work WHERE what = 'final' AND item_ids::jsonb @> "
+                "to_jsonb(ARRAY[:i])"
+            ),
+        }
+
+
+def _review_records(project_id: int) -> dict[int, tuple[int, float]]:
+    with Session(get_engine()) as session:
+        rows = session.execute(
+            text(
+                "SELECT user_id, review_answered, review_correct FROM annotator_states "
+                "WHERE project_id = :p"
+            ),
+            {"p": project_id},
+        ).all()
+    return {user_id: (answered, correct) for user_id, answered, correct in rows}
+
+
+def test_accept_and_fix_go_through_the_functions_and_store_what_python_stores(client, calls):
+    team, project = _in_review(client, items=6)
+    reviewer = team.reviewer
+    # The reviewer's first next creates their state row: the Python path leases, and its
+    # submit (no memo of the lease in this process) is stored by the Python path too.
+    first = review_next(client, reviewer, project["id"])
+    assert first.status_code == 200, first.text
+    python_item = first.json()["item"]["id"]
+    stored = verdict(
+        client, reviewer, first.json()["review_id"], decision="accept", reasons=["错标"]
+    )
+    assert stored.status_code == 201, stored.text
+    assert _reasons(calls, "next") == [HandBackReason.refused]
+    assert _reasons(calls, "submit") == [HandBackReason.changed]
+    records_after_python = _review_records(project["id"])
+
+    lease = review_next(client, reviewer, project["id"])
+    assert lease.status_code == 200, lease.text
+    body = lease.json()
+    assert [a["annotator_id"] for a in body["annotations"]] == [a.id for a in team.annotators]
+    assert body["reasons"] == REASONS and body["consensus"] is not None
+    again = review_next(client, reviewer, project["id"])  # held: the same lease
+    assert again.json()["review_id"] == body["review_id"]
+    accepted = verdict(client, reviewer, body["review_id"], decision="accept", reasons=["错标"])
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["decision"] == "accept" and accepted.json()["reasons"] == ["错标"]
+    assert _reasons(calls, "next")[1:] == ["ReviewLease", "ReviewLease"]
+    assert _reasons(calls, "submit")[1:] == ["ReviewPublic"]
+
+    function_item = body["item"]["id"]
+    python_rows, function_rows = _rows(python_item), _rows(function_item)
+    assert function_rows == python_rows
+    assert function_rows["state"][0][0] == "reviewed" and function_rows["pay"] == [("final",)]
+    # Each annotator's review record counted the second verdict as it counted the first.
+    records = _review_records(project["id"])
+    for annotator in team.annotators:
+        assert records_after_python[annotator.id] == (1, 1.0)
+        assert records[annotator.id] == (2, 2.0)
+
+    fixing = review_next(client, reviewer, project["id"]).json()
+    fixed = verdict(
+        client, reviewer, fixing["review_id"], decision="fix", result={"label": "mechanical_wear"}
+    )
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["result"] == {"label": "mechanical_wear"}
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    rows = _rows(fixing["item"]["id"])
+    assert rows["state"] == [("reviewed", 0, {"label": "mechanical_wear"})]
+    assert rows["consensus"][0][:2] == ({"label": "mechanical_wear"}, 1.0)
+    scores = dict(rows["marks"])
+    assert scores == {team.annotators[0].id: 0.0, team.annotators[1].id: 0.0}
+    repeat = verdict(client, reviewer, fixing["review_id"], decision="accept")
+    assert repeat.status_code == 200 and repeat.json()["decision"] == "fix"
+    assert _reasons(calls, "submit")[-1] == HandBackReason.changed  # no memo: Python's repeat
+
+
+def test_what_the_functions_hand_back_is_answered_by_the_python_path(client, calls):
+    team, project = _in_review(client, items=6)
+    reviewer = team.reviewer
+    verdict(
+        client,
+        reviewer,
+        review_next(client, reviewer, project["id"]).json()["review_id"],
+        decision="accept",
+    )
+
+    # A fix the kind refuses, a reason outside the list: 422 from the Python path, nothing stored.
+    lease = review_next(client, reviewer, project["id"]).json()
+    bad = verdict(client, reviewer, lease["review_id"], decision="fix", result={"label": "nope"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-2:] == ["result", "label"]
+    assert review_states(project["id"])[lease["item"]["id"]][0] == "in_review"
+
+    # A reject reworks the item: the Python path.
+    lease = review_next(client, reviewer, project["id"]).json()
+    rejected = verdict(client, reviewer, lease["review_id"], decision="reject", reasons=["漏标"])
+    assert rejected.status_code == 201, rejected.text
+    assert review_states(project["id"])[lease["item"]["id"]] == ("rework", 1)
+    assert _reasons(calls, "submit")[-1] == HandBackReason.python_stage
+
+    # The consensus changed since next: handed back, stored by Python against the new one.
+    lease = review_next(client, reviewer, project["id"]).json()
+    with Session(get_engine()) as session:
+        session.execute(
+            text(
+                'UPDATE consensus SET result = \'{"label": "mechanical_wear"}\' WHERE item_id = :i'
+            ),
+            {"i": lease["item"]["id"]},
+        )
+        session.commit()
+    accepted = verdict(client, reviewer, lease["review_id"], decision="accept")
+    assert accepted.status_code == 201, accepted.text
+    assert _reasons(calls, "submit")[-1] == HandBackReason.changed
+    assert _rows(lease["item"]["id"])["state"][0][2] == {"label": "mechanical_wear"}
+
+    # An expired lease: 409 review_expired, nothing stored.
+    lease = review_next(client, reviewer, project["id"]).json()
+    with Session(get_engine()) as session:
+        session.execute(
+            text("UPDATE assignments SET expires_at = :t WHERE id = :a"),
+            {"t": clock.now() - timedelta(seconds=1), "a": lease["review_id"]},
+        )
+        session.commit()
+    late = verdict(client, reviewer, lease["review_id"], decision="accept")
+    assert late.status_code == 409 and late.json()["code"] == "review_expired"
+    assert _reasons(calls, "submit")[-1] == HandBackReason.late
+
+    # Someone else's review: 404 from the Python path.
+    lease = review_next(client, reviewer, project["id"]).json()
+    other = verdict(client, team.manager, lease["review_id"], decision="accept")
+    assert other.status_code == 404
+    assert _reasons(calls, "submit")[-1] == HandBackReason.changed  # no memo for the manager
+
+    # An annotator never gets a review lease (403 from the Python path), and once the queue is
+    # empty the function answers 204.
+    assert review_next(client, team.annotators[0], project["id"]).status_code == 403
+    verdict(client, reviewer, lease["review_id"], decision="accept")
+    while (nxt := review_next(client, reviewer, project["id"])).status_code == 200:
+        verdict(client, reviewer, nxt.json()["review_id"], decision="accept")
+    assert nxt.status_code == 204
+    assert isinstance(calls[-1][1], NothingLeft)
+    assert all(isinstance(o, ReviewLease | ReviewPublic | HandBack | NothingLeft) for _, o in calls)
