@@ -15,6 +15,7 @@ without this process's memo of the lease (``review_memo``) or whose verdict Pyth
   Python validates the verdict and scores the annotations (the kind's ``gold_score``, as
   ``judging`` does), the function stores the review, the item's new state, its final answer,
   the marks and the annotators' review records under the locks of the Python path. ``ItemsFinal``
+  (when the project's ``final_when`` says so: ``backend/review/finality.py``)
   is emitted in the same transaction (pay writes its row; just before the call, see below), rule 5
   is applied to the records the function returned, and the recompute job is sent after the
   commit. One function
@@ -34,9 +35,9 @@ from typing import Any
 from psycopg import OperationalError, sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from backend import clock, events
+from backend import clock
 from backend.assignments.annotator_states import lock_state, pause_if_due, pause_reason
 from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
 from backend.assignments.pg_path import in_range
@@ -51,6 +52,7 @@ from backend.pg_pool import current_pool
 from backend.projects.models import Project
 from backend.queue import enqueue_after_commit
 from backend.review import review_memo
+from backend.review.finality import settle_if_due
 from backend.review.review_memo import ReviewContext
 from backend.review.schemas import ConsensusPublic, ReviewedAnnotation, ReviewLease, ReviewPublic
 from backend.review.selection import UNBIASED
@@ -166,9 +168,11 @@ def submit_verdict(
     # Pay writes its row first (a new row: no lock), so that after the annotators' state rows,
     # which every verdict on their items locks, only the commit follows. A hand-back rolls it
     # back and the caller answers on a fresh session.
-    events.emit(
-        events.ItemsFinal(session=session, project_id=context.project_id, item_ids=[item_id])
-    )
+    final_when = session.execute(
+        select(Project.final_when).where(Project.id == context.project_id)
+    ).scalar_one()
+    project = SimpleNamespace(id=context.project_id, final_when=final_when)
+    settle_if_due(session=session, project=project, item_ids=[item_id])  # the rule, written once
     session.flush()
     row = (
         session.connection()

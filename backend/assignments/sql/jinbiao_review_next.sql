@@ -14,7 +14,7 @@
 -- Outcomes: 'lease', 'held', 'none' are answered by the caller; 'refused' (no state row yet, or a
 -- caller who may not review here) and 'paused' are handed back to the Python path.
 --
--- This file is the source: revision 0021_review_path installs a frozen copy, and
+-- This file is the source: revision 0024_review_path installs a frozen copy, and
 -- tests/api/test_pg_function_source.py fails when the database differs.
 CREATE OR REPLACE FUNCTION jinbiao_review_next(p_project_id integer, p_user_id integer,
                                                p_now timestamptz, p_roles text[],

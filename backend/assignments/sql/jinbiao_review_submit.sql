@@ -18,7 +18,7 @@
 -- (submitted or given back: a repeat), 'late' (expired), 'changed' (the item left review, or the
 -- rows differ from what Python validated and scored against, or an annotator has no state row).
 --
--- This file is the source: revision 0021_review_path installs a frozen copy (see
+-- This file is the source: revision 0024_review_path installs a frozen copy (see
 -- jinbiao_review_next.sql).
 CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
                                                  p_generation integer, p_roles text[],
