@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from backend.kinds.openapi import KindResult
 
 
 class ModelVersionPublic(BaseModel):
@@ -100,6 +101,6 @@ class SuggestionPublic(BaseModel):
     """The outside model's answer, checked like any answer of the project's kind."""
 
     item_id: int
-    result: dict[str, Any]
+    result: KindResult
     score: float
     model_version: str

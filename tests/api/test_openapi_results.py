@@ -30,6 +30,7 @@ RESULT_FIELDS = [
     ("MyAnnotation", "result"),
     ("HistoryEntry", "result"),
     ("AnnotationHistoryAnswer", "current"),
+    ("SuggestionPublic", "result"),
 ]
 
 
