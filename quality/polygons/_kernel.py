@@ -471,3 +471,270 @@ def vote_pixels(
         pair_obj[:n_pair].copy(),
         pair_n[:n_pair].copy(),
     )
+
+
+# -- tracing: ``_trace.trace`` edge for edge, compiled ------------------------------------------
+
+
+@njit(cache=True)
+def _in_line(line_ptr, start, end, line, row):
+    """Run of ``line`` containing ``row`` (-1: none)."""
+    if line < 0:
+        return -1
+    lo = line_ptr[line]
+    hi = line_ptr[line + 1]
+    while lo < hi:  # last run starting at or above row
+        mid = (lo + hi) // 2
+        if start[mid] <= row:
+            lo = mid + 1
+        else:
+            hi = mid
+    at = lo - 1
+    if at >= line_ptr[line] and end[at] > row:
+        return at
+    return -1
+
+
+@njit(cache=True)
+def _starting(line_ptr, start, line, row):
+    if line < 0:
+        return -1
+    for u in range(line_ptr[line], line_ptr[line + 1]):
+        if start[u] == row:
+            return u
+        if start[u] > row:
+            return -1
+    return -1
+
+
+@njit(cache=True)
+def _ending(line_ptr, end, line, row):
+    if line < 0:
+        return -1
+    for u in range(line_ptr[line], line_ptr[line + 1]):
+        if end[u] == row:
+            return u
+        if end[u] > row:
+            return -1
+    return -1
+
+
+@njit(cache=True)
+def _next_bound(line_ptr, start, end, line, row):
+    """First run boundary below ``row`` on ``line`` (a large number where none)."""
+    if line >= 0:
+        for u in range(line_ptr[line], line_ptr[line + 1]):
+            if start[u] > row:
+                return start[u]
+            if end[u] > row:
+                return end[u]
+    return np.int64(1) << np.int64(62)
+
+
+@njit(cache=True)
+def _prev_bound(line_ptr, start, end, line, row):
+    """Last run boundary above ``row`` on ``line`` (-1 where none)."""
+    if line >= 0:
+        for u in range(line_ptr[line + 1] - 1, line_ptr[line] - 1, -1):
+            if end[u] < row:
+                return end[u]
+            if start[u] < row:
+                return start[u]
+    return -1
+
+
+@njit(cache=True)
+def _line_at(g_first, g_last, g_base, g, col):
+    if col < g_first[g] or col > g_last[g]:
+        return -1
+    return g_base[g] + col - g_first[g]
+
+
+@njit(cache=True)
+def _vertical(line_ptr, start, end, left, right, y, down):
+    """Successor of an edge that continues along a column line, and whether both a run
+    ending on the left and one starting on the right meet there (a diagonal corner)."""
+    if down:
+        to = min(
+            _next_bound(line_ptr, start, end, left, y), _next_bound(line_ptr, start, end, right, y)
+        )
+    else:
+        to = max(
+            _prev_bound(line_ptr, start, end, left, y), _prev_bound(line_ptr, start, end, right, y)
+        )
+    ends_left = _ending(line_ptr, end, left, to)
+    starts_right = _starting(line_ptr, start, right, to)
+    west = ends_left >= 0 if down else starts_right < 0
+    nxt = 2 * ends_left + 1 if west else 2 * starts_right
+    return nxt, ends_left, starts_right
+
+
+@njit(cache=True)
+def _ring_labels(succ):
+    n = len(succ)
+    ring = np.full(n, -1, dtype=np.int64)
+    k = 0
+    for e in range(n):
+        if ring[e] >= 0:
+            continue
+        u = e
+        while ring[u] < 0:
+            ring[u] = k
+            u = succ[u]
+        k += 1
+    return ring
+
+
+@njit(cache=True)
+def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, run_object):
+    """Rings of maximal sorted runs, as ``_trace.trace`` gives them: vertices ``x, y``, ring
+    ``offsets``, signed ``area`` (holes negative) and each ring's object."""
+    n = len(line)
+    line_ptr = np.zeros(n_lines + 1, dtype=np.int64)
+    for u in range(n):
+        line_ptr[line[u] + 1] += 1
+    for li in range(n_lines):
+        line_ptr[li + 1] += line_ptr[li]
+    col = np.empty(n, dtype=np.int64)
+    for u in range(n):
+        g = line_group[line[u]]
+        col[u] = line[u] - g_base[g] + g_first[g]
+    succ = np.full(2 * n, -1, dtype=np.int64)
+    arr_a = np.empty(n, dtype=np.int64)
+    arr_b = np.empty(n, dtype=np.int64)
+    n_arr = 0
+    lv_a = np.empty(2 * n, dtype=np.int64)
+    lv_b = np.empty(2 * n, dtype=np.int64)
+    n_lv = 0
+    # top edges (east), then bottom edges (west): straight on, a turn, or along a column line
+    for i in range(n):
+        g = line_group[line[i]]
+        right = _line_at(g_first, g_last, g_base, g, col[i] + 1)
+        se = _in_line(line_ptr, start, end, right, start[i])
+        if se >= 0 and start[se] == start[i]:
+            succ[2 * i] = 2 * se
+            continue
+        down = se < 0
+        if down:
+            ne = _in_line(line_ptr, start, end, right, start[i] - 1)
+            if ne >= 0:
+                arr_a[n_arr] = 2 * i
+                arr_b[n_arr] = 2 * ne + 1
+                n_arr += 1
+        left = _line_at(g_first, g_last, g_base, g, col[i])
+        nxt, el, sr = _vertical(line_ptr, start, end, left, right, start[i], down)
+        succ[2 * i] = nxt
+        if down and el >= 0 and sr >= 0:
+            lv_a[n_lv] = 2 * el + 1
+            lv_b[n_lv] = 2 * sr
+            n_lv += 1
+    for i in range(n):
+        g = line_group[line[i]]
+        left = _line_at(g_first, g_last, g_base, g, col[i] - 1)
+        nw = _in_line(line_ptr, start, end, left, end[i] - 1)
+        if nw >= 0 and end[nw] == end[i]:
+            succ[2 * i + 1] = 2 * nw + 1
+            continue
+        down = nw >= 0
+        right = _line_at(g_first, g_last, g_base, g, col[i])
+        nxt, el, sr = _vertical(line_ptr, start, end, left, right, end[i], down)
+        succ[2 * i + 1] = nxt
+        if down and el >= 0 and sr >= 0:
+            lv_a[n_lv] = 2 * el + 1
+            lv_b[n_lv] = 2 * sr
+            n_lv += 1
+    # the top-down moves' corners come before the bottom-down ones (the NumPy path's order)
+    pred = np.empty(2 * n, dtype=np.int64)
+    for e in range(2 * n):
+        pred[succ[e]] = e
+    # a ring passing a diagonal corner twice is split there, one corner per ring and round
+    if n_arr + n_lv:
+        while True:
+            ring = _ring_labels(succ)
+            done = np.zeros(2 * n, dtype=np.uint8)
+            a_all = np.empty(n_arr + n_lv, dtype=np.int64)
+            b_all = np.empty(n_arr + n_lv, dtype=np.int64)
+            for t in range(n_arr):
+                a_all[t] = arr_a[t]
+                b_all[t] = arr_b[t]
+            for t in range(n_lv):
+                a_all[n_arr + t] = pred[lv_a[t]]
+                b_all[n_arr + t] = pred[lv_b[t]]
+            changed = False
+            for t in range(n_arr + n_lv):
+                a = a_all[t]
+                b = b_all[t]
+                if ring[a] != ring[b] or done[ring[a]]:
+                    continue
+                done[ring[a]] = 1
+                changed = True
+                to_a = succ[b]
+                to_b = succ[a]
+                succ[a] = to_a
+                succ[b] = to_b
+                pred[to_a] = a
+                pred[to_b] = b
+            if not changed:
+                break
+    # rings numbered by, and starting at, their lowest edge; a vertex where an edge's end is
+    # not its successor's start (both points); then each ring rotated to start at its last
+    seen = np.zeros(2 * n, dtype=np.uint8)
+    x = np.empty(4 * n, dtype=np.int64)
+    y = np.empty(4 * n, dtype=np.int64)
+    offsets = np.empty(2 * n + 1, dtype=np.int64)
+    area = np.empty(2 * n, dtype=np.int64)
+    ring_object = np.empty(2 * n, dtype=np.int64)
+    n_pt = 0
+    n_ring = 0
+    for e in range(2 * n):
+        if seen[e]:
+            continue
+        first_pt = n_pt
+        u = e
+        while True:
+            seen[u] = 1
+            v = succ[u]
+            ru = u // 2
+            if u % 2 == 0:
+                ex, ey = col[ru] + 1, start[ru]
+            else:
+                ex, ey = col[ru], end[ru]
+            rv = v // 2
+            if v % 2 == 0:
+                nx, ny = col[rv], start[rv]
+            else:
+                nx, ny = col[rv] + 1, end[rv]
+            if ex != nx or ey != ny:
+                x[n_pt] = ex
+                y[n_pt] = ey
+                x[n_pt + 1] = nx
+                y[n_pt + 1] = ny
+                n_pt += 2
+            u = v
+            if u == e:
+                break
+        count = n_pt - first_pt
+        if count:  # rotate right by one: the last corner first
+            lx = x[n_pt - 1]
+            ly = y[n_pt - 1]
+            for t in range(n_pt - 1, first_pt, -1):
+                x[t] = x[t - 1]
+                y[t] = y[t - 1]
+            x[first_pt] = lx
+            y[first_pt] = ly
+        twice = 0
+        for t in range(first_pt, n_pt):
+            t1 = t + 1 if t + 1 < n_pt else first_pt
+            twice += x[t] * y[t1] - x[t1] * y[t]
+        offsets[n_ring] = first_pt
+        area[n_ring] = twice // 2
+        ring_object[n_ring] = run_object[e // 2]
+        n_ring += 1
+    offsets[n_ring] = n_pt
+    return (
+        x[:n_pt].copy(),
+        y[:n_pt].copy(),
+        offsets[: n_ring + 1].copy(),
+        area[:n_ring].copy(),
+        ring_object[:n_ring].copy(),
+    )

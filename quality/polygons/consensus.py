@@ -37,7 +37,7 @@ from ._overlap import best_iou_per_answer, f1_against, polygon_object_iou
 from ._raster import polygon_columns, polygon_runs
 from ._runs import Lines, Runs, merge_touching, sweep, union
 from ._table import PolygonTable
-from ._trace import trace
+from ._trace import Traced, trace
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -174,10 +174,9 @@ def fuse_polygons(
         np.arange(len(gkeys), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
     )
     pixels = _pixels_compiled if kernel else _pixels_numpy
-    consensus, pair_poly, pair_obj, pair_iou = pixels(
+    consensus, traced, pair_poly, pair_obj, pair_iou = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
     )
-    traced = trace(consensus, glines, line_group)
 
     # objects: components of the consensus runs, numbered by their first run
     n_obj = traced.n_components
@@ -238,7 +237,7 @@ def fuse_polygons(
     )
 
 
-Pixels = tuple[Runs, I64, I64, F64]
+Pixels = tuple[Runs, Traced, I64, I64, F64]
 
 
 def _pixels_numpy(
@@ -253,8 +252,9 @@ def _pixels_numpy(
     glines: Lines,
     threshold: float,
 ) -> Pixels:
-    """The NumPy reference of the pixel stage: consensus runs on the groups' lines and the
-    IoU of every (polygon, object) pair sharing a pixel, sorted by polygon then object."""
+    """The NumPy reference of the pixel stage: consensus runs on the groups' lines, their
+    rings and objects, and the IoU of every (polygon, object) pair sharing a pixel, sorted by
+    polygon then object."""
     poly_answer = table.polygon_answer
     runs, plines = polygon_runs(
         table.xy,
@@ -291,7 +291,7 @@ def _pixels_numpy(
     pair_poly, pair_obj, pair_iou = polygon_object_iou(
         gruns, run_poly, poly_area, consensus, components.run_component, obj_area
     )
-    return consensus, pair_poly, pair_obj, pair_iou
+    return consensus, components, pair_poly, pair_obj, pair_iou
 
 
 def _pixels_compiled(
@@ -308,7 +308,7 @@ def _pixels_compiled(
 ) -> Pixels:
     """The pixel stage in one compiled pass per cluster of polygons (``_kernel``), the same
     result as ``_pixels_numpy``."""
-    from ._kernel import vote_pixels  # Numba is imported (and its cache read) on first use
+    from ._kernel import trace_runs, vote_pixels  # Numba is imported on first use
 
     slot = _slots(item_of)
     n_slots = int(slot.max()) + 1 if len(slot) else 1
@@ -329,7 +329,7 @@ def _pixels_compiled(
     ring_count = np.bincount(table.ring_polygon, minlength=n_poly)
     order = np.argsort(poly_group, kind="stable").astype(np.int64)
     group_offsets = np.r_[0, np.cumsum(np.bincount(poly_group, minlength=len(group_item)))]
-    line, start, end, _, obj_area, poly_area, pair_poly, pair_obj, pair_n = vote_pixels(
+    line, start, end, run_obj, obj_area, poly_area, pair_poly, pair_obj, pair_n = vote_pixels(
         np.ascontiguousarray(table.xy, dtype=np.float64),
         table.ring_offsets.astype(np.int64),
         (np.cumsum(ring_count) - ring_count).astype(np.int64),
@@ -351,7 +351,23 @@ def _pixels_compiled(
     by_pair = np.lexsort((pair_obj, pair_poly))
     pair_poly, pair_obj, inter = pair_poly[by_pair], pair_obj[by_pair], pair_n[by_pair]
     union = poly_area.astype(np.float64)[pair_poly] + obj_area.astype(np.float64)[pair_obj] - inter
-    return Runs(line, start, end), pair_poly, pair_obj, inter / union
+    line_group = np.repeat(
+        np.arange(len(group_item), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
+    )
+    g_last = glines.first + np.diff(np.r_[glines.base, glines.total]) - 1
+    x, y, offsets, area, ring_obj = trace_runs(
+        line,
+        start,
+        end,
+        int(glines.total),
+        line_group,
+        glines.first.astype(np.int64),
+        glines.base.astype(np.int64),
+        g_last.astype(np.int64),
+        run_obj,
+    )
+    traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))
+    return Runs(line, start, end), traced, pair_poly, pair_obj, inter / union
 
 
 def _sums(index: I64, values: NDArray[Any], size: int) -> F64:
