@@ -15,6 +15,11 @@ Pixels are COCO's (``pycocotools`` rasterisation, see ``raster``); the consensus
 traced back to polygons with holes along pixel edges, so that rasterising them again gives the
 voted pixels exactly. Objects are its 4-connected components.
 
+The pixel stage (COCO rasterisation, vote, objects, overlaps, tracing) runs compiled, one
+cluster of touching polygons at a time (``_kernel``, Numba); the NumPy path it replaced
+(``_raster``, ``_runs``, ``_vote``, ``_overlap``, ``_trace``) stays as the reference,
+``fuse_polygons(..., kernel=False)``, and the tests hold the two equal column by column.
+
 Confidence of an object: the weighted mean over the item's annotators of the IoU between the
 object and that annotator's best-matching polygon of the label (0 for an annotator with none).
 Each answer's score against the consensus is the polygon F1 at ``iou_threshold`` (one-to-one
