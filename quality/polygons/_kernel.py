@@ -301,7 +301,9 @@ def vote_pixels(
                 p = group_polys[g0 + i]
                 pw = c_hi[i] - c_lo[i] + 1
                 ph = r_hi[i] - r_lo[i]
-                pm = np.zeros((pw, ph), dtype=np.uint8)
+                masks = _grow(masks, n_mask + pw * ph)  # the polygon's pixels stay for overlaps
+                pm = masks[n_mask : n_mask + pw * ph].reshape((pw, ph))
+                pm[:, :] = 0
                 rq = p_ring[i]
                 _fill(cols, rows, ring_lo[rq], ring_lo[rq + 1], c_lo[i], r_lo[i], pw, ph, pm)
                 if p_ring[i + 1] - rq > 1:
@@ -318,12 +320,9 @@ def vote_pixels(
                 dc = c_lo[i] - cc0
                 dr = r_lo[i] - rr0
                 area = 0
-                masks = _grow(masks, n_mask + pw * ph)
                 for c in range(pw):
                     for r in range(ph):
-                        m = pm[c, r]
-                        masks[n_mask + c * ph + r] = m
-                        if m:
+                        if pm[c, r]:
                             area += 1
                             cover[dc + c, dr + r] |= bit
                 poly_area[p] = area
