@@ -392,7 +392,7 @@ def vote_pixels(
                 prev_lo = here
                 prev_hi = n_gr
             first_obj = n_go
-            label = np.full((width, height), -1, dtype=np.int64)
+            label = np.full((width, height), -1, dtype=np.int32)
             for u in range(first_run, n_gr):
                 root = u
                 while g_obj[root] >= 0 and g_obj[root] != root:

@@ -18,7 +18,9 @@ voted pixels exactly. Objects are its 4-connected components.
 The pixel stage (COCO rasterisation, vote, objects, overlaps, tracing) runs compiled, one
 cluster of touching polygons at a time (``_kernel``, Numba); the NumPy path it replaced
 (``_raster``, ``_runs``, ``_vote``, ``_overlap``, ``_trace``) stays as the reference,
-``fuse_polygons(..., kernel=False)``, and the tests hold the two equal column by column.
+``fuse_polygons(..., kernel=False)``, and the tests hold the two equal column by column. The
+compiled stage's work grows with the polygons' area, the NumPy path's with their width, so
+large regions of large images go to the NumPy path (``_compiled_is_cheaper``).
 
 Confidence of an object: the weighted mean over the item's annotators of the IoU between the
 object and that annotator's best-matching polygon of the label (0 for an annotator with none).
@@ -112,7 +114,7 @@ def fuse_polygons(
     threshold: float = 0.5,
     iou_threshold: float = 0.5,
     prior_weight: float = 1.0,
-    kernel: bool = True,
+    kernel: bool | None = None,
 ) -> PolygonConsensus:
     """Consensus polygons of every item of ``table`` by reliability-weighted pixel vote.
 
@@ -121,8 +123,8 @@ def fuse_polygons(
     image size, one per answer row or one for all (None: large enough for every point, which
     gives the same pixels for points inside the image, see ``raster.canvas``). ``threshold``:
     the share of the weight a pixel needs to exceed. ``iou_threshold``: for the answers' F1
-    against the consensus. ``kernel``: the compiled pixel stage (``_kernel``); False runs the
-    NumPy reference path, which gives the same result.
+    against the consensus. ``kernel``: the compiled pixel stage (``_kernel``), False: the NumPy
+    reference path, None: whichever ``_compiled_is_cheaper`` (both give the same result).
     """
     n_ans = table.n_answers
     by_item = np.argsort(table.answer_item, kind="stable")
@@ -178,6 +180,8 @@ def fuse_polygons(
     line_group = np.repeat(
         np.arange(len(gkeys), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
     )
+    if kernel is None:
+        kernel = _compiled_is_cheaper(table)
     pixels = _pixels_compiled if kernel else _pixels_numpy
     consensus, traced, pair_poly, pair_obj, pair_iou = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
@@ -373,6 +377,22 @@ def _pixels_compiled(
     )
     traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))
     return Runs(line, start, end), traced, pair_poly, pair_obj, inter / union
+
+
+def _compiled_is_cheaper(table: PolygonTable) -> bool:
+    """The compiled stage works on every pixel of each polygon's box, the NumPy path on each
+    of its columns (about a hundred passes over the column runs): per polygon about 9 ns per
+    pixel against 1.8 us per column on the benchmark's machine (``results/polygons.md``), so
+    the compiled stage wins while the polygons are on average (weighted by width) less than
+    about 200 pixels tall — defect outlines — and loses on large regions of large images."""
+    outer = np.flatnonzero(~table.ring_hole)
+    if not len(outer) or not len(table.xy):
+        return True
+    starts = table.ring_offsets[:-1][outer]
+    x, y = table.xy[:, 0], table.xy[:, 1]
+    width = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts) + 1
+    height = np.maximum.reduceat(y, starts) - np.minimum.reduceat(y, starts) + 1
+    return bool(np.sum(width * height) <= 200.0 * np.sum(width))
 
 
 def _sums(index: I64, values: NDArray[Any], size: int) -> F64:

@@ -107,3 +107,29 @@ def test_compiled_toggles_give_pycocotools_pixels() -> None:
         )
         poly_area = out[5]
         assert int(poly_area[0]) == want, trial
+
+
+def test_the_cheaper_path_is_chosen_by_polygon_height() -> None:
+    """Defect outlines go to the compiled stage, large regions of large images to the NumPy
+    path (per column, not per pixel); the result is the same either way."""
+    from quality.polygons.consensus import _compiled_is_cheaper
+
+    def ring(cx: float, cy: float, r: float) -> list:
+        angle = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        return np.c_[cx + r * np.cos(angle), cy + r * np.sin(angle)].round(1).tolist()
+
+    small = [{"polygons": [{"label": "a", "points": ring(60 + 3 * a, 50, 20)}]} for a in range(3)]
+    large = [
+        {
+            "polygons": [
+                {"label": "a", "points": ring(700, 500, 400 + 9 * a), "holes": [ring(700, 500, 50)]}
+            ]
+        }
+        for a in range(3)
+    ]
+    for results, compiled in ((small, True), (large, False)):
+        table = PolygonTable.from_results(results, items=[0, 0, 0])
+        assert _compiled_is_cheaper(table) is compiled
+        auto = fuse_polygons(table, height=1000, width=1400)
+        for kernel in (True, False):
+            assert_same(auto, fuse_polygons(table, height=1000, width=1400, kernel=kernel))
