@@ -182,14 +182,7 @@ def polygon_runs(
     runs, lines = ring_runs(xy, ring_offsets, h, w)
     n_rings = len(ring_offsets) - 1
     ring_width = np.diff(np.r_[lines.base, lines.total])
-    ring_last = lines.first + ring_width - 1
-    has = ring_width > 0
-    first = np.full(n_polygons, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n_polygons, -1, dtype=np.int64)
-    np.minimum.at(first, ring_polygon[has], lines.first[has])
-    np.maximum.at(last, ring_polygon[has], ring_last[has])
-    first[last < 0] = 0
-    plines = Lines.of(first, last)
+    plines = _polygon_lines(lines, ring_polygon, n_polygons)
     if not len(runs):
         return runs, plines
     ring = np.repeat(np.arange(n_rings, dtype=np.int64), ring_width)[runs.line]
@@ -201,3 +194,25 @@ def polygon_runs(
     outer = Runs(line[~hole], runs.start[~hole], runs.end[~hole])
     holes = Runs(line[hole], runs.start[hole], runs.end[hole])
     return subtract(outer, holes, plines.total), plines
+
+
+def _polygon_lines(lines: Lines, ring_polygon: I64, n_polygons: int) -> Lines:
+    """Each polygon's columns: from the first to the last column of any of its rings."""
+    ring_width = np.diff(np.r_[lines.base, lines.total])
+    ring_last = lines.first + ring_width - 1
+    has = ring_width > 0
+    first = np.full(n_polygons, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_polygons, -1, dtype=np.int64)
+    np.minimum.at(first, ring_polygon[has], lines.first[has])
+    np.maximum.at(last, ring_polygon[has], ring_last[has])
+    first[last < 0] = 0
+    return Lines.of(first, last)
+
+
+def polygon_columns(
+    xy: F64, ring_offsets: I64, ring_polygon: I64, n_polygons: int, width: I64
+) -> Lines:
+    """The image columns each polygon can cover (the lines of ``polygon_runs``), without
+    rasterising. ``width``: the image width of each polygon."""
+    lines = ring_columns(xy, ring_offsets, width[ring_polygon])
+    return _polygon_lines(lines, ring_polygon, n_polygons)

@@ -15,6 +15,13 @@ Pixels are COCO's (``pycocotools`` rasterisation, see ``raster``); the consensus
 traced back to polygons with holes along pixel edges, so that rasterising them again gives the
 voted pixels exactly. Objects are its 4-connected components.
 
+The pixel stage (COCO rasterisation, vote, objects, overlaps, tracing) runs compiled, one
+cluster of touching polygons at a time (``_kernel``, Numba); the NumPy path it replaced
+(``_raster``, ``_runs``, ``_vote``, ``_overlap``, ``_trace``) stays as the reference,
+``fuse_polygons(..., kernel=False)``, and the tests hold the two equal column by column. The
+compiled stage's work grows with the polygons' area, the NumPy path's with their width, so
+large regions of large images go to the NumPy path (``_compiled_is_cheaper``).
+
 Confidence of an object: the weighted mean over the item's annotators of the IoU between the
 object and that annotator's best-matching polygon of the label (0 for an annotator with none).
 Each answer's score against the consensus is the polygon F1 at ``iou_threshold`` (one-to-one
@@ -34,10 +41,10 @@ from numpy.typing import NDArray
 
 from .._bulk import collector_paused
 from ._overlap import best_iou_per_answer, f1_against, polygon_object_iou
-from ._raster import polygon_runs
+from ._raster import polygon_columns, polygon_runs
 from ._runs import Lines, Runs, merge_touching, sweep, union
 from ._table import PolygonTable
-from ._trace import trace
+from ._trace import Traced, trace
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -107,6 +114,7 @@ def fuse_polygons(
     threshold: float = 0.5,
     iou_threshold: float = 0.5,
     prior_weight: float = 1.0,
+    kernel: bool | None = None,
 ) -> PolygonConsensus:
     """Consensus polygons of every item of ``table`` by reliability-weighted pixel vote.
 
@@ -115,7 +123,8 @@ def fuse_polygons(
     image size, one per answer row or one for all (None: large enough for every point, which
     gives the same pixels for points inside the image, see ``raster.canvas``). ``threshold``:
     the share of the weight a pixel needs to exceed. ``iou_threshold``: for the answers' F1
-    against the consensus.
+    against the consensus. ``kernel``: the compiled pixel stage (``_kernel``), False: the NumPy
+    reference path, None: whichever ``_compiled_is_cheaper`` (both give the same result).
     """
     n_ans = table.n_answers
     by_item = np.argsort(table.answer_item, kind="stable")
@@ -132,6 +141,7 @@ def fuse_polygons(
             threshold=threshold,
             iou_threshold=iou_threshold,
             prior_weight=prior_weight,
+            kernel=kernel,
         )
         score = np.empty(n_ans)
         score[by_item] = fused.answer_score
@@ -152,14 +162,8 @@ def fuse_polygons(
 
     poly_answer = table.polygon_answer
     n_labels = max(len(table.labels), 1)
-    runs, plines = polygon_runs(
-        table.xy,
-        table.ring_offsets,
-        table.ring_polygon,
-        table.ring_hole,
-        table.n_polygons,
-        h[poly_answer],
-        wd[poly_answer],
+    plines = polygon_columns(
+        table.xy, table.ring_offsets, table.ring_polygon, table.n_polygons, wd[poly_answer]
     )
     # groups: (item, label); their lines cover the columns of all their polygons
     gkey = item_of[poly_answer] * n_labels + table.polygon_label
@@ -176,25 +180,12 @@ def fuse_polygons(
     line_group = np.repeat(
         np.arange(len(gkeys), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
     )
-
-    run_poly = np.repeat(np.arange(table.n_polygons, dtype=np.int64), p_width)[runs.line]
-    col = plines.col_of(runs.line, run_poly)
-    gruns = Runs(glines.line(poly_group[run_poly], col), runs.start, runs.end)
-
-    deepest = int(np.bincount(poly_answer).max()) if len(poly_answer) else 1
-    consensus = _vote(
-        gruns,
-        poly_answer[run_poly],
-        item_of,
-        w,
-        total,
-        gkeys // n_labels,
-        glines,
-        line_group,
-        threshold,
-        deepest,
+    if kernel is None:
+        kernel = _compiled_is_cheaper(table)
+    pixels = _pixels_compiled if kernel else _pixels_numpy
+    consensus, traced, pair_poly, pair_obj, pair_iou = pixels(
+        table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
     )
-    traced = trace(consensus, glines, line_group)
 
     # objects: components of the consensus runs, numbered by their first run
     n_obj = traced.n_components
@@ -205,10 +196,6 @@ def fuse_polygons(
     obj_label = gkeys[obj_group] % n_labels
     obj_area = _sums(traced.run_component, consensus.length, n_obj)
 
-    poly_area = _sums(run_poly, runs.length, table.n_polygons)
-    pair_poly, pair_obj, pair_iou = polygon_object_iou(
-        gruns, run_poly, poly_area, consensus, traced.run_component, obj_area
-    )
     best_answer, best_obj, best = best_iou_per_answer(poly_answer[pair_poly], pair_obj, pair_iou)
     obj_conf = _sums(best_obj, w[best_answer] * best, n_obj)
     obj_conf = obj_conf / total[obj_item] if n_obj else obj_conf
@@ -257,6 +244,155 @@ def fuse_polygons(
         y=traced.y[take],
         labels=table.labels,
     )
+
+
+Pixels = tuple[Runs, Traced, I64, I64, F64]
+
+
+def _pixels_numpy(
+    table: PolygonTable,
+    h: I64,
+    wd: I64,
+    item_of: I64,
+    w: F64,
+    total: F64,
+    group_item: I64,
+    poly_group: I64,
+    glines: Lines,
+    threshold: float,
+) -> Pixels:
+    """The NumPy reference of the pixel stage: consensus runs on the groups' lines, their
+    rings and objects, and the IoU of every (polygon, object) pair sharing a pixel, sorted by
+    polygon then object."""
+    poly_answer = table.polygon_answer
+    runs, plines = polygon_runs(
+        table.xy,
+        table.ring_offsets,
+        table.ring_polygon,
+        table.ring_hole,
+        table.n_polygons,
+        h[poly_answer],
+        wd[poly_answer],
+    )
+    line_group = np.repeat(
+        np.arange(len(group_item), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
+    )
+    p_width = np.diff(np.r_[plines.base, plines.total])
+    run_poly = np.repeat(np.arange(table.n_polygons, dtype=np.int64), p_width)[runs.line]
+    col = plines.col_of(runs.line, run_poly)
+    gruns = Runs(glines.line(poly_group[run_poly], col), runs.start, runs.end)
+    deepest = int(np.bincount(poly_answer).max()) if len(poly_answer) else 1
+    consensus = _vote(
+        gruns,
+        poly_answer[run_poly],
+        item_of,
+        w,
+        total,
+        group_item,
+        glines,
+        line_group,
+        threshold,
+        deepest,
+    )
+    components = trace(consensus, glines, line_group)
+    obj_area = _sums(components.run_component, consensus.length, components.n_components)
+    poly_area = _sums(run_poly, runs.length, table.n_polygons)
+    pair_poly, pair_obj, pair_iou = polygon_object_iou(
+        gruns, run_poly, poly_area, consensus, components.run_component, obj_area
+    )
+    return consensus, components, pair_poly, pair_obj, pair_iou
+
+
+def _pixels_compiled(
+    table: PolygonTable,
+    h: I64,
+    wd: I64,
+    item_of: I64,
+    w: F64,
+    total: F64,
+    group_item: I64,
+    poly_group: I64,
+    glines: Lines,
+    threshold: float,
+) -> Pixels:
+    """The pixel stage in one compiled pass per cluster of polygons (``_kernel``), the same
+    result as ``_pixels_numpy``."""
+    from ._kernel import trace_runs, vote_pixels  # Numba is imported on first use
+
+    slot = _slots(item_of)
+    n_slots = int(slot.max()) + 1 if len(slot) else 1
+    if n_slots > 62:
+        raise ValueError("at most 62 answers per item can vote on pixels")
+    n_items = int(item_of.max()) + 1 if len(item_of) else 1
+    by_slot = np.zeros((n_items, n_slots))
+    by_slot[item_of, slot] = w
+    use_table = n_slots <= 10
+    if use_table:  # the share of every set of answers, computed as ``_vote`` computes it
+        sets = np.arange(1 << n_slots)
+        members = (sets[:, None] >> np.arange(n_slots)) & 1
+        share = (by_slot @ members.T) / np.maximum(total[:, None], 1e-300)
+    else:
+        share = np.zeros((1, 1))
+    n_poly = table.n_polygons
+    poly_answer = table.polygon_answer
+    ring_count = np.bincount(table.ring_polygon, minlength=n_poly)
+    order = np.argsort(poly_group, kind="stable").astype(np.int64)
+    group_offsets = np.r_[0, np.cumsum(np.bincount(poly_group, minlength=len(group_item)))]
+    line, start, end, run_obj, obj_area, poly_area, pair_poly, pair_obj, pair_n = vote_pixels(
+        np.ascontiguousarray(table.xy, dtype=np.float64),
+        table.ring_offsets.astype(np.int64),
+        (np.cumsum(ring_count) - ring_count).astype(np.int64),
+        ring_count.astype(np.int64),
+        h[poly_answer].astype(np.int64),
+        wd[poly_answer].astype(np.int64),
+        slot[poly_answer].astype(np.int64),
+        order,
+        group_offsets.astype(np.int64),
+        np.asarray(group_item, dtype=np.int64),
+        glines.first.astype(np.int64),
+        glines.base.astype(np.int64),
+        share,
+        by_slot,
+        np.asarray(total, dtype=np.float64),
+        use_table,
+        float(threshold),
+    )
+    by_pair = np.lexsort((pair_obj, pair_poly))
+    pair_poly, pair_obj, inter = pair_poly[by_pair], pair_obj[by_pair], pair_n[by_pair]
+    union = poly_area.astype(np.float64)[pair_poly] + obj_area.astype(np.float64)[pair_obj] - inter
+    line_group = np.repeat(
+        np.arange(len(group_item), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
+    )
+    g_last = glines.first + np.diff(np.r_[glines.base, glines.total]) - 1
+    x, y, offsets, area, ring_obj = trace_runs(
+        line,
+        start,
+        end,
+        int(glines.total),
+        line_group,
+        glines.first.astype(np.int64),
+        glines.base.astype(np.int64),
+        g_last.astype(np.int64),
+        run_obj,
+    )
+    traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))
+    return Runs(line, start, end), traced, pair_poly, pair_obj, inter / union
+
+
+def _compiled_is_cheaper(table: PolygonTable) -> bool:
+    """The compiled stage works on every pixel of each polygon's box, the NumPy path on each
+    of its columns (about a hundred passes over the column runs): per polygon about 9 ns per
+    pixel against 1.8 us per column on the benchmark's machine (``results/polygons.md``), so
+    the compiled stage wins while the polygons are on average (weighted by width) less than
+    about 200 pixels tall — defect outlines — and loses on large regions of large images."""
+    outer = np.flatnonzero(~table.ring_hole)
+    if not len(outer) or not len(table.xy):
+        return True
+    starts = table.ring_offsets[:-1][outer]
+    x, y = table.xy[:, 0], table.xy[:, 1]
+    width = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts) + 1
+    height = np.maximum.reduceat(y, starts) - np.minimum.reduceat(y, starts) + 1
+    return bool(np.sum(width * height) <= 200.0 * np.sum(width))
 
 
 def _sums(index: I64, values: NDArray[Any], size: int) -> F64:

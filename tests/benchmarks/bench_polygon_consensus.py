@@ -21,7 +21,11 @@ Measured, wall-clock seconds (median of ``--runs``, the paths interleaved):
   fused boxes back to dicts (``FusedBoxes.results``); the answers are checked equal to the
   per-item path's (fused boxes, scores, confidences to 1e-9);
 * polygon consensus: ``PolygonTable.from_results`` of the result dicts, ``fuse_polygons``
-  (pixel vote, tracing, confidences, each answer's F1) and ``PolygonConsensus.results``.
+  (pixel vote, tracing, confidences, each answer's F1) and ``PolygonConsensus.results``; with
+  the compiled pixel stage (the default) and, for comparison on the same machine load, the
+  NumPy reference path (``kernel=False``, skipped with ``--skip-reference``); their results are
+  checked equal. Before the runs one small call imports Numba and loads (or, on a fresh cache,
+  compiles) the kernels: its CPU seconds are reported on their own.
 
 Results: a markdown table on stdout and in ``tests/benchmarks/results/polygons.md``.
 """
@@ -147,14 +151,16 @@ def boxes_batched(rows: list, weights: dict) -> tuple[Any, list, dict[str, float
     return fused, results, seconds
 
 
-def polygons_batched(rows: list, weights: dict) -> tuple[Any, list, dict[str, float]]:
+def polygons_batched(
+    rows: list, weights: dict, kernel: bool = True
+) -> tuple[Any, list, dict[str, float]]:
     seconds = {}
     t = time.perf_counter()
     table = PolygonTable.from_results([r[2] for r in rows], items=[r[0] for r in rows])
     weight = np.fromiter((weights.get(r[1], 1.0) for r in rows), dtype=np.float64, count=len(rows))
     seconds["flatten"] = time.perf_counter() - t
     t = time.perf_counter()
-    fused = fuse_polygons(table, weight, height=SIZE, width=SIZE)
+    fused = fuse_polygons(table, weight, height=SIZE, width=SIZE, kernel=kernel)
     seconds["fuse"] = time.perf_counter() - t
     t = time.perf_counter()
     results = fused.results()
@@ -196,13 +202,21 @@ def main() -> None:
     parser.add_argument("--radius", type=float, nargs=2, default=(8.0, 20.0))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-per-item", action="store_true", help="skip the slow old path")
+    parser.add_argument("--skip-reference", action="store_true", help="skip the NumPy polygon path")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
     load = os.getloadavg()
+    small = argparse.Namespace(**{**vars(args), "items": 2})
+    c = time.process_time()
+    polygons_batched(crowd(small)["polygons"], {})
+    first_call = time.process_time() - c
     data = crowd(args)
     rows_b, rows_p, weights = data["boxes"], data["polygons"], data["weights"]
-    old, new, poly = [], [], []
+    old, new, poly, ref = [], [], [], []
+    cpu_ref: list[float] = []
+    parts_r: list[dict[str, float]] = []
+    same_as_reference = None
     cpu_old: list[float] = []
     cpu_new: list[float] = []
     cpu_poly: list[float] = []
@@ -218,9 +232,22 @@ def main() -> None:
         parts_b.append(parts)
         if not args.skip_per_item and mismatches is None:
             mismatches = check_equal(reference, fused, results, rows_b)
-        seconds, (pfused, _, parts) = timed(lambda: polygons_batched(rows_p, weights), cpu_poly)
+        seconds, (pfused, presults, parts) = timed(
+            lambda: polygons_batched(rows_p, weights), cpu_poly
+        )
         poly.append(seconds)
         parts_p.append(parts)
+        if not args.skip_reference:
+            seconds, (rfused, rresults, parts) = timed(
+                lambda: polygons_batched(rows_p, weights, kernel=False), cpu_ref
+            )
+            ref.append(seconds)
+            parts_r.append(parts)
+            if same_as_reference is None:
+                same_as_reference = rresults == presults and all(
+                    np.array_equal(getattr(pfused, f), getattr(rfused, f))
+                    for f in ("answer_score", "confidence", "object_confidence", "x", "y")
+                )
 
     def med(values: list[float]) -> str:
         return f"{statistics.median(values):.2f}" if values else "–"
@@ -247,16 +274,37 @@ def main() -> None:
         "",
         "| path | total | CPU | flatten dicts | fuse | back to dicts | consensus objects |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| box fusion, per-item (`fuse_boxes` + `box_f1` per answer, today's recompute) | "
-        f"{med(old)} ({', '.join(f'{v:.2f}' for v in old)}) | {med(cpu_old)} | – | – | – | – |",
         f"| box fusion, batched (`fuse_boxes_batched`) | {med(new)} "
         f"({', '.join(f'{v:.2f}' for v in new)}) | {med(cpu_new)} | {part(parts_b, 'flatten')} | "
         f"{part(parts_b, 'fuse')} | {part(parts_b, 'to_dicts')} | {len(fused.label):,} |",
         f"| polygon consensus (`fuse_polygons`) | {med(poly)} "
         f"({', '.join(f'{v:.2f}' for v in poly)}) | {med(cpu_poly)} | {part(parts_p, 'flatten')} | "
         f"{part(parts_p, 'fuse')} | {part(parts_p, 'to_dicts')} | {len(pfused.object_item):,} |",
-        "",
     ]
+    if old:  # the per-item path, when it ran, as the table's first row
+        lines.insert(
+            lines.index("|---|---:|---:|---:|---:|---:|---:|") + 1,
+            "| box fusion, per-item (`fuse_boxes` + `box_f1` per answer, today's recompute) | "
+            f"{med(old)} ({', '.join(f'{v:.2f}' for v in old)}) | {med(cpu_old)} | – | – | – | – |",
+        )
+    if ref:
+        lines.append(
+            f"| polygon consensus, NumPy reference (`kernel=False`) | {med(ref)} "
+            f"({', '.join(f'{v:.2f}' for v in ref)}) | {med(cpu_ref)} | "
+            f"{part(parts_r, 'flatten')} | {part(parts_r, 'fuse')} | "
+            f"{part(parts_r, 'to_dicts')} | {len(rfused.object_item):,} |"
+        )
+    lines += [
+        "",
+        f"First call in the process (import Numba, load the cached kernels or compile them): "
+        f"{first_call:.2f} CPU s.",
+    ]
+    if ref:
+        lines.append(
+            "Compiled vs NumPy reference: "
+            f"{statistics.median(cpu_ref) / statistics.median(cpu_poly):.1f}x less CPU; "
+            f"results equal: {same_as_reference}."
+        )
     if old:
         speedup = statistics.median(old) / statistics.median(new)
         lines.append(
@@ -264,8 +312,10 @@ def main() -> None:
             f"answers differing beyond 1e-9: {mismatches}."
         )
     ratio_new = statistics.median(poly) / statistics.median(new)
+    ratio_cpu = statistics.median(cpu_poly) / statistics.median(cpu_new)
     lines.append(
-        f"Polygon consensus / batched box fusion: {ratio_new:.1f}x"
+        f"Polygon consensus / batched box fusion: {ratio_cpu:.1f}x by CPU, "
+        f"{ratio_new:.1f}x by wall-clock"
         + (
             f"; polygon consensus / per-item box fusion: "
             f"{statistics.median(poly) / statistics.median(old):.2f}x (issue target: <= 2x box "
