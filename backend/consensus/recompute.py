@@ -117,7 +117,7 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         labels=labels,
     )
     laps.lap("annotators")
-    contested = consensus.item[not_gold & (consensus.confidence < project.agreement_target)]
+    contested = consensus.item[not_gold & (consensus.stopping < project.agreement_target)]
     raised = 0
     if project.max_overlap > project.overlap and len(contested):
         raised = raise_wanted(

@@ -63,7 +63,8 @@ class ClassesConsensus:
         method: str = confidence.DEFAULT,
     ) -> Inferred:
         """Gold-anchored ``method`` (annotator weights are learnt by the model itself) with
-        calibrated confidence.
+        calibrated confidence (recalibrated on the gold when there is enough); adaptive overlap
+        stops on the gold-free confidence (``ClassConsensus.answer_confidence``).
 
         The estimator sees codes instead of names: the project's labels are codes
         ``0..len(labels)-1`` and other labels follow in name order, so its classes, ties and
@@ -84,6 +85,7 @@ class ClassesConsensus:
             confidence=fit.confidence,
             n=counts.astype(np.int64),
             label=codes,
+            stop_confidence=fit.answer_confidence,
         )
 
     def choose_method(

@@ -32,6 +32,14 @@ class Inferred:
     # match() of each counted (item, annotator) answer against this consensus, where inferring
     # computed it anyway (boxes, spans): the annotator table reuses it.
     own_scores: dict[tuple[int, int], float] | None = None
+    # what adaptive overlap compares with agreement_target where it differs from confidence
+    # (classes with gold: the gold-free posterior, whether more answers would change the label)
+    stop_confidence: NDArray[np.float64] | None = None
+
+    @property
+    def stopping(self) -> NDArray[np.float64]:
+        """Per item, the confidence adaptive overlap stops on."""
+        return self.confidence if self.stop_confidence is None else self.stop_confidence
 
     def __len__(self) -> int:
         return len(self.item)
@@ -45,6 +53,7 @@ class Inferred:
             n=self.n[index],
             label=None if self.label is None else self.label[index],
             own_scores=_scores_of(self.own_scores, set(self.item[index].tolist())),
+            stop_confidence=None if self.stop_confidence is None else self.stop_confidence[index],
         )
 
     def positions(self, items: NDArray[np.int64]) -> NDArray[np.intp]:
@@ -69,6 +78,11 @@ class Inferred:
             n=np.concatenate([first.n, second.n]),
             label=label,
             own_scores={**(first.own_scores or {}), **(second.own_scores or {})} or None,
+            stop_confidence=(
+                None
+                if first.stop_confidence is None and second.stop_confidence is None
+                else np.concatenate([first.stopping, second.stopping])
+            ),
         )
 
 

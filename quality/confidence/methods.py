@@ -9,7 +9,7 @@ the method: confusion matrices for Dawid-Skene, one accuracy per annotator for t
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,14 @@ from ..inference import GLAD, MACE, DawidSkene, MajorityVote, OneCoinDawidSkene
 from ..inference._base import CategoricalAggregator
 from ..inference.weighted_majority_vote import WeightedMajorityVote
 from .calibrated import Model, calibrated_posterior
+from .gold_calibration import (
+    IDENTITY,
+    MIN_GOLD,
+    PlattMap,
+    cross_fitted_pairs,
+    fit_platt,
+    recalibrate,
+)
 
 DEFAULT = "dawid_skene"
 """The method used without enough gold to choose (``quality.inference.default_estimator``)."""
@@ -51,6 +59,16 @@ class ClassConsensus:
     probas: NDArray[np.float64]
     annotators: list[Any]
     skills: NDArray[np.float64]
+    calibration: PlattMap = IDENTITY
+    answer_confidence: NDArray[np.float64] | None = None
+    """The gold-free calibrated confidence (before the gold's map): how surely more answers
+    would agree with the label, what adaptive overlap stops on. ``None``: the same as
+    ``confidence``."""
+
+    @property
+    def stop_confidence(self) -> NDArray[np.float64]:
+        """What an item's adaptive overlap compares with ``agreement_target``."""
+        return self.confidence if self.answer_confidence is None else self.answer_confidence
 
 
 def fit_method(
@@ -72,12 +90,20 @@ def infer_classes(
     method: str = DEFAULT,
     gold: Mapping[Hashable, Hashable] | None = None,
     classes: Iterable[Hashable] | None = None,
+    gold_calibration: bool = True,
 ) -> ClassConsensus:
     """Labels by ``method`` and the calibrated probability that each is right.
 
     The label is the method's own (its accuracy is what was chosen); the confidence is the
     calibrated posterior of that label, so it can be below 0.5 where the calibrated model
-    disagrees with the method.
+    disagrees with the method. With ``gold_calibration`` and at least
+    :data:`~quality.confidence.gold_calibration.MIN_GOLD` answered gold items, the confidence is
+    then mapped through a logistic map fitted on the gold by cross-fitting (each gold item's
+    confidence from a fit that did not see its gold; :mod:`.gold_calibration`). The gold-free
+    confidence stays in ``answer_confidence``: adaptive overlap stops on it (whether more answers
+    would change the label), while ``confidence`` says whether the label is right. On crowds that
+    err together the two differ: more answers would only repeat the shared mistake, so asking for
+    them buys nothing (measured on the real crowds in ``results/replay.md``).
 
     Example:
         >>> answers = [(t, w, t % 2) for t in range(40) for w in range(3)] + [(99, 0, 1)]
@@ -86,6 +112,40 @@ def infer_classes(
         (99, 1, True)
     """
     classes = None if classes is None else list(classes)
+    fit = _infer(answers, method, gold, classes)
+    if not (gold_calibration and gold):
+        return fit
+    answered = set(fit.items)
+    scored = [item for item in gold if item in answered]
+    if len(scored) < MIN_GOLD:
+        return fit
+
+    def held_out(train: Mapping[Hashable, Hashable]) -> tuple[list[Any], list[Any], Any]:
+        part = _infer(answers, method, train, classes)
+        return part.items, [part.classes[k] for k in part.label.tolist()], part.confidence
+
+    confidence, right = cross_fitted_pairs(held_out, gold, scored)
+    mapping = fit_platt(confidence, right)
+    new_confidence, probas = recalibrate(fit.probas, fit.label, mapping)
+    rows = np.fromiter((k for k, item in enumerate(fit.items) if item in gold), dtype=np.intp)
+    new_confidence[rows] = fit.confidence[rows]  # gold items stay known
+    probas[rows] = fit.probas[rows]
+    return replace(
+        fit,
+        confidence=new_confidence,
+        probas=probas,
+        calibration=mapping,
+        answer_confidence=fit.confidence,
+    )
+
+
+def _infer(
+    answers: Answers,
+    method: str,
+    gold: Mapping[Hashable, Hashable] | None,
+    classes: list[Hashable] | None,
+) -> ClassConsensus:
+    """One fit of ``method`` with the gold-free calibration."""
     estimator = fit_method(method, answers, gold=gold, classes=classes)
     calibrated = calibrated_posterior(
         answers,

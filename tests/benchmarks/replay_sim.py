@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from quality.confidence import infer_classes
+from quality.confidence import choose_by_gold, infer_classes
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class Replayed:
     confidence: NDArray[np.float64]
     used: NDArray[np.int64]  # answers revealed per item
     rounds: int
+    final_method: str = ""
 
     def accuracy(self, truth: NDArray[np.int64]) -> float:
         known = truth >= 0
@@ -80,14 +81,27 @@ class Replayed:
         return float(self.used.sum()) / total
 
 
-def _fit(crowd: Crowd, revealed: NDArray[np.bool_], method: str):
+def _fit(
+    crowd: Crowd,
+    revealed: NDArray[np.bool_],
+    method: str,
+    gold: dict[int, int] | None = None,
+    *,
+    gold_calibration: bool = True,
+):
     triples = np.column_stack([crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]])
-    fit = infer_classes(triples, method=method, classes=range(len(crowd.classes)))
+    fit = infer_classes(
+        triples,
+        method=method,
+        gold=gold,
+        classes=range(len(crowd.classes)),
+        gold_calibration=gold_calibration,
+    )
     labels = np.full(crowd.n_items, -1, dtype=np.int64)
     confidence = np.zeros(crowd.n_items)
     rows = np.asarray(fit.items, dtype=np.int64)
     labels[rows] = np.asarray(fit.classes, dtype=np.int64)[fit.label]
-    confidence[rows] = fit.confidence
+    confidence[rows] = fit.stop_confidence  # what backend.consensus.recompute stops on
     return labels, confidence
 
 
@@ -99,7 +113,14 @@ def replay(
     overlap: int,
     max_overlap: int,
     method: str = "dawid_skene",
+    gold: dict[int, int] | None = None,
 ) -> Replayed:
+    """The adaptive rule round by round. With ``gold`` (item code -> label code) the project
+    has gold: every fit is anchored on it (as the quality job does) and items stop on the
+    gold-free confidence (``ClassConsensus.stop_confidence``, as ``recompute`` does); the
+    delivered labels are those of the method the gold chooses (``choose_by_gold``) on every
+    revealed answer, the method of the project's last recompute.
+    """
     recorded = np.bincount(crowd.item, minlength=crowd.n_items)
     used = np.zeros(crowd.n_items, dtype=np.int64)
     open_ = np.ones(crowd.n_items, dtype=bool)
@@ -109,10 +130,21 @@ def replay(
         used[open_] += 1
         np.minimum(used, recorded, out=used)
         rounds += 1
-        labels, confidence = _fit(crowd, rank < used[crowd.item], method)
+        # the stop confidence is the gold-free one: no need for the gold's cross-fitting here
+        labels, confidence = _fit(
+            crowd, rank < used[crowd.item], method, gold, gold_calibration=False
+        )
         done = (used >= overlap) & (confidence >= agreement_target)
         open_ &= ~(done | (used >= max_overlap) | (used >= recorded))
     assert labels is not None and confidence is not None
+    if gold:
+        revealed = rank < used[crowd.item]
+        triples = np.column_stack(
+            [crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]]
+        )
+        choice = choose_by_gold(triples, gold, classes=range(len(crowd.classes)))
+        labels, _ = _fit(crowd, revealed, choice.method, gold, gold_calibration=False)
+        return Replayed(labels, confidence, used.copy(), rounds, choice.method)
     return Replayed(labels, confidence, used.copy(), rounds)
 
 

@@ -91,3 +91,28 @@ def test_take_keeps_order(rows):
     taken = table.take(rows)
     assert taken.item.tolist() == [0, 2, 3]
     assert taken.results == [{"n": 0}, {"n": 2}, {"n": 3}]
+
+
+def test_class_consensus_stops_on_the_gold_free_confidence_and_shows_the_gold_calibrated():
+    """With enough gold the shown confidence is recalibrated on it; adaptive overlap compares
+    the gold-free one (``Inferred.stopping``), which ``take`` and ``concat`` carry along."""
+    rng = np.random.default_rng(8)
+    table = _table(rng, n_items=400)
+    truth = {1000 + i: LABELS[int(rng.integers(3))] for i in range(400)}
+    gold = {item: {"label": truth[item]} for item in list(truth)[:60]}
+    inferred = CLASSES.infer(table, gold=gold, labels=LABELS, weights={}, texts={})
+    assert inferred.stop_confidence is not None
+    assert inferred.stopping is inferred.stop_confidence
+    assert not np.allclose(inferred.stop_confidence, inferred.confidence)  # random answers
+    half = inferred.take(np.arange(len(inferred)) % 2 == 0)
+    assert np.array_equal(half.stopping, inferred.stop_confidence[::2])
+    plain = Inferred(
+        item=np.array([5], dtype=np.int64),
+        results=[{"label": "ok"}],
+        confidence=np.array([0.7]),
+        n=np.array([1], dtype=np.int64),
+    )
+    assert plain.stopping is plain.confidence
+    joined = Inferred.concat(half, plain)
+    assert np.array_equal(joined.stopping, np.concatenate([half.stop_confidence, [0.7]]))
+    assert Inferred.concat(plain, plain).stop_confidence is None

@@ -1,0 +1,117 @@
+"""Confidence recalibrated on gold by cross-fitting (``quality.confidence.gold_calibration``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quality.confidence import METHODS, expected_calibration_error, infer_classes
+from quality.confidence.gold_calibration import (
+    IDENTITY,
+    MIN_GOLD,
+    cross_fitted_pairs,
+    fit_platt,
+    recalibrate,
+)
+
+
+def test_platt_without_data_is_the_identity_and_recovers_a_known_map() -> None:
+    assert fit_platt([], []) == IDENTITY
+    assert float(IDENTITY([0.8])[0]) == pytest.approx(0.8)
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 2.0, 20000)
+    confidence = 1 / (1 + np.exp(-x))
+    truly = 1 / (1 + np.exp(-(0.5 * x - 0.3)))  # the real probability of being right
+    correct = rng.random(len(x)) < truly
+    mapping = fit_platt(confidence, correct)
+    assert mapping.slope == pytest.approx(0.5, abs=0.05)
+    assert mapping.intercept == pytest.approx(-0.3, abs=0.08)
+    assert mapping.n_gold == len(x)
+
+
+def test_platt_converges_on_separable_saturated_pairs() -> None:
+    """Confidences of 1 - 1e-9 and a perfect split: damped Newton stays finite near the prior."""
+    confidence = [1 - 1e-9] * 20 + [0.3] * 5
+    correct = [1] * 20 + [0] * 5
+    mapping = fit_platt(confidence, correct)
+    assert np.isfinite([mapping.slope, mapping.intercept]).all()
+    assert 0.0 < mapping.slope < 5.0
+
+
+def test_a_few_gold_items_move_the_map_less_than_many() -> None:
+    few = fit_platt([0.99] * 10, [1] * 6 + [0] * 4)
+    many = fit_platt([0.99] * 1000, [1] * 600 + [0] * 400)
+    assert float(few([0.99])[0]) > float(many([0.99])[0])
+    assert float(many([0.99])[0]) == pytest.approx(0.6, abs=0.03)
+
+
+def test_recalibrate_keeps_rows_summing_to_one() -> None:
+    probas = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [1.0, 0.0, 0.0]])
+    label = np.array([0, 1, 0])
+    confidence, out = recalibrate(probas, label, fit_platt([0.9] * 50, [1] * 35 + [0] * 15))
+    assert np.allclose(out.sum(axis=1), 1.0)
+    assert np.allclose(out[np.arange(3), label], confidence)
+    assert out[2, 1] == pytest.approx(out[2, 2])  # no mass elsewhere: spread evenly
+
+
+def test_cross_fitting_never_fits_on_the_gold_it_scores() -> None:
+    gold = {t: t % 2 for t in range(40)}
+    seen: list[set[int]] = []
+
+    def fit(train):
+        seen.append(set(train))
+        items = list(range(40))
+        return items, [t % 2 for t in items], np.full(40, 0.9)
+
+    confidence, right = cross_fitted_pairs(fit, gold, list(gold), folds=5)
+    assert len(seen) == 5 and len(confidence) == 40 and right.all()
+    scored_per_fold = [set(gold) - s for s in seen]
+    assert set().union(*scored_per_fold) == set(gold)
+    assert all(len(s) == 8 for s in scored_per_fold)
+
+
+def _herding_crowd(seed: int):
+    """Hard items (30%) fool most annotators the same way: the answer-based calibration is
+    over-confident there, the gold shows it."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 2, 1500)
+    answers = []
+    for t in range(1500):
+        hard = rng.random() < 0.3
+        for w in rng.choice(30, 5, replace=False).tolist():
+            right = rng.random() < (0.45 if hard else 0.92)
+            answers.append((t, w, int(truth[t] if right else 1 - truth[t])))
+    return answers, truth
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_gold_recalibration_lowers_ece_on_a_crowd_that_errs_together(seed: int) -> None:
+    answers, truth = _herding_crowd(seed)
+    gold = {t: int(truth[t]) for t in range(0, 1500, 10)}  # 150 gold items
+    rest = np.asarray([t for t in range(1500) if t not in gold])
+    eces = {}
+    for on in (False, True):
+        fit = infer_classes(answers, gold=gold, classes=[0, 1], gold_calibration=on)
+        label = np.asarray(fit.classes)[fit.label]
+        eces[on] = expected_calibration_error(fit.confidence[rest], label[rest] == truth[rest])
+        assert (fit.confidence[list(gold)] == 1.0).all()  # gold items stay known
+    assert eces[True] < eces[False]
+    assert eces[True] <= 0.05
+
+
+def test_too_little_gold_keeps_the_gold_free_calibration() -> None:
+    answers, truth = _herding_crowd(3)
+    gold = {t: int(truth[t]) for t in range(MIN_GOLD - 1)}
+    with_gold = infer_classes(answers, gold=gold, classes=[0, 1])
+    without = infer_classes(answers, gold=gold, classes=[0, 1], gold_calibration=False)
+    assert with_gold.calibration == IDENTITY
+    assert np.array_equal(with_gold.confidence, without.confidence)
+
+
+def test_every_method_takes_the_gold_calibration() -> None:
+    answers, truth = _herding_crowd(4)
+    gold = {t: int(truth[t]) for t in range(0, 1500, 30)}
+    for method in METHODS:
+        fit = infer_classes(answers, method=method, gold=gold, classes=[0, 1])
+        assert fit.calibration.n_gold == len(gold), method
+        assert ((fit.confidence >= 0) & (fit.confidence <= 1)).all()
