@@ -26,6 +26,7 @@ from backend.projects.models import Project
 from quality.models import micro_box_f1, micro_span_f1
 from support.factories import new_project, new_team
 from support.models_data import load_project, prelabels_of, sample, train_now
+from support.seed import seed_items
 
 N_TEXTS, N_IMAGES = 300, 150  # generated once per test process (support.models_data.sample)
 # (items, of which gold) per kind: small enough for a shared 2-CPU machine, big enough for the
@@ -192,17 +193,22 @@ def test_enough_new_final_answers_queue_a_training(client):
     team = new_team(client, annotators=1)
     used = new_project(client, team, prelabels=True, train_every=5)
     unused = new_project(client, team, train_every=5)
+    # real items: other listeners of ItemsFinished store rows that point at them (final_items)
+    fresh = {
+        p["id"]: iter(seed_items(project_id=p["id"], count=8).item_ids) for p in (used, unused)
+    }
+
+    def finished(project_id: int, n: int) -> events.ItemsFinished:
+        ids = [next(fresh[project_id]) for _ in range(n)]
+        return events.ItemsFinished(session=session, project_id=project_id, item_ids=ids)
+
     with Session(get_engine()) as session:
         for burst in (3, 1):
-            events.emit(
-                events.ItemsFinished(session=session, project_id=used["id"], item_ids=[0] * burst)
-            )
+            events.emit(finished(used["id"], burst))
         session.commit()
         assert waiting_version(session=session, project_id=used["id"]) is None
         for project in (used, unused, used):
-            events.emit(
-                events.ItemsFinished(session=session, project_id=project["id"], item_ids=[0, 0])
-            )
+            events.emit(finished(project["id"], 2))
         session.commit()
         waiting = waiting_version(session=session, project_id=used["id"])
         assert waiting is not None and waiting.trigger == "answers" and waiting.version == 1
