@@ -9,8 +9,9 @@ import backend.all_models  # noqa: F401  (every table known before any job touch
 from backend.queue import get_celery
 from backend.settings import get_settings
 from backend.wiring import wire
-from workers import job_logs, job_metrics
+from workers import broker_guard, job_logs, job_metrics
 
+broker_guard.install()  # a broker outage must not end the worker (see the module)
 wire()  # a worker emits events too (a recompute finishes items, pauses annotators)
 job_metrics.connect()
 job_logs.connect()
