@@ -71,6 +71,15 @@ WHERE a.id = :assignment_id AND a.annotator_id = :user_id AND a.stage = :stage
 """
 
 
+# A label rename locks the project FOR UPDATE before it rewrites stored answers: holding it FOR
+# KEY SHARE before the labels are read makes a submit either finish before the rename reads the
+# answers or wait for it and validate against the new names (tests/api/test_label_rename_race.py).
+_LOCK_PROJECT = text(
+    "SELECT 1 FROM projects p JOIN assignments a ON a.project_id = p.id "
+    "WHERE a.id = :assignment_id FOR KEY SHARE OF p"
+)
+
+
 def _read_statement(postgresql: bool) -> Any:
     sql = _READ.format(project="".join(f", p.{c} AS p_{c}" for c in _PROJECT_COLUMNS))
     if postgresql:
@@ -93,6 +102,8 @@ def submit(
     """Store the result of a live lease of an active member; raises 422 and 409 as
     ``submitting.store`` does."""
     postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:  # the project first, FOR KEY SHARE, as jinbiao_submit (0021_label_lock) does
+        session.execute(_LOCK_PROJECT, {"assignment_id": assignment_id})
     row = session.execute(
         _READ_STATEMENTS[postgresql],
         {

@@ -2,7 +2,7 @@
 
 The rename locks the project row ``FOR UPDATE`` and rewrites every stored answer. A submit holds
 the same row ``FOR KEY SHARE`` before it validates (``jinbiao_submit`` since revision
-0021_label_lock, and the Python path), so a submit that arrives while a rename runs waits for it
+0021_label_lock, and both Python paths), so a submit that arrives while a rename runs waits for it
 and is then validated against the new names. The test holds the rename's lock, lets the submit
 reach the database and wait (seen in ``pg_stat_activity``), then runs the real rename in that
 transaction: the answer under the old name is refused (422), nothing is stored under it, and the
@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from backend.accounts.deps import Bearer
-from backend.assignments import general_path
+from backend.assignments import fast_path, general_path
 from backend.assignments.models import Annotation
 from backend.assignments.stages import ANNOTATE
 from backend.assignments.submitting import Answer
@@ -66,23 +66,26 @@ def _submit_over_http(client, annotator, assignment_id, label):
     )
 
 
-def _submit_in_python(annotator, assignment_id, label):
+def _submit_in_python(path, annotator, assignment_id, label):
     with Session(get_engine(), expire_on_commit=False) as session:
-        bearer = Bearer(annotator.headers["Authorization"].split()[1], annotator.id)
+        arguments = {
+            "session": session,
+            "rules": ANNOTATE,
+            "assignment_id": assignment_id,
+            "answer": Answer({"label": label}, duration_ms=500),
+        }
         try:
-            general_path.submit(
-                session=session,
-                rules=ANNOTATE,
-                assignment_id=assignment_id,
-                answer=Answer({"label": label}, duration_ms=500),
-                bearer=bearer,
-            )
+            if path == "fast path":
+                fast_path.submit(user_id=annotator.id, generation=0, **arguments)
+            else:
+                bearer = Bearer(annotator.headers["Authorization"].split()[1], annotator.id)
+                general_path.submit(bearer=bearer, **arguments)
         except ApiError as exc:
             return exc.status_code
     return 201
 
 
-@pytest.mark.parametrize("path", ["sql function", "python"])
+@pytest.mark.parametrize("path", ["sql function", "fast path", "general path"])
 def test_a_submit_during_a_rename_is_validated_against_the_new_names(client, path):
     team = new_team(client, annotators=1)
     annotator = team.annotators[0]
@@ -101,7 +104,7 @@ def test_a_submit_during_a_rename_is_validated_against_the_new_names(client, pat
                 client, annotator, assignment_id, "leak"
             ).status_code
         else:
-            outcome["status"] = _submit_in_python(annotator, assignment_id, "leak")
+            outcome["status"] = _submit_in_python(path, annotator, assignment_id, "leak")
 
     with Session(get_engine()) as session:
         session.exec(select(Project).where(Project.id == pid).with_for_update()).one()
