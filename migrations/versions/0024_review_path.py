@@ -20,7 +20,7 @@ Frozen copies of ``backend/assignments/sql/jinbiao_review_next.sql`` and
 SQLite, which keeps the Python paths.
 
 Revision ID: 0024_review_path
-Revises: 0023_lotsmore
+Revises: 0023_final_items
 Create Date: 2026-12-06
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024_review_path"
-down_revision: str | None = "0023_lotsmore"
+down_revision: str | None = "0023_final_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@
   2859-1 9.3.3 c) and ``projects.production_steady`` (9.3.3 b, 9.3.4 b), read by
   ``backend/lots/switching.py``.
 
-Revision ID: 0023_lotsmore
+Revision ID: 0023_final_items
 Revises: 0022_confidence_index
 Create Date: 2026-12-06
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0023_lotsmore"
+revision: str = "0023_final_items"
 down_revision: str | None = "0022_confidence_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
