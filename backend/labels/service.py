@@ -10,10 +10,9 @@ flags a recompute on the same event, so agreement and annotator figures follow t
 Concurrency: the project row is locked (``FOR UPDATE``) before the names change. Every submit
 holds the same row ``FOR KEY SHARE`` before it validates (``jinbiao_submit`` since revision
 0021_label_lock, and the Python paths in ``backend/assignments/fast_path.py`` and
-``submitting.py``), so a submit in
-flight finishes before the rename reads the answers and is rewritten by it, and a submit arriving
-during a rename waits and is validated against the new names
-(``tests/api/test_label_rename_race.py``).
+``submitting.py``), so a submit in flight finishes before the rename reads the answers and is
+rewritten by it, and a submit arriving during a rename waits and is validated against the new
+names (``tests/api/test_label_rename_race.py``).
 """
 
 from __future__ import annotations
