@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from backend.assignments.outcomes import HandBackReason
 from backend.assignments.pg_functions import SOURCES
 from backend.assignments.picking import GOLD_WINDOW
@@ -41,11 +43,13 @@ def test_every_outcome_of_the_functions_is_read_by_python():
     assert handed_back <= {reason.value for reason in HandBackReason}
 
 
-def test_the_access_condition_of_jinbiao_next_is_the_python_rule() -> None:
-    """``jinbiao_next`` writes out ``projects.access.work_condition_sql`` (a .sql file cannot
-    import it): the two texts are the same, whitespace aside."""
+@pytest.mark.parametrize("function", ["jinbiao_next", "jinbiao_review_next"])
+def test_the_access_condition_of_each_next_function_is_the_python_rule(function: str) -> None:
+    """``jinbiao_next`` and ``jinbiao_review_next`` write out
+    ``projects.access.work_condition_sql`` (a .sql file cannot import it): each text is the
+    same as the rule's, whitespace aside, so the rule is still written once."""
     from backend.projects.access import work_condition_sql
 
-    source = (SOURCES / "jinbiao_next.sql").read_text()
+    source = (SOURCES / f"{function}.sql").read_text()
     rule = work_condition_sql(project="p", role="m.role", user_id="p_user_id")
     assert " ".join(rule.split()) in " ".join(source.split())
