@@ -9,8 +9,12 @@ into the SQL: the stage and its roles (``stages``), ``RECHECKS`` (``picking``); 
 by the caller to the counts ``jinbiao_submit`` returns. ``GOLD_WINDOW`` is the one literal, for
 the planner's sake (see ``sql/jinbiao_next.sql``), checked equal by a test.
 
-* ``next``: ``lease``, ``held`` and ``none`` are answered here; ``refused`` (no state row yet, or
-  a caller who may not work here) and ``paused`` are handed back.
+* ``next``: ``lease``, ``held`` and ``none`` are answered here; ``paused`` and ``refused`` (a
+  caller who may not work here) are handed back. A caller's first ``next`` in a project finds no
+  state row (``refused``): the row is created here (``_CREATE_STATE``, guarded by the same rule
+  of who may work as the function's lock) and the function called again, so the first ``next`` of
+  every annotator does not take the thread-pool path (at 500 annotators starting together those
+  first calls were the ``next`` p99: ``tests/benchmarks/results/load.md``).
 * ``submit``: a live lease whose result is valid is stored here, gold items included (scored
   here against the known answer, counted on the annotator's state row by the function); a
   repeat, a skipped, foreign or late assignment is handed back. The result is validated in
@@ -52,6 +56,7 @@ from backend.assignments.stages import StageRules
 from backend.assignments.submitting import Answer, validate_result
 from backend.kinds import ItemShape, ResultInvalid
 from backend.kinds.gold import gold_score, is_correct
+from backend.projects.access import work_condition_sql
 
 SOURCES = Path(__file__).with_name("sql")  # one <function name>.sql per function
 
@@ -71,12 +76,29 @@ LEFT JOIN gold_answers g ON g.item_id = i.id
 WHERE a.id = %s AND a.annotator_id = %s AND a.stage = {stage}
 """
 
+# The caller's state row, created only for a caller the function's lock would accept: an active
+# user whose sign-in is current, a member in one of the stage's roles, allowed by the project's
+# access lists (``work_condition_sql``, the rule the function writes out). The same values as
+# ``annotator_states.lock_state`` inserts; a row another request created first is left alone.
+_CREATE_STATE = f"""
+INSERT INTO annotator_states (project_id, user_id, status, gold_answered, gold_correct,
+                              review_answered, review_correct, updated_at)
+SELECT p.id, m.user_id, 'active', 0, 0, 0, 0, %s
+FROM projects p
+JOIN memberships m ON m.org_id = p.org_id AND m.user_id = %s
+JOIN users u ON u.id = m.user_id AND u.is_active AND u.token_generation = %s
+WHERE p.id = %s AND m.role = ANY ({{roles}})
+  AND {work_condition_sql(user_id="m.user_id")}
+ON CONFLICT DO NOTHING
+"""  # noqa: S608 (our own SQL names only: work_condition_sql refuses anything else)
+
 
 @dataclass(frozen=True)
 class _Statements:
     next: str
     submit: str
     context: str
+    create_state: str
 
 
 @cache
@@ -91,7 +113,9 @@ def _statements(rules: StageRules) -> _Statements:
     def render(template: str) -> str:
         return sql.SQL(template).format(**constants).as_string(None)
 
-    return _Statements(render(_NEXT), render(_SUBMIT), render(_SUBMIT_CONTEXT))
+    return _Statements(
+        render(_NEXT), render(_SUBMIT), render(_SUBMIT_CONTEXT), render(_CREATE_STATE)
+    )
 
 
 @dataclass(frozen=True)
@@ -128,10 +152,18 @@ async def next_lease(
 
     ``generation``: the sign-in's token generation (``Bearer.generation``); the function
     refuses a sign-in older than the user's last password change."""
+    statements = _statements(rules)
+    arguments = (project_id, user_id, now, generation)
     async with pool.connection() as connection:
-        statement = _statements(rules).next
-        cursor = await connection.execute(statement, (project_id, user_id, now, generation))
+        cursor = await connection.execute(statements.next, arguments)
         row = await cursor.fetchone()
+        if row is None or row[0] == HandBackReason.refused:
+            created = await connection.execute(
+                statements.create_state, (now, user_id, generation, project_id)
+            )
+            if created.rowcount == 1:  # a first next: the function now finds the row
+                cursor = await connection.execute(statements.next, arguments)
+                row = await cursor.fetchone()
     outcome = row[0] if row else HandBackReason.refused
     if outcome == "none":
         return NothingLeft()

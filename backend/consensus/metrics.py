@@ -3,6 +3,8 @@
 The lag of a project is how long its oldest unserved recompute request has waited: the time
 since ``project_quality.requested_at`` while it is set (0 for projects with nothing pending are
 not listed, so the series stay few). Alert on it: a growing lag means the workers fall behind.
+A request stamped later than this host's clock (clocks of several API hosts a little apart) is
+a lag of 0, never a negative one.
 """
 
 from __future__ import annotations
@@ -23,5 +25,6 @@ def recompute_lags() -> list[tuple[tuple[str], float]]:
             )
         ).all()
     return [
-        ((str(project_id),), (now - requested).total_seconds()) for project_id, requested in rows
+        ((str(project_id),), max(0.0, (now - requested).total_seconds()))
+        for project_id, requested in rows
     ]

@@ -59,8 +59,8 @@ def _project(client, *, items=4, gold=0, **settings):
 
 
 def _normal_lease(client, *, items=4):
-    """A project of normal items and its first annotator's lease (the second ``next``: the
-    first creates the state row on the Python path, the second is the function's ``held``)."""
+    """A project of normal items and its first annotator's lease (the second ``next``, the
+    function's ``held``, which the lease tests below expect)."""
     team, project, _ = _project(client, items=items)
     ann = team.annotators[0]
     _next(client, ann, project["id"])
@@ -84,10 +84,12 @@ def _submit(client, who, assignment_id, label="other", **params):
 def test_common_cycle_is_answered_by_the_functions(client, calls):
     team, project, _ = _project(client)
     ann = team.annotators[0]
-    # The very first next creates the state row: handed back ("refused"), answered by Python.
+    # The very first next finds no state row: the call creates it and the function leases.
     first = _next(client, ann, project["id"])
     assert first.status_code == 200, first.text
-    assert calls == [("next_lease", HandBack(HandBackReason.refused))]
+    assert [name for name, _ in calls] == ["next_lease"]
+    assert isinstance(calls[0][1], Leased)
+    assert _state_rows(project["id"], ann.id) == 1
     calls.clear()
 
     again = _next(client, ann, project["id"])  # a held lease: the same one, from the function
@@ -125,6 +127,32 @@ def test_common_cycle_is_answered_by_the_functions(client, calls):
     # The first submit of the project set its recompute flag in the same statement (a running
     # worker may have cleared it since).
     assert calls[-2][1].flagged and flags == 1
+
+
+def _state_rows(project_id: int, user_id: int) -> int:
+    with Session(get_engine()) as session:
+        return session.execute(
+            text("SELECT count(*) FROM annotator_states WHERE project_id = :p AND user_id = :u"),
+            {"p": project_id, "u": user_id},
+        ).scalar_one()
+
+
+def test_a_first_next_creates_no_state_row_for_a_caller_who_may_not_work(client, calls):
+    """The state row is created only under the function's own rule of who may work: a reviewer
+    (not an annotating role) and an annotator a listed project does not name get the Python
+    path's 403 and leave no row behind."""
+    team, project, _ = _project(client)
+    listed = client.put(
+        f"/api/v1/projects/{project['id']}/access",
+        json={"mode": "listed", "user_ids": [team.annotators[1].id]},
+        headers=team.owner.headers,
+    )
+    assert listed.status_code == 200, listed.text
+    for who in (team.reviewer, team.annotators[0]):
+        answer = _next(client, who, project["id"])
+        assert answer.status_code == 403, answer.text
+        assert _state_rows(project["id"], who.id) == 0
+    assert [outcome for _, outcome in calls] == [HandBack(HandBackReason.refused)] * 2
 
 
 def test_repeat_and_invalid_results_get_the_python_answers(client, calls):
