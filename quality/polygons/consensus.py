@@ -19,8 +19,9 @@ The pixel stage (COCO rasterisation, vote, objects, overlaps, tracing) runs comp
 cluster of touching polygons at a time (``_kernel``, Numba); the NumPy path it replaced
 (``_raster``, ``_runs``, ``_vote``, ``_overlap``, ``_trace``) stays as the reference,
 ``fuse_polygons(..., kernel=False)``, and the tests hold the two equal column by column. The
-compiled stage's work grows with the polygons' area, the NumPy path's with their width, so
-large regions of large images go to the NumPy path (``_compiled_is_cheaper``).
+compiled stage works on column runs, but fills a polygon with holes densely on its box, so
+large regions of large images still go to the NumPy path (``_compiled_is_cheaper``).
+``fuse_results`` is the entry point for platform results: flattened once, in item order.
 
 Confidence of an object: the weighted mean over the item's annotators of the IoU between the
 object and that annotator's best-matching polygon of the label (0 for an annotator with none).
@@ -384,7 +385,13 @@ def _compiled_is_cheaper(table: PolygonTable) -> bool:
     of its columns (about a hundred passes over the column runs): per polygon about 9 ns per
     pixel against 1.8 us per column on the benchmark's machine (``results/polygons.md``), so
     the compiled stage wins while the polygons are on average (weighted by width) less than
-    about 200 pixels tall — defect outlines — and loses on large regions of large images."""
+    about 200 pixels tall — defect outlines — and loses on large regions of large images.
+
+    Measured on the dense kernel. The run-based kernel that replaced it fills only polygons
+    with holes densely: three 200-point regions of radius 1,200-1,360 px on a 4,000 x 3,000
+    image with 20 small polygons each took 0.003 CPU s compiled against 0.005 s NumPy without
+    holes, 0.092 against 0.007 s with a hole each; the rule is kept (it errs towards the NumPy
+    path, which is exact too)."""
     outer = np.flatnonzero(~table.ring_hole)
     if not len(outer) or not len(table.xy):
         return True
