@@ -62,6 +62,23 @@ def _grow(a, need):
 
 
 @njit(cache=True)
+def _crossing(x, v, pv, h, w):
+    """C's toggle test for a move of the upsampled walk between columns ``x`` and ``x + 1``
+    (upsampled), from row ``pv`` to ``v``: the toggle's pixel column (-1: none, ``x`` is not a
+    pixel column's centre inside the image) and row."""
+    xd = (float(x) + 0.5) / 5.0 - 0.5
+    if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
+        yd = float(v if v < pv else pv)
+        yd = (yd + 0.5) / 5.0 - 0.5
+        if yd < 0:
+            yd = 0.0
+        elif yd > h:
+            yd = float(h)
+        return int(xd), math.ceil(yd)
+    return -1, 0
+
+
+@njit(cache=True)
 def _toggles(xy, lo, hi, h, w, cols, rows, n):
     """Append the COCO column toggles ``(col, row)`` of ring ``xy[lo:hi]`` at ``n``."""
     k = hi - lo
@@ -92,6 +109,43 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
             s = (xe - xs) / dy
         cols = _grow(cols, n + steps + 1)
         rows = _grow(rows, n + steps + 1)
+        if dx >= dy and steps > 0:
+            # u moves by one column each step, so after the first point only every fifth step
+            # can cross a pixel column (xd = 5k + 2, C's test below): those steps alone
+            t = steps if flip else 0
+            u = t + xs
+            v = int(ys + s * t + 0.5)
+            if have and u != pu:
+                c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+                if c >= 0:
+                    cols[n] = c
+                    rows[n] = r
+                    n += 1
+            if flip:  # u = xs + steps - d falls: xd = u
+                for d in range(1 + (xs + steps - 3) % 5, steps + 1, 5):
+                    t = steps - d
+                    v = int(ys + s * t + 0.5)
+                    before = int(ys + s * (t + 1) + 0.5)
+                    c, r = _crossing(t + xs, v, before, h, w)
+                    if c >= 0:
+                        cols[n] = c
+                        rows[n] = r
+                        n += 1
+                pu = xs
+                pv = int(ys + s * 0 + 0.5)
+            else:  # u = xs + d rises: xd = u - 1
+                for d in range(1 + (2 - xs) % 5, steps + 1, 5):
+                    v = int(ys + s * d + 0.5)
+                    before = int(ys + s * (d - 1) + 0.5)
+                    c, r = _crossing(d + xs - 1, v, before, h, w)
+                    if c >= 0:
+                        cols[n] = c
+                        rows[n] = r
+                        n += 1
+                pu = xs + steps
+                pv = int(ys + s * steps + 0.5)
+            have = True
+            continue
         for d in range(steps + 1):
             t = steps - d if flip else d
             if dx >= dy:
@@ -101,17 +155,10 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
                 v = t + ys
                 u = int(xs + s * t + 0.5)
             if have and u != pu:
-                xd = float(u if u < pu else u - 1)
-                xd = (xd + 0.5) / 5.0 - 0.5
-                if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
-                    yd = float(v if v < pv else pv)
-                    yd = (yd + 0.5) / 5.0 - 0.5
-                    if yd < 0:
-                        yd = 0.0
-                    elif yd > h:
-                        yd = float(h)
-                    cols[n] = int(xd)
-                    rows[n] = math.ceil(yd)
+                c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+                if c >= 0:
+                    cols[n] = c
+                    rows[n] = r
                     n += 1
             have = True
             pu = u
