@@ -752,22 +752,6 @@ def _vertical(line_ptr, start, end, left, right, y, down):
 
 
 @njit(cache=True)
-def _ring_labels(succ):
-    n = len(succ)
-    ring = np.full(n, -1, dtype=np.int64)
-    k = 0
-    for e in range(n):
-        if ring[e] >= 0:
-            continue
-        u = e
-        while ring[u] < 0:
-            ring[u] = k
-            u = succ[u]
-        k += 1
-    return ring
-
-
-@njit(cache=True)
 def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, run_object):
     """Rings of maximal sorted runs, as ``_trace.trace`` gives them: vertices ``x, y``, ring
     ``offsets``, signed ``area`` (holes negative) and each ring's object."""
@@ -830,10 +814,13 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
     for e in range(2 * n):
         pred[succ[e]] = e
     # a ring passing a diagonal corner twice is split there, one corner per ring and round
+    # (only the rings through a corner can change: each round labels just those, its labels
+    # numbered from ``base`` up, so a label of an earlier round reads as "not yet")
     if n_arr + n_lv:
+        ring = np.full(2 * n, -1, dtype=np.int64)
+        label = 0
         while True:
-            ring = _ring_labels(succ)
-            done = np.zeros(2 * n, dtype=np.uint8)
+            base = label
             a_all = np.empty(n_arr + n_lv, dtype=np.int64)
             b_all = np.empty(n_arr + n_lv, dtype=np.int64)
             for t in range(n_arr):
@@ -842,13 +829,23 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
             for t in range(n_lv):
                 a_all[n_arr + t] = pred[lv_a[t]]
                 b_all[n_arr + t] = pred[lv_b[t]]
+            for t in range(n_arr + n_lv):
+                for e in (a_all[t], b_all[t]):
+                    if ring[e] >= base:
+                        continue
+                    u = e
+                    while ring[u] < base:
+                        ring[u] = label
+                        u = succ[u]
+                    label += 1
+            done = np.zeros(label - base, dtype=np.uint8)
             changed = False
             for t in range(n_arr + n_lv):
                 a = a_all[t]
                 b = b_all[t]
-                if ring[a] != ring[b] or done[ring[a]]:
+                if ring[a] != ring[b] or done[ring[a] - base]:
                     continue
-                done[ring[a]] = 1
+                done[ring[a] - base] = 1
                 changed = True
                 to_a = succ[b]
                 to_b = succ[a]
