@@ -286,7 +286,7 @@ def main() -> None:
         f"| box fusion, batched (`fuse_boxes_batched`) | {med(new)} "
         f"({', '.join(f'{v:.2f}' for v in new)}) | {med(cpu_new)} | {part(parts_b, 'flatten')} | "
         f"{part(parts_b, 'fuse')} | {part(parts_b, 'to_dicts')} | {len(fused.label):,} |",
-        f"| polygon consensus (`fuse_polygons`) | {med(poly)} "
+        f"| polygon consensus (`fuse_results`) | {med(poly)} "
         f"({', '.join(f'{v:.2f}' for v in poly)}) | {med(cpu_poly)} | {part(parts_p, 'flatten')} | "
         f"{part(parts_p, 'fuse')} | {part(parts_p, 'to_dicts')} | {len(pfused.object_item):,} |",
     ]
