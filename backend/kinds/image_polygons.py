@@ -145,12 +145,12 @@ class PolygonsConsensus(MarksConsensus):
         weights: Mapping[int, float],
         texts: Mapping[int, str],
     ) -> Inferred:
-        """Every image at once: one pixel vote over all answers (``fuse_polygons``)."""
+        """Every image at once: one pixel vote over all answers (``fuse_results``: the dicts
+        flattened once, in item order, one compiled pass over every image)."""
         assert answers.results is not None
         users = answers.annotator.tolist()
         w = np.fromiter((weights.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
-        table = polygons.PolygonTable.from_results(answers.results, items=answers.item)
-        fused = polygons.fuse_polygons(table, w, iou_threshold=IOU)
+        fused = polygons.fuse_results(answers.results, answers.item, w, iou_threshold=IOU)
         scores = fused.answer_score.tolist()
         return Inferred(
             item=fused.items,

@@ -11,7 +11,7 @@ so masks, exports and IoU here agree with COCO tools pixel for pixel.
 from . import rle
 from ._table import PolygonTable, is_ok, polygons_of
 from .agreement import batched_polygon_agreement, batched_score_polygons
-from .consensus import PolygonConsensus, consensus_polygons, fuse_polygons
+from .consensus import PolygonConsensus, consensus_polygons, fuse_polygons, fuse_results
 from .matching import (
     iou_matrix,
     mask_iou,
@@ -31,6 +31,7 @@ __all__ = [
     "batched_score_polygons",
     "consensus_polygons",
     "fuse_polygons",
+    "fuse_results",
     "iou_matrix",
     "is_ok",
     "mask_iou",

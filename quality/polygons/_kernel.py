@@ -6,10 +6,16 @@ Why a compiled kernel: the NumPy path (``_raster``, ``_runs``, ``consensus._vote
 ``_overlap``) is exact but makes about a hundred passes over every column run of every polygon;
 at 20,000 images x 3 annotators x 5 polygons that cost 15-22x the CPU of batched box fusion
 (``tests/benchmarks/results/polygons.md``). Here each (item, label) group is split into
-clusters of polygons whose pixel boxes overlap or touch, and one loop per cluster works on a
-small dense crop that stays in cache. Numba (S. K. Lam, A. Pitrou and S. Seibert, "Numba: a
-LLVM-based Python JIT compiler", LLVM-HPC 2015, https://doi.org/10.1145/2833157.2833162) compiles
-it; ``cache=True`` keeps the machine code in ``__pycache__`` so only the first process after an
+clusters of polygons whose pixel boxes overlap or touch, and one loop per cluster works on its
+polygons' column runs, in cache: each polygon's runs come from its toggles sorted by column
+(``_ring_runs``; a polygon with holes is still filled densely on its own box, outer ring minus
+the union of its holes), the vote is taken once per stretch between run boundaries of a column
+(every pixel of a stretch is covered by the same answers) and the polygon-object overlaps are
+run intersections — work in proportion to the runs, not to the pixels of each crop (the dense
+crops this replaced spent about 60 % of the stage on pixel passes). All images go through one
+call of each kernel. Numba (S. K. Lam, A. Pitrou and S. Seibert, "Numba: a LLVM-based Python
+JIT compiler", LLVM-HPC 2015, https://doi.org/10.1145/2833157.2833162) compiles it;
+``cache=True`` keeps the machine code in ``__pycache__`` so only the first process after an
 install pays the compile, later ones load it. The module is imported only when a consensus is
 computed, so importing ``quality`` does not import Numba.
 
@@ -32,8 +38,10 @@ sequential walk instead of pointer jumping and graph components.
 
 Why Numba and not a C extension: the kernels stay Python source beside the NumPy reference,
 no compiler is needed at install (Numba and llvmlite ship wheels), and the only cost is the
-import (about 0.3 s CPU) and, once per install, the compilation into the cache (``cache=True``,
-about 10 CPU seconds on this project's 2-CPU machines; see ``results/polygons.md``).
+import (about 0.3-0.5 s CPU) and, once per install or change of this file, the compilation into
+the cache (``cache=True``, 10-16 CPU seconds on this project's 2-CPU machines; see
+``results/polygons.md``). The tests do not need a warm cache: a fresh checkout compiles on the
+first consensus.
 """
 
 from __future__ import annotations
@@ -51,6 +59,23 @@ def _grow(a, need):
     b = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
     b[: len(a)] = a
     return b
+
+
+@njit(cache=True)
+def _crossing(x, v, pv, h, w):
+    """C's toggle test for a move of the upsampled walk between columns ``x`` and ``x + 1``
+    (upsampled), from row ``pv`` to ``v``: the toggle's pixel column (-1: none, ``x`` is not a
+    pixel column's centre inside the image) and row."""
+    xd = (float(x) + 0.5) / 5.0 - 0.5
+    if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
+        yd = float(v if v < pv else pv)
+        yd = (yd + 0.5) / 5.0 - 0.5
+        if yd < 0:
+            yd = 0.0
+        elif yd > h:
+            yd = float(h)
+        return int(xd), math.ceil(yd)
+    return -1, 0
 
 
 @njit(cache=True)
@@ -84,6 +109,43 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
             s = (xe - xs) / dy
         cols = _grow(cols, n + steps + 1)
         rows = _grow(rows, n + steps + 1)
+        if dx >= dy and steps > 0:
+            # u moves by one column each step, so after the first point only every fifth step
+            # can cross a pixel column (xd = 5k + 2, C's test below): those steps alone
+            t = steps if flip else 0
+            u = t + xs
+            v = int(ys + s * t + 0.5)
+            if have and u != pu:
+                c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+                if c >= 0:
+                    cols[n] = c
+                    rows[n] = r
+                    n += 1
+            if flip:  # u = xs + steps - d falls: xd = u
+                for d in range(1 + (xs + steps - 3) % 5, steps + 1, 5):
+                    t = steps - d
+                    v = int(ys + s * t + 0.5)
+                    before = int(ys + s * (t + 1) + 0.5)
+                    c, r = _crossing(t + xs, v, before, h, w)
+                    if c >= 0:
+                        cols[n] = c
+                        rows[n] = r
+                        n += 1
+                pu = xs
+                pv = int(ys + s * 0 + 0.5)
+            else:  # u = xs + d rises: xd = u - 1
+                for d in range(1 + (2 - xs) % 5, steps + 1, 5):
+                    v = int(ys + s * d + 0.5)
+                    before = int(ys + s * (d - 1) + 0.5)
+                    c, r = _crossing(d + xs - 1, v, before, h, w)
+                    if c >= 0:
+                        cols[n] = c
+                        rows[n] = r
+                        n += 1
+                pu = xs + steps
+                pv = int(ys + s * steps + 0.5)
+            have = True
+            continue
         for d in range(steps + 1):
             t = steps - d if flip else d
             if dx >= dy:
@@ -93,17 +155,10 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
                 v = t + ys
                 u = int(xs + s * t + 0.5)
             if have and u != pu:
-                xd = float(u if u < pu else u - 1)
-                xd = (xd + 0.5) / 5.0 - 0.5
-                if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
-                    yd = float(v if v < pv else pv)
-                    yd = (yd + 0.5) / 5.0 - 0.5
-                    if yd < 0:
-                        yd = 0.0
-                    elif yd > h:
-                        yd = float(h)
-                    cols[n] = int(xd)
-                    rows[n] = math.ceil(yd)
+                c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+                if c >= 0:
+                    cols[n] = c
+                    rows[n] = r
                     n += 1
             have = True
             pu = u
@@ -125,6 +180,58 @@ def _fill(cols, rows, lo, hi, c0, r0, width, height, out):
         for r in range(height):
             state ^= out[c, r]
             out[c, r] = state
+
+
+@njit(cache=True)
+def _insertion_sort(a, n):
+    """Sort ``a[:n]`` in place (a few values: a column's run boundaries)."""
+    for i in range(1, n):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+@njit(cache=True)
+def _ring_runs(
+    cols, rows, lo, hi, c0, r0, width, height, count, out_rows, run_col, run_start, run_end, n
+):
+    """Column runs of one ring (even-odd) inside the box ``c0.., r0..`` appended at ``n``: the
+    pixels ``_fill`` sets, without the dense crop. A column's pixels lie between its toggles
+    taken in pairs (rows clipped to the box, as ``_fill`` clips them; an odd last toggle runs
+    to the bottom); empty pairs are dropped."""
+    count[: width + 1] = 0
+    for t in range(lo, hi):
+        c = cols[t] - c0
+        if 0 <= c < width and rows[t] - r0 < height:
+            count[c + 1] += 1
+    for c in range(width):
+        count[c + 1] += count[c]
+    for t in range(lo, hi):
+        c = cols[t] - c0
+        r = rows[t] - r0
+        if 0 <= c < width and r < height:
+            out_rows[count[c]] = max(r, 0)
+            count[c] += 1
+    # count[c] is now the end of column c's toggles (the start of column c + 1's)
+    start = 0
+    for c in range(width):
+        end = count[c]
+        _insertion_sort(out_rows[start:end], end - start)
+        t = start
+        while t < end:
+            a = out_rows[t]
+            b = out_rows[t + 1] if t + 1 < end else height
+            if b > a:
+                run_col[n] = c0 + c
+                run_start[n] = r0 + a
+                run_end[n] = r0 + b
+                n += 1
+            t += 2
+        start = end
+    return n
 
 
 @njit(cache=True)
@@ -216,7 +323,15 @@ def vote_pixels(
     q_n = np.empty(256, dtype=np.int64)
     cols = np.empty(4096, dtype=np.int64)
     rows = np.empty(4096, dtype=np.int64)
-    masks = np.empty(4096, dtype=np.uint8)
+    pr_col = np.empty(1024, dtype=np.int64)
+    pr_start = np.empty(1024, dtype=np.int64)
+    pr_end = np.empty(1024, dtype=np.int64)
+    pr_poly = np.empty(1024, dtype=np.int64)
+    pr_bit = np.empty(1024, dtype=np.uint64)
+    by_col = np.empty(1024, dtype=np.int64)
+    count = np.empty(64, dtype=np.int64)
+    sorted_rows = np.empty(256, dtype=np.int64)
+    bounds = np.empty(64, dtype=np.int64)
     span = np.int64(1) << np.int64(31)
     n_groups = len(group_offsets) - 1
     for g in range(n_groups):
@@ -290,23 +405,41 @@ def vote_pixels(
                 rr1 = max(rr1, r_hi[o])
                 j1 += 1
             width = cc1 - cc0 + 1
-            height = rr1 - rr0
-            cover = np.zeros((width, height), dtype=np.uint64)
-            # each polygon: outer ring minus its holes, its answer's bit into the cover
-            mask_at = np.empty(j1 - j0, dtype=np.int64)
-            n_mask = 0
+            # each polygon's column runs (outer ring minus its holes), rows absolute
+            n_pr = 0
             for j in range(j0, j1):
                 i = by_cluster[j]
-                mask_at[j - j0] = n_mask
                 p = group_polys[g0 + i]
                 pw = c_hi[i] - c_lo[i] + 1
                 ph = r_hi[i] - r_lo[i]
-                masks = _grow(masks, n_mask + pw * ph)  # the polygon's pixels stay for overlaps
-                pm = masks[n_mask : n_mask + pw * ph].reshape((pw, ph))
-                pm[:, :] = 0
                 rq = p_ring[i]
-                _fill(cols, rows, ring_lo[rq], ring_lo[rq + 1], c_lo[i], r_lo[i], pw, ph, pm)
-                if p_ring[i + 1] - rq > 1:
+                first_pr = n_pr
+                if p_ring[i + 1] - rq == 1:
+                    need = n_pr + (ring_lo[rq + 1] - ring_lo[rq]) // 2 + pw
+                    pr_col = _grow(pr_col, need)
+                    pr_start = _grow(pr_start, need)
+                    pr_end = _grow(pr_end, need)
+                    count = _grow(count, pw + 1)
+                    sorted_rows = _grow(sorted_rows, ring_lo[rq + 1] - ring_lo[rq])
+                    n_pr = _ring_runs(
+                        cols,
+                        rows,
+                        ring_lo[rq],
+                        ring_lo[rq + 1],
+                        c_lo[i],
+                        r_lo[i],
+                        pw,
+                        ph,
+                        count,
+                        sorted_rows,
+                        pr_col,
+                        pr_start,
+                        pr_end,
+                        n_pr,
+                    )
+                else:  # holes: the dense even-odd fill of each ring, as the NumPy path
+                    pm = np.zeros((pw, ph), dtype=np.uint8)
+                    _fill(cols, rows, ring_lo[rq], ring_lo[rq + 1], c_lo[i], r_lo[i], pw, ph, pm)
                     holes = np.zeros((pw, ph), dtype=np.uint8)
                     one = np.zeros((pw, ph), dtype=np.uint8)
                     for rr in range(rq + 1, p_ring[i + 1]):
@@ -316,63 +449,107 @@ def vote_pixels(
                         )
                         holes |= one
                     pm &= ~holes & np.uint8(1)
+                    need = n_pr + pw * ((ph + 1) // 2)
+                    pr_col = _grow(pr_col, need)
+                    pr_start = _grow(pr_start, need)
+                    pr_end = _grow(pr_end, need)
+                    for c in range(pw):
+                        r = 0
+                        while r < ph:
+                            if pm[c, r] == 0:
+                                r += 1
+                                continue
+                            s0 = r
+                            while r < ph and pm[c, r]:
+                                r += 1
+                            pr_col[n_pr] = c_lo[i] + c
+                            pr_start[n_pr] = r_lo[i] + s0
+                            pr_end[n_pr] = r_lo[i] + r
+                            n_pr += 1
+                pr_poly = _grow(pr_poly, n_pr)
+                pr_bit = _grow(pr_bit, n_pr)
                 bit = np.uint64(1) << np.uint64(poly_slot[p])
-                dc = c_lo[i] - cc0
-                dr = r_lo[i] - rr0
                 area = 0
-                for c in range(pw):
-                    for r in range(ph):
-                        if pm[c, r]:
-                            area += 1
-                            cover[dc + c, dr + r] |= bit
+                for t in range(first_pr, n_pr):
+                    area += pr_end[t] - pr_start[t]
+                    pr_poly[t] = j - j0
+                    pr_bit[t] = bit
                 poly_area[p] = area
-                n_mask += pw * ph
-            # the vote
-            on = np.zeros((width, height), dtype=np.uint8)
+            # the polygons' runs by column (counting sort, stable)
+            col_ptr = np.zeros(width + 1, dtype=np.int64)
+            for t in range(n_pr):
+                col_ptr[pr_col[t] - cc0 + 1] += 1
             for c in range(width):
-                for r in range(height):
-                    m = cover[c, r]
-                    if m == 0:
-                        continue
-                    if use_table:
-                        yes = share[item, m] > threshold
-                    else:
-                        v = 0.0
-                        b = 0
-                        while m:
-                            if m & np.uint64(1):
-                                v += by_slot[item, b]
-                            m >>= np.uint64(1)
-                            b += 1
-                        yes = v / total[item] > threshold
-                    if yes:
-                        on[c, r] = 1
-            # runs, column by column; objects: their 4-connected components (union-find over
-            # runs of neighbouring columns that share a row), numbered by their first run
-            need = n_gr + width * ((height + 1) // 2)
+                col_ptr[c + 1] += col_ptr[c]
+            fill_at = col_ptr[:-1].copy()
+            by_col = _grow(by_col, n_pr)
+            for t in range(n_pr):
+                c = pr_col[t] - cc0
+                by_col[fill_at[c]] = t
+                fill_at[c] += 1
+            # the vote per column on the stretches between run boundaries: every pixel of a
+            # stretch is covered by the same answers, so it is decided as one pixel; consensus
+            # runs are the maximal on stretches, column by column. Objects: their 4-connected
+            # components (union-find over runs of neighbouring columns that share a row),
+            # numbered by their first run
+            need = n_gr + n_pr + width
             g_line = _grow(g_line, need)
             g_start = _grow(g_start, need)
             g_end = _grow(g_end, need)
             g_obj = _grow(g_obj, need)
+            c_run = np.empty(width + 1, dtype=np.int64)
             first_run = n_gr
             line0 = group_base[g] + cc0 - group_first[g]
             prev_lo = n_gr
             prev_hi = n_gr
             for c in range(width):
                 here = n_gr
-                r = 0
-                while r < height:
-                    if on[c, r] == 0:
-                        r += 1
+                c_run[c] = here
+                t0 = col_ptr[c]
+                t1 = col_ptr[c + 1]
+                nb = 0
+                bounds = _grow(bounds, 2 * (t1 - t0))
+                for t in range(t0, t1):
+                    u = by_col[t]
+                    bounds[nb] = pr_start[u]
+                    bounds[nb + 1] = pr_end[u]
+                    nb += 2
+                _insertion_sort(bounds, nb)
+                open_end = -1
+                for b in range(nb - 1):
+                    lo = bounds[b]
+                    hi = bounds[b + 1]
+                    if hi == lo:
                         continue
-                    s0 = r
-                    while r < height and on[c, r]:
-                        r += 1
-                    g_line[n_gr] = line0 + c
-                    g_start[n_gr] = rr0 + s0
-                    g_end[n_gr] = rr0 + r
-                    g_obj[n_gr] = n_gr  # union-find parent
-                    n_gr += 1
+                    m = np.uint64(0)
+                    for t in range(t0, t1):
+                        u = by_col[t]
+                        if pr_start[u] <= lo and pr_end[u] >= hi:
+                            m |= pr_bit[u]
+                    if m == 0:
+                        continue
+                    if use_table:
+                        yes = share[item, m] > threshold
+                    else:
+                        v = 0.0
+                        s = 0
+                        while m:
+                            if m & np.uint64(1):
+                                v += by_slot[item, s]
+                            m >>= np.uint64(1)
+                            s += 1
+                        yes = v / total[item] > threshold
+                    if not yes:
+                        continue
+                    if open_end == lo:  # continues the run above
+                        g_end[n_gr - 1] = hi
+                    else:
+                        g_line[n_gr] = line0 + c
+                        g_start[n_gr] = lo
+                        g_end[n_gr] = hi
+                        g_obj[n_gr] = n_gr  # union-find parent
+                        n_gr += 1
+                    open_end = hi
                 a = prev_lo
                 b = here
                 while a < prev_hi and b < n_gr:  # runs of columns c - 1 and c sharing a row
@@ -391,8 +568,9 @@ def vote_pixels(
                         b += 1
                 prev_lo = here
                 prev_hi = n_gr
+            c_run[width] = n_gr
             first_obj = n_go
-            label = np.full((width, height), -1, dtype=np.int32)
+            run_of = np.empty(n_gr - first_run, dtype=np.int64)
             for u in range(first_run, n_gr):
                 root = u
                 while g_obj[root] >= 0 and g_obj[root] != root:
@@ -408,38 +586,32 @@ def vote_pixels(
                 else:
                     obj = -1 - g_obj[root]
                 o_area[obj] += g_end[u] - g_start[u]
-                c = g_line[u] - line0
-                for r in range(g_start[u] - rr0, g_end[u] - rr0):
-                    label[c, r] = obj
+                run_of[u - first_run] = obj
             for u in range(first_run, n_gr):
-                g_obj[u] = label[g_line[u] - line0, g_start[u] - rr0]
-            # overlaps of each polygon with the cluster's objects
+                g_obj[u] = run_of[u - first_run]
+            # overlaps of each polygon with the cluster's objects, run against run
             n_here = n_go - first_obj
             if n_here:
-                shared = np.zeros(n_here, dtype=np.int64)
+                n_cp = j1 - j0
+                shared = np.zeros(n_cp * n_here, dtype=np.int64)
+                for t in range(n_pr):
+                    c = pr_col[t] - cc0
+                    for u in range(c_run[c], c_run[c + 1]):
+                        lo = max(pr_start[t], g_start[u])
+                        hi = min(pr_end[t], g_end[u])
+                        if hi > lo:
+                            shared[pr_poly[t] * n_here + g_obj[u] - first_obj] += hi - lo
+                q_poly = _grow(q_poly, n_gq + n_cp * n_here)
+                q_obj = _grow(q_obj, n_gq + n_cp * n_here)
+                q_n = _grow(q_n, n_gq + n_cp * n_here)
                 for j in range(j0, j1):
-                    i = by_cluster[j]
-                    p = group_polys[g0 + i]
-                    pw = c_hi[i] - c_lo[i] + 1
-                    ph = r_hi[i] - r_lo[i]
-                    dc = c_lo[i] - cc0
-                    dr = r_lo[i] - rr0
-                    base = mask_at[j - j0]
-                    shared[:] = 0
-                    for c in range(pw):
-                        for r in range(ph):
-                            if masks[base + c * ph + r]:
-                                o = label[dc + c, dr + r]
-                                if o >= 0:
-                                    shared[o - first_obj] += 1
-                    q_poly = _grow(q_poly, n_gq + n_here)
-                    q_obj = _grow(q_obj, n_gq + n_here)
-                    q_n = _grow(q_n, n_gq + n_here)
+                    p = group_polys[g0 + by_cluster[j]]
                     for o in range(n_here):
-                        if shared[o]:
+                        k_n = shared[(j - j0) * n_here + o]
+                        if k_n:
                             q_poly[n_gq] = p
                             q_obj[n_gq] = first_obj + o
-                            q_n[n_gq] = shared[o]
+                            q_n[n_gq] = k_n
                             n_gq += 1
             j0 = j1
         # the group's objects numbered by their first pixel, column-major; runs sorted
@@ -580,22 +752,6 @@ def _vertical(line_ptr, start, end, left, right, y, down):
 
 
 @njit(cache=True)
-def _ring_labels(succ):
-    n = len(succ)
-    ring = np.full(n, -1, dtype=np.int64)
-    k = 0
-    for e in range(n):
-        if ring[e] >= 0:
-            continue
-        u = e
-        while ring[u] < 0:
-            ring[u] = k
-            u = succ[u]
-        k += 1
-    return ring
-
-
-@njit(cache=True)
 def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, run_object):
     """Rings of maximal sorted runs, as ``_trace.trace`` gives them: vertices ``x, y``, ring
     ``offsets``, signed ``area`` (holes negative) and each ring's object."""
@@ -658,10 +814,13 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
     for e in range(2 * n):
         pred[succ[e]] = e
     # a ring passing a diagonal corner twice is split there, one corner per ring and round
+    # (only the rings through a corner can change: each round labels just those, its labels
+    # numbered from ``base`` up, so a label of an earlier round reads as "not yet")
     if n_arr + n_lv:
+        ring = np.full(2 * n, -1, dtype=np.int64)
+        label = 0
         while True:
-            ring = _ring_labels(succ)
-            done = np.zeros(2 * n, dtype=np.uint8)
+            base = label
             a_all = np.empty(n_arr + n_lv, dtype=np.int64)
             b_all = np.empty(n_arr + n_lv, dtype=np.int64)
             for t in range(n_arr):
@@ -670,13 +829,23 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
             for t in range(n_lv):
                 a_all[n_arr + t] = pred[lv_a[t]]
                 b_all[n_arr + t] = pred[lv_b[t]]
+            for t in range(n_arr + n_lv):
+                for e in (a_all[t], b_all[t]):
+                    if ring[e] >= base:
+                        continue
+                    u = e
+                    while ring[u] < base:
+                        ring[u] = label
+                        u = succ[u]
+                    label += 1
+            done = np.zeros(label - base, dtype=np.uint8)
             changed = False
             for t in range(n_arr + n_lv):
                 a = a_all[t]
                 b = b_all[t]
-                if ring[a] != ring[b] or done[ring[a]]:
+                if ring[a] != ring[b] or done[ring[a] - base]:
                     continue
-                done[ring[a]] = 1
+                done[ring[a] - base] = 1
                 changed = True
                 to_a = succ[b]
                 to_b = succ[a]

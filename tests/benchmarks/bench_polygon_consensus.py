@@ -20,8 +20,9 @@ Measured, wall-clock seconds (median of ``--runs``, the paths interleaved):
 * box fusion, batched: ``flatten_boxes`` of the result dicts, ``fuse_boxes_batched``, and the
   fused boxes back to dicts (``FusedBoxes.results``); the answers are checked equal to the
   per-item path's (fused boxes, scores, confidences to 1e-9);
-* polygon consensus: ``PolygonTable.from_results`` of the result dicts, ``fuse_polygons``
-  (pixel vote, tracing, confidences, each answer's F1) and ``PolygonConsensus.results``; with
+* polygon consensus: ``fuse_results`` as the kind's ``infer`` runs it — the result dicts
+  flattened once in item order (``PolygonTable.from_results``), ``fuse_polygons`` (pixel vote,
+  tracing, confidences, each answer's F1) — and ``PolygonConsensus.results``; with
   the compiled pixel stage (the default) and, for comparison on the same machine load, the
   NumPy reference path (``kernel=False``, skipped with ``--skip-reference``); their results are
   checked equal. Before the runs one small call imports Numba and loads (or, on a fresh cache,
@@ -39,6 +40,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -154,13 +156,20 @@ def boxes_batched(rows: list, weights: dict) -> tuple[Any, list, dict[str, float
 def polygons_batched(
     rows: list, weights: dict, kernel: bool = True
 ) -> tuple[Any, list, dict[str, float]]:
+    """``fuse_results`` (what the kind's ``infer`` runs) step by step, to time its parts: the
+    dicts flattened once in item order, ``fuse_polygons``, the scores back in row order."""
     seconds = {}
     t = time.perf_counter()
-    table = PolygonTable.from_results([r[2] for r in rows], items=[r[0] for r in rows])
+    item = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     weight = np.fromiter((weights.get(r[1], 1.0) for r in rows), dtype=np.float64, count=len(rows))
+    order = np.argsort(item, kind="stable")
+    table = PolygonTable.from_results([rows[i][2] for i in order.tolist()], items=item[order])
     seconds["flatten"] = time.perf_counter() - t
     t = time.perf_counter()
-    fused = fuse_polygons(table, weight, height=SIZE, width=SIZE, kernel=kernel)
+    fused = fuse_polygons(table, weight[order], height=SIZE, width=SIZE, kernel=kernel)
+    score = np.empty(len(order))
+    score[order] = fused.answer_score
+    fused = replace(fused, answer_score=score)
     seconds["fuse"] = time.perf_counter() - t
     t = time.perf_counter()
     results = fused.results()
@@ -277,7 +286,7 @@ def main() -> None:
         f"| box fusion, batched (`fuse_boxes_batched`) | {med(new)} "
         f"({', '.join(f'{v:.2f}' for v in new)}) | {med(cpu_new)} | {part(parts_b, 'flatten')} | "
         f"{part(parts_b, 'fuse')} | {part(parts_b, 'to_dicts')} | {len(fused.label):,} |",
-        f"| polygon consensus (`fuse_polygons`) | {med(poly)} "
+        f"| polygon consensus (`fuse_results`) | {med(poly)} "
         f"({', '.join(f'{v:.2f}' for v in poly)}) | {med(cpu_poly)} | {part(parts_p, 'flatten')} | "
         f"{part(parts_p, 'fuse')} | {part(parts_p, 'to_dicts')} | {len(pfused.object_item):,} |",
     ]
