@@ -170,7 +170,11 @@ def _infer_unanchored(
     all_classes = encode(answers, gold, classes).classes  # gold labels get columns too
     fit = _infer(answers, method, None, all_classes)
     column = {c: k for k, c in enumerate(fit.classes)}
-    pairs = [(r, column[gold[item]]) for r, item in enumerate(fit.items) if item in gold]
+    pairs = [
+        (r, column[gold[item]])
+        for r, item in enumerate(fit.items)
+        if item in gold and gold[item] in column  # a missing label (None, NaN) is no gold
+    ]
     rows = np.fromiter((r for r, _ in pairs), dtype=np.intp, count=len(pairs))
     known = np.fromiter((k for _, k in pairs), dtype=np.intp, count=len(pairs))
     mapping = IDENTITY
