@@ -70,8 +70,8 @@ def choose_by_gold(
     names = list(candidates) if candidates is not None else list(METHODS)
     base = default if default in names else names[0]
     data = encode(answers, gold, None if classes is None else list(classes))
-    answered = set(data.items)
-    scored = [item for item in gold if item in answered]
+    answered, labelled = set(data.items), set(data.classes)  # a missing label is no gold
+    scored = [item for item in gold if item in answered and gold[item] in labelled]
     if not scored:
         return MethodChoice(base, {}, 0, 0, "no answered gold items")
     right: dict[str, np.ndarray] = {}
