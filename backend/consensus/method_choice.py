@@ -2,11 +2,11 @@
 
 * a project whose ``inference_method`` names a method uses it;
 * ``auto`` with at least ``method_choice_min_gold`` counted answers on gold items: every
-  candidate is scored on the gold by cross-validation (``quality.confidence.choose_by_gold``:
-  the gold it scores is held out of the fit) and the best is used;
+  candidate, fitted without the gold, is scored on it (``quality.confidence.choose_by_gold``),
+  and the default is kept unless another beats it by more than one standard error;
 * otherwise the kind's default (Dawid-Skene).
 
-Scoring fits every candidate several times, so a choice is kept until the gold evidence has grown
+Scoring fits every candidate, so a choice is kept until the gold evidence has grown
 by a quarter (or the candidates changed); the figures of the previous recompute carry it.
 """
 

@@ -4,7 +4,8 @@
 
 * :func:`infer_classes`: a named method's labels with calibrated confidence
   (:func:`calibrated_posterior`: leave-one-out, shrunk annotator models).
-* :func:`choose_by_gold`: the candidate with the best cross-validated gold accuracy.
+* :func:`choose_by_gold`: the candidate with the best accuracy on the gold (fitted without it),
+  the default kept unless beaten beyond one standard error.
 * :func:`annotator_weights`, :func:`item_confidence`, :func:`object_confidence`: gold-evidence
   weights with unknown annotators at the crowd's prior, and vote confidences for marks.
 * :func:`expected_calibration_error`: ECE in equal-width bins.

@@ -1,20 +1,22 @@
-"""Confidence recalibrated on the project's gold, by cross-fitting.
+"""Confidence recalibrated on the project's gold.
 
 Why: the gold-free temperature of :func:`~quality.confidence.calibrated_posterior` corrects for
 annotators who err together only as far as held-out *answers* show it; on crowds where many
 annotators share the same mistakes (hard items, a misleading guideline) the consensus is wrong
 with high agreement and no answer-based check can see it. Gold shows it directly: the consensus
 of a gold item computed *without* its gold label, against the known label, is a labelled
-(confidence, right?) pair. So the gold items are split into folds; the method is fitted with
-every fold's gold but one clamped, and the held-out fold's items give their un-clamped
-confidence and whether the label was right (cross-fitting: V. Chernozhukov et al.,
-"Double/debiased machine learning", The Econometrics Journal 21(1):C1-C68, 2018). A logistic
-map of the log-odds, ``sigmoid(a · logit(c) + b)`` (J. Platt, "Probabilistic outputs for support
-vector machines and comparisons to regularized likelihood methods", Advances in Large Margin
-Classifiers, 1999), is fitted to the pooled pairs by maximum a posteriori with a Gaussian prior
-centred on the identity (``a = 1, b = 0``: the gold-free calibration), so that a few gold items
-move it a little and many move it far. The final fit uses all gold; its non-gold items get the
-map. With fewer than ``MIN_GOLD`` answered gold items the gold-free calibration stays.
+(confidence, right?) pair. By default the method is fitted without any gold
+(:func:`~quality.confidence.infer_classes`, ``anchor=False``), so every gold item gives such a
+pair from the very fit whose confidence is mapped. With the gold clamped into the fit
+(``anchor=True``) the pairs come by cross-fitting (:func:`cross_fitted_pairs`): the gold items
+are split into folds and each fold's pairs come from a fit with every other fold's gold clamped
+(V. Chernozhukov et al., "Double/debiased machine learning", The Econometrics Journal
+21(1):C1-C68, 2018). A logistic map of the log-odds, ``sigmoid(a · logit(c) + b)`` (J. Platt,
+"Probabilistic outputs for support vector machines and comparisons to regularized likelihood
+methods", Advances in Large Margin Classifiers, 1999), is fitted to the pairs by maximum a
+posteriori with a Gaussian prior centred on the identity (``a = 1, b = 0``: the gold-free
+calibration), so that a few gold items move it a little and many move it far; non-gold items
+get the map. With fewer than ``MIN_GOLD`` answered gold items the gold-free calibration stays.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._data import Answers
+from .._data import Answers, encode
 from ..inference import GLAD, MACE, DawidSkene, MajorityVote, OneCoinDawidSkene
 from ..inference._base import CategoricalAggregator
 from ..inference.weighted_majority_vote import WeightedMajorityVote
@@ -84,6 +84,16 @@ def fit_method(
     return METHODS[name]().fit(answers, gold, classes=classes)
 
 
+ANCHOR = False
+"""Whether :func:`infer_classes` clamps the gold into the fit by default. Measured on the 19 real
+crowds with 5% gold (``tests/benchmarks/results/replay.md``): clamping the gold changed the other
+items' labels by a few, more often for the worse than for the better (Dawid-Skene lost 0.3 to 1
+point on zheng_s_dog and act_cf_amt), while a fit without the gold can be scored on all of it
+with no cross-fitting. So by default the gold judges the fit (method choice, calibration) and
+teaches it nothing; ``anchor=True`` clamps it (the gold's calibration pairs are then
+cross-fitted)."""
+
+
 def infer_classes(
     answers: Answers,
     *,
@@ -91,19 +101,25 @@ def infer_classes(
     gold: Mapping[Hashable, Hashable] | None = None,
     classes: Iterable[Hashable] | None = None,
     gold_calibration: bool = True,
+    anchor: bool = ANCHOR,
 ) -> ClassConsensus:
     """Labels by ``method`` and the calibrated probability that each is right.
 
     The label is the method's own (its accuracy is what was chosen); the confidence is the
     calibrated posterior of that label, so it can be below 0.5 where the calibrated model
-    disagrees with the method. With ``gold_calibration`` and at least
+    disagrees with the method. Gold items are reported with their known label at confidence 1.
+
+    Without ``anchor`` (the default, :data:`ANCHOR`) the method is fitted without the gold, so
+    each gold item's confidence and label are a held-out (confidence, right?) pair; with
+    ``anchor`` the gold is clamped into the fit and the pairs come from fits that did not see
+    each item's gold (cross-fitting). With ``gold_calibration`` and at least
     :data:`~quality.confidence.gold_calibration.MIN_GOLD` answered gold items, the confidence is
-    then mapped through a logistic map fitted on the gold by cross-fitting (each gold item's
-    confidence from a fit that did not see its gold; :mod:`.gold_calibration`). The gold-free
-    confidence stays in ``answer_confidence``: adaptive overlap stops on it (whether more answers
-    would change the label), while ``confidence`` says whether the label is right. On crowds that
-    err together the two differ: more answers would only repeat the shared mistake, so asking for
-    them buys nothing (measured on the real crowds in ``results/replay.md``).
+    then mapped through a logistic map fitted on those pairs (:mod:`.gold_calibration`). The
+    gold-free confidence stays in ``answer_confidence``: adaptive overlap stops on it (whether
+    more answers would change the label), while ``confidence`` says whether the label is right.
+    On crowds that err together the two differ: more answers would only repeat the shared
+    mistake, so asking for them buys nothing (measured on the real crowds in
+    ``results/replay.md``).
 
     Example:
         >>> answers = [(t, w, t % 2) for t in range(40) for w in range(3)] + [(99, 0, 1)]
@@ -112,8 +128,12 @@ def infer_classes(
         (99, 1, True)
     """
     classes = None if classes is None else list(classes)
+    if not gold:
+        return _infer(answers, method, None, classes)
+    if not anchor:
+        return _infer_unanchored(answers, method, gold, classes, gold_calibration)
     fit = _infer(answers, method, gold, classes)
-    if not (gold_calibration and gold):
+    if not gold_calibration:
         return fit
     answered = set(fit.items)
     scored = [item for item in gold if item in answered]
@@ -136,6 +156,46 @@ def infer_classes(
         probas=probas,
         calibration=mapping,
         answer_confidence=fit.confidence,
+    )
+
+
+def _infer_unanchored(
+    answers: Answers,
+    method: str,
+    gold: Mapping[Hashable, Hashable],
+    classes: list[Hashable] | None,
+    gold_calibration: bool,
+) -> ClassConsensus:
+    """The fit without the gold; the gold's held-out pairs recalibrate it; gold items known."""
+    all_classes = encode(answers, gold, classes).classes  # gold labels get columns too
+    fit = _infer(answers, method, None, all_classes)
+    column = {c: k for k, c in enumerate(fit.classes)}
+    pairs = [
+        (r, column[gold[item]])
+        for r, item in enumerate(fit.items)
+        if item in gold and gold[item] in column  # a missing label (None, NaN) is no gold
+    ]
+    rows = np.fromiter((r for r, _ in pairs), dtype=np.intp, count=len(pairs))
+    known = np.fromiter((k for _, k in pairs), dtype=np.intp, count=len(pairs))
+    mapping = IDENTITY
+    confidence, probas = fit.confidence.copy(), fit.probas.copy()
+    if gold_calibration and len(pairs) >= MIN_GOLD:
+        mapping = fit_platt(fit.confidence[rows], fit.label[rows] == known)
+        confidence, probas = recalibrate(fit.probas, fit.label, mapping)
+    label = fit.label.copy()
+    label[rows] = known  # gold items stay known
+    probas[rows] = 0.0
+    probas[rows, known] = 1.0
+    confidence[rows] = 1.0
+    stop = fit.confidence.copy()
+    stop[rows] = 1.0
+    return replace(
+        fit,
+        label=label,
+        confidence=confidence,
+        probas=probas,
+        calibration=mapping,
+        answer_confidence=stop,
     )
 
 

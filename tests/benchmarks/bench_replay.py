@@ -13,12 +13,15 @@ drawn at random (5 draws; every figure is scored on the other 95%):
   gold chooses) and without gold; accuracy and share of the recorded answers used. Next to it:
   crowd-kit's best method on every answer (the best of its MV, one-coin DS, DS, GLAD and MACE on
   the same items, chosen with hindsight) and majority vote that stops at a vote margin of 3.
-* **Gold-chosen method**: ``quality.confidence.choose_by_gold`` picks a method by
-  cross-validation on the gold, the method is fitted with that gold and scored; against
-  crowd-kit's best and Dawid-Skene on the same items (fitted on every answer, without gold).
+* **Gold-chosen method**: ``quality.confidence.choose_by_gold`` scores every candidate, fitted
+  without the gold, on the gold and keeps Dawid-Skene unless another beats it by more than one
+  standard error; the chosen method's labels (``infer_classes``, fitted without the gold, gold
+  items known) are scored against crowd-kit's best and Dawid-Skene on the same items (fitted on
+  every answer, without gold).
 * **Calibration**: ECE (10 bins) of the gold-chosen method's confidence recalibrated on the gold
-  (``quality.confidence.gold_calibration``), of the default method without gold and of its raw
-  posterior; a pooled reliability table; and ECE per kind on the simulator.
+  (``quality.confidence.gold_calibration``: a Platt map fitted on the gold items' held-out
+  confidence), of the default method without gold and of its raw posterior; a pooled
+  reliability table; and ECE per kind on the simulator.
 
 crowd-kit's labels come from ``tests/benchmarks/results/crowdkit_labels`` (``crowdkit_cache.py``).
 """
@@ -124,7 +127,13 @@ def measure_replays(row: dict[str, Any], crowd, rank, *, overlap: int, method: s
 
 
 def run_set(
-    name: str, *, draws: int, overlap: int, method: str, replay_all: bool = False
+    name: str,
+    *,
+    draws: int,
+    overlap: int,
+    method: str,
+    replay_all: bool = False,
+    skip_replay: bool = False,
 ) -> dict[str, Any]:
     answers, gold = crowd_truth.load(name)
     crowd = encode_crowd(answers, gold)
@@ -151,7 +160,7 @@ def run_set(
         return mask
 
     row["picks"] = picks
-    if name in RICH or replay_all:
+    if (name in RICH or replay_all) and not skip_replay:
         measure_replays(row, crowd, rank, overlap=overlap, method=method)
     else:
         row["replay"], row["replay_nogold"] = {}, {}
@@ -303,10 +312,15 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "measurement: 14-31 (several engineers' tests and benchmarks on 2 CPUs).\n",
         "**The project's gold.** A project has gold; here it is 5% of the items with truth, "
         "drawn at random (seed 2026, 5 draws; the replay uses draw 0). Every accuracy below is "
-        "on the *other* 95% (crowd-kit's too, on the same items); crowd-kit gets no gold. Our "
-        "fits anchor the gold (clamped, teaching the annotator models), recalibrate confidence "
-        "on it by cross-fitting (`quality.confidence.gold_calibration`), and choose the method "
-        "by it (`choose_by_gold`, 5-fold cross-validation, log-score tie-break).\n",
+        "on the *other* 95% (crowd-kit's too, on the same items); crowd-kit gets no gold. The "
+        "gold-chosen method and its calibration use the gold as a judge, not a teacher: every "
+        "candidate is fitted without the gold (`infer_classes(anchor=False)`, the default) and "
+        "scored on all of it (`choose_by_gold`: the best gold accuracy, log-score tie-break, "
+        "kept only if it beats Dawid-Skene by more than one standard error of the paired "
+        "difference), and the chosen fit's confidence is recalibrated by a Platt map fitted on "
+        "the gold items' held-out (confidence, right?) pairs "
+        "(`quality.confidence.gold_calibration`). The adaptive replay's in-loop fits are the "
+        "replay's own (see its paragraph).\n",
         "The replay is a **pure replay of the quality functions the quality job calls** "
         "(`quality.confidence.infer_classes`, which `ClassesConsensus.infer` calls, and "
         "`choose_by_gold`, which `backend.consensus.method_choice` calls), not a drive of the "
@@ -338,7 +352,8 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "crowd-kit best: per draw, the best of its five methods on the same 95% (chosen with "
         "hindsight; where GLAD/MACE labels were not cached, their accuracy on every gold item "
         "from `results/quality.md` counts as a floor); vs best / vs DS: median of the per-draw "
-        "differences.\n",
+        "differences. Chosen: by `choose_by_gold` (candidates fitted without the gold, scored "
+        "on all of it; Dawid-Skene kept unless beaten by more than one standard error).\n",
         "| set | gold items | chosen (per draw) | gold-chosen | crowd-kit best | crowd-kit DS | "
         "vs best | vs DS |",
         "|---|---|---|---|---|---|---|---|",
@@ -357,8 +372,9 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
     out += [
         "\n## Calibration of consensus confidence\n",
         "ECE (10 bins) against truth. *With 5% gold*: the gold-chosen method's confidence, "
-        "recalibrated on the gold by cross-fitting (fewer than 10 gold items: the gold-free "
-        "calibration), on the other 95%, median of the draws. *Without gold*: Dawid-Skene on "
+        "recalibrated by a Platt map fitted on the gold items' held-out confidence (the fit "
+        "never saw the gold; fewer than 10 gold items: the gold-free calibration), on the "
+        "other 95%, median of the draws. *Without gold*: Dawid-Skene on "
         "every answer with the gold-free calibration (leave-one-out shrunk annotator models, "
         "temperature from held-out answers), and its raw EM posterior, on every item with "
         "truth.\n",
@@ -478,6 +494,9 @@ def main() -> None:
     parser.add_argument(
         "--replay-all", action="store_true", help="replay every set, not only the 10 rich ones"
     )
+    parser.add_argument(
+        "--no-replay", action="store_true", help="measure the gold choice and calibration only"
+    )
     parser.add_argument("--out", default=str(REPO / "tests/benchmarks/results/replay.md"))
     args = parser.parse_args()
     sets = [s for s in args.sets.split(",") if s] or crowd_truth.set_names()
@@ -514,6 +533,7 @@ def main() -> None:
             overlap=args.overlap,
             method=args.method,
             replay_all=args.replay_all,
+            skip_replay=args.no_replay,
         )
         saved.write_bytes(pickle.dumps(rows[name]))
         print(f"{name}: {time.perf_counter() - t0:.1f}s", flush=True)

@@ -179,25 +179,44 @@ def _confusion_crowd(rng: np.random.Generator):
 CANDIDATES = ("dawid_skene", "one_coin_dawid_skene", "majority_vote")
 
 
-@pytest.mark.parametrize(
-    ("crowd", "true_model"),
-    [(_one_coin_crowd, "one_coin_dawid_skene"), (_confusion_crowd, "dawid_skene")],
-)
-def test_gold_chosen_method_is_the_oracle_best_where_one_model_is_true(crowd, true_model) -> None:
-    rng = np.random.default_rng(11)
+def _oracle(crowd, seed: int, n_gold: int):
+    """The crowd, its gold, and each candidate's accuracy on the other items (as delivered:
+    fitted without the gold)."""
+    rng = np.random.default_rng(seed)
     answers, truth = crowd(rng)
-    gold_items = rng.choice(len(truth), 150, replace=False).tolist()
+    gold_items = rng.choice(len(truth), n_gold, replace=False).tolist()
     gold = {t: int(truth[t]) for t in gold_items}
     rest = sorted(set(range(len(truth))) - set(gold_items))
     oracle = {}
     for name in CANDIDATES:
-        labels = fit_method(name, answers, gold=gold).labels_dict()
+        labels = fit_method(name, answers).labels_dict()
         oracle[name] = float(np.mean([labels[t] == truth[t] for t in rest]))
     best = max(CANDIDATES, key=lambda n: (oracle[n], -CANDIDATES.index(n)))
+    return answers, gold, oracle, best
+
+
+def test_gold_chosen_method_is_the_oracle_best_where_the_confusion_model_is_true() -> None:
+    answers, gold, oracle, best = _oracle(_confusion_crowd, 11, 150)
     choice = choose_by_gold(answers, gold, candidates=CANDIDATES)
-    assert best == true_model, oracle
+    assert best == "dawid_skene", oracle
     assert choice.method == best, (choice.scores, oracle)
     assert set(choice.scores) == set(CANDIDATES) and choice.n_gold == 150
+
+
+def test_gold_chosen_method_is_the_oracle_best_where_the_one_coin_model_is_true() -> None:
+    """One-coin crowds: one-coin DS is the oracle-best on every one of 12 crowds (by 5-8
+    points over the default, Dawid-Skene, which over-fits 4 × 4 confusion matrices to 40
+    answers). The one-standard-error rule keeps the default unless the gold shows the
+    difference beyond its noise, so with 300 gold items it is chosen on most crowds, not all:
+    on some draws the gold items happen to favour the default (on seed 11, 150 gold items
+    show a 7-point difference as 1 item). Measured: 10 of 12."""
+    chosen = 0
+    for seed in range(11, 23):
+        answers, gold, oracle, best = _oracle(_one_coin_crowd, seed, 300)
+        assert best == "one_coin_dawid_skene", oracle
+        choice = choose_by_gold(answers, gold, candidates=CANDIDATES)
+        chosen += choice.method == best
+    assert chosen >= 9
 
 
 def test_choice_never_fits_on_the_gold_it_scores(monkeypatch) -> None:
@@ -212,13 +231,19 @@ def test_choice_never_fits_on_the_gold_it_scores(monkeypatch) -> None:
     rng = np.random.default_rng(5)
     answers, truth = _one_coin_crowd(rng)
     gold = {t: int(truth[t]) for t in range(0, 1200, 20)}
-    choice = choose_by_gold(answers, gold, candidates=["spy"], folds=5)
-    assert len(seen) == choice.folds == 5
-    held = [set(part) for part in choice.held_out]
-    assert set().union(*held) == set(gold)  # every gold item is scored once
-    for fitted_on, scored in zip(seen, held, strict=True):
-        assert not fitted_on & scored
-        assert fitted_on == set(gold) - scored
+    choice = choose_by_gold(answers, gold, candidates=["spy"])
+    assert seen == [set()]  # one fit, which saw no gold at all
+    assert choice.folds == 1 and [set(p) for p in choice.held_out] == [set(gold)]
+    assert choice.n_gold == len(gold)  # every gold item is scored
+
+
+def test_the_default_is_kept_unless_another_beats_it_beyond_one_standard_error() -> None:
+    answers, gold, _, _ = _oracle(_one_coin_crowd, 11, 150)
+    choice = choose_by_gold(answers, gold, candidates=CANDIDATES)
+    assert choice.scores["one_coin_dawid_skene"] > choice.scores["dawid_skene"]  # by 1 item
+    assert choice.method == "dawid_skene" and "standard error" in choice.reason
+    plain = choose_by_gold(answers, gold, candidates=CANDIDATES, one_se=0.0)
+    assert plain.method == "one_coin_dawid_skene"
 
 
 def test_choice_without_answered_gold_keeps_the_default() -> None:

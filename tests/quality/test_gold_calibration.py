@@ -115,3 +115,28 @@ def test_every_method_takes_the_gold_calibration() -> None:
         fit = infer_classes(answers, method=method, gold=gold, classes=[0, 1])
         assert fit.calibration.n_gold == len(gold), method
         assert ((fit.confidence >= 0) & (fit.confidence <= 1)).all()
+
+
+def test_by_default_the_gold_judges_the_fit_and_teaches_it_nothing() -> None:
+    """``anchor=False``: the other items' labels are those of a fit without any gold, the gold
+    items carry their known label at confidence 1 (even where the crowd says otherwise), and
+    the map is fitted on every answered gold item."""
+    answers, truth = _herding_crowd(5)
+    gold = {t: int(1 - truth[t]) if t < 3 else int(truth[t]) for t in range(0, 1500, 10)}
+    fit = infer_classes(answers, gold=gold, classes=[0, 1])
+    free = infer_classes(answers, classes=[0, 1])
+    labels = np.asarray(fit.classes)[fit.label]
+    rest = np.asarray([t for t in range(1500) if t not in gold])
+    assert np.array_equal(labels[rest], np.asarray(free.classes)[free.label][rest])
+    known = np.asarray(sorted(gold))
+    assert np.array_equal(labels[known], [gold[t] for t in known.tolist()])
+    assert (fit.confidence[known] == 1.0).all() and fit.calibration.n_gold == len(gold)
+    assert np.allclose(fit.probas.sum(axis=1), 1.0)
+
+
+def test_anchored_fits_clamp_the_gold_and_recalibrate_by_cross_fitting() -> None:
+    answers, truth = _herding_crowd(6)
+    gold = {t: int(truth[t]) for t in range(0, 1500, 10)}
+    fit = infer_classes(answers, gold=gold, classes=[0, 1], anchor=True)
+    assert (fit.confidence[list(gold)] == 1.0).all()
+    assert fit.calibration.n_gold == len(gold) and fit.calibration != IDENTITY
