@@ -52,7 +52,7 @@ from quality.confidence import (  # noqa: E402
 )
 from tests.support import crowd_truth  # noqa: E402
 
-TARGETS = (0.9, 0.95, 0.98, 0.99, 0.999)
+TARGETS = (0.95, 0.98, 0.99, 0.999, 0.9999)
 RICH = (  # the 10 categorical sets with >= 9 answers per item
     "zheng_d_possent",
     "zheng_d_duck_bluebirds",
@@ -114,6 +114,7 @@ def measure_replays(row: dict[str, Any], crowd, rank, *, overlap: int, method: s
             )
             row[key][target] = {
                 "accuracy": 100 * out.accuracy(truth_rest0),
+                "loop_accuracy": 100 * out.loop_accuracy(truth_rest0),
                 "share": out.share(total),
                 "rounds": out.rounds,
                 "final_method": out.final_method,
@@ -248,7 +249,7 @@ def add_crowdkit(name: str, row: dict[str, Any], methods: tuple[str, ...]) -> No
     g["diff_ds"] = float(np.median(np.subtract(g["ours_per_draw"], ds)))
 
 
-def _replay_table(rows: dict[str, dict[str, Any]], key: str) -> list[str]:
+def _replay_table(rows: dict[str, dict[str, Any]], key: str, method: str) -> list[str]:
     out = [
         "| set | answers/item | crowd-kit best, all answers | MV margin 3 | "
         + " | ".join(f"target {t}" for t in TARGETS)
@@ -267,7 +268,12 @@ def _replay_table(rows: dict[str, dict[str, Any]], key: str) -> list[str]:
                 if cell["final_method"]
                 else ""
             )
-            cells.append(f"{cell['accuracy']:.2f} / {100 * cell['share']:.0f}%{final}")
+            loop = (
+                f" ({SHORT.get(method, method)} {cell['loop_accuracy']:.2f})"
+                if cell["final_method"] and "loop_accuracy" in cell
+                else ""
+            )
+            cells.append(f"{cell['accuracy']:.2f} / {100 * cell['share']:.0f}%{final}{loop}")
         out.append(
             f"| {name}{' *' if name in RICH else ''} | {r['per_item']:.1f} | {acc:.2f} ({m}) | "
             f"{r['margin3']['accuracy']:.2f} / {100 * r['margin3']['share']:.0f}% | "
@@ -323,14 +329,14 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "sets (the target's).\n",
         "## Adaptive overlap with the project's 5% gold "
         "(accuracy % on the other items / share of recorded answers used, final method)\n",
-        *_replay_table(rows, "replay"),
+        *_replay_table(rows, "replay", args.method),
         "\n`*` after a set: the issue's 10 sets with ≥ 9 answers per item. `*` after a "
         "method: crowd-kit's GLAD or MACE accuracy on every gold item copied from "
         "`results/quality.md` where `results/crowdkit_labels` did not hold it yet "
         "(not on the same 95%).\n",
         "## Adaptive overlap without gold (the same replay, Dawid-Skene, gold-free "
         "calibration; same items scored)\n",
-        *_replay_table(rows, "replay_nogold"),
+        *_replay_table(rows, "replay_nogold", args.method),
     ]
     out += [
         "\n## Method chosen by 5% gold (median of "
