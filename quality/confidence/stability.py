@@ -87,13 +87,14 @@ def _flips(
 ) -> NDArray[np.float64]:
     """:func:`flip_probability` for items that all have ``k`` answers remaining."""
     m = np.arange(k + 1, dtype=np.float64)  # of the k answers, those for the label or the rival
+    if not (a_other > 0).any():  # two classes: all k answers are for the label or the rival
+        log_px = _log_beta_binomial(k, m[None, :], a_lead[:, None], a_rival[:, None])
+        turned = log_odds[:, None] + evidence * (2 * m - k)[None, :] < 0
+        return np.asarray(np.clip((np.exp(log_px) * turned).sum(axis=1), 0.0, 1.0))
     pair = (a_lead + a_rival)[:, None]
     others = a_other[:, None]
-    if (others > 0).any():
-        log_pm = _log_beta_binomial(k, m[None, :], pair, np.maximum(others, 1e-12))
-        log_pm = np.where(others > 0, log_pm, np.where(m[None, :] == k, 0.0, -np.inf))
-    else:  # two classes: every answer is for the label or the rival
-        log_pm = np.repeat(np.where(m == k, 0.0, -np.inf)[None, :], len(log_odds), axis=0)
+    log_pm = _log_beta_binomial(k, m[None, :], pair, np.maximum(others, 1e-12))
+    log_pm = np.where(others > 0, log_pm, np.where(m[None, :] == k, 0.0, -np.inf))
     mm, xx = m[:, None], m[None, :]  # (m, x): x of the m answers for the label
     valid = (xx <= mm)[None]
     log_px = _log_beta_binomial(
