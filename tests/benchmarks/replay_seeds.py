@@ -30,7 +30,7 @@ from replay_sim import encode_crowd, replay, reveal_order
 from tests.support import crowd_truth
 
 
-def measure(name: str, seeds: list[int], targets: list[float]) -> dict:
+def measure(name: str, seeds: list[int], targets: list[float], *, stability: bool = True) -> dict:
     row = pickle.loads((bench.ROWS / f"{name}.pickle").read_bytes())
     bench.add_crowdkit(name, row, ())
     answers, gold = crowd_truth.load(name)
@@ -54,6 +54,7 @@ def measure(name: str, seeds: list[int], targets: list[float]) -> dict:
                 overlap=2,
                 max_overlap=recorded,
                 gold=gold0,
+                stability=stability,
             )
             cells.append(
                 {
@@ -85,6 +86,11 @@ def main() -> None:
     parser.add_argument("--seeds", default="7,8,9")
     parser.add_argument("--targets", default=",".join(str(t) for t in bench.TARGETS))
     parser.add_argument(
+        "--posterior-only",
+        action="store_true",
+        help="items stop on the posterior alone (the rule before the stability), to compare",
+    )
+    parser.add_argument(
         "--out", default=str(bench.REPO / "tests/benchmarks/results/replay_seeds.md")
     )
     args = parser.parse_args()
@@ -94,14 +100,20 @@ def main() -> None:
     rows = {}
     for name in args.sets.split(","):
         t0 = time.perf_counter()
-        rows[name] = measure(name, seeds, targets)
+        rows[name] = measure(name, seeds, targets, stability=not args.posterior_only)
         print(f"{name}: {time.perf_counter() - t0:.0f}s", flush=True)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    rule = (
+        "items stop on the gold-free posterior alone (`--posterior-only`)"
+        if args.posterior_only
+        else "items stop on the larger of the gold-free posterior and the label's stability"
+    )
     lines = [
         "# Adaptive replay: sensitivity to the reveal order\n",
         f"Run {time.strftime('%Y-%m-%d %H:%M')}, {time.perf_counter() - started:.0f} s; "
         f"`python tests/benchmarks/replay_seeds.py --seeds {args.seeds} --targets "
-        f"{args.targets}` under `nice -n 10`; `uptime` at the end: {load}.\n",
+        f"{args.targets}{' --posterior-only' if args.posterior_only else ''}` under "
+        f"`nice -n 10`; `uptime` at the end: {load}. Stop rule: {rule}.\n",
         "The replay of `bench_replay.py` (draw 0's 5% gold, overlap 2, max_overlap = every "
         "recorded answer) with other seeds of the reveal order (7 is the one in `replay.md`). "
         "Per seed: the cheapest agreement_target that meets the target (within 0.5 points of "
@@ -129,6 +141,20 @@ def main() -> None:
             f"- seed {seed}: target met on {counts[(seed, 'accuracy')]} of {len(rows)} sets with "
             f"the gold-chosen labels, {counts[(seed, 'loop_accuracy')]} with the in-loop "
             "method's labels."
+        )
+    lines += [
+        f"\nEvery agreement_target, seed {seeds[0]} (gold-chosen labels: accuracy / share of the "
+        "answers):\n",
+        "| set | " + " | ".join(f"target {t}" for t in targets) + " |",
+        "|---|" + "---|" * len(targets),
+    ]
+    for name, r in rows.items():
+        lines.append(
+            f"| {name} | "
+            + " | ".join(
+                f"{c['accuracy']:.2f} / {100 * c['share']:.0f}%" for c in r["seeds"][seeds[0]]
+            )
+            + " |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

@@ -125,12 +125,15 @@ def replay(
     max_overlap: int,
     method: str = "dawid_skene",
     gold: dict[int, int] | None = None,
+    stability: bool = True,
 ) -> Replayed:
-    """The adaptive rule round by round. With ``gold`` (item code -> label code) the project
-    has gold: every fit is anchored on it (as the quality job does) and items stop on the
-    gold-free confidence (``ClassConsensus.stop_confidence``, as ``recompute`` does); the
-    delivered labels are those of the method the gold chooses (``choose_by_gold``) on every
-    revealed answer, the method of the project's last recompute.
+    """The adaptive rule round by round (``stability=False``: items stop on the posterior
+    alone, the rule before ``quality.confidence.stability``, for comparison). With ``gold``
+    (item code -> label code) the project has gold: every fit is anchored on it (as the
+    quality job does) and items stop on the gold-free stop confidence
+    (``ClassConsensus.stop_confidence``, as ``recompute`` does); the delivered labels are those
+    of the method the gold chooses (``choose_by_gold``) on every revealed answer, the method of
+    the project's last recompute.
     """
     recorded = np.bincount(crowd.item, minlength=crowd.n_items)
     used = np.zeros(crowd.n_items, dtype=np.int64)
@@ -150,7 +153,7 @@ def replay(
             method,
             gold,
             gold_calibration=False,
-            max_answers=max_overlap,
+            max_answers=max_overlap if stability else None,
         )
         contested = ~is_gold & (confidence < agreement_target)  # recompute's raise_wanted
         open_ = ((used < overlap) | contested) & (used < max_overlap) & (used < recorded)
