@@ -83,7 +83,11 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         previous=(previous.figures or {}).get("method_choice") if previous else None,
     )
     laps.lap("method")
-    options = {"method": choice["method"]} if getattr(kind, "methods", ()) else {}
+    options: dict[str, Any] = (
+        {"method": choice["method"], "max_answers": project.max_overlap}
+        if getattr(kind, "methods", ())
+        else {}
+    )
     inferred = kind.infer(
         counted, gold=gold, labels=labels, weights=weights, texts=texts, **options
     )

@@ -61,10 +61,13 @@ class ClassesConsensus:
         weights: Mapping[int, float],
         texts: Mapping[int, str],
         method: str = confidence.DEFAULT,
+        max_answers: int | None = None,
     ) -> Inferred:
         """Gold-anchored ``method`` (annotator weights are learnt by the model itself) with
         calibrated confidence (recalibrated on the gold when there is enough); adaptive overlap
-        stops on the gold-free confidence (``ClassConsensus.answer_confidence``).
+        stops on ``ClassConsensus.stop_confidence``: the gold-free confidence or, when larger,
+        the probability that the answers an item may still get (up to ``max_answers``, the
+        project's ``max_overlap``) would not change its label (``quality.confidence.stability``).
 
         The estimator sees codes instead of names: the project's labels are codes
         ``0..len(labels)-1`` and other labels follow in name order, so its classes, ties and
@@ -74,7 +77,11 @@ class ClassesConsensus:
             return empty_inferred()
         triples, known = _coded(answers, gold)
         fit = confidence.infer_classes(
-            triples, method=method, gold=known, classes=list(range(len(labels)))
+            triples,
+            method=method,
+            gold=known,
+            classes=list(range(len(labels))),
+            max_answers=max_answers,
         )
         items, counts = np.unique(answers.item, return_counts=True)
         assert len(items) == len(fit.items)
@@ -85,7 +92,7 @@ class ClassesConsensus:
             confidence=fit.confidence,
             n=counts.astype(np.int64),
             label=codes,
-            stop_confidence=fit.answer_confidence,
+            stop_confidence=fit.stop_confidence,
         )
 
     def choose_method(

@@ -28,6 +28,7 @@ from .gold_calibration import (
     fit_platt,
     recalibrate,
 )
+from .stability import label_stability, per_answer_evidence
 
 DEFAULT = "dawid_skene"
 """The method used without enough gold to choose (``quality.inference.default_estimator``)."""
@@ -64,11 +65,19 @@ class ClassConsensus:
     """The gold-free calibrated confidence (before the gold's map): how surely more answers
     would agree with the label, what adaptive overlap stops on. ``None``: the same as
     ``confidence``."""
+    temperature: float = 1.0
+    """The evidence's temperature in the gold-free calibration (``Calibrated.temperature``)."""
+    stability: NDArray[np.float64] | None = None
+    """Per item, the probability that the answers it may still get would not change its label
+    (:func:`~quality.confidence.stability.label_stability`); ``None``: not asked for."""
 
     @property
     def stop_confidence(self) -> NDArray[np.float64]:
-        """What an item's adaptive overlap compares with ``agreement_target``."""
-        return self.confidence if self.answer_confidence is None else self.answer_confidence
+        """What an item's adaptive overlap compares with ``agreement_target``: the gold-free
+        posterior of the label, or, when larger, the label's stability (confident that the label
+        is right, or that no allowed answer would change it)."""
+        posterior = self.confidence if self.answer_confidence is None else self.answer_confidence
+        return posterior if self.stability is None else np.maximum(posterior, self.stability)
 
 
 def fit_method(
@@ -102,6 +111,7 @@ def infer_classes(
     classes: Iterable[Hashable] | None = None,
     gold_calibration: bool = True,
     anchor: bool = ANCHOR,
+    max_answers: int | None = None,
 ) -> ClassConsensus:
     """Labels by ``method`` and the calibrated probability that each is right.
 
@@ -119,7 +129,9 @@ def infer_classes(
     more answers would change the label), while ``confidence`` says whether the label is right.
     On crowds that err together the two differ: more answers would only repeat the shared
     mistake, so asking for them buys nothing (measured on the real crowds in
-    ``results/replay.md``).
+    ``results/replay.md``). With ``max_answers`` (the project's ``max_overlap``) each item's
+    ``stability`` is computed too: the probability that the answers it may still get would leave
+    its label as it is (:mod:`.stability`); ``stop_confidence`` is then the larger of the two.
 
     Example:
         >>> answers = [(t, w, t % 2) for t in range(40) for w in range(3)] + [(99, 0, 1)]
@@ -129,10 +141,15 @@ def infer_classes(
     """
     classes = None if classes is None else list(classes)
     if not gold:
-        return _infer(answers, method, None, classes)
+        fit = _infer(answers, method, None, classes)
+        if max_answers is not None:
+            fit = replace(fit, stability=_stability(answers, fit, None, classes, max_answers))
+        return fit
     if not anchor:
-        return _infer_unanchored(answers, method, gold, classes, gold_calibration)
+        return _infer_unanchored(answers, method, gold, classes, gold_calibration, max_answers)
     fit = _infer(answers, method, gold, classes)
+    if max_answers is not None:
+        fit = replace(fit, stability=_stability(answers, fit, gold, classes, max_answers))
     if not gold_calibration:
         return fit
     answered = set(fit.items)
@@ -165,10 +182,13 @@ def _infer_unanchored(
     gold: Mapping[Hashable, Hashable],
     classes: list[Hashable] | None,
     gold_calibration: bool,
+    max_answers: int | None,
 ) -> ClassConsensus:
     """The fit without the gold; the gold's held-out pairs recalibrate it; gold items known."""
     all_classes = encode(answers, gold, classes).classes  # gold labels get columns too
     fit = _infer(answers, method, None, all_classes)
+    if max_answers is not None:  # gold items stop anyway (their stop confidence is 1)
+        fit = replace(fit, stability=_stability(answers, fit, None, all_classes, max_answers))
     column = {c: k for k, c in enumerate(fit.classes)}
     pairs = [
         (r, column[gold[item]])
@@ -197,6 +217,25 @@ def _infer_unanchored(
         calibration=mapping,
         answer_confidence=stop,
     )
+
+
+def _stability(
+    answers: Answers,
+    fit: ClassConsensus,
+    gold: Mapping[Hashable, Hashable] | None,
+    classes: list[Hashable] | None,
+    max_answers: int,
+) -> NDArray[np.float64]:
+    """:func:`~quality.confidence.stability.label_stability` of the gold-free fit: each item's
+    answers per class, the answers it may still get (``max_answers`` minus those it has) and the
+    evidence of one answer from the crowd's average annotator (accuracy averaged over answers)."""
+    data = encode(answers, gold, classes)  # the estimators' own encoding: rows line up
+    counts = data.vote_counts()
+    answered = np.bincount(data.workers, minlength=data.n_workers).astype(np.float64)
+    skill = float(np.average(fit.skills, weights=answered)) if answered.sum() else 0.5
+    evidence = per_answer_evidence(skill, data.n_classes, fit.temperature)
+    remaining = np.maximum(max_answers - counts.sum(axis=1), 0).astype(np.int64)
+    return label_stability(fit.probas, fit.label, counts, remaining, evidence=evidence)
 
 
 def _infer(
@@ -228,4 +267,5 @@ def _infer(
         probas=calibrated.probas,
         annotators=calibrated.annotators,
         skills=calibrated.skills,
+        temperature=calibrated.temperature,
     )

@@ -4,12 +4,15 @@ Each item's recorded answers are revealed in a seeded shuffled order. In rounds,
 gets one more answer; after each round the consensus is recomputed on everything revealed with
 the function the quality job calls for class projects (``quality.confidence.infer_classes``,
 called by ``backend.kinds.classification.ClassesConsensus.infer``), and the platform's adaptive
-rule closes items: an item is done once it has ``overlap`` answers and its confidence reaches
-``agreement_target``, or it has ``max_overlap`` answers, or its recorded answers are used up
-(``backend.consensus.recompute``: contested items get one more wanted answer, up to
-``max_overlap``). As in the platform, every recompute refits all items, so the labels delivered
-are those of the last fit. This is a pure replay of the quality functions, not the HTTP API: the
-API adds no arithmetic to them, and driving it per answer would take hours on the larger sets.
+rule decides which items get another answer: as in ``backend.consensus.recompute``, every item
+not gold whose stop confidence (``ClassConsensus.stop_confidence``: the larger of the gold-free
+posterior and the label's stability under the answers still allowed, ``max_answers`` =
+``max_overlap``) is below ``agreement_target`` is contested and gets one more wanted answer, up
+to ``max_overlap`` (or until its recorded answers are used up); so an item closed earlier opens
+again when a refit lowers its confidence, as ``raise_wanted`` does. As in the platform, every
+recompute refits all items, so the labels delivered are those of the last fit. This is a pure
+replay of the quality functions, not the HTTP API: the API adds no arithmetic to them, and
+driving it per answer would take hours on the larger sets.
 """
 
 from __future__ import annotations
@@ -72,6 +75,12 @@ class Replayed:
     used: NDArray[np.int64]  # answers revealed per item
     rounds: int
     final_method: str = ""
+    loop_labels: NDArray[np.int64] | None = None  # the in-loop method's labels at the end
+
+    def loop_accuracy(self, truth: NDArray[np.int64]) -> float:
+        known = truth >= 0
+        labels = self.labels if self.loop_labels is None else self.loop_labels
+        return float(np.mean(labels[known] == truth[known]))
 
     def accuracy(self, truth: NDArray[np.int64]) -> float:
         known = truth >= 0
@@ -88,6 +97,7 @@ def _fit(
     gold: dict[int, int] | None = None,
     *,
     gold_calibration: bool = True,
+    max_answers: int | None = None,
 ):
     triples = np.column_stack([crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]])
     fit = infer_classes(
@@ -96,6 +106,7 @@ def _fit(
         gold=gold,
         classes=range(len(crowd.classes)),
         gold_calibration=gold_calibration,
+        max_answers=max_answers,
     )
     labels = np.full(crowd.n_items, -1, dtype=np.int64)
     confidence = np.zeros(crowd.n_items)
@@ -114,16 +125,21 @@ def replay(
     max_overlap: int,
     method: str = "dawid_skene",
     gold: dict[int, int] | None = None,
+    stability: bool = True,
 ) -> Replayed:
-    """The adaptive rule round by round. With ``gold`` (item code -> label code) the project
-    has gold: every fit is anchored on it (as the quality job does) and items stop on the
-    gold-free confidence (``ClassConsensus.stop_confidence``, as ``recompute`` does); the
-    delivered labels are those of the method the gold chooses (``choose_by_gold``) on every
-    revealed answer, the method of the project's last recompute.
+    """The adaptive rule round by round (``stability=False``: items stop on the posterior
+    alone, the rule before ``quality.confidence.stability``, for comparison). With ``gold``
+    (item code -> label code) the project has gold: every fit is anchored on it (as the
+    quality job does) and items stop on the gold-free stop confidence
+    (``ClassConsensus.stop_confidence``, as ``recompute`` does); the delivered labels are those
+    of the method the gold chooses (``choose_by_gold``) on every revealed answer, the method of
+    the project's last recompute.
     """
     recorded = np.bincount(crowd.item, minlength=crowd.n_items)
     used = np.zeros(crowd.n_items, dtype=np.int64)
     open_ = np.ones(crowd.n_items, dtype=bool)
+    is_gold = np.zeros(crowd.n_items, dtype=bool)
+    is_gold[list(gold or ())] = True
     rounds = 0
     labels = confidence = None
     while open_.any():
@@ -132,10 +148,15 @@ def replay(
         rounds += 1
         # the stop confidence is the gold-free one: no need for the gold's cross-fitting here
         labels, confidence = _fit(
-            crowd, rank < used[crowd.item], method, gold, gold_calibration=False
+            crowd,
+            rank < used[crowd.item],
+            method,
+            gold,
+            gold_calibration=False,
+            max_answers=max_overlap if stability else None,
         )
-        done = (used >= overlap) & (confidence >= agreement_target)
-        open_ &= ~(done | (used >= max_overlap) | (used >= recorded))
+        contested = ~is_gold & (confidence < agreement_target)  # recompute's raise_wanted
+        open_ = ((used < overlap) | contested) & (used < max_overlap) & (used < recorded)
     assert labels is not None and confidence is not None
     if gold:
         revealed = rank < used[crowd.item]
@@ -143,8 +164,8 @@ def replay(
             [crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]]
         )
         choice = choose_by_gold(triples, gold, classes=range(len(crowd.classes)))
-        labels, _ = _fit(crowd, revealed, choice.method, gold, gold_calibration=False)
-        return Replayed(labels, confidence, used.copy(), rounds, choice.method)
+        final, _ = _fit(crowd, revealed, choice.method, gold, gold_calibration=False)
+        return Replayed(final, confidence, used.copy(), rounds, choice.method, labels)
     return Replayed(labels, confidence, used.copy(), rounds)
 
 
