@@ -1,8 +1,11 @@
 """What the models domain listens to (subscribed by ``backend.wiring.wire``).
 
-* ``ItemsFinished`` (inside the recompute's transaction): count the new final answers; when a
-  project that uses its model (pre-labels, or an ordering by the model) has ``train_every`` of
-  them since the last training, queue a training (sent to the workers after the commit);
+* ``ItemsFinal`` (inside the transaction of whatever settled them: review's entry for items no
+  stage holds, a review verdict, an accepted lot): count the new final answers; when a project
+  that uses its model (pre-labels, or an ordering by the model) has ``train_every`` of them
+  since the last training, queue a training (sent to the workers after the commit). Counted on
+  ``ItemsFinished`` before, which also counted items that went on into review and were not
+  final (nor in the training data: ``training_data.final_answers`` leaves them out);
 * ``AnnotationSubmitted`` (inside the submit's transaction): record the annotation's pre-label
   use (``prelabel_use``);
 * ``RecomputeFlagged`` (after PostgreSQL's one-call submit committed, which emits no
@@ -59,9 +62,9 @@ def count_final_answers(*, session: Session, project_id: int, finished: int) -> 
     return True
 
 
-def _on_finished(event: events.ItemsFinished) -> None:
+def _on_final(event: events.ItemsFinal) -> None:
     count_final_answers(
-        session=event.session, project_id=event.project_id, finished=len(event.item_ids)
+        session=event.session, project_id=event.project_id, finished=len(set(event.item_ids))
     )
 
 
@@ -77,6 +80,6 @@ def _on_flagged(event: events.RecomputeFlagged) -> None:
 
 
 def subscribe_listeners() -> None:
-    events.subscribe(events.ItemsFinished, _on_finished)
+    events.subscribe(events.ItemsFinal, _on_final)
     events.subscribe(events.AnnotationSubmitted, _on_submitted)
     events.subscribe(events.RecomputeFlagged, _on_flagged)
