@@ -10,12 +10,18 @@ items wait for the previous one's commit (32 reviewers queued on 4 rows in the b
 Right after the verdict commits, ``fold`` adds the pending rows into the state rows in a short
 transaction of its own — lock the state rows in id order, delete the pending rows and add up
 what the delete returned, update, apply rule 5 — so the counts and a pause are in place before
-the verdict is answered, as before; the lock is held for a few statements instead of for the
-rest of the verdict. The fold is idempotent: pending rows are deleted in the statement that
-reads them, only by a holder of the annotator's state lock, and a fold that fails or is lost in
-a crash (commits without waiting for the disk: all or nothing) leaves them for the next fold
-of the annotator's records, which any later verdict on their items runs. The recompute's pass
-of rule 5 counts rows still pending without folding them (``annotator_states.pause_all_due``).
+the verdict is answered, as before. A state row another fold holds is skipped (``SKIP
+LOCKED``), not waited for: that fold, or the next one of the annotator, takes the rows left;
+rule 5 is then judged on the record plus what is pending, and only an annotator due for a
+pause is waited for. Under concurrent verdicts the stored counts may so lag behind by the rows
+still pending; everything that judges the record counts those too.
+
+The fold is idempotent: pending rows are deleted in the statement that reads them, only by a
+holder of the annotator's state lock, and a fold that fails or is lost in a crash (commits
+without waiting for the disk: all or nothing) leaves them for the next fold of the annotator's
+records, which any later verdict on their items runs. The recompute's pass of rule 5 counts
+rows still pending without folding them (``annotator_states.pause_all_due``); a resume deletes
+them with the counts (``annotator_states.set_status``).
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from backend import clock
@@ -69,13 +77,29 @@ def fold_pending(session: Session) -> None:
         fold_after_commit(session=session, project_id=project_id, user_ids=users)
 
 
+@dataclass(frozen=True)
+class Folded:
+    """What a fold did: the annotators it paused, and those whose rows another fold held while
+    their record (with what is pending) is due for a pause: fold them again, waiting."""
+
+    paused: list[int] = field(default_factory=list)
+    due_but_busy: list[int] = field(default_factory=list)
+
+
 def fold_after_commit(*, session: Session, project_id: int, user_ids: list[int]) -> list[int]:
-    """``fold`` in a transaction of its own, committed, after a verdict's commit; a failure is
-    logged, not raised (the verdict is stored; the pending rows wait for the next fold). The
-    users it paused."""
+    """``fold`` in a transaction of its own, committed, after a verdict's commit, skipping the
+    state rows another fold holds (that fold or a later one takes this verdict's rows); the
+    annotators it skipped whose record is due for a pause are folded again, waiting for their
+    rows. A failure is logged, not raised (the verdict is stored; the pending rows wait for the
+    next fold). The users paused."""
     try:
-        paused = fold(session=session, project_id=project_id, user_ids=user_ids)
+        done = fold(session=session, project_id=project_id, user_ids=user_ids, skip_busy=True)
         session.commit()
+        paused = list(done.paused)
+        if done.due_but_busy:
+            again = fold(session=session, project_id=project_id, user_ids=done.due_but_busy)
+            session.commit()
+            paused += again.paused
         return paused
     except Exception:
         session.rollback()
@@ -83,29 +107,70 @@ def fold_after_commit(*, session: Session, project_id: int, user_ids: list[int])
         return []
 
 
-def fold(*, session: Session, project_id: int, user_ids: list[int]) -> list[int]:
+def fold(
+    *, session: Session, project_id: int, user_ids: list[int], skip_busy: bool = False
+) -> Folded:
     """Add the annotators' pending rows to their state rows and apply rule 5, in the caller's
-    transaction (which should commit at once: it holds their state locks); the users paused."""
+    transaction (which should commit at once: it holds their state locks).
+
+    ``skip_busy``: state rows another transaction holds are skipped (``SKIP LOCKED``) instead
+    of waited for; their pending rows stay for the holder or a later fold, and rule 5 is judged
+    on the record read without the lock plus what is pending (``Folded.due_but_busy``)."""
     if session.get_bind().dialect.name == "postgresql":
         # All or nothing either way: a fold lost in a crash leaves its rows pending.
         session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+    wanted = sorted(set(user_ids))
     query = (
         select(AnnotatorState, Project.gold_min_count, Project.min_gold_accuracy)
         .join(Project, Project.id == AnnotatorState.project_id)
-        .where(AnnotatorState.project_id == project_id, AnnotatorState.user_id.in_(user_ids))
+        .where(AnnotatorState.project_id == project_id)
         .order_by(AnnotatorState.user_id)
-        .with_for_update(of=AnnotatorState, key_share=True)
         .execution_options(populate_existing=True)
     )
-    rows = session.exec(query).all()
-    if len(rows) < len(set(user_ids)):  # an annotator without a state row yet (Python path)
-        have = {state.user_id for state, _, _ in rows}
-        for user_id in sorted(set(user_ids) - have):
+    rows = session.exec(
+        query.where(AnnotatorState.user_id.in_(wanted)).with_for_update(
+            of=AnnotatorState, key_share=True, skip_locked=skip_busy
+        )
+    ).all()
+    locked = {state.user_id for state, _, _ in rows}
+    busy = [user_id for user_id in wanted if user_id not in locked]
+    seen = session.exec(query.where(AnnotatorState.user_id.in_(busy))).all() if busy else []
+    missing = sorted(set(busy) - {state.user_id for state, _, _ in seen})
+    if missing:  # an annotator without a state row yet (the Python path): make it, then fold
+        for user_id in missing:
             lock_state(session=session, project_id=project_id, user_id=user_id)
-        rows = session.exec(query).all()
+        rows = session.exec(
+            query.where(AnnotatorState.user_id.in_(sorted(locked | set(missing)))).with_for_update(
+                of=AnnotatorState, key_share=True
+            )
+        ).all()
+        seen = [row for row in seen if row[0].user_id not in missing]
+    paused = _take(session=session, project_id=project_id, rows=rows)
+    due: list[int] = []
+    if seen:
+        waiting = _pending(session=session, project_id=project_id, user_ids=busy)
+        for state, gold_min_count, min_gold_accuracy in seen:
+            thresholds = SimpleNamespace(
+                gold_min_count=gold_min_count, min_gold_accuracy=min_gold_accuracy
+            )
+            extra = waiting.get(state.user_id, (0, 0.0))
+            if state.status == "active" and _due(thresholds, state, extra):
+                due.append(state.user_id)
+    session.flush()
+    return Folded(paused=paused, due_but_busy=due)
+
+
+def _take(*, session: Session, project_id: int, rows: list[Any]) -> list[int]:
+    """Delete the pending rows of the locked ``rows``' annotators, add what the delete returned
+    to their records, and apply rule 5; the users paused."""
+    if not rows:
+        return []
     taken = session.execute(
         delete(ReviewTally)
-        .where(ReviewTally.project_id == project_id, ReviewTally.user_id.in_(user_ids))
+        .where(
+            ReviewTally.project_id == project_id,
+            ReviewTally.user_id.in_([state.user_id for state, _, _ in rows]),
+        )
         .returning(ReviewTally.user_id, ReviewTally.answered, ReviewTally.correct)
     ).all()
     answered: dict[int, int] = defaultdict(int)
@@ -124,23 +189,33 @@ def fold(*, session: Session, project_id: int, user_ids: list[int]) -> list[int]
         thresholds = SimpleNamespace(
             gold_min_count=gold_min_count, min_gold_accuracy=min_gold_accuracy
         )
-        if state.status != "active" or not _due(thresholds, state):
+        if state.status != "active" or not _due(thresholds, state, (0, 0.0)):
             continue
         project = project or session.get(Project, project_id)  # rarely: the ORM pause
         if pause_if_due(session=session, project=project, state=state, now=now) is not None:
             paused.append(state.user_id)
-    session.flush()
     return paused
 
 
-def _due(thresholds: SimpleNamespace, state: AnnotatorState) -> bool:
+def _pending(
+    *, session: Session, project_id: int, user_ids: list[int]
+) -> dict[int, tuple[int, float]]:
+    rows = session.exec(
+        select(ReviewTally.user_id, func.sum(ReviewTally.answered), func.sum(ReviewTally.correct))
+        .where(ReviewTally.project_id == project_id, ReviewTally.user_id.in_(user_ids))
+        .group_by(ReviewTally.user_id)
+    ).all()
+    return {user_id: (int(n or 0), float(right or 0.0)) for user_id, n, right in rows}
+
+
+def _due(thresholds: SimpleNamespace, state: AnnotatorState, extra: tuple[int, float]) -> bool:
     return (
         pause_reason(
             project=thresholds,
             answered=state.gold_answered,
             correct=state.gold_correct,
-            review_answered=state.review_answered or 0,
-            review_correct=state.review_correct or 0.0,
+            review_answered=(state.review_answered or 0) + extra[0],
+            review_correct=(state.review_correct or 0.0) + extra[1],
         )
         is not None
     )

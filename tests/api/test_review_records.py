@@ -11,7 +11,6 @@ the recompute's pass of rule 5 (``pause_all_due``); a resume clears them with th
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import text
@@ -53,13 +52,23 @@ def _pending(project_id: int) -> int:
         )
 
 
+def _hold_states(project_id: int):
+    holder = get_engine().connect()
+    holder.execute(
+        text("SELECT 1 FROM annotator_states WHERE project_id = :p FOR NO KEY UPDATE"),
+        {"p": project_id},
+    )
+    return holder
+
+
 @pytest.mark.parametrize("decision", ["accept", "reject"])
-def test_a_verdict_commits_while_the_annotators_state_rows_are_locked(
+def test_a_verdict_neither_waits_for_the_annotators_state_rows_nor_loses_its_count(
     client, is_postgres, decision
 ):
-    """The verdict's row is visible while another transaction holds the annotators' state rows
-    (before revision 0025 it waited for that transaction); its fold follows once they are free.
-    ``accept`` takes the function path after the reviewer's first cycle, ``reject`` Python's."""
+    """While another transaction holds the annotators' state rows the verdict is stored and
+    answered (before revision 0025 it waited for that transaction), its fold skips the held rows
+    and leaves them pending, and the next verdict's fold takes them. ``accept`` takes the
+    function path after the reviewer's first cycle, ``reject`` Python's."""
     if not is_postgres:
         pytest.skip("SQLite serialises every writer")
     team, project = _in_review(client, items=3)
@@ -69,41 +78,64 @@ def test_a_verdict_commits_while_the_annotators_state_rows_are_locked(
     before = _records(pid)
     lease = review_next(client, team.reviewer, pid).json()
 
-    holder = get_engine().connect()
-    holder.execute(
-        text("SELECT 1 FROM annotator_states WHERE project_id = :p FOR NO KEY UPDATE"), {"p": pid}
-    )
+    holder = _hold_states(pid)
     answers: list = []
     worker = threading.Thread(
         target=lambda: answers.append(
             verdict(client, team.reviewer, lease["review_id"], decision=decision)
         )
     )
-    worker.start()
     try:
-        stored = False
-        deadline = time.monotonic() + 20
-        while not stored and time.monotonic() < deadline:
-            with get_engine().connect() as reader:
-                stored = bool(
-                    reader.execute(
-                        text("SELECT count(*) FROM reviews WHERE id = :r"),
-                        {"r": lease["review_id"]},
-                    ).scalar_one()
-                )
-            time.sleep(0.05)
-        assert stored, "the verdict waited for the annotators' state rows"
-        assert _records(pid) == before  # not folded yet: the fold waits for the rows
+        worker.start()
+        worker.join(timeout=20)
+        assert not worker.is_alive(), "the verdict waited for the annotators' state rows"
+        assert _records(pid) == before and _pending(pid) == 2  # left for the next fold
     finally:
         holder.rollback()
         holder.close()
         worker.join(timeout=30)
     assert answers and answers[0].status_code == 201, answers
+    last = review_next(client, team.reviewer, pid).json()
+    assert verdict(client, team.reviewer, last["review_id"], decision="accept").status_code == 201
     after = _records(pid)
+    right = 2.0 if decision == "accept" else 1.0
     for annotator in team.annotators:
         answered, correct = before[annotator.id]
-        right = 1.0 if decision == "accept" else 0.0
-        assert after[annotator.id] == (answered + 1, correct + right)
+        assert after[annotator.id] == (answered + 2, correct + right)
+    assert _pending(pid) == 0
+
+
+def test_a_busy_annotator_due_for_a_pause_is_waited_for(client, is_postgres, monkeypatch):
+    """A fold that skips a held state row judges rule 5 on the record plus what is pending; an
+    annotator due for a pause is folded again, waiting for the row, and paused."""
+    if not is_postgres:
+        pytest.skip("SQLite serialises every writer")
+    team, project = _in_review(client, items=3, gold_min_count=2, min_gold_accuracy=0.6)
+    pid = project["id"]
+    monkeypatch.setattr(review_record, "fold", lambda **kwargs: review_record.Folded())
+    for _ in range(2):  # two rejections each, left pending
+        lease = review_next(client, team.reviewer, pid).json()
+        assert (
+            verdict(client, team.reviewer, lease["review_id"], decision="reject").status_code == 201
+        )
+    monkeypatch.undo()
+    users = sorted(a.id for a in team.annotators)
+    holder = _hold_states(pid)
+    try:
+        with Session(get_engine()) as session:
+            done = review_record.fold(
+                session=session, project_id=pid, user_ids=users, skip_busy=True
+            )
+            session.commit()
+        assert done == review_record.Folded(paused=[], due_but_busy=users)
+    finally:
+        holder.rollback()
+        holder.close()
+    with Session(get_engine()) as session:
+        paused = review_record.fold_after_commit(session=session, project_id=pid, user_ids=users)
+    assert paused == users
+    records = _records(pid)
+    assert {user: records[user] for user in users} == {user: (2, 0.0) for user in users}
     assert _pending(pid) == 0
 
 
@@ -151,7 +183,7 @@ def test_rows_a_failed_fold_left_are_folded_next_time_and_counted_by_the_recompu
 def test_a_resume_clears_pending_rows_with_the_counts(client, monkeypatch):
     team, project = _in_review(client, items=2)
     pid = project["id"]
-    monkeypatch.setattr(review_record, "fold", lambda **kwargs: [])  # leave them pending
+    monkeypatch.setattr(review_record, "fold", lambda **kwargs: review_record.Folded())  # pending
     lease = review_next(client, team.reviewer, pid).json()
     assert verdict(client, team.reviewer, lease["review_id"], decision="reject").status_code == 201
     assert _pending(pid) == 2
