@@ -92,6 +92,9 @@ function pager(total, offset, go) {
     h('button', { type: 'button', disabled: offset + PAGE >= total, onclick: () => go(offset + PAGE) }, t('next_page')));
 }
 
+// A lot's data-manager filter as "label = dent, confidence_max = 0.9" (kept on the lot, revision 0026).
+const filterText = (filter) => Object.entries(filter).map(([k, v]) => `${k} = ${v}`).join(', ');
+
 function lotRow(lot, role, refresh) {
   const act = async (path, body, done) => {
     try { await api.post(`lots/${lot.id}/${path}`, body); toast(done, 'ok'); refresh(); } catch (err) { toast(describeError(err), 'error', 6000); }
@@ -111,7 +114,8 @@ function lotRow(lot, role, refresh) {
     actions.push(h('button', { type: 'button', onclick: () => act('reinspect', {}, t('lot_reinspecting')) }, t('lot_reinspect')));
   }
   return h('tr', { dataset: { lotId: lot.id, lotStatus: lot.status } },
-    h('td', {}, `#${lot.id}`, lot.round > 1 ? h('small', { class: 'muted' }, ` ${t('lot_round', { n: lot.round })}`) : null),
+    h('td', {}, `#${lot.id}`, lot.round > 1 ? h('small', { class: 'muted' }, ` ${t('lot_round', { n: lot.round })}`) : null,
+      lot.filter ? h('small', { class: 'muted lot-filter', dataset: { lotFilter: '' } }, h('br'), `${t('lot_filter')}: ${filterText(lot.filter)}`) : null),
     h('td', {}, String(lot.size)),
     h('td', {}, statusBadge(lot)),
     h('td', { class: 'lot-plan' }, planText(lot.plan), h('br'),
