@@ -5,7 +5,8 @@
   that uses its model (pre-labels, or an ordering by the model) has ``train_every`` of them
   since the last training, queue a training (sent to the workers after the commit). Counted on
   ``ItemsFinished`` before, which also counted items that went on into review and were not
-  final (nor in the training data: ``training_data.final_answers`` leaves them out);
+  final (nor in the training data: ``training_data.final_answers`` leaves them out). Only
+  projects that use their model count (a verdict of any other project writes nothing here);
 * ``AnnotationSubmitted`` (inside the submit's transaction): record the annotation's pre-label
   use (``prelabel_use``);
 * ``RecomputeFlagged`` (after PostgreSQL's one-call submit committed, which emits no
@@ -43,7 +44,9 @@ def count_final_answers(*, session: Session, project_id: int, finished: int) -> 
     """Add ``finished`` new final answers; queue a training when the project's threshold is
     reached. Returns whether a training was asked for."""
     project = session.get(Project, project_id)
-    if project is None:
+    if project is None or not uses_model(project) or project.train_every <= 0:
+        # Nothing to count for: no write, so that a review verdict (which emits ItemsFinal in
+        # its transaction) takes no lock on the project's one model-state row.
         return False
     prelabel_use.ensure_state(session=session, project_id=project_id)
     session.execute(
@@ -54,8 +57,6 @@ def count_final_answers(*, session: Session, project_id: int, finished: int) -> 
     )
     state = session.get_one(ProjectModelState, project_id)
     session.refresh(state)
-    if not uses_model(project) or project.train_every <= 0:
-        return False
     if state.new_final < project.train_every:
         return False
     request_training(session=session, project=project, trigger="answers")
