@@ -19,13 +19,18 @@ the delivered set (every item's consensus row, which keeps fixes and accepted an
 compared with the truth. Settings: ``none``, ``sample`` 10 %, ``low_confidence`` at each of
 ``--thresholds``, ``all``.
 
-Part 2, load: a project of ``--load-items`` items answered in bulk and finished by one recompute
-(``review_mode = all``: every item waits for review), ``--reviewers`` reviewers shared out among
-1, 8 and 32 clients (``peers/loadgen.py``: asyncio keep-alive connections in this process), each
-client cycling review/next + submit (accept) for ``--seconds``. Cycles per second, p50/p95/p99 of
-both calls and the CPU shares of client, server and PostgreSQL are reported.
+Part 2, load: a project of ``--load-items`` items answered in bulk and finished in bulk
+(``finish_in_bulk``: consensus, review queue and state rows written by three statements, as the
+recompute leaves them for ``review_mode = all``; ``--recompute`` runs the real recompute, which
+took 71–323 s at 100,000 items), every item waiting for review, ``--reviewers`` reviewers
+shared out among 1, 8 and 32 clients (``peers/loadgen.py``: asyncio keep-alive connections in
+this process), each client cycling review/next + submit (accept) for ``--seconds``. Cycles per
+second, p50/p95/p99 of both calls and the CPU shares of client, server and PostgreSQL are reported,
+with what the scratch database's active backends waited for (``pg_stat_activity`` sampled every 20
+ms, and the relation of each row lock waited for: ``WaitSampler``).
 
-Results: a markdown table on stdout and in ``tests/benchmarks/results/review.md``.
+Results: a markdown table on stdout and in ``--output`` (default
+``tests/benchmarks/results/review.md``, which it overwrites: keep the history by hand).
 """
 
 from __future__ import annotations
