@@ -16,8 +16,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from backend import clock, events
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 RECORD_USE_JOB = "jinbiao.models.record_prelabel_use"
 
 
-def uses_model(project: Project) -> bool:
-    """Whether the project asks anything of its built-in model."""
+def uses_model(project: Any) -> bool:
+    """Whether the project asks anything of its built-in model (``project``: a ``Project`` or
+    anything with its ``kind``, ``prelabels`` and ``ordering``)."""
     return has_builtin_model(project.kind) and (
         project.prelabels or ranks_by_model(project.ordering)
     )
@@ -43,11 +45,17 @@ def uses_model(project: Project) -> bool:
 def count_final_answers(*, session: Session, project_id: int, finished: int) -> bool:
     """Add ``finished`` new final answers; queue a training when the project's threshold is
     reached. Returns whether a training was asked for."""
-    project = session.get(Project, project_id)
-    if project is None or not uses_model(project) or project.train_every <= 0:
+    settings = session.execute(
+        select(Project.kind, Project.prelabels, Project.ordering, Project.train_every).where(
+            Project.id == project_id
+        )
+    ).first()
+    if settings is None or settings.train_every <= 0 or not uses_model(settings):
         # Nothing to count for: no write, so that a review verdict (which emits ItemsFinal in
-        # its transaction) takes no lock on the project's one model-state row.
+        # its transaction) takes no lock on the project's one model-state row; and four
+        # columns read, not the project's row loaded, on every verdict.
         return False
+    project = session.get_one(Project, project_id)
     prelabel_use.ensure_state(session=session, project_id=project_id)
     session.execute(
         update(ProjectModelState)
