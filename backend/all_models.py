@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from backend.accounts.models import ApiToken, User
-from backend.assignments.models import Annotation, AnnotatorState, Assignment
+from backend.assignments.models import Annotation, AnnotatorState, Assignment, ReviewTally
 from backend.audit.models import AuditEvent
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.corrections.models import AnnotationHistory
@@ -79,6 +79,7 @@ __all__ = [
     "Review",
     "ReviewItem",
     "ReviewMark",
+    "ReviewTally",
     "Team",
     "TeamMember",
     "User",

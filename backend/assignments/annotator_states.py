@@ -3,11 +3,12 @@
 Every path that can change an annotator's standing comes here: the Python submit of a gold answer,
 PostgreSQL's one-call submit (which counts the gold answer in the database and returns the new
 counts; the API then calls ``pause_if_due_by_id``), the quality recompute (``pause_all_due``),
-and a manager's pause or resume (``set_status``). The arithmetic of the rule (Beta-smoothed
-accuracy, the threshold) is ``quality.gold``'s; this module reads the project's settings, words
-the reason the annotator and the manager see, audits the change and emits
-``AnnotationsStoppedCounting`` so that consensus, pay and exports stop counting the paused
-annotator's work.
+and a manager's pause or resume (``set_status``); a review verdict's answers reach the state row
+through ``review_record.py`` (appended, then folded right after the verdict's commit). The
+arithmetic of the rule (Beta-smoothed accuracy, the threshold) is ``quality.gold``'s; this
+module reads the project's settings, words the reason the annotator and the manager see,
+audits the change and emits ``AnnotationsStoppedCounting`` so that consensus, pay and exports
+stop counting the paused annotator's work.
 
 The state row is also ``next``'s lock: ``next`` starts by locking it (``SELECT … FOR NO KEY
 UPDATE`` on PostgreSQL; SQLite serialises all writers anyway), so one annotator's requests for
@@ -22,12 +23,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from backend import clock, events
-from backend.assignments.models import AnnotatorState
+from backend.assignments.models import AnnotatorState, ReviewTally
 from backend.audit.service import record
 from quality import gold
 
@@ -119,27 +121,19 @@ def count_gold_answer(
     return reason
 
 
-def count_review_answers(
-    *, session: Session, project: Any, user_id: int, answered: int, correct: float, now: datetime
-) -> str | None:
-    """Count answers judged in review (``correct``: the sum of their scores) and apply rule 5
-    at once; returns the pause reason when this verdict paused the annotator. Takes the state
-    lock, as a gold answer does: the review submit holds its assignment and item locks first."""
-    state = lock_state(session=session, project_id=project.id, user_id=user_id)
-    state.review_answered = (state.review_answered or 0) + answered
-    state.review_correct = (state.review_correct or 0.0) + correct
-    state.updated_at = now
-    reason = pause_if_due(session=session, project=project, state=state, now=now)
-    session.add(state)
-    return reason
-
-
 def pause_if_due(
-    *, session: Session, project: Any, state: AnnotatorState, now: datetime
+    *,
+    session: Session,
+    project: Any,
+    state: AnnotatorState,
+    now: datetime,
+    pending: tuple[int, float] = (0, 0.0),
 ) -> str | None:
-    """Pause an active annotator whose gold record fails rule 5; the reason, or None.
+    """Pause an active annotator whose gold or review record fails rule 5; the reason, or None.
 
-    ``project`` needs ``id``, ``org_id``, ``gold_min_count`` and ``min_gold_accuracy``.
+    ``project`` needs ``id``, ``org_id``, ``gold_min_count`` and ``min_gold_accuracy``;
+    ``pending``: review answers appended but not yet folded into ``state``
+    (``review_record.py``), counted as if they were.
     """
     if state.status != AnnotatorStatus.active:
         return None
@@ -147,8 +141,8 @@ def pause_if_due(
         project=project,
         answered=state.gold_answered,
         correct=state.gold_correct,
-        review_answered=state.review_answered or 0,
-        review_correct=state.review_correct or 0.0,
+        review_answered=(state.review_answered or 0) + pending[0],
+        review_correct=(state.review_correct or 0.0) + pending[1],
     )
     if reason is None:
         return None
@@ -177,7 +171,9 @@ def pause_all_due(*, session: Session, project: Any) -> list[int]:
     """The recompute's pass of rule 5 over every active annotator of the project.
 
     Reads the counters the submit paths keep (gold answers since the last resume), so a
-    manager's resume gives the annotator a fresh start. Returns the newly paused user ids.
+    manager's resume gives the annotator a fresh start, plus the review answers appended since
+    the last fold (``review_record``; normally none: each verdict folds its own). Returns the
+    newly paused user ids.
     """
     states = session.exec(
         select(AnnotatorState).where(
@@ -187,8 +183,13 @@ def pause_all_due(*, session: Session, project: Any) -> list[int]:
     ).all()  # not locked: submit locks item then state, and this runs before the item updates
     now = clock.now()
     paused = []
+    waiting = _pending_review_answers(session=session, project_id=project.id)
     for state in states:
-        if pause_if_due(session=session, project=project, state=state, now=now) is not None:
+        extra = waiting.get(state.user_id, (0, 0.0))
+        if (
+            pause_if_due(session=session, project=project, state=state, now=now, pending=extra)
+            is not None
+        ):
             session.add(state)
             paused.append(state.user_id)
     session.flush()
@@ -218,6 +219,11 @@ def set_status(
         state.paused_reason, state.paused_at = None, None
         state.gold_answered, state.gold_correct = 0, 0.0
         state.review_answered, state.review_correct = 0, 0.0
+        session.execute(  # and what verdicts appended before the resume, not yet folded
+            delete(ReviewTally).where(
+                ReviewTally.project_id == project.id, ReviewTally.user_id == user_id
+            )
+        )
     session.add(state)
     if status == AnnotatorStatus.paused and old != AnnotatorStatus.paused:
         _paused(session=session, project=project, user_id=user_id, reason=reason, actor_id=actor_id)
@@ -232,6 +238,16 @@ def set_status(
             reason=reason,
         )
     return old
+
+
+def _pending_review_answers(*, session: Session, project_id: int) -> dict[int, tuple[int, float]]:
+    """Review answers appended but not yet folded (``review_record``), per annotator."""
+    rows = session.exec(
+        select(ReviewTally.user_id, func.sum(ReviewTally.answered), func.sum(ReviewTally.correct))
+        .where(ReviewTally.project_id == project_id)
+        .group_by(ReviewTally.user_id)
+    ).all()
+    return {user_id: (int(n or 0), float(right or 0.0)) for user_id, n, right in rows}
 
 
 def paused_annotators(*, session: Session, project_id: int) -> list[int]:

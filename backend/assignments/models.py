@@ -104,3 +104,25 @@ class AnnotatorState(SQLModel, table=True):
     review_answered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     review_correct: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReviewTally(SQLModel, table=True):
+    """Answers of one annotator judged by one verdict, not yet added to their state row.
+
+    A verdict appends a row here instead of updating ``annotator_states`` (whose row lock every
+    verdict on the annotator's items, and the annotator's own ``next``, would otherwise queue on
+    until the verdict commits); right after its commit the verdict folds the pending rows into
+    the state row in a short transaction of its own (``backend/assignments/review_record.py``)
+    and applies rule 5. Revision 0025. Rows live from a verdict's commit to the fold, which
+    deletes them in the statement that reads them: a fold lost in a crash is redone by the next.
+    """
+
+    __tablename__ = "review_tallies"
+    __table_args__ = (Index("ix_review_tally_annotator", "project_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    answered: int = Field(nullable=False)
+    correct: float = Field(nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

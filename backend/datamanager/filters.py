@@ -1,9 +1,10 @@
 """The data manager's filters as SQL conditions on ``items`` left-joined to ``consensus``.
 
 Each filter is one condition and they combine with AND, so a combination returns exactly the
-items every single filter returns. Item states come from ``backend.items.states``: ``new``,
-``in_progress`` and ``done`` are read from the counters and live leases (as ``derive`` does);
-the states later stages store match nothing until a stage stores them.
+items every single filter returns. Item states come from ``backend.items.states``: ``final``
+from ``final_items``, ``in_review`` / ``reviewed`` / ``rework`` from review's row of the item,
+and for an item without either ``new``, ``in_progress`` and ``done`` from the counters and
+live leases (as ``derive`` does).
 
 The same filters make a lot (``POST /projects/{id}/lots`` with ``filter``): ``parse_filter``
 reads them from a JSON object as the list reads them from the query string, and
@@ -12,7 +13,7 @@ reads them from a JSON object as the list reads them from the query string, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +22,17 @@ from sqlalchemy import and_, exists, false, func, literal, not_, or_, select, ty
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
 
 from backend.assignments.models import Annotation, Assignment
 from backend.consensus.models import Consensus
 from backend.datamanager.schemas import ListQuery
 from backend.errors import invalid
+from backend.items.final_models import FinalItem
 from backend.items.models import Item
 from backend.items.states import ItemState
 from backend.kinds import Kind
+from backend.review.models import ReviewItem
 
 ANNOTATE_STAGE = "annotate"
 PAGING = frozenset({"sort", "cursor", "before", "limit"})
@@ -128,15 +132,58 @@ def live_lease(now: datetime) -> ColumnElement[bool]:
     )
 
 
+STORED_BY_REVIEW = (ItemState.in_review, ItemState.reviewed, ItemState.rework)
+"""The states review's row of an item stores (``review_items.state``; its ``done`` is not
+stored: an item review let go of reads its state from the counters again)."""
+
+
+def _final() -> ColumnElement[bool]:
+    return exists().where(FinalItem.item_id == Item.id)
+
+
+def _in_review_row(states: Iterable[ItemState]) -> ColumnElement[bool]:
+    return exists().where(
+        ReviewItem.item_id == Item.id, ReviewItem.state.in_([s.value for s in states])
+    )
+
+
 def status_condition(state: ItemState, *, now: datetime) -> ColumnElement[bool]:
+    """Items in ``state`` as ``stored_states`` + ``derive`` give it: ``final`` (a row in
+    ``final_items``) first, then the state review's row stores, then the counters."""
+    if state == ItemState.final:
+        return _final()
+    if state in STORED_BY_REVIEW:
+        return and_(_in_review_row([state]), not_(_final()))
+    by_counters = and_(not_(_final()), not_(_in_review_row(STORED_BY_REVIEW)))
     done = and_(Item.wanted > 0, Item.annotation_count >= Item.wanted)
     if state == ItemState.done:
-        return done
+        return and_(done, by_counters)
     if state == ItemState.in_progress:
-        return and_(not_(done), or_(Item.annotation_count > 0, live_lease(now)))
+        return and_(not_(done), or_(Item.annotation_count > 0, live_lease(now)), by_counters)
     if state == ItemState.new:
-        return and_(not_(done), Item.annotation_count == 0, not_(live_lease(now)))
-    return false()  # a state only later stages store; no item holds it yet
+        return and_(not_(done), Item.annotation_count == 0, not_(live_lease(now)), by_counters)
+    return false()
+
+
+def stored_states(*, session: Session, item_ids: Sequence[int]) -> dict[int, str]:
+    """The state a later stage stored for each of ``item_ids`` that has one (``final``, else
+    review's), for ``derive``'s ``stored``; the others read theirs from the counters."""
+    if not item_ids:
+        return {}
+    ids = list(item_ids)
+    found: dict[int, str] = dict(
+        session.execute(
+            select(ReviewItem.item_id, ReviewItem.state).where(
+                ReviewItem.item_id.in_(ids),
+                ReviewItem.state.in_([s.value for s in STORED_BY_REVIEW]),
+            )
+        ).all()
+    )
+    for item_id in session.execute(
+        select(FinalItem.item_id).where(FinalItem.item_id.in_(ids))
+    ).scalars():
+        found[item_id] = ItemState.final.value
+    return found
 
 
 def label_condition(kind: Kind, label: str, *, dialect: str) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from backend import clock
 from backend.accounts.models import User
 from backend.assignments.models import Annotation, Assignment
 from backend.consensus.models import Consensus
-from backend.datamanager.filters import ANNOTATE_STAGE
+from backend.datamanager.filters import ANNOTATE_STAGE, stored_states
 from backend.datamanager.schemas import AnnotationView, ConsensusView, GoldView, ItemDetail
 from backend.items.models import GoldAnswer, Item
 from backend.items.states import derive
@@ -73,7 +73,7 @@ def item_detail(*, session: Session, item: Item, show_names: bool, role: Role) -
             annotation_count=item.annotation_count,
             wanted=item.wanted,
             live_leases=live,
-            stored=None,
+            stored=stored_states(session=session, item_ids=[item.id]).get(item.id),
         ),
         text=item.text,
         media_url=f"/api/v1/items/{item.id}/media" if item.media_key else None,

@@ -19,7 +19,12 @@ from backend import clock
 from backend.assignments.models import Assignment
 from backend.consensus.models import Consensus
 from backend.datamanager import cursor as cursors
-from backend.datamanager.filters import ANNOTATE_STAGE, conditions, needs_consensus
+from backend.datamanager.filters import (
+    ANNOTATE_STAGE,
+    conditions,
+    needs_consensus,
+    stored_states,
+)
 from backend.datamanager.schemas import ConsensusBrief, ItemPage, ItemRow, ListQuery
 from backend.items.models import Item
 from backend.items.states import derive
@@ -79,8 +84,10 @@ def list_page(*, session: Session, project: Project, query: ListQuery) -> ItemPa
     rows = rows[: query.limit]
     if backward:
         rows.reverse()
-    leases = _live_leases(session=session, item_ids=[row[0].id for row in rows], now=now)
-    items = [_row(row, kind=kind, sort=query.sort, leases=leases) for row in rows]
+    ids = [row[0].id for row in rows]
+    leases = _live_leases(session=session, item_ids=ids, now=now)
+    stored = stored_states(session=session, item_ids=ids)
+    items = [_row(row, kind=kind, sort=query.sort, leases=leases, stored=stored) for row in rows]
     if backward:
         return ItemPage(
             items=items,
@@ -182,7 +189,9 @@ def _live_leases(*, session: Session, item_ids: Sequence[int], now: Any) -> dict
     return dict(rows)
 
 
-def _row(row: Any, *, kind: Kind, sort: str, leases: dict[int, int]) -> ItemRow:
+def _row(
+    row: Any, *, kind: Kind, sort: str, leases: dict[int, int], stored: dict[int, str]
+) -> ItemRow:
     item, result, confidence, n_annotations = row
     name = sort.lstrip("-")
     key: float | int | None = None
@@ -206,7 +215,7 @@ def _row(row: Any, *, kind: Kind, sort: str, leases: dict[int, int]) -> ItemRow:
             annotation_count=item.annotation_count,
             wanted=item.wanted,
             live_leases=leases.get(item.id, 0),
-            stored=None,
+            stored=stored.get(item.id),
         ),
         is_gold=item.is_gold,
         text_preview=item.text[:PREVIEW_CHARS] if item.text is not None else None,

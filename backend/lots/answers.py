@@ -27,6 +27,7 @@ def lot_public(lot: Lot) -> LotPublic:
         project_id=lot.project_id,
         size=lot.size,
         source=lot.source,
+        filter=lot.filter,
         status=lot.status,
         round=lot.round,
         plan=PlanPublic(**plan_fields(service.plan_of(lot))),

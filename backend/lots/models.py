@@ -25,7 +25,10 @@ class Lot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
     org_id: int = Field(foreign_key="organizations.id", ondelete="CASCADE")
-    source: str = Field(max_length=16)  # items | batch | all_finished
+    source: str = Field(max_length=16)  # items | batch | filter | all_finished
+    # ``source = filter``: the data manager's filters the lot was made from, as given (they
+    # were kept only in the audit log before revision 0026); None for the other sources.
+    filter: dict[str, Any] | None = Field(default=None, sa_type=JSONType, nullable=True)
     size: int = Field(nullable=False)
     status: str = Field(default="inspecting", max_length=16)  # inspecting | accepted | rejected
     level: str = Field(max_length=4)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -68,6 +68,9 @@ class LotPublic(BaseModel):
     project_id: int
     size: int
     source: str
+    filter: dict[str, Any] | None = Field(
+        default=None, description="the data manager's filters of a lot made from a filter"
+    )
     status: str
     round: int
     plan: PlanPublic

@@ -74,6 +74,7 @@ def create_lot(
         project_id=project.id,
         org_id=project.org_id,
         source=_source_name(source),
+        filter=dict(source.filter) if source.filter is not None else None,
         size=len(item_ids),
         level=plan.level,
         aql=plan.aql,

@@ -54,7 +54,7 @@ class ModelVersion(SQLModel, table=True):
 
 
 class ProjectModelState(SQLModel, table=True):
-    """Final answers counted since the last training (``ItemsFinished``), and the endpoint's
+    """Final answers counted since the last training (``ItemsFinal``), and the endpoint's
     last run."""
 
     __tablename__ = "project_model_state"

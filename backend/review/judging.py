@@ -7,8 +7,9 @@
 
 Every counted annotation of the item is scored against the verdict as a gold answer would score
 it (the kind's ``gold_score``: 1 for the confirmed or fixed answer, partial credit where the kind
-gives it, 0 for a rejected one), stored as a ``ReviewMark`` and counted in its annotator's review
-record, which feeds rule 5 beside gold (``annotator_states.count_review_answers``). Accepted and
+gives it, 0 for a rejected one), stored as a ``ReviewMark`` and appended to its annotator's review
+record, which feeds rule 5 beside gold and is folded into their state row right after the
+verdict commits (``backend/assignments/review_record.py``). Accepted and
 fixed items are final (``ItemsFinal``) unless the project waits for lot acceptance
 (``finality``). A recompute is asked for, so consensus, agreement and
 the annotators' figures follow the verdict.
@@ -16,12 +17,11 @@ the annotators' figures follow the verdict.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlmodel import select
 
-from backend.assignments.annotator_states import count_review_answers
+from backend.assignments import review_record
 from backend.assignments.reviewed_answers import CountedAnswer, counted_answers
 from backend.consensus.final_answers import consensus_rows, settle
 from backend.consensus.scheduling import RECOMPUTE_JOB, countdown, mark_requested
@@ -82,9 +82,8 @@ def _score(kind: str, result: dict[str, Any], final: dict[str, Any] | None) -> f
 def _mark(
     judged: Judged, answers: list[CountedAnswer], scores: list[float], *, counts: bool
 ) -> None:
-    """A mark per annotation; with ``counts``, each annotator's review record (state locks, in
-    id order)."""
-    per_annotator: dict[int, list[float]] = defaultdict(list)
+    """A mark per annotation; with ``counts``, a row appended to each annotator's review record
+    (no lock on their state rows: folded after the commit, ``review_record.fold_pending``)."""
     for answer, score in zip(answers, scores, strict=True):
         judged.session.add(
             ReviewMark(
@@ -95,20 +94,13 @@ def _mark(
                 score=score,
             )
         )
-        per_annotator[answer.annotator_id].append(score)
-    judged.session.flush()
-    if not counts:
-        return
-    for annotator_id in sorted(per_annotator):
-        given = per_annotator[annotator_id]
-        count_review_answers(
+    if counts:
+        review_record.append(
             session=judged.session,
-            project=judged.project,
-            user_id=annotator_id,
-            answered=len(given),
-            correct=sum(given),
-            now=judged.now,
+            project_id=judged.project.id,
+            scores=[(a.annotator_id, s) for a, s in zip(answers, scores, strict=True)],
         )
+    judged.session.flush()
 
 
 def _ask_for_recompute(judged: Judged) -> None:

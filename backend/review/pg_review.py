@@ -14,12 +14,13 @@ without this process's memo of the lease (``review_memo``) or whose verdict Pyth
 * ``submit`` (``sql/jinbiao_review_submit.sql``), in the thread pool inside a SQLAlchemy session:
   Python validates the verdict and scores the annotations (the kind's ``gold_score``, as
   ``judging`` does), the function stores the review, the item's new state, its final answer,
-  the marks and the annotators' review records under the locks of the Python path. ``ItemsFinal``
-  (when the project's ``final_when`` says so: ``backend/review/finality.py``)
-  is emitted in the same transaction (pay writes its row; just before the call, see below), rule 5
-  is applied to the records the function returned, and the recompute job is sent after the
-  commit. One function
-  call instead of about twenty statements, and the verdict and its event commit together.
+  the marks and a row appended to each annotator's review record, under the locks of the Python
+  path. ``ItemsFinal`` (when the project's ``final_when`` says so: ``backend/review/finality.py``)
+  is emitted in the same transaction (pay writes its row; just before the call, see below), and
+  the recompute job is sent after the commit; then the annotators' records are folded into their
+  state rows and rule 5 applied, in a short transaction of its own
+  (``backend/assignments/review_record.py``). One function call instead of about twenty
+  statements, and the verdict and its event commit together.
 
 Why: ``tests/benchmarks/results/review.md``.
 """
@@ -38,7 +39,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlmodel import Session, select
 
 from backend import clock
-from backend.assignments.annotator_states import lock_state, pause_if_due, pause_reason
+from backend.assignments import review_record
 from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
 from backend.assignments.pg_path import in_range
 from backend.assignments.picking import RECHECKS
@@ -203,10 +204,11 @@ def submit_verdict(
     if outcome != "created":
         session.rollback()
         return HandBack(HandBackReason(outcome))
-    _pause_if_due(session, project_id, records or [], now)
     if flagged:
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=window_left(started_at))
     session.commit()
+    if records:  # the annotators' review records, then rule 5, before the verdict is answered
+        review_record.fold_after_commit(session=session, project_id=project_id, user_ids=records)
     return ReviewPublic(
         review_id=review_id,
         project_id=project_id,
@@ -239,27 +241,3 @@ def _final_answer(context: ReviewContext, verdict: Verdict) -> dict[str, Any] | 
     if context.consensus is not None:
         return dict(context.consensus)
     return dict(context.answers[0][2]) if len(context.answers) == 1 else None
-
-
-def _pause_if_due(session: Session, project_id: int, records: list[dict], now: datetime) -> None:
-    """Rule 5 on the review records the function counted (rarely due: then the ORM pause)."""
-    project = None
-    for record in records:
-        if record["status"] != "active":
-            continue
-        thresholds = SimpleNamespace(
-            gold_min_count=record["gold_min_count"], min_gold_accuracy=record["min_gold_accuracy"]
-        )
-        due = pause_reason(
-            project=thresholds,
-            answered=record["gold_answered"],
-            correct=record["gold_correct"],
-            review_answered=record["review_answered"] or 0,
-            review_correct=record["review_correct"] or 0.0,
-        )
-        if due is None:
-            continue
-        project = project or session.get(Project, project_id)
-        state = lock_state(session=session, project_id=project_id, user_id=record["user_id"])
-        pause_if_due(session=session, project=project, state=state, now=now)
-        session.add(state)

@@ -3,9 +3,9 @@
 The lock protocol is the one of an annotation's submit (``backend/assignments/submitting.py``):
 the lease's row first (a retried submit waits for the first one and then finds its verdict),
 then the item's row (the lock every transaction that adds a lease or an answer to the item
-takes), and the annotators' state rows last, only to count the verdict in their review record.
-``next`` waits for nothing while it holds a state lock (it skips locked items), so this order
-cannot deadlock with it.
+takes). The verdict appends to the annotators' review records without locking their state rows;
+those are folded in right after the commit, in a transaction of their own
+(``backend/assignments/review_record.py``).
 
 * a repeat: the stored verdict, unchanged (the first one wins), answered 200;
 * someone else's lease, another organization's, an annotation lease: 404, nothing stored;
@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from backend import clock
 from backend.accounts.deps import Bearer, resolve_user
+from backend.assignments import review_record
 from backend.assignments.access import own_assignment
 from backend.assignments.models import Assignment
 from backend.assignments.outcomes import HandBack
@@ -63,7 +64,9 @@ def submit_on_any_path(
         review, created = submit_verdict(
             session=session, review_id=review_id, user_id=user.id, verdict=verdict
         )
-        return service.public(review), created
+        public = service.public(review)
+        review_record.fold_pending(session)  # the annotators' records, after the commit
+        return public, created
 
 
 def submit_verdict(

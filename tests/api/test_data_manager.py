@@ -21,8 +21,10 @@ from backend.assignments.models import Annotation, Assignment
 from backend.audit.models import AuditEvent
 from backend.consensus.models import Consensus, ProjectQuality
 from backend.db import get_engine
+from backend.items.final_models import FinalItem
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import get_kind
+from backend.review.models import ReviewItem
 from support.factories import new_project, new_team
 from support.fixtures import start_worker, stop_process
 
@@ -154,8 +156,14 @@ class Truth:
     consensus: dict[int, Consensus]
     annotators: dict[int, set[int]]
     leased: set[int]
+    final: set[int]
+    in_review: dict[int, str]  # review's stored state of the item (in_review, reviewed, rework)
 
     def status(self, item: Item) -> str:
+        if item.id in self.final:
+            return "final"
+        if item.id in self.in_review:
+            return self.in_review[item.id]
         if item.wanted > 0 and item.annotation_count >= item.wanted:
             return "done"
         if item.annotation_count > 0 or item.id in self.leased:
@@ -193,6 +201,15 @@ def truth(project_id: int) -> Truth:
                 Assignment.expires_at > now,
             )
         ).scalars()
+        final = session.execute(
+            select(FinalItem.item_id).where(FinalItem.project_id == project_id)
+        ).scalars()
+        in_review = session.execute(
+            select(ReviewItem.item_id, ReviewItem.state).where(
+                ReviewItem.project_id == project_id,
+                ReviewItem.state.in_(["in_review", "reviewed", "rework"]),
+            )
+        ).all()
         annotators: dict[int, set[int]] = {}
         for item_id, annotator_id in annotations:
             annotators.setdefault(item_id, set()).add(annotator_id)
@@ -201,6 +218,8 @@ def truth(project_id: int) -> Truth:
             consensus={c.item_id: c for c in consensus},
             annotators=annotators,
             leased=set(leased),
+            final=set(final),
+            in_review=dict(in_review),
         )
 
 
@@ -208,7 +227,8 @@ def test_every_filter_and_combination_matches_a_direct_query(client, labelled):
     team, pid, kind = labelled.team, labelled.project["id"], labelled.project["kind"]
     known = truth(pid)
     assert len(known.items) == 14
-    assert {known.status(i) for i in known.items.values()} == {"new", "in_progress", "done"}
+    # Review is off: a finished item is final at once (ItemsFinal), and listed as such.
+    assert {known.status(i) for i in known.items.values()} == {"new", "in_progress", "final"}
     assert known.consensus, "the recompute made no consensus"
 
     def check(params: dict[str, Any], keep: Callable[[Item], bool]) -> None:
@@ -216,7 +236,7 @@ def test_every_filter_and_combination_matches_a_direct_query(client, labelled):
         assert got == known.matching(keep), params
 
     check({}, lambda i: True)
-    for state in ("new", "in_progress", "done", "in_review", "reviewed", "rework"):
+    for state in ("new", "in_progress", "done", "in_review", "reviewed", "rework", "final"):
         check({"status": state}, lambda i, s=state: known.status(i) == s)
     for label in LABELS:
         check({"label": label}, lambda i, lb=label: lb in known.labels(i.id, kind))
@@ -246,8 +266,8 @@ def test_every_filter_and_combination_matches_a_direct_query(client, labelled):
     )
     first = team.annotators[0].id
     check(
-        {"status": "done", "annotator_id": first},
-        lambda i: known.status(i) == "done" and first in known.annotators.get(i.id, set()),
+        {"status": "final", "annotator_id": first},
+        lambda i: known.status(i) == "final" and first in known.annotators.get(i.id, set()),
     )
     check(
         {"gold": "false", "batch_id": labelled.batches[0], "q": "pump"},
@@ -395,7 +415,7 @@ def test_item_view_shows_every_annotation_and_names_only_to_managers(client, lab
     assert body["reviews"] == []
     found = known.consensus[item_id]
     assert body["consensus"]["result"] == found.result
-    assert body["status"] == "done" and body["gold"] is None
+    assert body["status"] == "final" and body["gold"] is None  # review is off
     reviewer = client.get(f"/api/v1/items/{item_id}", headers=team.reviewer.headers).json()
     assert all(a["annotator_email"] is None for a in reviewer["annotations"])
     gold = client.get(f"/api/v1/items/{labelled.gold_ids[0]}", headers=team.owner.headers).json()
@@ -449,7 +469,8 @@ def test_another_organization_gets_404_and_changes_nothing(client, labelled):
 def test_bulk_requeue_mark_gold_and_delete(client, labelled):
     team, pid = labelled.team, labelled.project["id"]
     known = truth(pid)
-    done = known.matching(lambda i: known.status(i) == "done")
+    # finished items (review is off, so they are final): all the answers they want
+    done = known.matching(lambda i: i.wanted > 0 and i.annotation_count >= i.wanted)
     new = known.matching(lambda i: known.status(i) == "new" and not i.is_gold)
     assert done and new
     url = f"{items_url(pid)}/bulk"
@@ -460,7 +481,10 @@ def test_bulk_requeue_mark_gold_and_delete(client, labelled):
     assert requeue.json()["changed"] == len(done) and requeue.json()["unchanged"] == new[:1]
     after = truth(pid)
     assert all(after.items[i].wanted == known.items[i].wanted + 1 for i in done)
-    assert all(after.status(after.items[i]) == "in_progress" for i in done)
+    assert all(after.items[i].annotation_count < after.items[i].wanted for i in done)
+    # a requeue wants one more answer but does not reopen a final item (only a rejected lot
+    # does: final → rework), so the data manager still lists it as final
+    assert all(after.status(after.items[i]) == "final" for i in done)
 
     refused = client.post(
         url, json={"item_ids": [done[0], new[0]], "action": "mark_gold"}, headers=team.owner.headers

@@ -87,6 +87,13 @@ def test_a_lot_of_a_label_filter_takes_the_finished_items_the_data_manager_lists
             )
         ).one()
     assert audited.data["filter"] == {"label": label}
+    # The lot keeps its filter, as given, and the list shows it (other sources: none).
+    lots = client.get(f"/api/v1/projects/{project['id']}/lots", headers=team.manager.headers)
+    assert lots.status_code == 200, lots.text
+    shown = {found["id"]: found["filter"] for found in lots.json()["lots"]}
+    assert shown[lot["id"]] == {"label": label}
+    assert shown[both.json()["id"]] == {"label": LABELS[0], "confidence_min": "0.5", "gold": False}
+    assert lot["filter"] == {"label": label}
 
 
 def test_a_filter_that_selects_unfinished_items_takes_only_the_finished_ones(client):

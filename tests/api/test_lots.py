@@ -144,6 +144,7 @@ def test_only_finished_items_and_one_open_lot_per_item(client):
     assert again.status_code == 409 and again.json()["code"] == "item_not_finished"
     rest = _lot(client, project, team.manager, all_finished=True, aql="1.0")
     assert rest.status_code == 201 and rest.json()["size"] == 2
+    assert rest.json()["source"] == "all_finished" and rest.json()["filter"] is None
     empty = _lot(client, project, team.manager, all_finished=True, aql="1.0")
     assert empty.status_code == 409 and empty.json()["code"] == "lot_empty"
     wrong = _lot(client, project, team.manager, all_finished=True, aql="3.0")

@@ -186,8 +186,9 @@ def test_an_unloadable_model_is_retrained_not_a_crash(client):
 
 
 def test_enough_new_final_answers_queue_a_training(client):
-    """``ItemsFinished`` counts; at ``train_every`` a project that uses its model gets a queued
-    version (once per burst); a project that does not use it never does."""
+    """Final answers count (review off: a finished item is final at once, ``ItemsFinal`` from
+    review's entry); at ``train_every`` a project that uses its model gets a queued version
+    (once per burst); a project that does not use it never does."""
     from backend import events
 
     team = new_team(client, annotators=1)
@@ -213,3 +214,25 @@ def test_enough_new_final_answers_queue_a_training(client):
         waiting = waiting_version(session=session, project_id=used["id"])
         assert waiting is not None and waiting.trigger == "answers" and waiting.version == 1
         assert waiting_version(session=session, project_id=unused["id"]) is None
+
+
+def test_items_that_go_on_into_review_do_not_count_until_final(client):
+    """``ItemsFinished`` of items review takes is no final answer yet; ``ItemsFinal`` (the
+    verdict, or an accepted lot) is what counts towards ``train_every``."""
+    from backend import events
+
+    team = new_team(client, annotators=1)
+    project = new_project(client, team, prelabels=True, train_every=3, review_mode="all")
+    pid = project["id"]
+    ids = seed_items(project_id=pid, count=6).item_ids
+    with Session(get_engine()) as session:
+        events.emit(events.ItemsFinished(session=session, project_id=pid, item_ids=ids))
+        session.commit()
+        assert waiting_version(session=session, project_id=pid) is None  # all in review
+        events.emit(events.ItemsFinal(session=session, project_id=pid, item_ids=ids[:2]))
+        session.commit()
+        assert waiting_version(session=session, project_id=pid) is None  # 2 of 3
+        events.emit(events.ItemsFinal(session=session, project_id=pid, item_ids=ids[2:3]))
+        session.commit()
+        waiting = waiting_version(session=session, project_id=pid)
+        assert waiting is not None and waiting.trigger == "answers"

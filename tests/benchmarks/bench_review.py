@@ -19,13 +19,18 @@ the delivered set (every item's consensus row, which keeps fixes and accepted an
 compared with the truth. Settings: ``none``, ``sample`` 10 %, ``low_confidence`` at each of
 ``--thresholds``, ``all``.
 
-Part 2, load: a project of ``--load-items`` items answered in bulk and finished by one recompute
-(``review_mode = all``: every item waits for review), ``--reviewers`` reviewers shared out among
-1, 8 and 32 clients (``peers/loadgen.py``: asyncio keep-alive connections in this process), each
-client cycling review/next + submit (accept) for ``--seconds``. Cycles per second, p50/p95/p99 of
-both calls and the CPU shares of client, server and PostgreSQL are reported.
+Part 2, load: a project of ``--load-items`` items answered in bulk and finished in bulk
+(``finish_in_bulk``: consensus, review queue and state rows written by three statements, as the
+recompute leaves them for ``review_mode = all``; ``--recompute`` runs the real recompute, which
+took 71–323 s at 100,000 items), every item waiting for review, ``--reviewers`` reviewers
+shared out among 1, 8 and 32 clients (``peers/loadgen.py``: asyncio keep-alive connections in
+this process), each client cycling review/next + submit (accept) for ``--seconds``. Cycles per
+second, p50/p95/p99 of both calls and the CPU shares of client, server and PostgreSQL are reported,
+with what the scratch database's active backends waited for (``pg_stat_activity`` sampled every 20
+ms, and the relation of each row lock waited for: ``WaitSampler``).
 
-Results: a markdown table on stdout and in ``tests/benchmarks/results/review.md``.
+Results: a markdown table on stdout and in ``--output`` (default
+``tests/benchmarks/results/review.md``, which it overwrites: keep the history by hand).
 """
 
 from __future__ import annotations
@@ -158,6 +163,98 @@ def answer_in_bulk(engine: Any, project_id: int, people: People, good: str, seed
     bd.settle(engine, "VACUUM ANALYZE")
 
 
+def finish_in_bulk(engine: Any, project_id: int, people: People) -> None:
+    """What the recompute leaves for ``review_mode = all``, written by three statements: each
+    item's consensus (the most frequent answer), its row in review's queue (``in_review``,
+    entered by ``all``), and the annotators' state rows. The real recompute took 71–323 s at
+    100,000 items on this machine, which kept the issue's 1M items out of reach; the review
+    path reads only these rows (and the annotations written by ``answer_in_bulk``)."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO consensus (item_id, project_id, result, confidence, n_annotations, "
+                "method, updated_at) SELECT n.item_id, :p, (mode() WITHIN GROUP "
+                "(ORDER BY n.result::text))::json, 0.67, count(*), 'bench', :t "
+                "FROM annotations n WHERE n.project_id = :p GROUP BY n.item_id"
+            ),
+            {"p": project_id, "t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO review_items (item_id, project_id, state, rework_round, entered_by, "
+                "reasons, comment, entered_at, updated_at) SELECT id, :p, 'in_review', 0, 'all', "
+                "'[]', '', :t, :t FROM items WHERE project_id = :p"
+            ),
+            {"p": project_id, "t": now},
+        )
+        for annotator in people.annotators:
+            conn.execute(
+                text(
+                    "INSERT INTO annotator_states (project_id, user_id, status, gold_answered, "
+                    "gold_correct, review_answered, review_correct, updated_at) "
+                    "VALUES (:p, :u, 'active', 0, 0, 0, 0, :t) ON CONFLICT DO NOTHING"
+                ),
+                {"p": project_id, "u": annotator.id, "t": now},
+            )
+
+
+class WaitSampler:
+    """What the scratch database's backends wait for during a level: ``pg_stat_activity``'s
+    wait events of active backends every 20 ms (``Lock:tuple`` / ``Lock:transactionid``: a row
+    lock held by another transaction), and which relations the waited-for row locks are on."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        self.samples = 0
+        self.events: dict[str, int] = {}
+        self.relations: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WaitSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            while not self.stop.wait(0.02):
+                self.samples += 1
+                for event, n in conn.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), count(*) "
+                    "FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1"
+                ):
+                    self.events[event] = self.events.get(event, 0) + n
+                for relation, n in conn.execute(
+                    "SELECT coalesce(held.relation::regclass::text, held.locktype), count(*) "
+                    "FROM pg_locks w JOIN pg_locks held ON held.granted AND NOT w.granted "
+                    "AND held.locktype = w.locktype AND held.transactionid "
+                    "IS NOT DISTINCT FROM w.transactionid AND held.relation IS NOT DISTINCT "
+                    "FROM w.relation AND held.page IS NOT DISTINCT FROM w.page "
+                    "AND held.tuple IS NOT DISTINCT FROM w.tuple AND held.pid <> w.pid "
+                    "WHERE w.locktype = 'tuple' GROUP BY 1"
+                ):
+                    self.relations[relation] = self.relations.get(relation, 0) + n
+
+    def summary(self) -> str:
+        """Mean active backends per wait event (and, for row locks, per relation)."""
+        n = max(self.samples, 1)
+        events = ", ".join(
+            f"{k} {v / n:.2f}" for k, v in sorted(self.events.items(), key=lambda kv: -kv[1])
+        )
+        relations = ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(self.relations.items()))
+        return f"{events}; tuple-lock waits on: {relations or 'none'} ({self.samples} samples)"
+
+
 def recompute(engine: Any, project_id: int) -> dict[str, Any]:
     with Session(engine, expire_on_commit=False) as session:
         return recompute_project(session=session, project_id=project_id)
@@ -276,10 +373,15 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
     started = time.perf_counter()
     seed_items(project_id=project_id, count=args.load_items, engine=engine)
     answer_in_bulk(engine, project_id, people, args.good, seed=args.seed + 1)
-    summary = recompute(engine, project_id)
+    if args.recompute:
+        summary = recompute(engine, project_id)
+        how = f"recompute {summary.get('duration_ms')} ms"
+    else:
+        finish_in_bulk(engine, project_id, people)
+        how = "finished in bulk"
     print(
         f"  load project: {args.load_items:,} items answered and finished in "
-        f"{time.perf_counter() - started:.0f} s (recompute {summary.get('duration_ms')} ms), "
+        f"{time.perf_counter() - started:.0f} s ({how}), "
         f"{waiting(engine, project_id):,} waiting for review",
         flush=True,
     )
@@ -288,19 +390,22 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
     levels = []
     server_pids = args.server_pids
     for clients in args.clients:
-        levels.append(
-            bd.run_level(
-                label="postgresql",
-                workers=args.workers,
-                port=port,
-                groups=bd.share(headers, clients),
-                cycle=accept_cycle(project_id),
-                seconds=args.seconds,
-                server_pids=server_pids,
-                db_pids=bd.pg_backends(url),
-                items=args.load_items,
+        with WaitSampler(url) as waits:
+            levels.append(
+                bd.run_level(
+                    label="postgresql",
+                    workers=args.workers,
+                    port=port,
+                    groups=bd.share(headers, clients),
+                    cycle=accept_cycle(project_id),
+                    seconds=args.seconds,
+                    server_pids=server_pids,
+                    db_pids=bd.pg_backends(url),
+                    items=args.load_items,
+                )
             )
-        )
+        print(f"  waits at {clients} clients: {waits.summary()}", flush=True)
+        args.waits[clients] = waits.summary()
     try:
         plans = explain_review_calls(url, project_id, people.reviewers[0])
     except Exception as exc:  # a database without the function (an older revision)
@@ -432,6 +537,8 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
                 f"{lv.errors or ''} | {cpu} | {lv.cpu_ms('server'):.1f} / "
                 f"{lv.cpu_ms('postgres'):.1f} | {lv.load} |"
             )
+        for clients, waits in args.waits.items():
+            lines.append(f"- waits at {clients} clients (mean backends): {waits}")
     return "\n".join(lines) + "\n"
 
 
@@ -450,9 +557,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--recompute",
+        action="store_true",
+        help="finish the load project by the real recompute (slow) instead of in bulk",
+    )
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    args.waits = {}
     wire()
     scratch = Path(tempfile.mkdtemp(prefix="jinbiao-bench-review-"))
     url, drop = bd.pg_scratch(args.pg_url)

@@ -125,11 +125,14 @@ def test_a_lot_from_a_data_manager_filter_and_the_delivery_settings(browser, pag
     row = client_page.locator(".lots-table tbody tr").first
     row.wait_for()
     assert row.locator("td").nth(1).inner_text() == str(len(other))
+    kept = row.locator(".lot-row-filter").inner_text()  # the lot keeps its filter
+    assert "筛选条件: 标签 = other" in kept
     assert not errors, errors
     client_page.context.close()
     with seed.client(seed.manager) as c:
         (lot,) = c.get(f"/projects/{project['id']}/lots").json()["lots"]
         assert (lot["source"], lot["size"]) == ("filter", len(other))
+        assert lot["filter"] == {"label": "other"}
 
     sign_in(page, seed.manager)
     page.goto(f"/#/projects/{project['id']}/edit")

@@ -3,22 +3,21 @@
 -- emits ``ItemsFinal`` in the same transaction and commits).
 --
 -- The same statements, locks and lock order as the Python path (backend/review/submitting.py and
--- judging.py): the lease's row, the item's row, the item's review row, the annotators' state rows
--- last, in id order. Python validated the verdict and scored the item's annotations first,
+-- judging.py): the lease's row, the item's row, the item's review row. Python validated the verdict and scored the item's annotations first,
 -- against what it passes in (remembered from the lease's ``next``: the counted annotations as
 -- [[annotation id, annotator id, result], ...] by id, the consensus result, the project's labels
 -- and reason tags); all of it is rechecked under the locks here, and any difference is handed
 -- back before anything is written. ``p_unbiased``: the rules whose verdicts feed the annotators'
 -- review record (backend/review/selection.py's ``UNBIASED``).
 --
--- Outcomes: 'created' (stored; with whether this submit set the project's recompute flag and,
--- for each annotator whose review record was counted, the new counts and the project's rule-5
--- thresholds, which Python applies). Handed back to the Python path, which answers them:
+-- Outcomes: 'created' (stored; with whether this submit set the project's recompute flag and
+-- the ids of the annotators whose review record it appended to, which Python folds and applies
+-- rule 5 to after the commit). Handed back to the Python path, which answers them:
 -- 'refused' (not the caller's review lease, or a caller who may not review here), 'not_leased'
 -- (submitted or given back: a repeat), 'late' (expired), 'changed' (the item left review, or the
 -- rows differ from what Python validated and scored against, or an annotator has no state row).
 --
--- This file is the source: revision 0024_review_path installs a frozen copy (see
+-- This file is the source: revision 0025_review_tallies installs a frozen copy (see
 -- jinbiao_review_next.sql).
 CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
                                                  p_generation integer, p_roles text[],
@@ -111,35 +110,18 @@ BEGIN
          (e.answer ->> 1)::integer, p_scores[e.n]
     FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n);
   UPDATE assignments a SET status = 'submitted', finished_at = p_now WHERE a.id = p_assignment_id;
-  -- The annotators' state rows last (then the project's recompute flag, in the order of every
-  -- submit): the locks every verdict on their items queues for are held from here to the commit.
+  -- The annotators' review records: one appended row each (revision 0025), no lock on their
+  -- state rows, which Python folds them into after the commit (backend/assignments/
+  -- review_record.py): every verdict on an annotator's items queued on those rows until the
+  -- previous one committed.
   IF v_review.entered_by = ANY (p_unbiased) THEN
-    PERFORM 1 FROM annotator_states s
-      WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators)
-      ORDER BY s.user_id
-        FOR NO KEY UPDATE;
-    WITH given AS (
-      SELECT (e.answer ->> 1)::integer AS user_id, count(*)::integer AS answered,
-             sum(p_scores[e.n]) AS correct
-        FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n)
-       GROUP BY 1
-    ), counted AS (
-      UPDATE annotator_states s
-         SET review_answered = COALESCE(s.review_answered, 0) + g.answered,
-             review_correct = COALESCE(s.review_correct, 0) + g.correct,
-             updated_at = p_now
-        FROM given g
-       WHERE s.project_id = v.project_id AND s.user_id = g.user_id
-      RETURNING s.user_id, s.status, s.gold_answered, s.gold_correct, s.review_answered,
-                s.review_correct
-    )
-    SELECT COALESCE(jsonb_agg(jsonb_build_object(
-             'user_id', c.user_id, 'status', c.status, 'gold_answered', c.gold_answered,
-             'gold_correct', c.gold_correct, 'review_answered', c.review_answered,
-             'review_correct', c.review_correct, 'gold_min_count', v.gold_min_count,
-             'min_gold_accuracy', v.min_gold_accuracy) ORDER BY c.user_id), '[]'::jsonb)
-      INTO v_records
-      FROM counted c;
+    INSERT INTO review_tallies (project_id, user_id, answered, correct, created_at)
+    SELECT v.project_id, (e.answer ->> 1)::integer, count(*)::integer, sum(p_scores[e.n]), p_now
+      FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n)
+     GROUP BY 2
+     ORDER BY 2;
+    SELECT COALESCE(jsonb_agg(DISTINCT u ORDER BY u), '[]'::jsonb) INTO v_records
+      FROM unnest(v_annotators) AS u;
   END IF;
   SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
   RETURN QUERY SELECT 'created'::text, v.project_id, v.item_id, v.rework_round, v_duration,

@@ -4,7 +4,7 @@ import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
 
 export const FILTERS = ['status', 'label', 'confidence_min', 'confidence_max', 'annotator_id', 'gold', 'batch_id', 'q', 'sort', 'limit'];
-export const STATUSES = ['new', 'in_progress', 'done', 'in_review', 'reviewed', 'rework'];
+export const STATUSES = ['new', 'in_progress', 'done', 'in_review', 'reviewed', 'rework', 'final'];
 export const SORTS = ['id', '-id', 'confidence', '-confidence', 'annotations', '-annotations'];
 
 // The filter part of the router's params (page position left out).

@@ -92,6 +92,11 @@ function pager(total, offset, go) {
     h('button', { type: 'button', disabled: offset + PAGE >= total, onclick: () => go(offset + PAGE) }, t('next_page')));
 }
 
+// The data manager's filters in words ("标签 = dent · 置信度上限 = 0.9"): the new-lot form's
+// preview and a lot made from a filter (kept on the lot, revision 0026).
+const describeFilter = (filter) => Object.entries(filter)
+  .map(([k, v]) => `${t(`lot_filter_${k}`)} = ${k === 'status' ? t(`status_${v}`) : v}`).join(' · ');
+
 function lotRow(lot, role, refresh) {
   const act = async (path, body, done) => {
     try { await api.post(`lots/${lot.id}/${path}`, body); toast(done, 'ok'); refresh(); } catch (err) { toast(describeError(err), 'error', 6000); }
@@ -111,7 +116,8 @@ function lotRow(lot, role, refresh) {
     actions.push(h('button', { type: 'button', onclick: () => act('reinspect', {}, t('lot_reinspecting')) }, t('lot_reinspect')));
   }
   return h('tr', { dataset: { lotId: lot.id, lotStatus: lot.status } },
-    h('td', {}, `#${lot.id}`, lot.round > 1 ? h('small', { class: 'muted' }, ` ${t('lot_round', { n: lot.round })}`) : null),
+    h('td', {}, `#${lot.id}`, lot.round > 1 ? h('small', { class: 'muted' }, ` ${t('lot_round', { n: lot.round })}`) : null,
+      lot.filter ? h('small', { class: 'muted lot-row-filter' }, h('br'), `${t('lot_filter')}: ${describeFilter(lot.filter)}`) : null),
     h('td', {}, String(lot.size)),
     h('td', {}, statusBadge(lot)),
     h('td', { class: 'lot-plan' }, planText(lot.plan), h('br'),
@@ -131,9 +137,7 @@ function createForm(project, made, params = {}) {
     h('option', { value: 'item_ids' }, t('lot_source_items')),
     h('option', { value: 'batch_id' }, t('lot_source_batch')),
     h('option', { value: 'filter', selected: fromFilter }, t('lot_source_filter')));
-  const filterText = Object.keys(filter).length
-    ? Object.entries(filter).map(([k, v]) => `${t(`lot_filter_${k}`)} = ${k === 'status' ? t(`status_${v}`) : v}`).join(' · ')
-    : t('lot_filter_none');
+  const filterText = Object.keys(filter).length ? describeFilter(filter) : t('lot_filter_none');
   const filterField = h('div', { class: 'field lot-filter', id: 'lot-filter' },
     h('strong', {}, t('lot_filter')),
     h('p', { dataset: { filter: JSON.stringify(filter) } }, filterText),
