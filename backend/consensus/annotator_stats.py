@@ -52,7 +52,10 @@ def store_annotator_stats(
     gold_correct = np.bincount(user_index[on_gold], weights=gold_scores, minlength=n_users)
 
     at = consensus.positions(answers.item)
-    compared = np.flatnonzero((gold_at < 0) & (at >= 0) & (consensus.n[np.maximum(at, 0)] >= 2))
+    found = at >= 0  # indexing only found rows: a consensus may be empty (every one paused)
+    enough = np.zeros(len(at), dtype=bool)
+    enough[found] = consensus.n[at[found]] >= 2
+    compared = np.flatnonzero((gold_at < 0) & enough)
     matched = kind.scores(answers, compared, consensus, at[compared])
     n_compared = np.bincount(user_index[compared], minlength=n_users)
     agreed = np.bincount(user_index[compared], weights=matched, minlength=n_users)

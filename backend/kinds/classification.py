@@ -172,8 +172,10 @@ class ClassesConsensus:
         k = len(labels)
         users, user_index = np.unique(answers.annotator, return_inverse=True)
         at = consensus.positions(answers.item)
-        truth = np.where(at >= 0, consensus.label[np.maximum(at, 0)], k)
-        keep = (at >= 0) & (truth < k) & (answers.label < k)
+        found = at >= 0  # indexing only found rows: a consensus may be empty (all paused)
+        truth = np.full(len(at), k, dtype=np.int64)
+        truth[found] = consensus.label[at[found]]
+        keep = found & (truth < k) & (answers.label < k)
         flat = (user_index[keep] * k + truth[keep]) * k + answers.label[keep]
         cube = np.bincount(flat, minlength=len(users) * k * k).reshape(len(users), k, k)
         return {

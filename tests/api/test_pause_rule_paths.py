@@ -147,3 +147,34 @@ def test_the_same_gold_history_gives_the_same_decision(
     if path == Path.postgresql_function:  # every answer was stored by the function itself
         assert len(function_outcomes) == 3
         assert not any(isinstance(outcome, HandBack) for outcome in function_outcomes)
+
+
+def test_a_recompute_with_every_annotator_paused_stores_empty_consensus_and_their_figures(
+    client,
+):
+    """Once every annotator is paused no answer counts: the recompute stores no consensus and
+    still writes each annotator's figures (it raised IndexError on the empty consensus)."""
+    from support.factories import DEFAULT_LABELS
+    from support.review_flow import consensus_of, label_all, recompute
+
+    team = new_team(client, annotators=2)
+    project = new_project(client, team, "text_classification", overlap=2, gold_rate=0.0)
+    seed_items(project_id=project["id"], count=3)
+    label = DEFAULT_LABELS["text_classification"][0]
+    for annotator in team.annotators:
+        assert len(label_all(client, annotator, project["id"], lambda *_: {"label": label})) == 3
+    for annotator in team.annotators:
+        paused = client.post(
+            f"/api/v1/projects/{project['id']}/annotators/{annotator.id}/pause",
+            json={"reason": "test"},
+            headers=team.manager.headers,
+        )
+        assert paused.status_code == 200, paused.text
+    recompute(project["id"])
+    assert consensus_of(project["id"]) == {}
+    with Session(get_engine()) as session:
+        figures = session.execute(
+            text("SELECT user_id, answers FROM annotator_stats WHERE project_id = :p"),
+            {"p": project["id"]},
+        ).all()
+    assert sorted(figures) == sorted((a.id, 3) for a in team.annotators)

@@ -157,8 +157,8 @@ def test_rows_a_failed_fold_left_are_folded_next_time_and_counted_by_the_recompu
     assert _pending(pid) == 4  # two verdicts, two annotators each
     assert all(record == (0, 0.0) for record in _records(pid).values())
 
-    # The recompute's pass of rule 5 counts the pending rows: 0 of 2 right pauses both. (Called
-    # alone: a recompute with every annotator paused fails in store_annotator_stats.)
+    # The recompute's pass of rule 5 counts the pending rows: 0 of 2 right pauses both (called
+    # alone, to read which annotators it paused).
     with Session(get_engine()) as session:
         paused = pause_all_due(session=session, project=session.get(Project, pid))
         session.commit()
