@@ -9,10 +9,11 @@ drawn at random (5 draws; every figure is scored on the other 95%):
 
 * **Replay** (``replay_sim.replay``, the 10 rich sets): the platform's adaptive rule at a few
   ``agreement_target`` values (overlap 2, max_overlap = every recorded answer), answers revealed
-  in a seeded shuffled order, with draw 0's gold (anchored, the label delivered by the method the
-  gold chooses) and without gold; accuracy and share of the recorded answers used. Next to it:
-  crowd-kit's best method on every answer (the best of its MV, one-coin DS, DS, GLAD and MACE on
-  the same items, chosen with hindsight) and majority vote that stops at a vote margin of 3.
+  in a seeded shuffled order, with draw 0's gold (recalibrating the fits, the label delivered by
+  the method the gold chooses) and without gold; accuracy and share of the recorded answers
+  used. Next to it: crowd-kit's best method on every answer (the best of its MV, one-coin DS,
+  DS, GLAD and MACE on the same items, chosen with hindsight) and majority vote that stops at a
+  vote margin of 3.
 * **Gold-chosen method**: ``quality.confidence.choose_by_gold`` scores every candidate, fitted
   without the gold, on the gold and keeps Dawid-Skene unless another beats it by more than one
   standard error; the chosen method's labels (``infer_classes``, fitted without the gold, gold
@@ -309,13 +310,13 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.machine()}, Python "
         f"{platform.python_version()}; {args.load} "
         "`python tests/benchmarks/bench_replay.py"
-        f" --draws {args.draws} --overlap {args.overlap} --method {args.method}` (measured in "
-        "parallel processes with `--measure-only --sets ...`, reported with `--report-only`). "
+        f" --draws {args.draws} --overlap {args.overlap} --method {args.method}` (or measured "
+        "set by set with `--measure-only --sets ...`, reported with `--report-only`; the load "
+        "during the measurement is in the note of the run). "
         "Data: `datasets/crowd_truth` (shipped). crowd-kit 1.4.2 methods MV, OCDS, DS, GLAD, "
         "MACE, every recorded answer, no gold: labels cached in "
-        "`tests/benchmarks/results/crowdkit_labels/` (`crowdkit_cache.py`; GLAD took up to "
-        "9 minutes a set on this loaded machine, so it is not re-run). Load during the "
-        "measurement: 14-31 (several engineers' tests and benchmarks on 2 CPUs).\n",
+        "`tests/benchmarks/results/crowdkit_labels/` (`crowdkit_cache.py`; GLAD takes up to "
+        "5 minutes a set on this machine, so it is not re-run).\n",
         "**The project's gold.** A project has gold; here it is 5% of the items with truth, "
         "drawn at random (seed 2026, 5 draws; the replay uses draw 0). Every accuracy below is "
         "on the *other* 95% (crowd-kit's too, on the same items); crowd-kit gets no gold. The "
@@ -335,7 +336,8 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "seeded shuffled order (seed 7); after each round every item that is not gold and whose "
         "stop confidence is below `agreement_target` gets one more answer (an item closed "
         "earlier opens again when a refit lowers it, as `raise_wanted` does). In-loop method "
-        f"`{args.method}`, anchored on the gold. The stop confidence "
+        f"`{args.method}`, fitted as the quality job fits it (without the gold, which "
+        "recalibrates it: `infer_classes`' default). The stop confidence "
         "(`ClassConsensus.stop_confidence`) is the larger of the gold-free posterior of the "
         "label and its *stability*: the predictive probability that the answers the item may "
         "still get (max_overlap minus those it has) would leave the label as it is "

@@ -129,8 +129,9 @@ def replay(
 ) -> Replayed:
     """The adaptive rule round by round (``stability=False``: items stop on the posterior
     alone, the rule before ``quality.confidence.stability``, for comparison). With ``gold``
-    (item code -> label code) the project has gold: every fit is anchored on it (as the
-    quality job does) and items stop on the gold-free stop confidence
+    (item code -> label code) the project has gold: every fit is judged and recalibrated by
+    it, as the quality job's ``infer_classes`` does (the gold is not clamped into the fit), and
+    items stop on the gold-free stop confidence
     (``ClassConsensus.stop_confidence``, as ``recompute`` does); the delivered labels are those
     of the method the gold chooses (``choose_by_gold``) on every revealed answer, the method of
     the project's last recompute.
