@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import subprocess
@@ -45,6 +46,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "benchmarks")]
 
 import bench_distribution  # noqa: E402
+import media_load  # noqa: E402
 from fault_stack import Stack  # noqa: E402
 from peers import loadgen  # noqa: E402
 from review_check import ReviewAck, check_reviews  # noqa: E402
@@ -186,14 +188,19 @@ def run(args: argparse.Namespace) -> str:
     with (
         scratch_database(args.pg_url, "jinbiao_load") as database_url,
         tempfile.TemporaryDirectory(prefix="jinbiao-load-") as workdir,
+        contextlib.ExitStack() as services,
     ):
+        store = services.enter_context(media_load.s3_server()) if args.s3 else None
         stack = Stack(
             database_url=database_url,
             redis_url=args.redis_url,
             port=bench_distribution.free_port(),
             api_processes=args.api_processes,
             workdir=Path(workdir),
+            extra_env=store.env if store else {},
         )
+        media = media_load.MediaTally()
+        media_lines: list[str] = []
         extra: subprocess.Popen[bytes] | None = None
         try:
             stack.start(fault_delay_seconds=0)
@@ -206,6 +213,11 @@ def run(args: argparse.Namespace) -> str:
             crowd = bench_distribution.make_crowd(stack.base, database_url, ns)
             members = bench_distribution.members(crowd)
             reviewers = _add_reviewers(stack.base, crowd, args)
+            images = (
+                media_load.add_image_project(stack.base, crowd.owner, crowd.org_id, args.images)
+                if store
+                else None
+            )
             pg_pids = bench_distribution.pg_backends(database_url)
             api_pids = stack.api_pids()
             groups = {
@@ -268,6 +280,10 @@ def run(args: argparse.Namespace) -> str:
                         )
                         for r in reviewers
                     ),
+                    *(
+                        media_load.viewer(stack.port, crowd.owner.headers, images, media, stop)
+                        for _ in range(args.viewers if images else 0)
+                    ),
                 )
                 return time.perf_counter() - started
 
@@ -281,6 +297,8 @@ def run(args: argparse.Namespace) -> str:
             )
             cpu["client"] = time.process_time() - cpu_client
             load_after = os.getloadavg()
+            if store and images:
+                media_lines = media_load.check_media(store, images, media)
         finally:
             if extra is not None:
                 extra.terminate()
@@ -297,8 +315,11 @@ def run(args: argparse.Namespace) -> str:
     lines = [
         f"{args.annotators} simulated annotators ({think}) + {args.reviewers} reviewers "
         f"({args.review_think:g} s per item) + 1 manager exporting every "
-        f"{args.export_every:.0f} s, {elapsed:.0f} s, {args.api_processes} API processes + 2 "
-        f"workers, PostgreSQL + Redis, {os.cpu_count()} CPUs shared by all of it",
+        f"{args.export_every:.0f} s"
+        + (f" + {args.viewers} clients viewing {args.images} images" if store else "")
+        + f", {elapsed:.0f} s, {args.api_processes} API processes + 2 workers, PostgreSQL + Redis"
+        + (" + S3 media (moto server)" if store else "")
+        + f", {os.cpu_count()} CPUs shared by all of it",
         "",
         f"- load average (1, 5, 15 min) before: {_loads(load_before)}; after: {_loads(load_after)}",
         f"- throughput: {len(tally.acks) / elapsed:.1f} acknowledged submits/s "
@@ -308,7 +329,8 @@ def run(args: argparse.Namespace) -> str:
         "| endpoint | requests | p50 ms | p99 ms |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for name, values in sorted(tally.latency.items()):
+    latency = {**tally.latency, **{f"{k} (S3)": v for k, v in media.latency.items() if v}}
+    for name, values in sorted(latency.items()):
         lines.append(f"| {name} | {len(values)} | {pct(values, 50):.0f} | {pct(values, 99):.0f} |")
     lines += ["", "| process group | CPU s | share of the machine |", "| --- | ---: | ---: |"]
     lines += [f"| {k} | {v:.0f} | {v / machine:.0%} |" for k, v in cpu.items()]
@@ -320,6 +342,8 @@ def run(args: argparse.Namespace) -> str:
         f"connection (max_connections reached): {refused[0]}",
         f"- {check.summary()}; write check {'passed' if check.ok else 'FAILED'}",
         f"- {review.summary()}; review check {'passed' if review.ok else 'FAILED'}",
+        *([f"- media statuses: {dict(sorted(media.statuses.items()))}"] if store else []),
+        *media_lines,
     ]
     return "\n".join(lines)
 
@@ -371,17 +395,26 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=20)
     parser.add_argument("--review-rate", type=float, default=0.2)
     parser.add_argument("--review-think", type=float, default=4.0)
+    parser.add_argument(
+        "--s3", action="store_true", help="media in an S3 server started here (moto), viewed"
+    )
+    parser.add_argument("--images", type=int, default=200, help="with --s3: images imported")
+    parser.add_argument("--viewers", type=int, default=10, help="with --s3: clients viewing")
     args = parser.parse_args()
     if not (args.pg_url.startswith("postgresql") and args.redis_url.startswith("redis")):
         raise SystemExit("needs --pg-url postgresql+psycopg://… and --redis-url redis://…")
     table = run(args)
     print(table)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    RESULTS.write_text(
-        f"# Load\n\n{stamp}, `tests/benchmarks/bench_load.py --annotators {args.annotators} "
-        f"--seconds {args.seconds:.0f} --items {args.items} --think {args.think:g} "
-        f"--reviewers {args.reviewers}`\n\n{table}\n"
+    command = (
+        f"tests/benchmarks/bench_load.py --annotators {args.annotators} --seconds "
+        f"{args.seconds:.0f} --items {args.items} --think {args.think:g} --reviewers "
+        f"{args.reviewers} --api-processes {args.api_processes}"
+        + (f" --s3 --images {args.images} --viewers {args.viewers}" if args.s3 else "")
     )
+    # The newest run first; earlier runs (and what was said of them) stay below it.
+    history = RESULTS.read_text().removeprefix("# Load\n") if RESULTS.exists() else ""
+    RESULTS.write_text(f"# Load\n\n## Run of {stamp}\n\n{stamp}, `{command}`\n\n{table}\n{history}")
 
 
 if __name__ == "__main__":

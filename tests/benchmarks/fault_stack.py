@@ -44,6 +44,7 @@ class Stack:
     api_processes: int
     workdir: Path
     worker_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. S3 media for every process
     pg_proxy: TcpProxy | None = None
     redis_proxy: TcpProxy | None = None
     api: subprocess.Popen[bytes] | None = None
@@ -75,6 +76,7 @@ class Stack:
             JINBIAO_QUALITY_SWEEP_SECONDS="2",
             PYTHONPATH=str(REPO),
         )
+        env.update(self.extra_env)
         self.worker_env = {
             **env,
             # Each recompute sleeps this long after claiming, so a worker can be killed mid-job.
