@@ -158,13 +158,19 @@ function createForm(project, made, params = {}) {
     filterField.hidden = source.value !== 'filter';
   };
   const parsedIds = () => ids.value.split(/[\s,，]+/).filter(Boolean).map(Number);
+  // Answers can come back out of order (each change asks again): only the latest question's
+  // answer is shown, so a slow first answer never overwrites the plan of what was asked last.
+  let asked = 0;
   async function showPlan() {
+    const mine = ++asked;
     const lotSize = source.value === 'item_ids' && parsedIds().length ? parsedIds().length : Number(size.value);
     if (!lotSize) { preview.textContent = ''; return; }
+    let text;
     try {
       const plan = await api.get('acceptance/plan', { lot_size: lotSize, aql: aql.value, level: level.value });
-      preview.textContent = t('lot_plan_preview', { size: lotSize, letter: plan.code_letter, n: plan.sample_size, ac: plan.accept, re: plan.reject });
-    } catch (err) { preview.textContent = describeError(err); }
+      text = t('lot_plan_preview', { size: lotSize, letter: plan.code_letter, n: plan.sample_size, ac: plan.accept, re: plan.reject });
+    } catch (err) { text = describeError(err); }
+    if (mine === asked) preview.textContent = text;
   }
   [source, aql, level, size, ids].forEach((el) => el.addEventListener('change', () => { showSource(); showPlan(); }));
   const form = h('form', { class: 'card', id: 'new-lot' }, h('h2', {}, t('lot_new')),
