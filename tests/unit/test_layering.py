@@ -7,10 +7,11 @@ The layers, bottom to top:
   ``pg_pool`` (and the
   package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
-  accounts → orgs → projects → invites → items → assignments → consensus → datamanager
-  → (review, lots, pay, models) → exports. The second release's review, lots, pay and models
-  share one tier above assignments and consensus: they talk to each other through events, not
-  imports;
+  accounts → orgs → projects → invites → items → assignments → consensus → review →
+  datamanager → (lots, pay, models, labels, corrections) → exports. Review sits below the data
+  manager because the item table shows and filters the states review stores (in review,
+  reviewed, rework); review imports nothing of the data manager, lots, pay or models. Lots, pay
+  and models share one tier: they talk to each other through events, not imports;
 * the entry points that only collect (the app factory and its router, the CLI, the Celery
   wiring, the demo, the migration runner, health, the API reference): ``api``, ``api_docs``,
   ``app``, ``all_models``, ``cli``, ``demo``, ``health``, ``migrate``, ``serving``, ``wiring``
@@ -58,9 +59,10 @@ DOMAINS: tuple[frozenset[str], ...] = (
     frozenset({"items"}),
     frozenset({"assignments"}),
     frozenset({"consensus"}),
+    frozenset({"review"}),
     # The item table's filters are what a lot can be made of, so lots may import them.
     frozenset({"datamanager"}),
-    frozenset({"review", "lots", "pay", "models", "labels", "corrections"}),
+    frozenset({"lots", "pay", "models", "labels", "corrections"}),
     frozenset({"exports"}),
 )
 ENTRY_POINTS = frozenset(
