@@ -187,7 +187,15 @@ def polygons_batched(
 
 
 def platform_path(kind: str, texts: list, item: Any, user: Any, weights: dict) -> dict:
-    """Stored text -> the kind's ``infer`` -> the store's COPY text, as a recompute runs them."""
+    """Stored text -> the kind's ``infer`` -> the store's COPY text, as a recompute runs them
+    (with the cyclic collector paused, as ``recompute_project`` runs)."""
+    from quality._bulk import collector_paused
+
+    with collector_paused():
+        return _platform_path(kind, texts, item, user, weights)
+
+
+def _platform_path(kind: str, texts: list, item: Any, user: Any, weights: dict) -> dict:
     from backend.assignments.answers_query import JsonResults
     from backend.consensus.store import _copy_text
     from backend.kinds import get_kind
@@ -416,7 +424,8 @@ def main() -> None:
         lines += [
             "",
             "The platform's path (`--platform`): stored JSON text (`jsonb` key order) -> the "
-            "kind's `infer` -> the consensus store's COPY text; CPU seconds, median of "
+            "kind's `infer` -> the consensus store's COPY text, collector paused as in "
+            "`recompute_project`; CPU seconds, median of "
             f"{args.runs}, wall-clock in brackets.",
             "",
             "| kind | CPU s | infer (wall) | serialise (wall) | COPY text (MB) |",
