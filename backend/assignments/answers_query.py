@@ -14,7 +14,7 @@ Read-only: other domains ask here instead of writing SQL on ``annotations`` them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,7 @@ def answer_columns(
     else:
         items = annotators = gold_flags = scores = values = ()
     if not field:
-        with collector_paused():
-            values = [orjson.loads(v) if isinstance(v, str | bytes) else v for v in values]
+        values = JsonResults(values)
     return AnswerColumns(
         item=np.fromiter(items, dtype=np.int64, count=len(items)),
         annotator=np.fromiter(annotators, dtype=np.int64, count=len(annotators)),
@@ -92,6 +91,70 @@ def answer_columns(
         positions=None,
         values=values,
     )
+
+
+class JsonResults(Sequence[Any]):
+    """The answers' results as the driver gave them (JSON text), parsed by orjson when first
+    read — all at once on iteration, one at a time by index — and kept parsed.
+
+    Why lazy: a kind that reads its answers straight from the text into arrays (polygons,
+    ``quality.polygons.table_from_json``) never needs the dicts; 60,000 polygon answers parsed
+    into dicts and lists cost about as much CPU as all of batched box fusion
+    (``tests/benchmarks/results/polygons.md``). ``texts`` is that text (None when the driver
+    gave something else, e.g. parsed values); the other kinds read the results as before.
+    """
+
+    def __init__(self, raw: Sequence[Any]) -> None:
+        self._raw = list(raw)
+        self._parsed: list[Any] = [_UNPARSED] * len(self._raw)
+        self._missing = len(self._raw)
+        self.texts: Sequence[str | bytes] | None = (
+            self._raw if all(isinstance(v, str | bytes) for v in self._raw) else None
+        )
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        value = self._parsed[index]
+        if value is _UNPARSED:
+            value = self._parsed[index] = _loads(self._raw[index])
+            self._missing -= 1
+        return value
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._missing:
+            with collector_paused():
+                self._parsed = [
+                    _loads(r) if p is _UNPARSED else p
+                    for r, p in zip(self._raw, self._parsed, strict=True)
+                ]
+            self._missing = 0
+        return iter(self._parsed)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def take(self, index: NDArray[Any]) -> JsonResults:
+        """The results at ``index`` (indices), in that order, parsed ones kept parsed."""
+        rows = np.asarray(index, dtype=np.intp).tolist()
+        out = JsonResults([self._raw[i] for i in rows])
+        out._parsed = [self._parsed[i] for i in rows]
+        out._missing = sum(p is _UNPARSED for p in out._parsed)
+        return out
+
+
+_UNPARSED = object()
+
+
+def _loads(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def count_annotations(*, session: Session, project_id: int) -> int:

@@ -42,7 +42,8 @@ def load_answers(
     elif label_field:
         label_codes, vocab = encode_labels(columns.values, labels, gold_labels)
     else:
-        results = list(columns.values)
+        # kept as given: a lazy ``JsonResults`` is parsed only where a kind reads the dicts
+        results = columns.values
     return AnswerTable(
         item=columns.item,
         annotator=columns.annotator,

@@ -151,7 +151,10 @@ def _copy_text(consensus: Inferred, rows_per_chunk: int = 20_000) -> Iterator[by
                 value = cache[code] = _copy_escape(json.dumps(result))
             encoded.append(value)
     else:
-        encoded = [_copy_escape(json.dumps(result)) for result in consensus.results]
+        # a kind whose results are kept as arrays writes their JSON itself (polygons)
+        writer = getattr(consensus.results, "json_texts", None)
+        texts = writer() if writer is not None else map(json.dumps, consensus.results)
+        encoded = [_copy_escape(text) for text in texts]
     items, confidence, n = (
         consensus.item.tolist(),
         consensus.confidence.tolist(),

@@ -19,7 +19,8 @@ class AnswerTable:
 
     ``label`` holds codes into ``vocab`` when the kind reads one label per answer (``vocab``
     starts with the project's labels, then any other label found, sorted); ``results`` holds
-    the whole results otherwise.
+    the whole results otherwise — read from the database, a lazy sequence parsed on first read
+    whose ``texts`` are the stored JSON (``backend.assignments.answers_query.JsonResults``).
     """
 
     item: NDArray[np.int64]
@@ -43,5 +44,13 @@ class AnswerTable:
             gold_score=self.gold_score[index],
             label=None if self.label is None else self.label[index],
             vocab=self.vocab,
-            results=None if self.results is None else [self.results[i] for i in index.tolist()],
+            results=None if self.results is None else _take(self.results, index),
         )
+
+
+def _take(results: Any, index: NDArray[Any]) -> Any:
+    """The results at ``index``; a lazy sequence (``take``: ``JsonResults``) stays lazy."""
+    take = getattr(results, "take", None)
+    if take is not None:
+        return take(index)
+    return [results[i] for i in index.tolist()]

@@ -48,7 +48,7 @@ class Inferred:
         index = np.flatnonzero(index) if index.dtype == np.bool_ else index
         return Inferred(
             item=self.item[index],
-            results=[self.results[i] for i in index.tolist()],
+            results=_take_results(self.results, index),
             confidence=self.confidence[index],
             n=self.n[index],
             label=None if self.label is None else self.label[index],
@@ -84,6 +84,15 @@ class Inferred:
                 else np.concatenate([first.stopping, second.stopping])
             ),
         )
+
+
+def _take_results(results: Sequence[dict[str, Any]], index: NDArray[Any]) -> Any:
+    """The results at ``index``; a lazy sequence of results (``take``, e.g. the polygons kind's
+    ``ConsensusResults``) stays lazy."""
+    take = getattr(results, "take", None)
+    if take is not None:
+        return take(index)
+    return [results[i] for i in index.tolist()]
 
 
 def _scores_of(

@@ -150,11 +150,14 @@ class PolygonsConsensus(MarksConsensus):
         assert answers.results is not None
         users = answers.annotator.tolist()
         w = np.fromiter((weights.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
-        fused = polygons.fuse_results(answers.results, answers.item, w, iou_threshold=IOU)
+        fused = polygons.fuse_results(
+            answers.results, answers.item, w, iou_threshold=IOU, texts=_texts(answers)
+        )
         scores = fused.answer_score.tolist()
         return Inferred(
             item=fused.items,
-            results=fused.results(with_confidence=True),
+            # lazy: the store writes their JSON from the arrays, no dict per corner
+            results=polygons.ConsensusResults(fused, with_confidence=True),
             confidence=fused.confidence,
             n=fused.n_answers,
             own_scores=dict(
@@ -169,10 +172,14 @@ class PolygonsConsensus(MarksConsensus):
         assert answers.results is not None
         if len(answers) < 2:
             return {"items_with_2plus": 0}
-        rows = last_answers(answers.item, answers.annotator)
-        table = polygons.PolygonTable.from_results(
-            [answers.results[r] for r in rows.tolist()], items=answers.item[rows]
-        )
+        rows = last_answers(answers.item, answers.annotator).tolist()
+        texts, table = _texts(answers), None
+        if texts is not None:
+            table = polygons.table_from_json([texts[r] for r in rows], items=answers.item[rows])
+        if table is None:
+            table = polygons.PolygonTable.from_results(
+                [answers.results[r] for r in rows], items=answers.item[rows]
+            )
         found = polygons.batched_polygon_agreement(table, iou_threshold=IOU)
         if not len(found.items):
             return {"items_with_2plus": 0}
@@ -197,6 +204,13 @@ class PolygonsConsensus(MarksConsensus):
         """``match`` of every pair at once (``quality.polygons.batched_score_polygons``):
         the annotator table scores gold answers and paused annotators' answers this way."""
         return polygons.batched_score_polygons(results, references, iou_threshold=IOU)
+
+
+def _texts(answers: AnswerTable) -> Sequence[str | bytes] | None:
+    """The answers' stored JSON text, when the table was read with it (``JsonResults`` of
+    ``backend/assignments/answers_query.py``): polygons are read from it into arrays, the dicts
+    are never built."""
+    return getattr(answers.results, "texts", None)
 
 
 def _nanmean(values: NDArray[np.float64]) -> float | None:

@@ -9,7 +9,7 @@ so masks, exports and IoU here agree with COCO tools pixel for pixel.
 """
 
 from . import rle
-from ._table import PolygonTable, is_ok, polygons_of
+from ._table import PolygonTable, is_ok, polygons_of, table_from_json
 from .agreement import batched_polygon_agreement, batched_score_polygons
 from .consensus import PolygonConsensus, consensus_polygons, fuse_polygons, fuse_results
 from .matching import (
@@ -21,9 +21,11 @@ from .matching import (
     score_polygons,
 )
 from .raster import polygon_areas, rasterize, rasterize_polygon
+from .results import ConsensusResults, json_texts
 from .validation import PolygonError, validate_polygon, validate_polygons
 
 __all__ = [
+    "ConsensusResults",
     "PolygonConsensus",
     "PolygonError",
     "PolygonTable",
@@ -34,6 +36,7 @@ __all__ = [
     "fuse_results",
     "iou_matrix",
     "is_ok",
+    "json_texts",
     "mask_iou",
     "match_polygons",
     "pairwise_polygon_agreement",
@@ -44,6 +47,7 @@ __all__ = [
     "rasterize_polygon",
     "rle",
     "score_polygons",
+    "table_from_json",
     "validate_polygon",
     "validate_polygons",
 ]

@@ -277,6 +277,16 @@ def _clusters(c_lo, c_hi, r_lo, r_hi):
 
 
 @njit(cache=True)
+def _sorted_order(keys):
+    """``np.argsort(keys, kind="mergesort")``, without sorting when ``keys`` already rise (a
+    group of one cluster: its runs and objects come in column-major order)."""
+    for t in range(1, len(keys)):
+        if keys[t] < keys[t - 1]:
+            return np.argsort(keys, kind="mergesort")
+    return np.arange(len(keys))
+
+
+@njit(cache=True)
 def vote_pixels(
     xy,
     ring_offsets,
@@ -297,13 +307,15 @@ def vote_pixels(
     threshold,
 ):
     """Consensus runs ``(line, start, end, object)`` on the groups' column lines, object areas,
-    each polygon's area and the ``(polygon, object, shared pixels)`` of every overlap."""
+    each polygon's area, the ``(polygon, object, shared pixels)`` of every overlap, and the
+    group of each run (last: so callers need no line -> group table)."""
     n_poly = len(poly_ring_first)
     poly_area = np.zeros(n_poly, dtype=np.int64)
     run_line = np.empty(1024, dtype=np.int64)
     run_start = np.empty(1024, dtype=np.int64)
     run_end = np.empty(1024, dtype=np.int64)
     run_obj = np.empty(1024, dtype=np.int64)
+    run_group = np.empty(1024, dtype=np.int64)
     n_run = 0
     obj_area = np.empty(256, dtype=np.int64)
     n_obj = 0
@@ -332,6 +344,18 @@ def vote_pixels(
     count = np.empty(64, dtype=np.int64)
     sorted_rows = np.empty(256, dtype=np.int64)
     bounds = np.empty(64, dtype=np.int64)
+    # per group and per cluster scratch, grown as needed rather than allocated each time
+    ring_lo = np.empty(64, dtype=np.int64)
+    p_ring = np.empty(64, dtype=np.int64)
+    c_lo = np.empty(64, dtype=np.int64)
+    c_hi = np.empty(64, dtype=np.int64)
+    r_lo = np.empty(64, dtype=np.int64)
+    r_hi = np.empty(64, dtype=np.int64)
+    col_ptr = np.empty(256, dtype=np.int64)
+    fill_at = np.empty(256, dtype=np.int64)
+    c_run = np.empty(256, dtype=np.int64)
+    run_of = np.empty(256, dtype=np.int64)
+    shared = np.empty(256, dtype=np.int64)
     span = np.int64(1) << np.int64(31)
     n_groups = len(group_offsets) - 1
     for g in range(n_groups):
@@ -342,12 +366,12 @@ def vote_pixels(
         n_rings = 0
         for i in range(k):
             n_rings += poly_ring_count[group_polys[g0 + i]]
-        ring_lo = np.empty(n_rings + 1, dtype=np.int64)
-        p_ring = np.empty(k + 1, dtype=np.int64)
-        c_lo = np.empty(k, dtype=np.int64)
-        c_hi = np.empty(k, dtype=np.int64)
-        r_lo = np.empty(k, dtype=np.int64)
-        r_hi = np.empty(k, dtype=np.int64)
+        ring_lo = _grow(ring_lo, n_rings + 1)
+        p_ring = _grow(p_ring, k + 1)
+        c_lo = _grow(c_lo, k)
+        c_hi = _grow(c_hi, k)
+        r_lo = _grow(r_lo, k)
+        r_hi = _grow(r_hi, k)
         n_tog = 0
         at = 0
         for i in range(k):
@@ -382,7 +406,7 @@ def vote_pixels(
                 r_hi[i] = max(r_hi[i], rows[t])
         p_ring[k] = at
         ring_lo[n_rings] = n_tog
-        cluster, _ = _clusters(c_lo, c_hi, r_lo, r_hi)
+        cluster, _ = _clusters(c_lo[:k], c_hi[:k], r_lo[:k], r_hi[:k])
         by_cluster = np.argsort(cluster, kind="mergesort")
         n_gr = 0
         n_go = 0
@@ -476,12 +500,14 @@ def vote_pixels(
                     pr_bit[t] = bit
                 poly_area[p] = area
             # the polygons' runs by column (counting sort, stable)
-            col_ptr = np.zeros(width + 1, dtype=np.int64)
+            col_ptr = _grow(col_ptr, width + 1)
+            col_ptr[: width + 1] = 0
             for t in range(n_pr):
                 col_ptr[pr_col[t] - cc0 + 1] += 1
             for c in range(width):
                 col_ptr[c + 1] += col_ptr[c]
-            fill_at = col_ptr[:-1].copy()
+            fill_at = _grow(fill_at, width)
+            fill_at[:width] = col_ptr[:width]
             by_col = _grow(by_col, n_pr)
             for t in range(n_pr):
                 c = pr_col[t] - cc0
@@ -497,7 +523,7 @@ def vote_pixels(
             g_start = _grow(g_start, need)
             g_end = _grow(g_end, need)
             g_obj = _grow(g_obj, need)
-            c_run = np.empty(width + 1, dtype=np.int64)
+            c_run = _grow(c_run, width + 1)
             first_run = n_gr
             line0 = group_base[g] + cc0 - group_first[g]
             prev_lo = n_gr
@@ -570,7 +596,7 @@ def vote_pixels(
                 prev_hi = n_gr
             c_run[width] = n_gr
             first_obj = n_go
-            run_of = np.empty(n_gr - first_run, dtype=np.int64)
+            run_of = _grow(run_of, n_gr - first_run)
             for u in range(first_run, n_gr):
                 root = u
                 while g_obj[root] >= 0 and g_obj[root] != root:
@@ -593,7 +619,8 @@ def vote_pixels(
             n_here = n_go - first_obj
             if n_here:
                 n_cp = j1 - j0
-                shared = np.zeros(n_cp * n_here, dtype=np.int64)
+                shared = _grow(shared, n_cp * n_here)
+                shared[: n_cp * n_here] = 0
                 for t in range(n_pr):
                     c = pr_col[t] - cc0
                     for u in range(c_run[c], c_run[c + 1]):
@@ -615,24 +642,26 @@ def vote_pixels(
                             n_gq += 1
             j0 = j1
         # the group's objects numbered by their first pixel, column-major; runs sorted
-        rank = np.argsort(o_key[:n_go], kind="mergesort")
+        rank = _sorted_order(o_key[:n_go])
         new_id = np.empty(n_go, dtype=np.int64)
         obj_area = _grow(obj_area, n_obj + n_go)
         for t in range(n_go):
             new_id[rank[t]] = n_obj + t
             obj_area[n_obj + t] = o_area[rank[t]]
         n_obj += n_go
-        run_order = np.argsort(g_line[:n_gr] * span + g_start[:n_gr], kind="mergesort")
+        run_order = _sorted_order(g_line[:n_gr] * span + g_start[:n_gr])
         run_line = _grow(run_line, n_run + n_gr)
         run_start = _grow(run_start, n_run + n_gr)
         run_end = _grow(run_end, n_run + n_gr)
         run_obj = _grow(run_obj, n_run + n_gr)
+        run_group = _grow(run_group, n_run + n_gr)
         for t in range(n_gr):
             u = run_order[t]
             run_line[n_run] = g_line[u]
             run_start[n_run] = g_start[u]
             run_end[n_run] = g_end[u]
             run_obj[n_run] = new_id[g_obj[u]]
+            run_group[n_run] = g
             n_run += 1
         pair_poly = _grow(pair_poly, n_pair + n_gq)
         pair_obj = _grow(pair_obj, n_pair + n_gq)
@@ -652,6 +681,7 @@ def vote_pixels(
         pair_poly[:n_pair].copy(),
         pair_obj[:n_pair].copy(),
         pair_n[:n_pair].copy(),
+        run_group[:n_run].copy(),
     )
 
 
@@ -752,9 +782,10 @@ def _vertical(line_ptr, start, end, left, right, y, down):
 
 
 @njit(cache=True)
-def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, run_object):
+def trace_runs(line, start, end, n_lines, run_group, g_first, g_base, g_last, run_object):
     """Rings of maximal sorted runs, as ``_trace.trace`` gives them: vertices ``x, y``, ring
-    ``offsets``, signed ``area`` (holes negative) and each ring's object."""
+    ``offsets``, signed ``area`` (holes negative) and each ring's object; ``run_group``: the
+    (item, label) group of each run's line."""
     n = len(line)
     line_ptr = np.zeros(n_lines + 1, dtype=np.int64)
     for u in range(n):
@@ -763,7 +794,7 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
         line_ptr[li + 1] += line_ptr[li]
     col = np.empty(n, dtype=np.int64)
     for u in range(n):
-        g = line_group[line[u]]
+        g = run_group[u]
         col[u] = line[u] - g_base[g] + g_first[g]
     succ = np.full(2 * n, -1, dtype=np.int64)
     arr_a = np.empty(n, dtype=np.int64)
@@ -774,7 +805,7 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
     n_lv = 0
     # top edges (east), then bottom edges (west): straight on, a turn, or along a column line
     for i in range(n):
-        g = line_group[line[i]]
+        g = run_group[i]
         right = _line_at(g_first, g_last, g_base, g, col[i] + 1)
         se = _in_line(line_ptr, start, end, right, start[i])
         if se >= 0 and start[se] == start[i]:
@@ -795,7 +826,7 @@ def trace_runs(line, start, end, n_lines, line_group, g_first, g_base, g_last, r
             lv_b[n_lv] = 2 * sr
             n_lv += 1
     for i in range(n):
-        g = line_group[line[i]]
+        g = run_group[i]
         left = _line_at(g_first, g_last, g_base, g, col[i] - 1)
         nw = _in_line(line_ptr, start, end, left, end[i] - 1)
         if nw >= 0 and end[nw] == end[i]:

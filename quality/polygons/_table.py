@@ -6,6 +6,7 @@ Platform result: ``{"polygons": [{"label", "points": [[x, y], ...], "holes"?: [[
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -152,5 +153,52 @@ def _from_results(
         ring_hole=hole,
         ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
         xy=coords.reshape(-1, 2),
+        labels=names,
+    )
+
+
+def table_from_json(
+    texts: Sequence[str | bytes],
+    items: Sequence[int] | NDArray[np.integer[Any]] | None = None,
+) -> PolygonTable | None:
+    """``PolygonTable.from_results`` of the results' stored JSON text, without parsing it into
+    dicts (``_parse.parse_polygons``, one compiled pass); None when some text is outside what
+    that reader takes (the caller flattens parsed dicts then). Labels are sorted, as there."""
+    from ._parse import BAD, POW10, parse_polygons  # Numba on first use
+
+    with collector_paused():
+        encoded = [t.encode() if isinstance(t, str) else bytes(t) for t in texts]
+        sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        raw = b"".join(encoded)
+    ends = np.cumsum(sizes)
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    status, ok, polygon_answer, l_start, l_end, ring_polygon, ring_hole, ring_size, xy, slow = (
+        parse_polygons(buf, ends - sizes, ends, POW10)
+    )
+    if status == BAD:
+        return None
+    for at, a, b in slow.tolist():  # numbers beyond the exact fast path: Python's float
+        xy[at] = float(raw[a:b])
+    with collector_paused():
+        raw_labels = [raw[a:b] for a, b in zip(l_start.tolist(), l_end.tolist(), strict=True)]
+        decoded = {s: json.loads(b'"' + s + b'"') for s in set(raw_labels)}
+    names = tuple(sorted(set(decoded.values())))
+    code = {name: i for i, name in enumerate(names)}
+    by_raw = {s: code[name] for s, name in decoded.items()}
+    return PolygonTable(
+        answer_item=(
+            np.arange(len(texts), dtype=np.int64)
+            if items is None
+            else np.asarray(items, dtype=np.int64)
+        ),
+        answer_ok=ok,
+        polygon_answer=polygon_answer,
+        polygon_label=np.fromiter(
+            map(by_raw.__getitem__, raw_labels), dtype=np.int64, count=len(raw_labels)
+        ),
+        ring_polygon=ring_polygon,
+        ring_hole=ring_hole,
+        ring_offsets=np.r_[0, np.cumsum(ring_size)].astype(np.int64),
+        xy=xy.reshape(-1, 2),
         labels=names,
     )

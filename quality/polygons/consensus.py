@@ -44,7 +44,7 @@ from .._bulk import collector_paused
 from ._overlap import best_iou_per_answer, f1_against, polygon_object_iou
 from ._raster import polygon_columns, polygon_runs
 from ._runs import Lines, Runs, merge_touching, sweep, union
-from ._table import PolygonTable
+from ._table import PolygonTable, table_from_json
 from ._trace import Traced, trace
 
 I64 = NDArray[np.int64]
@@ -178,13 +178,10 @@ def fuse_polygons(
     np.maximum.at(glast, poly_group[has], plines.first[has] + p_width[has] - 1)
     gfirst[glast < 0] = 0
     glines = Lines.of(gfirst, glast)
-    line_group = np.repeat(
-        np.arange(len(gkeys), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
-    )
     if kernel is None:
         kernel = _compiled_is_cheaper(table)
     pixels = _pixels_compiled if kernel else _pixels_numpy
-    consensus, traced, pair_poly, pair_obj, pair_iou = pixels(
+    consensus, run_group, traced, pair_poly, pair_obj, pair_iou = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
     )
 
@@ -192,7 +189,7 @@ def fuse_polygons(
     n_obj = traced.n_components
     first_run = np.full(n_obj, len(consensus), dtype=np.int64)
     np.minimum.at(first_run, traced.run_component, np.arange(len(consensus)))
-    obj_group = line_group[consensus.line[first_run]] if n_obj else np.zeros(0, dtype=np.int64)
+    obj_group = run_group[first_run] if n_obj else np.zeros(0, dtype=np.int64)
     obj_item = gkeys[obj_group] // n_labels
     obj_label = gkeys[obj_group] % n_labels
     obj_area = _sums(traced.run_component, consensus.length, n_obj)
@@ -221,13 +218,20 @@ def fuse_polygons(
     confidence = np.bincount(item_of, weights=w * score, minlength=n_items) / total
 
     ring_order = np.lexsort((traced.area < 0, traced.ring_component))
-    sizes = np.diff(traced.offsets)[ring_order]
-    starts = traced.offsets[:-1][ring_order]
-    take = (
-        np.repeat(starts, sizes)
-        + np.arange(int(sizes.sum()))
-        - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    )
+    if np.array_equal(ring_order, np.arange(len(ring_order))):
+        # the usual case (tracing meets each object's outer ring first, objects in order):
+        # no gather of the millions of corners
+        ring_offsets, x, y = traced.offsets.astype(np.int64), traced.x, traced.y
+    else:
+        sizes = np.diff(traced.offsets)[ring_order]
+        starts = traced.offsets[:-1][ring_order]
+        take = (
+            np.repeat(starts, sizes)
+            + np.arange(int(sizes.sum()))
+            - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        ring_offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        x, y = traced.x[take], traced.y[take]
     return PolygonConsensus(
         items=items.astype(np.int64),
         ok=item_ok,
@@ -240,14 +244,14 @@ def fuse_polygons(
         object_area=obj_area.astype(np.int64),
         ring_object=traced.ring_component[ring_order],
         ring_hole=traced.area[ring_order] < 0,
-        ring_offsets=np.r_[0, np.cumsum(sizes)].astype(np.int64),
-        x=traced.x[take],
-        y=traced.y[take],
+        ring_offsets=ring_offsets,
+        x=x,
+        y=y,
         labels=table.labels,
     )
 
 
-Pixels = tuple[Runs, Traced, I64, I64, F64]
+Pixels = tuple[Runs, I64, Traced, I64, I64, F64]
 
 
 def _pixels_numpy(
@@ -262,9 +266,9 @@ def _pixels_numpy(
     glines: Lines,
     threshold: float,
 ) -> Pixels:
-    """The NumPy reference of the pixel stage: consensus runs on the groups' lines, their
-    rings and objects, and the IoU of every (polygon, object) pair sharing a pixel, sorted by
-    polygon then object."""
+    """The NumPy reference of the pixel stage: consensus runs on the groups' lines and the
+    group of each, their rings and objects, and the IoU of every (polygon, object) pair sharing
+    a pixel, sorted by polygon then object."""
     poly_answer = table.polygon_answer
     runs, plines = polygon_runs(
         table.xy,
@@ -301,7 +305,7 @@ def _pixels_numpy(
     pair_poly, pair_obj, pair_iou = polygon_object_iou(
         gruns, run_poly, poly_area, consensus, components.run_component, obj_area
     )
-    return consensus, components, pair_poly, pair_obj, pair_iou
+    return consensus, line_group[consensus.line], components, pair_poly, pair_obj, pair_iou
 
 
 def _pixels_compiled(
@@ -339,45 +343,46 @@ def _pixels_compiled(
     ring_count = np.bincount(table.ring_polygon, minlength=n_poly)
     order = np.argsort(poly_group, kind="stable").astype(np.int64)
     group_offsets = np.r_[0, np.cumsum(np.bincount(poly_group, minlength=len(group_item)))]
-    line, start, end, run_obj, obj_area, poly_area, pair_poly, pair_obj, pair_n = vote_pixels(
-        np.ascontiguousarray(table.xy, dtype=np.float64),
-        table.ring_offsets.astype(np.int64),
-        (np.cumsum(ring_count) - ring_count).astype(np.int64),
-        ring_count.astype(np.int64),
-        h[poly_answer].astype(np.int64),
-        wd[poly_answer].astype(np.int64),
-        slot[poly_answer].astype(np.int64),
-        order,
-        group_offsets.astype(np.int64),
-        np.asarray(group_item, dtype=np.int64),
-        glines.first.astype(np.int64),
-        glines.base.astype(np.int64),
-        share,
-        by_slot,
-        np.asarray(total, dtype=np.float64),
-        use_table,
-        float(threshold),
+    line, start, end, run_obj, obj_area, poly_area, pair_poly, pair_obj, pair_n, run_group = (
+        vote_pixels(
+            np.ascontiguousarray(table.xy, dtype=np.float64),
+            table.ring_offsets.astype(np.int64),
+            (np.cumsum(ring_count) - ring_count).astype(np.int64),
+            ring_count.astype(np.int64),
+            h[poly_answer].astype(np.int64),
+            wd[poly_answer].astype(np.int64),
+            slot[poly_answer].astype(np.int64),
+            order,
+            group_offsets.astype(np.int64),
+            np.asarray(group_item, dtype=np.int64),
+            glines.first.astype(np.int64),
+            glines.base.astype(np.int64),
+            share,
+            by_slot,
+            np.asarray(total, dtype=np.float64),
+            use_table,
+            float(threshold),
+        )
     )
     by_pair = np.lexsort((pair_obj, pair_poly))
     pair_poly, pair_obj, inter = pair_poly[by_pair], pair_obj[by_pair], pair_n[by_pair]
     union = poly_area.astype(np.float64)[pair_poly] + obj_area.astype(np.float64)[pair_obj] - inter
-    line_group = np.repeat(
-        np.arange(len(group_item), dtype=np.int64), np.diff(np.r_[glines.base, glines.total])
-    )
+    # no line -> group table: the groups' lines number millions (a group spans the columns
+    # from its leftmost to its rightmost polygon), the runs' own groups come from the vote
     g_last = glines.first + np.diff(np.r_[glines.base, glines.total]) - 1
     x, y, offsets, area, ring_obj = trace_runs(
         line,
         start,
         end,
         int(glines.total),
-        line_group,
+        run_group,
         glines.first.astype(np.int64),
         glines.base.astype(np.int64),
         g_last.astype(np.int64),
         run_obj,
     )
     traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))
-    return Runs(line, start, end), traced, pair_poly, pair_obj, inter / union
+    return Runs(line, start, end), run_group, traced, pair_poly, pair_obj, inter / union
 
 
 def _compiled_is_cheaper(table: PolygonTable) -> bool:
@@ -485,9 +490,14 @@ def fuse_results(
     iou_threshold: float = 0.5,
     prior_weight: float = 1.0,
     kernel: bool | None = None,
+    texts: Sequence[str | bytes] | None = None,
 ) -> PolygonConsensus:
     """``fuse_polygons`` of platform results as the recompute holds them (submission order,
     items interleaved), flattened once in item order: ``answer_score`` follows ``results``.
+
+    ``texts``: the same results as their stored JSON text, read straight into the table
+    (``table_from_json``) without building dicts; ``results`` are read only when some text is
+    outside what that reader takes.
 
     Why not ``fuse_polygons(PolygonTable.from_results(results, items))``: the same consensus,
     but that table is in submission order and ``fuse_polygons`` would reorder its millions of
@@ -496,7 +506,11 @@ def fuse_results(
     item = np.asarray(items, dtype=np.int64)
     order = np.argsort(item, kind="stable")
     rows = order.tolist()
-    table = PolygonTable.from_results([results[r] for r in rows], items=item[order])
+    table = None
+    if texts is not None:
+        table = table_from_json([texts[r] for r in rows], items=item[order])
+    if table is None:
+        table = PolygonTable.from_results([results[r] for r in rows], items=item[order])
 
     def by_item(values: I64 | int | None) -> I64 | int | None:
         return values if values is None or np.ndim(values) == 0 else np.asarray(values)[order]

@@ -28,12 +28,21 @@ Measured, wall-clock seconds (median of ``--runs``, the paths interleaved):
   checked equal. Before the runs one small call imports Numba and loads (or, on a fresh cache,
   compiles) the kernels: its CPU seconds are reported on their own.
 
+* the platform's path, both kinds (``--platform``): what a recompute runs from the stored answers
+  to the rows it writes — the answers' JSON text as PostgreSQL's ``result::text`` gives it
+  (``jsonb`` key order) in a ``JsonResults`` (``backend/assignments/answers_query.py``), the
+  kind's ``infer`` (``image_boxes``: parse with orjson, flatten, ``fuse_boxes_batched``,
+  calibration, dicts; ``image_polygons``: the text read straight into arrays, ``fuse_polygons``,
+  lazy results) and the consensus store's COPY text (``backend/consensus/store.py``
+  ``_copy_text``: ``json.dumps`` of the boxes' dicts, the polygons' JSON written from arrays).
+
 Results: a markdown table on stdout and in ``tests/benchmarks/results/polygons.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -177,6 +186,57 @@ def polygons_batched(
     return fused, results, seconds
 
 
+def platform_path(kind: str, texts: list, item: Any, user: Any, weights: dict) -> dict:
+    """Stored text -> the kind's ``infer`` -> the store's COPY text, as a recompute runs them
+    (with the cyclic collector paused, as ``recompute_project`` runs)."""
+    from quality._bulk import collector_paused
+
+    with collector_paused():
+        return _platform_path(kind, texts, item, user, weights)
+
+
+def _platform_path(kind: str, texts: list, item: Any, user: Any, weights: dict) -> dict:
+    from backend.assignments.answers_query import JsonResults
+    from backend.consensus.store import _copy_text
+    from backend.kinds import get_kind
+    from backend.kinds.answers import AnswerTable
+
+    seconds = {}
+    t = time.perf_counter()
+    table = AnswerTable(
+        item=item,
+        annotator=user,
+        is_gold=np.zeros(len(item), dtype=bool),
+        gold_score=np.full(len(item), np.nan),
+        label=None,
+        vocab=[],
+        results=JsonResults(texts),  # type: ignore[arg-type]
+    )
+    inferred = get_kind(kind).consensus.infer(
+        table, gold={}, labels=LABELS, weights=weights, texts={}
+    )
+    seconds["infer"] = time.perf_counter() - t
+    t = time.perf_counter()
+    copy = b"".join(_copy_text(inferred))
+    seconds["serialise"] = time.perf_counter() - t
+    seconds["bytes"] = len(copy)
+    return seconds
+
+
+def jsonb_text(result: dict) -> str:
+    """``result::text`` of a ``jsonb`` value: keys shorter first, then by bytes."""
+
+    def order(value: Any) -> Any:
+        if isinstance(value, dict):
+            keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+            return {k: order(value[k]) for k in keys}
+        if isinstance(value, list):
+            return [order(v) for v in value]
+        return value
+
+    return json.dumps(order(result))
+
+
 def check_equal(per_item: dict, fused: Any, results: list, rows: list) -> int:
     """Differences between the two box paths beyond 1e-9 (0 expected)."""
     bad = 0
@@ -212,6 +272,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-per-item", action="store_true", help="skip the slow old path")
     parser.add_argument("--skip-reference", action="store_true", help="skip the NumPy polygon path")
+    parser.add_argument("--platform", action="store_true", help="also text -> infer -> COPY")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
@@ -219,6 +280,16 @@ def main() -> None:
     small = argparse.Namespace(**{**vars(args), "items": 2})
     c = time.process_time()
     polygons_batched(crowd(small)["polygons"], {})
+    if args.platform:
+        few = crowd(small)
+        for kind, key in (("image_boxes", "boxes"), ("image_polygons", "polygons")):
+            platform_path(
+                kind,
+                [jsonb_text(r[2]) for r in few[key]],
+                np.array([r[0] for r in few[key]]),
+                np.array([r[1] for r in few[key]]),
+                {},
+            )
     first_call = time.process_time() - c
     data = crowd(args)
     rows_b, rows_p, weights = data["boxes"], data["polygons"], data["weights"]
@@ -232,7 +303,23 @@ def main() -> None:
     parts_b: list[dict[str, float]] = []
     parts_p: list[dict[str, float]] = []
     mismatches = None
+    plat: dict[str, list[dict[str, float]]] = {"image_boxes": [], "image_polygons": []}
+    cpu_plat: dict[str, list[float]] = {"image_boxes": [], "image_polygons": []}
+    if args.platform:
+        texts = {
+            "image_boxes": [jsonb_text(r[2]) for r in rows_b],
+            "image_polygons": [jsonb_text(r[2]) for r in rows_p],
+        }
+        p_item = np.array([r[0] for r in rows_p], dtype=np.int64)
+        p_user = np.array([r[1] for r in rows_p], dtype=np.int64)
     for _ in range(args.runs):
+        if args.platform:
+            for kind in ("image_boxes", "image_polygons"):
+                _, found = timed(
+                    lambda kind=kind: platform_path(kind, texts[kind], p_item, p_user, weights),
+                    cpu_plat[kind],
+                )
+                plat[kind].append(found)
         if not args.skip_per_item:
             seconds, reference = timed(lambda: boxes_per_item(rows_b, weights), cpu_old)
             old.append(seconds)
@@ -333,6 +420,28 @@ def main() -> None:
             else "."
         )
     )
+    if args.platform:
+        lines += [
+            "",
+            "The platform's path (`--platform`): stored JSON text (`jsonb` key order) -> the "
+            "kind's `infer` -> the consensus store's COPY text, collector paused as in "
+            "`recompute_project`; CPU seconds, median of "
+            f"{args.runs}, wall-clock in brackets.",
+            "",
+            "| kind | CPU s | infer (wall) | serialise (wall) | COPY text (MB) |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for kind in ("image_boxes", "image_polygons"):
+            lines.append(
+                f"| {kind} | {med(cpu_plat[kind])} | {part(plat[kind], 'infer')} | "
+                f"{part(plat[kind], 'serialise')} | "
+                f"{statistics.median(p['bytes'] for p in plat[kind]) / 1e6:.1f} |"
+            )
+        lines.append(
+            "Platform path, polygons / boxes: "
+            f"{statistics.median(cpu_plat['image_polygons']) / statistics.median(cpu_plat['image_boxes']):.1f}x "  # noqa: E501
+            "by CPU."
+        )
     lines += [
         "",
         "Why polygons cost more than boxes: box fusion handles four numbers per box, the pixel "

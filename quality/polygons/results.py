@@ -1,0 +1,173 @@
+"""Consensus polygons as platform results, kept as arrays until someone reads them.
+
+``PolygonConsensus.results`` builds ``{"polygons": [{"label", "points": [[x, y], ...]}], "ok"}``
+dicts; at 20,000 images that is about 6.6 million ``[x, y]`` lists (the rings follow pixel
+edges), more CPU than all of batched box fusion, and the recompute's only bulk reader, the
+consensus store, turns them straight into JSON text again. ``ConsensusResults`` is the same
+list of results as a lazy sequence: indexing or iterating builds the dicts (once, all of them),
+``json_texts`` writes each item's JSON text from the arrays in one compiled pass (``_format``)
+without any dict — the text ``json.dumps`` would give the dict, character for character — and
+``take`` / ``+`` (what ``Inferred.take`` and ``Inferred.concat`` do with gold items) stay lazy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import pairwise
+from typing import Any, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .consensus import PolygonConsensus
+
+I64 = NDArray[np.int64]
+
+
+def json_texts(consensus: PolygonConsensus, *, with_confidence: bool = False) -> list[str]:
+    """``[json.dumps(r) for r in consensus.results(with_confidence=...)]``, written from the
+    arrays (``_format.write_results``)."""
+    from ._format import LITERAL_AT, LITERALS, write_results  # Numba on first use
+
+    n_items = len(consensus.ok)
+    if not n_items:
+        return []
+    n_obj = len(consensus.object_item)
+    labels = [json.dumps(name) for name in consensus.labels] or ['""']
+    label_bytes, label_at = _joined(labels)
+    if with_confidence and n_obj:
+        conf_bytes, conf_at = _joined(_floats(consensus.object_confidence))
+    else:
+        conf_bytes, conf_at = np.zeros(1, dtype=np.uint8), np.zeros(n_obj + 1, dtype=np.int64)
+    ring_item = consensus.object_item[consensus.ring_object]
+    rings = np.argsort(ring_item, kind="stable").astype(np.int64)  # already in item order
+    item_ring_at = np.searchsorted(ring_item[rings], np.arange(n_items + 1)).astype(np.int64)
+    x, y = consensus.x, consensus.y
+    digits = len(str(int(max(np.abs(x).max(initial=0), np.abs(y).max(initial=0))))) + 1
+    size = (
+        len(x) * (2 * digits + 6)
+        + len(rings) * 16
+        + n_obj * (int(np.diff(label_at).max()) + int(np.diff(conf_at).max(initial=0)) + 48)
+        + n_items * 32
+    )
+    buffer, offsets = write_results(
+        size,
+        consensus.ok.astype(np.bool_),
+        item_ring_at,
+        rings,
+        consensus.ring_object.astype(np.int64),
+        consensus.ring_hole.astype(np.bool_),
+        consensus.ring_offsets.astype(np.int64),
+        x.astype(np.int64),
+        y.astype(np.int64),
+        consensus.object_label.astype(np.int64),
+        label_bytes,
+        label_at,
+        conf_bytes,
+        conf_at,
+        with_confidence,
+        LITERALS,
+        LITERAL_AT,
+    )
+    text = str(buffer[: offsets[-1]].data, "ascii")
+    at = offsets.tolist()
+    return [text[a:b] for a, b in pairwise(at)]
+
+
+def _floats(values: NDArray[np.float64]) -> list[str]:
+    """Floats as ``json.dumps`` writes them: ``repr``, and NaN / Infinity for the others."""
+    texts = list(map(float.__repr__, values.tolist()))
+    for at in np.flatnonzero(~np.isfinite(values)).tolist():
+        texts[at] = json.dumps(float(values[at]))
+    return texts
+
+
+def _joined(texts: list[str]) -> tuple[NDArray[np.uint8], I64]:
+    data = "".join(texts).encode("ascii")
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.frombuffer(data, dtype=np.uint8).copy(), np.r_[0, np.cumsum(sizes)].astype(np.int64)
+
+
+class ConsensusResults(Sequence[dict[str, Any]]):
+    """``consensus.results(with_confidence=...)`` as a lazy sequence, optionally a subset of its
+    items (``rows``) and other results after or among them (``rows`` < 0: ``extra[-1 - row]``)."""
+
+    def __init__(
+        self,
+        consensus: PolygonConsensus,
+        *,
+        with_confidence: bool = False,
+        rows: I64 | None = None,
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self._consensus = consensus
+        self._with_confidence = with_confidence
+        self._rows = np.arange(len(consensus.ok), dtype=np.int64) if rows is None else rows
+        self._extra = list(extra)
+        self._dicts: list[dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._one(int(r)) for r in self._rows[index].tolist()]
+        return self._one(int(self._rows[index]))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for r in self._rows.tolist():
+            yield self._one(r)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ConsensusResults({list(self)!r})"
+
+    def _one(self, row: int) -> dict[str, Any]:
+        if row < 0:
+            return self._extra[-1 - row]  # type: ignore[return-value]
+        if self._dicts is None:
+            self._dicts = self._consensus.results(with_confidence=self._with_confidence)
+        return self._dicts[row]
+
+    def _with(self, rows: I64, extra: list[Mapping[str, Any]]) -> ConsensusResults:
+        out = ConsensusResults(
+            self._consensus, with_confidence=self._with_confidence, rows=rows, extra=extra
+        )
+        out._dicts = self._dicts
+        return out
+
+    def take(self, index: NDArray[Any]) -> ConsensusResults:
+        """The results at ``index`` (indices), in that order, still lazy."""
+        return self._with(self._rows[np.asarray(index, dtype=np.intp)], self._extra)
+
+    def __add__(self, other: Sequence[Mapping[str, Any]]) -> ConsensusResults:
+        more = list(other)
+        codes = -1 - (len(self._extra) + np.arange(len(more), dtype=np.int64))
+        return self._with(np.r_[self._rows, codes].astype(np.int64), [*self._extra, *more])
+
+    def __radd__(self, other: Sequence[Mapping[str, Any]]) -> ConsensusResults:
+        more = list(other)
+        shifted = np.where(self._rows < 0, self._rows - len(more), self._rows)
+        codes = -1 - np.arange(len(more), dtype=np.int64)
+        return self._with(np.r_[codes, shifted].astype(np.int64), [*more, *self._extra])
+
+    def json_texts(self) -> list[str]:
+        """``[json.dumps(r) for r in self]``, the consensus rows written from the arrays."""
+        rows = self._rows.tolist()
+        texts: list[str] = []
+        if any(r >= 0 for r in rows):
+            texts = json_texts(self._consensus, with_confidence=self._with_confidence)
+        return [texts[r] if r >= 0 else json.dumps(self._extra[-1 - r]) for r in rows]

@@ -1,0 +1,181 @@
+"""Polygons kept as arrays at both ends of the recompute: answers read from their stored JSON
+text straight into a ``PolygonTable`` (``table_from_json``) equal the table flattened from the
+parsed dicts, column for column and bit for bit; the consensus written as JSON text from its
+arrays (``json_texts``, ``ConsensusResults``) equals ``json.dumps`` of the result dicts,
+character for character; and the lazy results behave as the list of dicts they stand for."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from quality.polygons import (
+    ConsensusResults,
+    PolygonTable,
+    fuse_results,
+    json_texts,
+    table_from_json,
+)
+from tests.quality.test_polygons_batched import random_answer, random_truth
+
+COLUMNS = (
+    "answer_item",
+    "answer_ok",
+    "polygon_answer",
+    "polygon_label",
+    "ring_polygon",
+    "ring_hole",
+    "ring_offsets",
+)
+
+
+def crowd(seed: int, n_items: int = 120) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for item in range(n_items):
+        h, w = (int(v) for v in rng.integers(8, 90, 2))
+        truth = random_truth(rng, h, w)
+        for _ in range(int(rng.integers(1, 5))):
+            rows.append((item, random_answer(rng, h, w, truth), h, w))
+    rows = [rows[i] for i in rng.permutation(len(rows)).tolist()]
+    return (
+        [r[1] for r in rows],
+        np.array([r[0] for r in rows]),
+        np.array([r[2] for r in rows]),
+        np.array([r[3] for r in rows]),
+    )
+
+
+def jsonb_order(value):
+    """Keys as PostgreSQL's ``jsonb`` prints them: shorter first, then by bytes."""
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        return {k: jsonb_order(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [jsonb_order(v) for v in value]
+    return value
+
+
+def assert_same_table(got: PolygonTable | None, want: PolygonTable) -> None:
+    assert got is not None
+    for name in COLUMNS:
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    assert got.xy.shape == want.xy.shape
+    assert np.array_equal(got.xy.view(np.int64), want.xy.view(np.int64))  # bit for bit
+    assert got.labels == want.labels
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        json.dumps,  # SQLite: as SQLAlchemy wrote it
+        lambda r: json.dumps(jsonb_order(r)),  # PostgreSQL: result::text of jsonb
+        lambda r: json.dumps(r, separators=(",", ":")).encode(),  # compact bytes
+        lambda r: json.dumps(r, indent=2, ensure_ascii=False),  # white space, raw UTF-8
+    ],
+)
+def test_table_from_json_equals_flattened_dicts(encode) -> None:
+    results, items, _, _ = crowd(7)
+    results = [*results, None, {}, {"ok": None}, {"polygons": None, "ok": False}]
+    results.append({"polygons": [], "ok": True, "note": {"a": [1, "]", {"b": '}\\"'}]}})
+    results.append(
+        {
+            "polygons": [
+                {"label": '划痕 "x"', "points": [[1e-05, 2], [3.5e2, -0.0], [0.1, 7]]},
+                {
+                    "label": "b",
+                    "holes": [],
+                    "points": [[312.70833333333337, 1.0000000000000002], [4, 5], [6, 1]],
+                },
+                {"points": [[1, 1], [2, 2], [3, 1]], "label": "a", "holes": None},
+            ]
+        }
+    )
+    items = np.r_[items, np.arange(6) + 1000]
+    want = PolygonTable.from_results(results, items=items)
+    got = table_from_json([encode(r) for r in results], items=items)
+    assert_same_table(got, want)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"polygons": [{"label": "a", "points": [[1, 2, 3], [4, 5], [6, 7]]}]}',
+        '{"polygons": [{"label": "a", "points": [["1", 2], [4, 5], [6, 7]]}]}',
+        '{"polygons": [{"label": 3, "points": [[1, 2], [4, 5], [6, 7]]}]}',
+        '{"polygons": {"label": "a"}}',
+        '{"ok": 1}',
+        '{"polygons": [{"label": "a", "points": [[1, 2], [4, 5], [6, 7]]}',
+        '{"polygons": [], "polygons": []}',
+    ],
+)
+def test_table_from_json_leaves_other_shapes_to_the_dicts(text: str) -> None:
+    assert table_from_json([text]) is None
+
+
+def test_fuse_results_from_text_equals_from_dicts() -> None:
+    results, items, heights, widths = crowd(11)
+    weights = np.random.default_rng(3).uniform(0, 1, len(results))
+    texts = [json.dumps(jsonb_order(r)) for r in results]
+    from_dicts = fuse_results(results, items, weights, height=heights, width=widths)
+    from_text = fuse_results(
+        [None] * len(results), items, weights, height=heights, width=widths, texts=texts
+    )
+    assert from_text.results(with_confidence=True) == from_dicts.results(with_confidence=True)
+    assert np.array_equal(from_text.answer_score, from_dicts.answer_score)
+    assert np.array_equal(from_text.confidence, from_dicts.confidence)
+    # a text the reader does not take: the dicts are flattened instead, same consensus
+    texts[0] = texts[0].replace('"polygons"', '"polygons": [], "polygons"', 1)
+    assert table_from_json(texts) is None
+    again = fuse_results(results, items, weights, height=heights, width=widths, texts=texts)
+    assert again.results(with_confidence=True) == from_dicts.results(with_confidence=True)
+
+
+@pytest.mark.parametrize("with_confidence", [False, True])
+def test_json_texts_equal_json_dumps_of_the_results(with_confidence: bool) -> None:
+    results, items, heights, widths = crowd(5, n_items=200)
+    fused = fuse_results(results, items, height=heights, width=widths)
+    dicts = fused.results(with_confidence=with_confidence)
+    assert sum(len(r["polygons"]) for r in dicts) > 100
+    assert any("holes" in p for r in dicts for p in r["polygons"])
+    assert json_texts(fused, with_confidence=with_confidence) == [json.dumps(r) for r in dicts]
+
+
+def test_json_texts_of_labels_that_need_escaping() -> None:
+    square = [[0, 0], [4, 0], [4, 4], [0, 4]]
+    results = [
+        {"polygons": [{"label": 'é "q" \\ \t', "points": square}]},
+        {"polygons": [{"label": 'é "q" \\ \t', "points": square}]},
+        {"ok": True},
+    ]
+    fused = fuse_results(results, [0, 0, 1])
+    assert json_texts(fused, with_confidence=True) == [
+        json.dumps(r) for r in fused.results(with_confidence=True)
+    ]
+
+
+def test_consensus_results_behave_as_the_list_of_dicts() -> None:
+    results, items, heights, widths = crowd(9, n_items=40)
+    fused = fuse_results(results, items, height=heights, width=widths)
+    dicts = fused.results(with_confidence=True)
+    lazy = ConsensusResults(fused, with_confidence=True)
+    assert len(lazy) == len(dicts) and lazy == dicts and list(lazy) == dicts
+    assert lazy[3] == dicts[3] and lazy[-1] == dicts[-1] and lazy[2:5] == dicts[2:5]
+    gold = [{"polygons": [], "ok": True}, {"polygons": [], "ok": False}]
+    index = np.array([5, 0, 7])
+    taken = lazy.take(index)
+    assert taken == [dicts[i] for i in index]
+    joined = taken + gold
+    assert isinstance(joined, ConsensusResults)
+    assert joined == [dicts[5], dicts[0], dicts[7], *gold]
+    assert joined.take(np.array([3, 0])) == [gold[0], dicts[5]]
+    before = gold + taken
+    assert isinstance(before, ConsensusResults)
+    assert before == [*gold, dicts[5], dicts[0], dicts[7]]
+    assert (before + gold[:1]).json_texts() == [
+        json.dumps(r) for r in [*gold, dicts[5], dicts[0], dicts[7], gold[0]]
+    ]
+    fresh = ConsensusResults(fused, with_confidence=True).take(index) + gold
+    assert fresh.json_texts() == [json.dumps(r) for r in joined]
