@@ -255,7 +255,7 @@ def test_what_the_functions_hand_back_is_answered_by_the_python_path(client, cal
 def _new_final(project_id: int) -> int:
     with Session(get_engine()) as session:
         found = session.execute(
-            text("SELECT new_final FROM project_model_states WHERE project_id = :p"),
+            text("SELECT new_final FROM project_model_state WHERE project_id = :p"),
             {"p": project_id},
         ).scalar()
     return found or 0
