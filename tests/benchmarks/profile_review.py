@@ -72,7 +72,9 @@ def _setup(client: httpx.Client, engine, items: int) -> tuple[int, dict[str, str
     return pid, {"Authorization": f"Bearer {reviewer.token}"}
 
 
-async def _cycles(app, url: str, pid: int, headers: dict, cycles: int, warmup: int) -> dict:
+async def _cycles(
+    app, url: str, pid: int, headers: dict, cycles: int, warmup: int, profiled: bool
+) -> dict:
     from backend.pg_pool import close_pool, open_pool
 
     await open_pool(url, max_size=4)
@@ -92,7 +94,8 @@ async def _cycles(app, url: str, pid: int, headers: dict, cycles: int, warmup: i
             await one()
         profile = cProfile.Profile()
         wall, cpu, loop_cpu = time.perf_counter(), time.process_time(), time.thread_time()
-        profile.enable()
+        if profiled:
+            profile.enable()
         for _ in range(cycles):
             await one()
         profile.disable()
@@ -112,6 +115,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=1500)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--dump", type=Path, help="also write the profile (pstats) to this file")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="CPU per cycle only, without cProfile's overhead"
+    )
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     url, drop = bd.pg_scratch(args.pg_url)
@@ -132,7 +139,9 @@ def main() -> None:
         with TestClient(app) as client:  # the setup's calls (its own loop and pool)
             pid, headers = _setup(client, engine, args.items)
         engine.dispose()
-        run = asyncio.run(_cycles(app, url, pid, headers, args.cycles, args.warmup))
+        run = asyncio.run(
+            _cycles(app, url, pid, headers, args.cycles, args.warmup, not args.no_profile)
+        )
     finally:
         drop()
     n = args.cycles
@@ -141,6 +150,10 @@ def main() -> None:
         f"this process, {1000 * run['loop_cpu'] / n:.2f} ms of it on the event loop's thread "
         f"(client included; wall {1000 * run['wall'] / n:.2f} ms per cycle)"
     )
+    if args.no_profile:
+        return
+    if args.dump:
+        run["profile"].dump_stats(args.dump)
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         stats = pstats.Stats(run["profile"], stream=out)
