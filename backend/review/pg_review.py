@@ -44,7 +44,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import clock
+from backend import clock, events
 from backend.assignments import review_record
 from backend.assignments.annotator_states import pause_reason
 from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
@@ -58,8 +58,6 @@ from backend.db import get_engine
 from backend.kinds import ItemShape, ResultInvalid
 from backend.kinds.gold import gold_score
 from backend.kinds.registry import KINDS
-from backend.models.training import has_builtin_model
-from backend.pay import listeners as pay_listeners
 from backend.pg_pool import current_pool
 from backend.queue import enqueue
 from backend.review import review_memo
@@ -223,7 +221,7 @@ async def submit_verdict(
             _after_commit,
             project_id=project_id,
             recompute_after=window_left(started_at) if flagged else None,
-            settled=settled,
+            settled=[item_id] if settled else [],
             due=due,
         )
     return ReviewPublic(
@@ -243,9 +241,10 @@ async def submit_verdict(
 
 
 def _model_kinds() -> list[str]:
-    """The kinds with a built-in model (``models.listeners.uses_model``'s first condition):
+    """The kinds with a built-in model (``models.listeners.uses_model``'s first condition, as
+    ``models.training.builtin_model`` reads it):
     a verdict of a project that counts final answers for its model takes the Python path."""
-    return [kind for kind in KINDS if has_builtin_model(kind)]
+    return [name for name, kind in KINDS.items() if kind.model is not None]
 
 
 @cache
@@ -300,7 +299,7 @@ def _due(
 
 
 def _after_commit(
-    *, project_id: int, recompute_after: float | None, settled: bool, due: list[int]
+    *, project_id: int, recompute_after: float | None, settled: list[int], due: list[int]
 ) -> None:
     """What follows a stored verdict, in the thread pool (blocking calls), before it is
     answered: the recompute job when this verdict flagged the project, pay's ledger job when it
@@ -309,8 +308,8 @@ def _after_commit(
     under the state lock (``review_record.fold_and_pause``)."""
     if recompute_after is not None:
         _send(RECOMPUTE_JOB, project_id, countdown=recompute_after)
-    if settled:
-        _send(pay_listeners.BUILD_JOB, project_id)
+    if settled:  # pay sends its ledger job
+        events.emit(events.FinalRowsCommitted(project_id=project_id, item_ids=settled))
     if due:
         with Session(get_engine(), expire_on_commit=False) as session:
             review_record.fold_and_pause(session=session, project_id=project_id, user_ids=due)
