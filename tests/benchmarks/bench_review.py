@@ -587,8 +587,9 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
             f"{len(args.clients and args.clients)} client counts, {args.seconds:.0f} s each, "
             f"{args.workers} API processes)",
             "",
-            "Review `next` and `accept` run in one PostgreSQL call each (`jinbiao_review_next`, "
-            "`jinbiao_review_submit`: `backend/review/pg_review.py`); a reviewer's first `next` "
+            "Review `next` runs in one PostgreSQL call (`jinbiao_review_next`) and `accept` in "
+            "one round trip (`jinbiao_review_submit`, then `jinbiao_review_fold` in a second "
+            "transaction: `backend/review/pg_review.py`); a reviewer's first `next` "
             "and the submit of that lease take the Python paths. CPU ms per cycle is the CPU "
             "the API processes and the PostgreSQL backends spent per next + submit, the figure "
             "that depends least on what else the machine runs.",
