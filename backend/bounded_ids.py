@@ -25,7 +25,9 @@ MAX_ID = 2**31 - 1  # PostgreSQL INTEGER
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def check_path_ids(request: Request) -> None:
+async def check_path_ids(request: Request) -> None:
+    """Async (no I/O here): FastAPI runs a plain ``def`` dependency in the thread pool, a hop on
+    every request of the API (``tests/benchmarks/results/review.md``)."""
     for name, raw in request.path_params.items():
         if not name.endswith("_id"):
             continue

@@ -82,6 +82,17 @@ class ItemsFinal:
 
 
 @dataclass(frozen=True)
+class FinalRowsCommitted:
+    """PostgreSQL's one-call review verdict made items final and wrote ``ItemsFinal``'s rows
+    itself (pay's work row, ``final_items``) in its own, committed transaction
+    (``backend/assignments/sql/jinbiao_review_submit.sql``): listeners send what they would have
+    sent after that commit (pay: its ledger job)."""
+
+    project_id: int
+    item_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
 class AnnotationsStoppedCounting:
     """Annotations no longer count towards consensus (their annotator was paused, or review or
     acceptance rejected them). ``annotator_id`` is set when every annotation of that annotator in

@@ -8,13 +8,14 @@ items wait for the previous one's commit (32 reviewers queued on 4 rows in the b
 ``Lock:tuple`` waits on ``annotator_states``: ``tests/benchmarks/results/review.md``).
 
 Right after the verdict commits, ``fold`` adds the pending rows into the state rows in a short
-transaction of its own — lock the state rows in id order, delete the pending rows and add up
-what the delete returned, update, apply rule 5 — so the counts and a pause are in place before
-the verdict is answered, as before. A state row another fold holds is skipped (``SKIP
-LOCKED``), not waited for: that fold, or the next one of the annotator, takes the rows left;
-rule 5 is then judged on the record plus what is pending, and only an annotator due for a
-pause is waited for. Under concurrent verdicts the stored counts may so lag behind by the rows
-still pending; everything that judges the record counts those too.
+transaction of its own (on PostgreSQL's one-call path ``jinbiao_review_fold``, sent in the same
+round trip as the verdict: ``backend/review/pg_review.py``) — lock the state rows in id order,
+delete the pending rows and add up what the delete returned, update, apply rule 5 — so the
+counts and a pause are in place before the verdict is answered, as before. A state row another
+fold holds is skipped (``SKIP LOCKED``), not waited for: that fold, or the next one of the
+annotator, takes the rows left; rule 5 is then judged on the record plus what is pending, and
+only an annotator due for a pause is waited for. Under concurrent verdicts the stored counts may
+so lag behind by the rows still pending; everything that judges the record counts those too.
 
 The fold is idempotent: pending rows are deleted in the statement that reads them, only by a
 holder of the annotator's state lock, and a fold that fails or is lost in a crash (commits
@@ -37,7 +38,12 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from backend import clock
-from backend.assignments.annotator_states import lock_state, pause_if_due, pause_reason
+from backend.assignments.annotator_states import (
+    lock_state,
+    pause_if_due,
+    pause_if_due_by_id,
+    pause_reason,
+)
 from backend.assignments.models import AnnotatorState, ReviewTally
 from backend.projects.models import Project
 
@@ -104,6 +110,29 @@ def fold_after_commit(*, session: Session, project_id: int, user_ids: list[int])
     except Exception:
         session.rollback()
         log.exception("folding review records of project %s failed; left pending", project_id)
+        return []
+
+
+def fold_and_pause(*, session: Session, project_id: int, user_ids: list[int]) -> list[int]:
+    """Rule 5 for annotators that PostgreSQL's fold (``jinbiao_review_fold``, the same fold with
+    ``skip_busy``) found due for a pause: fold what is pending for them, waiting for the rows
+    another fold holds, then pause under the state lock those still due (the pause applies the
+    rule again to the counts read under the lock: a resume in between is taken into account).
+    Logged, not raised, like ``fold_after_commit``. The users paused."""
+    try:
+        done = fold(session=session, project_id=project_id, user_ids=user_ids)
+        session.commit()
+        paused = list(done.paused)
+        project = session.get(Project, project_id)
+        for user_id in sorted(set(user_ids) - set(paused)):
+            if project is not None and pause_if_due_by_id(
+                session=session, project=project, user_id=user_id
+            ):
+                paused.append(user_id)
+        return paused
+    except Exception:
+        session.rollback()
+        log.exception("applying rule 5 to review records of project %s failed", project_id)
         return []
 
 

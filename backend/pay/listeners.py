@@ -8,6 +8,7 @@ change itself, so a decision the database kept is never lost even if the job's m
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session
@@ -15,7 +16,9 @@ from sqlmodel import Session
 from backend import events
 from backend.pay.models import PayWork
 from backend.pay.rates import record_change
-from backend.queue import enqueue_after_commit
+from backend.queue import enqueue, enqueue_after_commit
+
+log = logging.getLogger(__name__)
 
 BUILD_JOB = "jinbiao.pay.build"
 PAUSED = "annotator_paused"
@@ -24,6 +27,7 @@ PAUSED = "annotator_paused"
 def subscribe_listeners() -> None:
     events.subscribe(events.ItemsFinished, on_items_finished)
     events.subscribe(events.ItemsFinal, on_items_final)
+    events.subscribe(events.FinalRowsCommitted, on_final_rows_committed)
     events.subscribe(events.AnnotationsStoppedCounting, on_stopped_counting)
     events.subscribe(events.ProjectSettingsChanged, record_change)
 
@@ -34,6 +38,16 @@ def on_items_finished(event: events.ItemsFinished) -> None:
 
 def on_items_final(event: events.ItemsFinal) -> None:
     _work(event.session, event.project_id, "final", item_ids=list(event.item_ids))
+
+
+def on_final_rows_committed(event: events.FinalRowsCommitted) -> None:
+    """The row is committed already (by PostgreSQL's one-call verdict): only the job to send.
+    A broker error is logged, not raised, as ``enqueue_after_commit`` does (the sweep on beat
+    reads the rows)."""
+    try:
+        enqueue(BUILD_JOB, event.project_id)
+    except Exception:
+        log.exception("could not send %s(%r); the sweep will catch up", BUILD_JOB, event.project_id)
 
 
 def on_stopped_counting(event: events.AnnotationsStoppedCounting) -> None:

@@ -8,7 +8,6 @@ leaves the rest to the one lease machinery (``leases``); the submit serves every
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response, status
-from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.deps import BearerDep, SessionDep
 from backend.pagination import Page, page_headers
@@ -50,9 +49,7 @@ async def review_submit(
         reasons=tuple(body.reasons),
         comment=body.comment,
     )
-    review, created = await run_in_threadpool(
-        submit_on_any_path, review_id=review_id, bearer=bearer, verdict=verdict
-    )
+    review, created = await submit_on_any_path(review_id=review_id, bearer=bearer, verdict=verdict)
     if not created:
         response.status_code = status.HTTP_200_OK
     return review

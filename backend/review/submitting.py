@@ -14,7 +14,8 @@ those are folded in right after the commit, in a transaction of their own
   reasons outside the project's list: 422 naming the reason.
 
 On PostgreSQL an accept or a fix of a review lease whose ``next`` this process answered is
-stored by one function call first (``pg_review``); whatever it hands back, everything on SQLite,
+stored, with the annotators' records folded, in one round trip on the event loop first
+(``pg_review``); whatever it hands back, everything on SQLite,
 ``reject`` and the acceptance stage take this Python path (``submit_on_any_path``). What each
 stage stores comes from ``verdicts``' registry.
 """
@@ -22,6 +23,7 @@ stage stores comes from ``verdicts``' registry.
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from backend import clock
 from backend.accounts.deps import Bearer, resolve_user
@@ -43,23 +45,30 @@ from backend.review.schemas import ReviewPublic
 from backend.review.verdicts import Decision, Judged, Verdict, judged_stages, store_step
 
 
-def submit_on_any_path(
+async def submit_on_any_path(
     *, review_id: int, bearer: Bearer, verdict: Verdict
 ) -> tuple[ReviewPublic, bool]:
-    """The stored verdict and whether this call stored it; in a thread-pool slot, on sessions
-    opened and closed there (as ``assignments.dispatch`` does for its paths 2 and 3): the Python
-    path gets a fresh one, so nothing the function path began (an after-commit job) is kept."""
+    """The stored verdict and whether this call stored it: PostgreSQL's one round trip on the
+    event loop first (``pg_review``), else the Python path in a thread-pool slot."""
+    fast = await pg_review.submit_verdict(
+        review_id=review_id,
+        user_id=bearer.user_id,
+        generation=bearer.generation,
+        verdict=verdict,
+    )
+    if not isinstance(fast, HandBack):
+        return fast, True
+    return await run_in_threadpool(
+        submit_on_python_path, review_id=review_id, bearer=bearer, verdict=verdict
+    )
+
+
+def submit_on_python_path(
+    *, review_id: int, bearer: Bearer, verdict: Verdict
+) -> tuple[ReviewPublic, bool]:
+    """The Python path on a session opened and closed in this thread-pool slot (as
+    ``assignments.dispatch`` does for its paths 2 and 3)."""
     with Session(get_engine(), expire_on_commit=False) as session:
-        fast = pg_review.submit_verdict(
-            session=session,
-            review_id=review_id,
-            user_id=bearer.user_id,
-            generation=bearer.generation,
-            verdict=verdict,
-        )
-        if not isinstance(fast, HandBack):
-            return fast, True
-    with Session(get_engine(), expire_on_commit=False) as session:  # nothing of the first kept
         user = resolve_user(session=session, bearer=bearer)
         review, created = submit_verdict(
             session=session, review_id=review_id, user_id=user.id, verdict=verdict

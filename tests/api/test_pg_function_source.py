@@ -47,6 +47,7 @@ def test_the_database_at_head_runs_exactly_the_sql_files():
     assert sorted(files) == [
         "jinbiao_mark_requested",
         "jinbiao_next",
+        "jinbiao_review_fold",
         "jinbiao_review_next",
         "jinbiao_review_submit",
         "jinbiao_submit",

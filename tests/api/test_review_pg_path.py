@@ -46,8 +46,8 @@ def calls(monkeypatch):
         seen.append(("next", outcome))
         return outcome
 
-    def submit_recorded(**kwargs):
-        outcome = real_submit(**kwargs)
+    async def submit_recorded(**kwargs):
+        outcome = await real_submit(**kwargs)
         seen.append(("submit", outcome))
         return outcome
 
@@ -112,6 +112,7 @@ def _rows(item_id: int) -> dict:
                 "SELECT what FROM pay_work WHERE what = 'final' AND item_ids::jsonb @> "
                 "to_jsonb(ARRAY[:i])"
             ),
+            "final": rows("SELECT project_id FROM final_items WHERE item_id = :i"),
         }
 
 
@@ -160,6 +161,7 @@ def test_accept_and_fix_go_through_the_functions_and_store_what_python_stores(cl
     python_rows, function_rows = _rows(python_item), _rows(function_item)
     assert function_rows == python_rows
     assert function_rows["state"][0][0] == "reviewed" and function_rows["pay"] == [("final",)]
+    assert function_rows["final"] == [(project["id"],)]
     # Each annotator's review record counted the second verdict as it counted the first.
     records = _review_records(project["id"])
     for annotator in team.annotators:
@@ -248,3 +250,70 @@ def test_what_the_functions_hand_back_is_answered_by_the_python_path(client, cal
     assert nxt.status_code == 204
     assert isinstance(calls[-1][1], NothingLeft)
     assert all(isinstance(o, ReviewLease | ReviewPublic | HandBack | NothingLeft) for _, o in calls)
+
+
+def _new_final(project_id: int) -> int:
+    with Session(get_engine()) as session:
+        found = session.execute(
+            text("SELECT new_final FROM project_model_state WHERE project_id = :p"),
+            {"p": project_id},
+        ).scalar()
+    return found or 0
+
+
+@pytest.mark.parametrize("final_when", ["finished", "lot_accepted"])
+def test_a_project_that_counts_final_answers_for_its_model_takes_the_python_path(
+    client, calls, final_when
+):
+    """``ItemsFinal``'s third listener (the model's count of new final answers) writes only for
+    a project that uses its model: such a verdict is handed back and Python emits the event;
+    under ``lot_accepted`` the verdict makes nothing final, and the function stores it."""
+    team, project = _in_review(
+        client, items=4, prelabels=True, train_every=1000, final_when=final_when
+    )
+    reviewer = team.reviewer
+    first = review_next(client, reviewer, project["id"]).json()  # the Python path's lease
+    assert verdict(client, reviewer, first["review_id"], decision="accept").status_code == 201
+    before = _new_final(project["id"])
+    lease = review_next(client, reviewer, project["id"]).json()
+    accepted = verdict(client, reviewer, lease["review_id"], decision="accept")
+    assert accepted.status_code == 201, accepted.text
+    rows = _rows(lease["item"]["id"])
+    assert rows["state"][0][0] == "reviewed"
+    if final_when == "finished":
+        assert _reasons(calls, "submit")[-1] == HandBackReason.python_stage
+        assert _new_final(project["id"]) == before + 1
+        assert rows["final"] == [(project["id"],)] and rows["pay"] == [("final",)]
+    else:
+        assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+        assert _new_final(project["id"]) == before
+        assert rows["final"] == [] and rows["pay"] == []
+
+
+def test_a_verdict_on_the_function_path_pauses_annotators_its_fold_finds_due(client, calls):
+    """Rule 5 on the records ``jinbiao_review_fold`` returns: two wrong answers of each
+    annotator (the first judged by the Python path, the second by the function) pause both
+    before the second verdict is answered."""
+    team, project = _in_review(client, items=4, gold_min_count=2, min_gold_accuracy=0.6)
+    reviewer, pid = team.reviewer, project["id"]
+    wrong = {"label": "mechanical_wear"}  # every annotator answered "other"
+    for _ in range(2):
+        lease = review_next(client, reviewer, pid).json()
+        fixed = verdict(client, reviewer, lease["review_id"], decision="fix", result=wrong)
+        assert fixed.status_code == 201, fixed.text
+    assert _reasons(calls, "submit") == [HandBackReason.changed, "ReviewPublic"]
+    records = _review_records(pid)
+    assert all(records[a.id] == (2, 0.0) for a in team.annotators)
+    with Session(get_engine()) as session:
+        states = dict(
+            session.execute(
+                text("SELECT user_id, paused_reason FROM annotator_states WHERE project_id = :p"),
+                {"p": pid},
+            ).all()
+        )
+    for annotator in team.annotators:
+        assert "review accuracy" in (states[annotator.id] or "")
+        assert (
+            client.post(f"/api/v1/projects/{pid}/next", headers=annotator.headers).status_code
+            == 403
+        )

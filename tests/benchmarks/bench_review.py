@@ -29,6 +29,11 @@ second, p50/p95/p99 of both calls and the CPU shares of client, server and Postg
 with what the scratch database's active backends waited for (``pg_stat_activity`` sampled every 20
 ms, and the relation of each row lock waited for: ``WaitSampler``).
 
+``--keep`` keeps the scratch database (its name is printed) and ``--reuse NAME`` runs the load part
+again on a kept one, without seeding (1M items take 207–447 s to seed): it is migrated to head
+first, its reviewers sign in again, and the load project is the one with most items waiting for
+review (each cycle reviews one: a 1M-item database serves many runs).
+
 Results: a markdown table on stdout and in ``--output`` (default
 ``tests/benchmarks/results/review.md``, which it overwrites: keep the history by hand).
 """
@@ -61,7 +66,15 @@ from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.wiring import wire  # noqa: E402
 from support import crowd_simulator  # noqa: E402
-from support.factories import add_member, new_org, new_project, new_user  # noqa: E402
+from support.factories import (  # noqa: E402
+    PASSWORD,
+    Account,
+    add_member,
+    login,
+    new_org,
+    new_project,
+    new_user,
+)
 from support.seed import seed_items, truth  # noqa: E402
 
 RESULTS = REPO / "tests" / "benchmarks" / "results" / "review.md"
@@ -368,7 +381,17 @@ def quality_run(base: str, port: int, engine: Any, people: People, args, name: s
     return row
 
 
-def load_run(base: str, port: int, url: str, engine: Any, people: People, args) -> list[bd.Level]:
+def load_project(base: str, engine: Any, people: People, args) -> int:
+    """The load part's project, seeded (or, with ``--reuse``, the kept one)."""
+    if args.reuse:
+        project_id = kept_project(engine)
+        args.load_items = items_of(engine, project_id)
+        print(
+            f"  load project {project_id} reused: {args.load_items:,} items, "
+            f"{waiting(engine, project_id):,} waiting for review",
+            flush=True,
+        )
+        return project_id
     project_id = new_reviewed_project(base, people, review_mode="all")
     started = time.perf_counter()
     seed_items(project_id=project_id, count=args.load_items, engine=engine)
@@ -385,6 +408,51 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
         f"{waiting(engine, project_id):,} waiting for review",
         flush=True,
     )
+    return project_id
+
+
+def kept_project(engine: Any) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT project_id FROM review_items WHERE state = 'in_review' "
+                "GROUP BY project_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+
+
+def items_of(engine: Any, project_id: int) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM items WHERE project_id = :p"), {"p": project_id}
+        ).scalar_one()
+
+
+def kept_people(base: str, engine: Any) -> People:
+    """The people of a kept database, signed in again (``support.factories``' password)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT u.id, u.email, u.name, m.org_id FROM users u JOIN memberships m "
+                "ON m.user_id = u.id JOIN organizations o ON o.id = m.org_id "
+                "WHERE o.name = 'Review Bench' ORDER BY u.id"
+            )
+        ).all()
+    with httpx.Client(base_url=base, timeout=120) as http:
+
+        def account(row: Any) -> Any:
+            return Account(
+                id=row.id, email=row.email, password=PASSWORD, token=login(http, row.email)
+            )
+
+        owner = next(account(r) for r in rows if r.name == "Owner")
+        annotators = [account(r) for r in rows if r.name.startswith("Annotator ")]
+        reviewers = [account(r) for r in rows if r.name.startswith("Reviewer ")]
+    return People(rows[0].org_id, owner, annotators, reviewers)
+
+
+def load_run(base: str, port: int, url: str, engine: Any, people: People, args) -> list[bd.Level]:
+    project_id = load_project(base, engine, people, args)
     bd.settle(engine, "VACUUM ANALYZE")
     headers = [{"Authorization": f"Bearer {r.token}"} for r in people.reviewers]
     levels = []
@@ -519,8 +587,9 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
             f"{len(args.clients and args.clients)} client counts, {args.seconds:.0f} s each, "
             f"{args.workers} API processes)",
             "",
-            "Review `next` and `accept` run in one PostgreSQL call each (`jinbiao_review_next`, "
-            "`jinbiao_review_submit`: `backend/review/pg_review.py`); a reviewer's first `next` "
+            "Review `next` runs in one PostgreSQL call (`jinbiao_review_next`) and `accept` in "
+            "one round trip (`jinbiao_review_submit`, then `jinbiao_review_fold` in a second "
+            "transaction: `backend/review/pg_review.py`); a reviewer's first `next` "
             "and the submit of that lease take the Python paths. CPU ms per cycle is the CPU "
             "the API processes and the PostgreSQL backends spent per next + submit, the figure "
             "that depends least on what else the machine runs.",
@@ -564,11 +633,19 @@ def main() -> None:
     )
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", metavar="NAME", help="run the load part on a kept database")
     args = parser.parse_args()
     args.waits = {}
     wire()
     scratch = Path(tempfile.mkdtemp(prefix="jinbiao-bench-review-"))
-    url, drop = bd.pg_scratch(args.pg_url)
+    if args.reuse:
+        url, drop = args.pg_url.rsplit("/", 1)[0] + "/" + args.reuse, (lambda: None)
+        args.skip_quality = True
+    else:
+        url, drop = bd.pg_scratch(args.pg_url)
+    if args.keep:
+        drop = lambda: print(f"kept the database {url.rsplit('/', 1)[1]}", flush=True)  # noqa: E731
     server = None
     try:
         upgrade(database_url=url)
@@ -578,7 +655,7 @@ def main() -> None:
         root = server.pid
         args.server_pids = lambda: loadgen.children(root)
         base = f"http://127.0.0.1:{port}"
-        people = make_people(base, args.reviewers)
+        people = kept_people(base, engine) if args.reuse else make_people(base, args.reviewers)
         quality: list[QualityRow] = []
         if not args.skip_quality:
             settings = [

@@ -1,23 +1,33 @@
 -- jinbiao_review_submit: a review verdict (accept or fix) on a live review lease in one call on
--- PostgreSQL (called by backend/review/pg_review.py, inside the caller's transaction: the caller
--- emits ``ItemsFinal`` in the same transaction and commits).
+-- PostgreSQL (called by backend/review/pg_review.py, in a transaction of its own, followed in the
+-- same round trip by jinbiao_review_fold in a second one).
 --
 -- The same statements, locks and lock order as the Python path (backend/review/submitting.py and
--- judging.py): the lease's row, the item's row, the item's review row. Python validated the verdict and scored the item's annotations first,
--- against what it passes in (remembered from the lease's ``next``: the counted annotations as
--- [[annotation id, annotator id, result], ...] by id, the consensus result, the project's labels
--- and reason tags); all of it is rechecked under the locks here, and any difference is handed
--- back before anything is written. ``p_unbiased``: the rules whose verdicts feed the annotators'
--- review record (backend/review/selection.py's ``UNBIASED``).
+-- judging.py): the lease's row, the item's row, the item's review row. Python validated the
+-- verdict and scored the item's annotations first, against what it passes in (remembered from the
+-- lease's ``next``: the counted annotations as [[annotation id, annotator id, result], ...] by id,
+-- the consensus result, the project's labels and reason tags); all of it is rechecked under the
+-- locks here, and any difference is handed back before anything is written. ``p_unbiased``: the
+-- rules whose verdicts feed the annotators' review record (backend/review/selection.py's
+-- ``UNBIASED``).
+--
+-- ``ItemsFinal`` (backend/review/finality.py: when the project's ``final_when`` is 'finished')
+-- is written here as its listeners write it in the Python path, in the verdict's transaction:
+-- pay's ``pay_work`` row (backend/pay/listeners.py; Python sends the ledger job after the commit
+-- when ``settled``) and the item's ``final_items`` row (backend/items/finals.py). The third
+-- listener, the model's count of new final answers (backend/models/listeners.py), writes only for
+-- a project that uses its built-in model (``p_model_kinds``: the kinds that have one; pre-labels
+-- or an ordering by the model; ``train_every`` > 0): such a verdict is handed back
+-- ('python_stage') and the Python path emits the event.
 --
 -- Outcomes: 'created' (stored; with whether this submit set the project's recompute flag and
--- the ids of the annotators whose review record it appended to, which Python folds and applies
--- rule 5 to after the commit). Handed back to the Python path, which answers them:
+-- whether it made the item final). Handed back to the Python path, which answers them:
 -- 'refused' (not the caller's review lease, or a caller who may not review here), 'not_leased'
 -- (submitted or given back: a repeat), 'late' (expired), 'changed' (the item left review, or the
--- rows differ from what Python validated and scored against, or an annotator has no state row).
+-- rows differ from what Python validated and scored against, or an annotator has no state row),
+-- 'python_stage' (the project counts final answers for its model, see above).
 --
--- This file is the source: revision 0025_review_tallies installs a frozen copy (see
+-- This file is the source: revision 0027_review_one_trip installs a frozen copy (see
 -- jinbiao_review_next.sql).
 CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
                                                  p_generation integer, p_roles text[],
@@ -26,9 +36,10 @@ CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user
                                                  p_comment text, p_answers jsonb,
                                                  p_consensus jsonb, p_final jsonb,
                                                  p_scores double precision[], p_labels jsonb,
-                                                 p_allowed_reasons jsonb, p_unbiased text[])
+                                                 p_allowed_reasons jsonb, p_unbiased text[],
+                                                 p_model_kinds text[])
 RETURNS TABLE (outcome text, project_id integer, item_id integer, rework_round integer,
-               duration_ms integer, flagged boolean, started_at timestamptz, records jsonb)
+               duration_ms integer, flagged boolean, started_at timestamptz, settled boolean)
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
 AS $fn$
@@ -40,11 +51,12 @@ DECLARE
   v_consensus jsonb;
   v_annotators integer[];
   v_duration integer;
-  v_records jsonb := '[]'::jsonb;
+  v_settled boolean;
   v_flag record;
 BEGIN
   SELECT a.project_id, a.item_id, a.status, a.expires_at, a.created_at, a.rework_round, m.role,
-         p.labels, p.review_reasons, p.gold_min_count, p.min_gold_accuracy
+         p.labels, p.review_reasons, p.final_when, p.kind, p.prelabels, p.ordering,
+         p.train_every
     INTO v
     FROM assignments a
     JOIN projects p ON p.id = a.project_id
@@ -54,17 +66,17 @@ BEGIN
      FOR NO KEY UPDATE OF a;
   IF NOT FOUND OR NOT (v.role = ANY (p_roles)) THEN
     RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::integer, NULL::integer,
-      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+      NULL::integer, false, NULL::timestamptz, false;
     RETURN;
   END IF;
   IF v.status <> 'leased' THEN
     RETURN QUERY SELECT 'not_leased'::text, NULL::integer, NULL::integer, NULL::integer,
-      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+      NULL::integer, false, NULL::timestamptz, false;
     RETURN;
   END IF;
   IF v.expires_at <= p_now THEN
     RETURN QUERY SELECT 'late'::text, NULL::integer, NULL::integer, NULL::integer,
-      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+      NULL::integer, false, NULL::timestamptz, false;
     RETURN;
   END IF;
   PERFORM 1 FROM items i WHERE i.id = v.item_id FOR NO KEY UPDATE;
@@ -87,7 +99,14 @@ BEGIN
                WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators))
              < COALESCE(array_length(v_annotators, 1), 0)) THEN
     RETURN QUERY SELECT 'changed'::text, NULL::integer, NULL::integer, NULL::integer,
-      NULL::integer, false, NULL::timestamptz, NULL::jsonb;
+      NULL::integer, false, NULL::timestamptz, false;
+    RETURN;
+  END IF;
+  v_settled := COALESCE(v.final_when, 'finished') = 'finished';
+  IF v_settled AND v.train_every > 0 AND v.kind = ANY (p_model_kinds)
+     AND (v.prelabels OR v.ordering <> 'default') THEN
+    RETURN QUERY SELECT 'python_stage'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false;
     RETURN;
   END IF;
 
@@ -111,7 +130,7 @@ BEGIN
     FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n);
   UPDATE assignments a SET status = 'submitted', finished_at = p_now WHERE a.id = p_assignment_id;
   -- The annotators' review records: one appended row each (revision 0025), no lock on their
-  -- state rows, which Python folds them into after the commit (backend/assignments/
+  -- state rows, which jinbiao_review_fold folds them into after the commit (backend/assignments/
   -- review_record.py): every verdict on an annotator's items queued on those rows until the
   -- previous one committed.
   IF v_review.entered_by = ANY (p_unbiased) THEN
@@ -120,11 +139,16 @@ BEGIN
       FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n)
      GROUP BY 2
      ORDER BY 2;
-    SELECT COALESCE(jsonb_agg(DISTINCT u ORDER BY u), '[]'::jsonb) INTO v_records
-      FROM unnest(v_annotators) AS u;
+  END IF;
+  IF v_settled THEN  -- ItemsFinal's rows: pay's work and the final state (see the header)
+    INSERT INTO pay_work (project_id, what, item_ids, created_at)
+    VALUES (v.project_id, 'final', json_build_array(v.item_id), p_now);
+    INSERT INTO final_items (item_id, project_id, final_at)
+    VALUES (v.item_id, v.project_id, p_now)
+    ON CONFLICT (item_id) DO NOTHING;
   END IF;
   SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
   RETURN QUERY SELECT 'created'::text, v.project_id, v.item_id, v.rework_round, v_duration,
-    v_flag.flagged, v_flag.started_at, v_records;
+    v_flag.flagged, v_flag.started_at, v_settled;
 END
 $fn$;
