@@ -1,11 +1,12 @@
 """Image and text classification: one label per item, ``{"label": "scratch"}``.
 
 Consensus is a truth-inference method from ``quality.confidence`` (the project's, or the one its
-gold chose, else Dawid-Skene; gold-anchored: known answers are clamped and teach the annotator
-model), with calibrated confidence: the probability that the label is right, also for an item
-with one answer (``quality.confidence.calibrated_posterior``). Agreement is reported as percent
-agreement, Fleiss' kappa, Krippendorff's alpha (nominal) and, per label, the specific agreement of
-Uebersax (1982), "A design-independent method for measuring the reliability of psychiatric
+gold chose, else Dawid-Skene; fitted without the gold, which judges the fit and recalibrates
+its confidence: clamping 5 % gold changed other items' labels more often for the worse,
+``tests/benchmarks/results/replay.md``), with calibrated confidence: the probability that the
+label is right, also for an item with one answer (``quality.confidence.calibrated_posterior``).
+Agreement is reported as percent agreement, Fleiss' kappa, Krippendorff's alpha (nominal) and, per
+label, the specific agreement of Uebersax (1982), "A design-independent method for measuring the reliability of psychiatric
 diagnosis", J. Psychiatric Research 17(4), doi:10.1016/0022-3956(82)90043-1. A gold answer scores
 1 for the known label, else 0; the exports' fallback is a plain majority vote
 (``quality.inference.MajorityVote``: ties to the first label in name order).
@@ -63,8 +64,9 @@ class ClassesConsensus:
         method: str = confidence.DEFAULT,
         max_answers: int | None = None,
     ) -> Inferred:
-        """Gold-anchored ``method`` (annotator weights are learnt by the model itself) with
-        calibrated confidence (recalibrated on the gold when there is enough); adaptive overlap
+        """``method`` fitted without the gold (annotator weights are learnt by the model itself;
+        the gold judges the fit and recalibrates its confidence when there is enough, and gold
+        items keep their known answer: ``quality.confidence.infer_classes``); adaptive overlap
         stops on ``ClassConsensus.stop_confidence``: the gold-free confidence or, when larger,
         the probability that the answers an item may still get (up to ``max_answers``, the
         project's ``max_overlap``) would not change its label (``quality.confidence.stability``).
