@@ -6,10 +6,11 @@ its confidence: clamping 5 % gold changed other items' labels more often for the
 ``tests/benchmarks/results/replay.md``), with calibrated confidence: the probability that the
 label is right, also for an item with one answer (``quality.confidence.calibrated_posterior``).
 Agreement is reported as percent agreement, Fleiss' kappa, Krippendorff's alpha (nominal) and, per
-label, the specific agreement of Uebersax (1982), "A design-independent method for measuring the reliability of psychiatric
-diagnosis", J. Psychiatric Research 17(4), doi:10.1016/0022-3956(82)90043-1. A gold answer scores
-1 for the known label, else 0; the exports' fallback is a plain majority vote
-(``quality.inference.MajorityVote``: ties to the first label in name order).
+label, the specific agreement of Uebersax (1982), "A design-independent method for measuring the
+reliability of psychiatric diagnosis", J. Psychiatric Research 17(4),
+doi:10.1016/0022-3956(82)90043-1. A gold answer scores 1 for the known label, else 0; the
+exports' fallback is a plain majority vote (``quality.inference.MajorityVote``: ties to the first
+label in name order).
 
 Everything works on label codes (``AnswerTable.label``): the estimator gets one integer array,
 and matching, confusion matrices and agreement tables are array operations, not loops per answer.
