@@ -8,31 +8,18 @@ TCP proxies (``tests/benchmarks/fault_stack.py``); the shared servers keep runni
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-PG_BASE = os.environ.get("JINBIAO_TEST_DATABASE_URL", "")
-REDIS = os.environ.get("JINBIAO_TEST_BROKER_URL", "")
+from support.served_stack import PG_BASE, REDIS, benchmark_modules, needs_postgresql_and_redis
 
-pytestmark = pytest.mark.skipif(
-    not (PG_BASE.startswith("postgresql") and REDIS.startswith("redis")),
-    reason="needs PostgreSQL and Redis (JINBIAO_TEST_DATABASE_URL, JINBIAO_TEST_BROKER_URL)",
-)
+pytestmark = needs_postgresql_and_redis
 
 
 @pytest.fixture(scope="module")
 def faults():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import faults
-
+    with benchmark_modules("faults") as (faults,):
         yield faults
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 @pytest.mark.timeout(480)

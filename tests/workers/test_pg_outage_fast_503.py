@@ -13,37 +13,16 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-PG_BASE = os.environ.get("JINBIAO_TEST_DATABASE_URL", "")
-REDIS = os.environ.get("JINBIAO_TEST_BROKER_URL", "")
+from support.served_stack import needs_postgresql_and_redis, served_stack
 
-pytestmark = pytest.mark.skipif(
-    not (PG_BASE.startswith("postgresql") and REDIS.startswith("redis")),
-    reason="needs PostgreSQL and Redis (JINBIAO_TEST_DATABASE_URL, JINBIAO_TEST_BROKER_URL)",
-)
+pytestmark = needs_postgresql_and_redis
 
 CLIENT_TIMEOUT = 20.0  # below the 30 s a request used to wait for a pool connection
-
-
-@pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_distribution
-        import fault_stack
-
-        yield bench_distribution, fault_stack
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 def _ask(base: str, method: str, path: str, headers: dict[str, str]) -> tuple[int | str, str]:
@@ -56,48 +35,31 @@ def _ask(base: str, method: str, path: str, headers: dict[str, str]) -> tuple[in
 
 
 @pytest.mark.timeout(300)
-def test_requests_answer_503_with_retry_after_while_postgresql_is_cut(bench):
-    bench_distribution, fault_stack = bench
-    from support.scratch_db import scratch_database
+def test_requests_answer_503_with_retry_after_while_postgresql_is_cut():
+    with served_stack("jinbiao_pg_outage", with_worker=False) as (stack, database_url, bench):
+        args = argparse.Namespace(annotators=8, items=200, gold_share=0.0)
+        crowd = bench.make_crowd(stack.base, database_url, args)
+        team = bench.members(crowd)
+        next_path = f"/api/v1/projects/{crowd.project_id}/next"
+        for member in team:  # both pools hold live connections before the cut
+            assert _ask(stack.base, "POST", next_path, member.headers)[0] == 200
+            assert _ask(stack.base, "GET", "/api/v1/me", member.headers)[0] == 200
 
-    with (
-        scratch_database(PG_BASE, "jinbiao_pg_outage") as database_url,
-        tempfile.TemporaryDirectory(prefix="jinbiao-pg-outage-") as workdir,
-    ):
-        stack = fault_stack.Stack(
-            database_url=database_url,
-            redis_url=REDIS,
-            port=bench_distribution.free_port(),
-            api_processes=1,
-            workdir=Path(workdir),
-        )
-        try:
-            stack.start(with_worker=False)
-            args = argparse.Namespace(annotators=8, items=200, gold_share=0.0)
-            crowd = bench_distribution.make_crowd(stack.base, database_url, args)
-            team = bench_distribution.members(crowd)
-            next_path = f"/api/v1/projects/{crowd.project_id}/next"
-            for member in team:  # both pools hold live connections before the cut
-                assert _ask(stack.base, "POST", next_path, member.headers)[0] == 200
-                assert _ask(stack.base, "GET", "/api/v1/me", member.headers)[0] == 200
+        stack.pg_proxy.cut()
+        calls = [("POST", next_path, m.headers) for m in team for _ in range(3)]
+        calls += [("GET", "/api/v1/me", m.headers) for m in team for _ in range(2)]
+        calls += [("GET", f"/api/v1/projects/{crowd.project_id}", crowd.owner.headers)] * 4
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            answers = list(pool.map(lambda call: _ask(stack.base, *call), calls))
+        statuses = [status for status, _ in answers]
+        assert statuses == [503] * len(calls), statuses
+        assert all(retry_after.isdigit() for _, retry_after in answers), answers
 
-            stack.pg_proxy.cut()
-            calls = [("POST", next_path, m.headers) for m in team for _ in range(3)]
-            calls += [("GET", "/api/v1/me", m.headers) for m in team for _ in range(2)]
-            calls += [("GET", f"/api/v1/projects/{crowd.project_id}", crowd.owner.headers)] * 4
-            with concurrent.futures.ThreadPoolExecutor(max_workers=len(calls)) as pool:
-                answers = list(pool.map(lambda call: _ask(stack.base, *call), calls))
-            statuses = [status for status, _ in answers]
-            assert statuses == [503] * len(calls), statuses
-            assert all(retry_after.isdigit() for _, retry_after in answers), answers
-
-            stack.pg_proxy.restore()
-            deadline = time.monotonic() + 60
-            recovered = False
-            while time.monotonic() < deadline and not recovered:
-                recovered = _ask(stack.base, "POST", next_path, team[0].headers)[0] == 200
-                time.sleep(0.5)
-            assert recovered, "the API did not answer 200 again after the restore"
-            assert _ask(stack.base, "GET", "/api/v1/me", team[1].headers)[0] == 200
-        finally:
-            stack.stop()
+        stack.pg_proxy.restore()
+        deadline = time.monotonic() + 60
+        recovered = False
+        while time.monotonic() < deadline and not recovered:
+            recovered = _ask(stack.base, "POST", next_path, team[0].headers)[0] == 200
+            time.sleep(0.5)
+        assert recovered, "the API did not answer 200 again after the restore"
+        assert _ask(stack.base, "GET", "/api/v1/me", team[1].headers)[0] == 200

@@ -15,38 +15,17 @@ came back (the job in flight is cancelled at the loss,
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-PG_BASE = os.environ.get("JINBIAO_TEST_DATABASE_URL", "")
-REDIS = os.environ.get("JINBIAO_TEST_BROKER_URL", "")
+from support.served_stack import needs_postgresql_and_redis, served_stack
 
-pytestmark = pytest.mark.skipif(
-    not (PG_BASE.startswith("postgresql") and REDIS.startswith("redis")),
-    reason="needs PostgreSQL and Redis (JINBIAO_TEST_DATABASE_URL, JINBIAO_TEST_BROKER_URL)",
-)
+pytestmark = needs_postgresql_and_redis
 
 OUTAGE_SECONDS = 15
 JOB_SECONDS = 20  # each recompute sleeps this long after claiming: it spans the outage
-
-
-@pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_distribution
-        import fault_stack
-
-        yield bench_distribution, fault_stack
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 def _work(http: httpx.Client, member, project_id: int, count: int) -> int:
@@ -78,53 +57,40 @@ def _wait(predicate, timeout: float, every: float = 0.2) -> bool:
 
 
 @pytest.mark.timeout(300)
-def test_worker_survives_redis_outage_with_a_job_in_flight_and_catches_up(bench):
-    bench_distribution, fault_stack = bench
-    from support.scratch_db import scratch_database
-
-    with (
-        scratch_database(PG_BASE, "jinbiao_redis_outage") as database_url,
-        tempfile.TemporaryDirectory(prefix="jinbiao-redis-outage-") as workdir,
+def test_worker_survives_redis_outage_with_a_job_in_flight_and_catches_up():
+    with served_stack("jinbiao_redis_outage", fault_delay_seconds=JOB_SECONDS) as (
+        stack,
+        database_url,
+        bench,
     ):
-        stack = fault_stack.Stack(
-            database_url=database_url,
-            redis_url=REDIS,
-            port=bench_distribution.free_port(),
-            api_processes=1,
-            workdir=Path(workdir),
+        args = argparse.Namespace(annotators=3, items=60, gold_share=0.0)
+        crowd = bench.make_crowd(stack.base, database_url, args)
+        team = bench.members(crowd)
+        project = crowd.project_id
+        with httpx.Client(base_url=stack.base, timeout=30) as http:
+            for member in team:
+                assert _work(http, member, project, 4) == 4
+            assert _wait(lambda: stack.job_in_flight(project), 60), "no recompute started"
+
+            stack.redis_proxy.cut()
+            down_since = time.time()
+            # Submits go on being acknowledged while the broker is unreachable.
+            during = sum(_work(http, member, project, 2) for member in team)
+            time.sleep(max(0.0, OUTAGE_SECONDS - (time.time() - down_since)))
+            stack.redis_proxy.restore()
+            restored = time.time()
+        assert during == 6
+
+        # The job in flight would have finished (and been acknowledged) about now.
+        time.sleep(max(0.0, down_since + JOB_SECONDS + 3 - time.time()))
+        assert stack.worker.poll() is None, "the worker exited:\n" + stack.worker_log_tail()
+
+        def caught_up() -> bool:
+            _, started, computed = stack.quality_state(project)
+            return bool(started and computed and started > restored and computed > started)
+
+        assert _wait(caught_up, 120, every=0.5), (
+            "no recompute finished after the restore:\n" + stack.worker_log_tail()
         )
-        try:
-            stack.start(fault_delay_seconds=JOB_SECONDS)
-            args = argparse.Namespace(annotators=3, items=60, gold_share=0.0)
-            crowd = bench_distribution.make_crowd(stack.base, database_url, args)
-            team = bench_distribution.members(crowd)
-            project = crowd.project_id
-            with httpx.Client(base_url=stack.base, timeout=30) as http:
-                for member in team:
-                    assert _work(http, member, project, 4) == 4
-                assert _wait(lambda: stack.job_in_flight(project), 60), "no recompute started"
-
-                stack.redis_proxy.cut()
-                down_since = time.time()
-                # Submits go on being acknowledged while the broker is unreachable.
-                during = sum(_work(http, member, project, 2) for member in team)
-                time.sleep(max(0.0, OUTAGE_SECONDS - (time.time() - down_since)))
-                stack.redis_proxy.restore()
-                restored = time.time()
-            assert during == 6
-
-            # The job in flight would have finished (and been acknowledged) about now.
-            time.sleep(max(0.0, down_since + JOB_SECONDS + 3 - time.time()))
-            assert stack.worker.poll() is None, "the worker exited:\n" + stack.worker_log_tail()
-
-            def caught_up() -> bool:
-                _, started, computed = stack.quality_state(project)
-                return bool(started and computed and started > restored and computed > started)
-
-            assert _wait(caught_up, 120, every=0.5), (
-                "no recompute finished after the restore:\n" + stack.worker_log_tail()
-            )
-            assert stack.worker.poll() is None, "the worker exited:\n" + stack.worker_log_tail()
-            assert stack.consensus_rows(project) > 0
-        finally:
-            stack.stop()
+        assert stack.worker.poll() is None, "the worker exited:\n" + stack.worker_log_tail()
+        assert stack.consensus_rows(project) > 0
