@@ -1,8 +1,9 @@
 """The ``final`` state stored: written when items become final, cleared when they are reopened.
 
 ``ItemsFinal`` is emitted by whichever stage settles an item (review's verdict, an accepted lot,
-or review's entry for an item no stage holds: ``backend/review/finality.py``); ``on_items_final``
-writes it down in the emitter's transaction. ``ItemsSentBack`` (a rejected lot) reopens them.
+or review's entry for an item no stage holds: ``backend/review/finality.py``), through
+``emit_final``, for the items not final yet; ``on_items_final`` writes it down in the emitter's
+transaction. ``ItemsSentBack`` (a rejected lot) reopens them.
 ``settled_state`` is the corrections hook (``backend/corrections/finality.py``), registered at
 process start by ``backend/wiring.py``.
 """
@@ -48,6 +49,21 @@ def mark_final(*, session: Session, project_id: int, item_ids: Sequence[int]) ->
             [{"item_id": i, "project_id": project_id, "final_at": now} for i in chunk],
         )
     return len(new)
+
+
+def emit_final(*, session: Session, project_id: int, item_ids: Sequence[int]) -> list[int]:
+    """Emit ``ItemsFinal`` for those of ``item_ids`` that are not final yet; returns them.
+
+    Why the filter: an item can be settled twice — final as it leaves review (``final_when``
+    ``finished``) and again when a lot that holds it is accepted — and the listeners count what
+    they hear (the model's training counter, pay's facts). ``ItemsFinal`` therefore means
+    "became final now", and every emitter goes through here.
+    """
+    settled = final_ids(session=session, item_ids=item_ids)
+    new = sorted({i for i in item_ids if i not in settled})
+    if new:
+        events.emit(events.ItemsFinal(session=session, project_id=project_id, item_ids=new))
+    return new
 
 
 def reopen(*, session: Session, item_ids: Sequence[int]) -> None:

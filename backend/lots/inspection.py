@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlmodel import Session
 
-from backend import clock, events
+from backend import clock
 from backend.assignments.annotator_states import lock_state
 from backend.assignments.models import Annotation
 from backend.audit.service import record
@@ -40,6 +40,7 @@ from backend.consensus.final_answers import settle
 from backend.consensus.models import Consensus
 from backend.db import UTCDateTime
 from backend.errors import conflict
+from backend.items.finals import emit_final
 from backend.items.models import Item
 from backend.lots import service, switching
 from backend.lots.models import Lot, LotItem, LotSample
@@ -233,9 +234,7 @@ def _decide(*, session: Session, lot: Lot, now: datetime, actor_id: int) -> None
     if accepted:
         service.close_items(session=session, lot_id=lot.id)
         item_ids = service.lot_item_ids(session=session, lot_id=lot.id)
-        events.emit(
-            events.ItemsFinal(session=session, project_id=lot.project_id, item_ids=item_ids)
-        )
+        emit_final(session=session, project_id=lot.project_id, item_ids=item_ids)
     record(
         session,
         org_id=lot.org_id,

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import events
+from backend.items.finals import emit_final
 from backend.items.states import ItemState
 from backend.review.models import ReviewItem
 
@@ -41,12 +41,10 @@ def final_on_leaving_review(project: Any) -> bool:
 
 def settle_if_due(*, session: Session, project: Any, item_ids: Sequence[int]) -> list[int]:
     """Emit ``ItemsFinal`` for ``item_ids`` when the project makes items final as they leave
-    review; returns the items made final (none under ``lot_accepted``)."""
+    review; returns the items made final now (none under ``lot_accepted``, none already final)."""
     if not item_ids or not final_on_leaving_review(project):
         return []
-    ids = list(item_ids)
-    events.emit(events.ItemsFinal(session=session, project_id=project.id, item_ids=ids))
-    return ids
+    return emit_final(session=session, project_id=project.id, item_ids=item_ids)
 
 
 def reviewed_state(session: Session, item: Any) -> ItemState | None:

@@ -273,6 +273,28 @@ def _judged_lot(client, team, customer, project, *, rejected: bool) -> dict:
     return client.get(f"/api/v1/lots/{lot['id']}", headers=customer.headers).json()
 
 
+def test_an_accepted_lot_of_items_final_already_settles_nothing_twice(client, final_items):
+    """Review off, ``final_when`` finished: the items are final as they finish; accepting a lot
+    of them emits no second ``ItemsFinal``, so the model's training counter (which counts what
+    it hears) counts each item once."""
+    from backend.models.models import ProjectModelState
+
+    team, customer = _team_with_client(client)
+    project = new_project(client, team, prelabels=True, train_every=1000)
+    ids = finished_items(project, 12, [a.id for a in team.annotators])
+    with Session(get_engine()) as session:
+        events.emit(events.ItemsFinished(session=session, project_id=project["id"], item_ids=ids))
+        session.commit()
+    assert sorted(final_items) == sorted(ids)
+    lot = _lot(client, project, customer, item_ids=ids, aql="1.0").json()
+    inspect_all(client, lot["id"], customer, decide=lambda _position: "accept")
+    shown = client.get(f"/api/v1/lots/{lot['id']}", headers=customer.headers).json()
+    assert shown["status"] == "accepted"
+    assert sorted(final_items) == sorted(ids)  # heard once, at the finish
+    with Session(get_engine()) as session:
+        assert session.get(ProjectModelState, project["id"]).new_final == len(ids)
+
+
 def test_switching_normal_to_tightened_and_back(client):
     team, customer = _team_with_client(client)
     project = new_project(client, team)
