@@ -45,6 +45,7 @@ def measure(
     stability: bool = True,
     choice: str = "final",
     gold_rate: float | None = None,
+    matched_depth: bool = False,
 ) -> dict:
     row = pickle.loads((bench.ROWS / f"{name}.pickle").read_bytes())
     bench.add_crowdkit(name, row, ())
@@ -72,6 +73,7 @@ def measure(
                 stability=stability,
                 choice=choice,
                 gold_rate=gold_rate,
+                matched_depth=matched_depth,
             )
             cells.append(
                 {
@@ -125,6 +127,12 @@ def main() -> None:
     parser.add_argument(
         "--out", default=str(bench.REPO / "tests/benchmarks/results/replay_seeds.md")
     )
+    parser.add_argument(
+        "--matched-depth",
+        action="store_true",
+        help="experiment (not the platform): the gold scores the candidates on its items' first "
+        "answers only, as many as the other items have on average",
+    )
     parser.add_argument("--dump", default="", help="also pickle the cells to this file")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -140,6 +148,7 @@ def main() -> None:
             stability=not args.posterior_only,
             choice=args.choice,
             gold_rate=args.gold_rate,
+            matched_depth=args.matched_depth,
         )
         print(f"{name}: {time.perf_counter() - t0:.0f}s", flush=True)
     if args.dump:
@@ -156,6 +165,8 @@ def main() -> None:
     )
     if args.gold_rate is not None:
         flags += f" --gold-rate {args.gold_rate}"
+    if args.matched_depth:
+        flags += " --matched-depth"
     fields = ("accuracy",) if platform else ("accuracy", "loop_accuracy")
     what = (
         "the method the platform uses at each round (`pick_method`), in the loop and delivered"

@@ -148,22 +148,28 @@ class _Classes:
     method = DEFAULT
     methods = tuple(METHODS)
 
-    def __init__(self, n_classes: int) -> None:
+    def __init__(self, n_classes: int, *, matched_depth: bool = False) -> None:
         self.n_classes = n_classes
+        self.matched_depth = matched_depth
 
     def choose_method(self, answers: Any, *, gold, labels, candidates):
         known = {item: answer["label"] for item, answer in gold.items()}
-        return choose_by_gold(
-            answers.triples, known, candidates=candidates, classes=range(self.n_classes)
-        )
+        triples = answers.triples
+        if self.matched_depth:  # experiment: the gold items' first answers, as deep as the rest
+            is_gold = np.isin(triples[:, 0], list(known))
+            others = triples[~is_gold, 0]
+            depth = int(np.ceil(len(others) / max(len(np.unique(others)), 1)))  # mean, rounded up
+            triples = triples[~is_gold | (answers.order < depth)]
+        return choose_by_gold(triples, known, candidates=candidates, classes=range(self.n_classes))
 
 
 class _Revealed:
     """The revealed answers as ``pick_method`` reads an ``AnswerTable`` (length, items)."""
 
-    def __init__(self, triples: NDArray[np.int64]) -> None:
+    def __init__(self, triples: NDArray[np.int64], order: NDArray[np.int64]) -> None:
         self.triples = triples
         self.item = triples[:, 0]
+        self.order = order  # each answer's place among its item's (0: the first revealed)
 
     def __len__(self) -> int:
         return len(self.triples)
@@ -195,6 +201,7 @@ def replay(
     choice: str = "final",
     gold_rate: float | None = None,
     min_gold: int = MIN_GOLD,
+    matched_depth: bool = False,
 ) -> Replayed:
     """The adaptive rule round by round (``stability=False``: items stop on the posterior
     alone, the rule before ``quality.confidence.stability``, for comparison). With ``gold``
@@ -216,7 +223,7 @@ def replay(
     is_gold[list(gold or ())] = True
     gold_rows = np.flatnonzero(is_gold)
     project = SimpleNamespace(inference_method="auto", method_choice_min_gold=min_gold)
-    kind = _Classes(len(crowd.classes))
+    kind = _Classes(len(crowd.classes), matched_depth=matched_depth)
     gold_answers = {item: {"label": label} for item, label in (gold or {}).items()}
     previous: dict[str, Any] | None = None
     history: list[tuple[int, str, int, int, str]] = []
@@ -236,7 +243,7 @@ def replay(
             triples = np.column_stack(
                 [crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]]
             )
-            answers = _Revealed(triples)
+            answers = _Revealed(triples, rank[revealed])
             picked = pick_method(
                 project=project,  # type: ignore[arg-type]
                 kind=kind,
