@@ -212,7 +212,9 @@ def replay(
     in the loop, the delivered labels those of the method the gold chooses on every revealed
     answer; ``choice="platform"``: the method ``pick_method`` gives each round (``min_gold``:
     the project's ``method_choice_min_gold``) in the loop and delivered. ``gold_rate``: see the
-    module's docstring.
+    module's docstring. ``matched_depth`` (an experiment, not the platform; measured in
+    ``results/replay_seeds.md``, not shipped): the gold scores the candidates on each gold item's
+    first answers only, as many as the other items have on average (rounded up).
     """
     if choice not in ("final", "platform"):
         raise ValueError(f"choice is 'final' or 'platform', not {choice!r}")
