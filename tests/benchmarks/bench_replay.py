@@ -93,9 +93,19 @@ def percent(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
     return 100.0 * float(np.mean(pred[mask] == truth[mask]))
 
 
-def measure_replays(row: dict[str, Any], crowd, rank, *, overlap: int, method: str) -> None:
+def measure_replays(
+    row: dict[str, Any],
+    crowd,
+    rank,
+    *,
+    overlap: int,
+    method: str,
+    choice: str = "final",
+    gold_rate: float | None = None,
+) -> None:
     """The adaptive replays (with the project's gold of draw 0, and without gold) and
-    majority vote with margin 3, scored on the items outside draw 0's gold."""
+    majority vote with margin 3, scored on the items outside draw 0's gold. ``choice`` and
+    ``gold_rate``: the replay with gold's mode (``replay_sim``'s docstring)."""
     truth = crowd.truth
     total = len(crowd.item)
     rest0 = truth >= 0
@@ -104,6 +114,7 @@ def measure_replays(row: dict[str, Any], crowd, rank, *, overlap: int, method: s
     truth_rest0 = np.where(rest0, truth, -1)
     recorded = int(np.bincount(crowd.item).max())
     row["replay"], row["replay_nogold"] = {}, {}
+    row["replay_mode"] = {"choice": choice, "gold_rate": gold_rate}
     for target in TARGETS:
         for key, project_gold in (("replay", gold0), ("replay_nogold", None)):
             started = time.perf_counter()
@@ -115,6 +126,7 @@ def measure_replays(row: dict[str, Any], crowd, rank, *, overlap: int, method: s
                 max_overlap=recorded,
                 method=method,
                 gold=project_gold,
+                **({"choice": choice, "gold_rate": gold_rate} if project_gold else {}),
             )
             row[key][target] = {
                 "accuracy": 100 * out.accuracy(truth_rest0),
@@ -136,6 +148,8 @@ def run_set(
     method: str,
     replay_all: bool = False,
     skip_replay: bool = False,
+    choice: str = "final",
+    gold_rate: float | None = None,
 ) -> dict[str, Any]:
     answers, gold = crowd_truth.load(name)
     crowd = encode_crowd(answers, gold)
@@ -163,7 +177,9 @@ def run_set(
 
     row["picks"] = picks
     if (name in RICH or replay_all) and not skip_replay:
-        measure_replays(row, crowd, rank, overlap=overlap, method=method)
+        measure_replays(
+            row, crowd, rank, overlap=overlap, method=method, choice=choice, gold_rate=gold_rate
+        )
     else:
         row["replay"], row["replay_nogold"] = {}, {}
     # calibration of the default method on every answer, without gold
@@ -293,6 +309,35 @@ def _replay_table(rows: dict[str, dict[str, Any]], key: str, method: str) -> lis
     return out
 
 
+def _mode_note(rows: dict[str, dict[str, Any]]) -> str:
+    """Which replay with gold the rows hold (``--choice``, ``--gold-rate``)."""
+    modes = {
+        (r.get("replay_mode") or {}).get("choice", "final"): (r.get("replay_mode") or {}).get(
+            "gold_rate"
+        )
+        for r in rows.values()
+        if r["replay"]
+    }
+    if set(modes) <= {"final"} and not any(modes.values()):
+        return ""
+    return (
+        "**Mode of the replay with gold (these rows).** "
+        + "; ".join(
+            f"`--choice {c}`"
+            + (f" `--gold-rate {g}`" if g is not None else "")
+            + (
+                ": the method `backend.consensus.method_choice.pick_method` gives each round "
+                "drives the stop and is delivered (the in-loop figure in brackets is then the "
+                "same)"
+                if c == "platform"
+                else ""
+            )
+            for c, g in modes.items()
+        )
+        + ".\n"
+    )
+
+
 SHORT = {
     "dawid_skene": "DS",
     "one_coin_dawid_skene": "OCDS",
@@ -350,6 +395,7 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "chooses on every revealed answer (the project's last recompute; named in each cell, "
         "with the in-loop method's own labels' accuracy in brackets). Replayed on the 10 rich "
         "sets (the target's).\n",
+        _mode_note(rows),
         "## Adaptive overlap with the project's 5% gold "
         "(accuracy % on the other items / share of recorded answers used, final method "
         "(in-loop method's accuracy))\n",
@@ -501,6 +547,20 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=2, help="the project's overlap")
     parser.add_argument("--method", default="dawid_skene", help="the in-loop method")
     parser.add_argument(
+        "--choice",
+        choices=("final", "platform"),
+        default="final",
+        help="replay with gold: final = --method in the loop, the gold's choice relabels the "
+        "end; platform = the method pick_method gives each round, in the loop and delivered",
+    )
+    parser.add_argument(
+        "--gold-rate",
+        type=float,
+        default=None,
+        help="replay with gold: gold items answered at this share of the draws (default: "
+        "overlap answers each)",
+    )
+    parser.add_argument(
         "--crowdkit-all",
         action="store_true",
         help="run the crowd-kit methods missing from results/crowdkit_labels (minutes a set)",
@@ -544,6 +604,8 @@ def main() -> None:
                 reveal_order(crowd, seed=7),
                 overlap=args.overlap,
                 method=args.method,
+                choice=args.choice,
+                gold_rate=args.gold_rate,
             )
             saved.write_bytes(pickle.dumps(rows[name]))
             print(f"{name}: replays again", flush=True)
@@ -562,6 +624,8 @@ def main() -> None:
             method=args.method,
             replay_all=args.replay_all,
             skip_replay=args.no_replay,
+            choice=args.choice,
+            gold_rate=args.gold_rate,
         )
         saved.write_bytes(pickle.dumps(rows[name]))
         print(f"{name}: {time.perf_counter() - t0:.1f}s", flush=True)

@@ -13,16 +13,39 @@ again when a refit lowers its confidence, as ``raise_wanted`` does. As in the pl
 recompute refits all items, so the labels delivered are those of the last fit. This is a pure
 replay of the quality functions, not the HTTP API: the API adds no arithmetic to them, and
 driving it per answer would take hours on the larger sets.
+
+Which method's fit drives the stop. ``choice="final"`` (the replay before 2026-12-06): every
+round fits ``method`` (Dawid-Skene), and the gold's choice (``choose_by_gold`` on every revealed
+answer) only relabels the delivered items at the end. ``choice="platform"``: as the quality job
+of a project whose ``inference_method`` is ``auto``, every round asks
+``backend.consensus.method_choice.pick_method`` (the project's ``method_choice_min_gold``, the
+kept choice and when it is made again), and that method's fit gives both the stop confidences
+and, at the last round, the delivered labels.
+
+How many answers the gold items get. ``gold_rate=None``: ``overlap`` each, like other items (the
+replay before 2026-12-06). ``gold_rate=r``: as ``backend.assignments.leasing.choose_item`` serves
+gold to a share ``r`` of the draws, the gold items get ``r / (1 - r)`` answers per answer of the
+other items, spread evenly over them (each annotator sees a gold item at most once; the pool is
+walked from a random key), up to their recorded answers; they count in the answers spent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from quality.confidence import choose_by_gold, infer_classes
+from backend.consensus.method_choice import pick_method
+from backend.projects.models import Project
+from quality.confidence import DEFAULT, METHODS, choose_by_gold, infer_classes
+
+MIN_GOLD = Project.model_fields["method_choice_min_gold"].default
+"""The project setting's default (the gold answers needed before the gold chooses)."""
+GOLD_RATE = Project.model_fields["gold_rate"].default
+"""The project setting's default share of draws that serve a gold item."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,8 @@ class Replayed:
     rounds: int
     final_method: str = ""
     loop_labels: NDArray[np.int64] | None = None  # the in-loop method's labels at the end
+    # choice="platform": (round, method, gold answers, answers, chosen_by) whenever it changed
+    choices: tuple[tuple[int, str, int, int, str], ...] = field(default=())
 
     def loop_accuracy(self, truth: NDArray[np.int64]) -> float:
         known = truth >= 0
@@ -116,6 +141,53 @@ def _fit(
     return labels, confidence
 
 
+class _Classes:
+    """The slice of ``backend.kinds.classification.ClassesConsensus`` that ``pick_method``
+    calls, on the replay's codes (the gold as ``{item: {"label": code}}``)."""
+
+    method = DEFAULT
+    methods = tuple(METHODS)
+
+    def __init__(self, n_classes: int, *, matched_depth: bool = False) -> None:
+        self.n_classes = n_classes
+        self.matched_depth = matched_depth
+
+    def choose_method(self, answers: Any, *, gold, labels, candidates):
+        known = {item: answer["label"] for item, answer in gold.items()}
+        triples = answers.triples
+        if self.matched_depth:  # experiment: the gold items' first answers, as deep as the rest
+            is_gold = np.isin(triples[:, 0], list(known))
+            others = triples[~is_gold, 0]
+            depth = int(np.ceil(len(others) / max(len(np.unique(others)), 1)))  # mean, rounded up
+            triples = triples[~is_gold | (answers.order < depth)]
+        return choose_by_gold(triples, known, candidates=candidates, classes=range(self.n_classes))
+
+
+class _Revealed:
+    """The revealed answers as ``pick_method`` reads an ``AnswerTable`` (length, items)."""
+
+    def __init__(self, triples: NDArray[np.int64], order: NDArray[np.int64]) -> None:
+        self.triples = triples
+        self.item = triples[:, 0]
+        self.order = order  # each answer's place among its item's (0: the first revealed)
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+
+def _spread(want: int, caps: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``want`` answers over items holding at most ``caps`` each, as evenly as they allow
+    (the first items in order take the remainder)."""
+    want = min(int(want), int(caps.sum()))
+    level = 0
+    while level < caps.max() and np.minimum(caps, level + 1).sum() <= want:
+        level += 1
+    out = np.minimum(caps, level)
+    extra = np.flatnonzero(caps > level)[: want - int(out.sum())]
+    out[extra] += 1
+    return out
+
+
 def replay(
     crowd: Crowd,
     rank: NDArray[np.int64],
@@ -126,47 +198,101 @@ def replay(
     method: str = "dawid_skene",
     gold: dict[int, int] | None = None,
     stability: bool = True,
+    choice: str = "final",
+    gold_rate: float | None = None,
+    min_gold: int = MIN_GOLD,
+    matched_depth: bool = False,
 ) -> Replayed:
     """The adaptive rule round by round (``stability=False``: items stop on the posterior
     alone, the rule before ``quality.confidence.stability``, for comparison). With ``gold``
     (item code -> label code) the project has gold: every fit is judged and recalibrated by
     it, as the quality job's ``infer_classes`` does (the gold is not clamped into the fit), and
     items stop on the gold-free stop confidence
-    (``ClassConsensus.stop_confidence``, as ``recompute`` does); the delivered labels are those
-    of the method the gold chooses (``choose_by_gold``) on every revealed answer, the method of
-    the project's last recompute.
+    (``ClassConsensus.stop_confidence``, as ``recompute`` does). ``choice="final"``: ``method``
+    in the loop, the delivered labels those of the method the gold chooses on every revealed
+    answer; ``choice="platform"``: the method ``pick_method`` gives each round (``min_gold``:
+    the project's ``method_choice_min_gold``) in the loop and delivered. ``gold_rate``: see the
+    module's docstring. ``matched_depth`` (an experiment, not the platform; measured in
+    ``results/replay_seeds.md``, not shipped): the gold scores the candidates on each gold item's
+    first answers only, as many as the other items have on average (rounded up).
     """
+    if choice not in ("final", "platform"):
+        raise ValueError(f"choice is 'final' or 'platform', not {choice!r}")
     recorded = np.bincount(crowd.item, minlength=crowd.n_items)
     used = np.zeros(crowd.n_items, dtype=np.int64)
     open_ = np.ones(crowd.n_items, dtype=bool)
     is_gold = np.zeros(crowd.n_items, dtype=bool)
     is_gold[list(gold or ())] = True
+    gold_rows = np.flatnonzero(is_gold)
+    project = SimpleNamespace(inference_method="auto", method_choice_min_gold=min_gold)
+    kind = _Classes(len(crowd.classes), matched_depth=matched_depth)
+    gold_answers = {item: {"label": label} for item, label in (gold or {}).items()}
+    previous: dict[str, Any] | None = None
+    history: list[tuple[int, str, int, int, str]] = []
     rounds = 0
     labels = confidence = None
+    loop_method = method
     while open_.any():
         used[open_] += 1
         np.minimum(used, recorded, out=used)
+        if gold_rate is not None and len(gold_rows):
+            normal = int(used[~is_gold].sum())
+            want = round(gold_rate / (1.0 - gold_rate) * normal)
+            used[gold_rows] = _spread(want, recorded[gold_rows])
         rounds += 1
+        revealed = rank < used[crowd.item]
+        if choice == "platform" and gold:
+            triples = np.column_stack(
+                [crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]]
+            )
+            answers = _Revealed(triples, rank[revealed])
+            picked = pick_method(
+                project=project,  # type: ignore[arg-type]
+                kind=kind,
+                answers=answers,  # type: ignore[arg-type]
+                gold=gold_answers,
+                labels=crowd.classes,
+                previous=previous,
+            )
+            made = picked["chosen_by"] == "gold" and picked != previous  # (again) this round
+            if made or previous is None or picked["chosen_by"] != previous["chosen_by"]:
+                history.append(
+                    (
+                        rounds,
+                        picked["method"],
+                        int(picked.get("gold_answers", 0)),
+                        int(revealed.sum()),
+                        picked["chosen_by"],
+                    )
+                )
+            previous = picked  # the figures of this recompute, read by the next
+            loop_method = picked["method"]
         # the stop confidence is the gold-free one: no need for the gold's cross-fitting here
         labels, confidence = _fit(
             crowd,
-            rank < used[crowd.item],
-            method,
+            revealed,
+            loop_method,
             gold,
             gold_calibration=False,
             max_answers=max_overlap if stability else None,
         )
         contested = ~is_gold & (confidence < agreement_target)  # recompute's raise_wanted
         open_ = ((used < overlap) | contested) & (used < max_overlap) & (used < recorded)
+        if gold_rate is not None:
+            open_ &= ~is_gold  # gold follows the other items' answers (above)
     assert labels is not None and confidence is not None
+    if choice == "platform" and gold:
+        return Replayed(
+            labels, confidence, used.copy(), rounds, loop_method, labels, tuple(history)
+        )
     if gold:
         revealed = rank < used[crowd.item]
         triples = np.column_stack(
             [crowd.item[revealed], crowd.worker[revealed], crowd.label[revealed]]
         )
-        choice = choose_by_gold(triples, gold, classes=range(len(crowd.classes)))
-        final, _ = _fit(crowd, revealed, choice.method, gold, gold_calibration=False)
-        return Replayed(final, confidence, used.copy(), rounds, choice.method, labels)
+        choice_ = choose_by_gold(triples, gold, classes=range(len(crowd.classes)))
+        final, _ = _fit(crowd, revealed, choice_.method, gold, gold_calibration=False)
+        return Replayed(final, confidence, used.copy(), rounds, choice_.method, labels)
     return Replayed(labels, confidence, used.copy(), rounds)
 
 
