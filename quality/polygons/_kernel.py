@@ -146,14 +146,9 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
                 pv = int(ys + s * steps + 0.5)
             have = True
             continue
-        for d in range(steps + 1):
-            t = steps - d if flip else d
-            if dx >= dy:
-                u = t + xs
-                v = int(ys + s * t + 0.5)
-            else:
-                v = t + ys
-                u = int(xs + s * t + 0.5)
+        if steps == 0:  # C's point of the walk, unused unless the column changed
+            u = xs
+            v = int(ys + s * 0 + 0.5)
             if have and u != pu:
                 c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
                 if c >= 0:
@@ -163,6 +158,52 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
             have = True
             pu = u
             pv = v
+            continue
+        # y-major: v moves one row per step, u = int(xs + s * t + 0.5) by at most one column
+        # (|s| < 1), monotonically; a step can toggle only where u passes between 5k + 2 and
+        # 5k + 3 (C's test: the smaller of the two is a pixel column's centre), so only those
+        # steps are visited: each found from its real-valued position and settled on C's own
+        # rounding of the neighbouring steps
+        t = steps if flip else 0
+        v = t + ys
+        u = int(xs + s * t + 0.5)
+        if have and u != pu:
+            c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+            if c >= 0:
+                cols[n] = c
+                rows[n] = r
+                n += 1
+        u_first = int(xs + s * 0 + 0.5)
+        u_last = int(xs + s * steps + 0.5)
+        lo_u = min(u_first, u_last)
+        hi_u = max(u_first, u_last)
+        first_x = lo_u + (2 - lo_u) % 5
+        n_x = (hi_u - first_x + 4) // 5 if hi_u > first_x else 0
+        rising = s > 0
+        for m in range(n_x):
+            # walk order: t rises unless flipped; x rises with t while u rises
+            x = first_x + 5 * (m if rising != flip else n_x - 1 - m)
+            est = math.ceil((x + 0.5 - xs) / s)
+            t = min(max(est, 1), steps)
+            if rising:  # first t with u(t) >= x + 1
+                while t > 1 and int(xs + s * (t - 1) + 0.5) >= x + 1:
+                    t -= 1
+                while int(xs + s * t + 0.5) < x + 1:
+                    t += 1
+            else:  # first t with u(t) <= x
+                while t > 1 and int(xs + s * (t - 1) + 0.5) <= x:
+                    t -= 1
+                while int(xs + s * t + 0.5) > x:
+                    t += 1
+            c, r = _crossing(x, t + ys, t - 1 + ys, h, w)
+            if c >= 0:
+                cols[n] = c
+                rows[n] = r
+                n += 1
+        t = 0 if flip else steps
+        pu = int(xs + s * t + 0.5)
+        pv = t + ys
+        have = True
     return cols, rows, n
 
 
