@@ -712,17 +712,19 @@ def vote_pixels(
             pair_obj[n_pair] = new_id[q_obj[t]]
             pair_n[n_pair] = q_n[t]
             n_pair += 1
+    # views, not copies: copying the millions of runs into fresh arrays cost more (page
+    # faults) than the unused tail of the grown buffers holds
     return (
-        run_line[:n_run].copy(),
-        run_start[:n_run].copy(),
-        run_end[:n_run].copy(),
-        run_obj[:n_run].copy(),
-        obj_area[:n_obj].copy(),
+        run_line[:n_run],
+        run_start[:n_run],
+        run_end[:n_run],
+        run_obj[:n_run],
+        obj_area[:n_obj],
         poly_area,
-        pair_poly[:n_pair].copy(),
-        pair_obj[:n_pair].copy(),
-        pair_n[:n_pair].copy(),
-        run_group[:n_run].copy(),
+        pair_poly[:n_pair],
+        pair_obj[:n_pair],
+        pair_n[:n_pair],
+        run_group[:n_run],
     )
 
 
@@ -982,10 +984,12 @@ def trace_runs(line, start, end, n_lines, run_group, g_first, g_base, g_last, ru
         ring_object[n_ring] = run_object[e // 2]
         n_ring += 1
     offsets[n_ring] = n_pt
+    # the corners are copied (their buffers hold 4 per run, about 1.7 times what is used, and
+    # the consensus keeps them until stored); the rest are views
     return (
         x[:n_pt].copy(),
         y[:n_pt].copy(),
-        offsets[: n_ring + 1].copy(),
-        area[:n_ring].copy(),
-        ring_object[:n_ring].copy(),
+        offsets[: n_ring + 1],
+        area[:n_ring],
+        ring_object[:n_ring],
     )

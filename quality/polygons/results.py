@@ -93,8 +93,12 @@ def _write(
         empty = np.zeros(1, dtype=np.uint8)
         frame = (empty, np.zeros(1, dtype=np.int64), empty, np.zeros(1, dtype=np.int64))
     ring_item = consensus.object_item[consensus.ring_object]
-    rings = np.argsort(ring_item, kind="stable").astype(np.int64)  # already in item order
-    item_ring_at = np.searchsorted(ring_item[rings], np.arange(n_items + 1)).astype(np.int64)
+    rings = np.argsort(ring_item, kind="stable").astype(
+        np.int64, copy=False
+    )  # already in item order
+    item_ring_at = np.searchsorted(ring_item[rings], np.arange(n_items + 1)).astype(
+        np.int64, copy=False
+    )
     x, y = consensus.x, consensus.y
     digits = len(str(int(max(np.abs(x).max(initial=0), np.abs(y).max(initial=0))))) + 1
     size = (
@@ -107,15 +111,15 @@ def _write(
     )
     return write_results(
         size,
-        consensus.ok.astype(np.bool_),
+        consensus.ok.astype(np.bool_, copy=False),
         item_ring_at,
         rings,
-        consensus.ring_object.astype(np.int64),
-        consensus.ring_hole.astype(np.bool_),
-        consensus.ring_offsets.astype(np.int64),
-        x.astype(np.int64),
-        y.astype(np.int64),
-        consensus.object_label.astype(np.int64),
+        consensus.ring_object.astype(np.int64, copy=False),
+        consensus.ring_hole.astype(np.bool_, copy=False),
+        consensus.ring_offsets.astype(np.int64, copy=False),
+        x.astype(np.int64, copy=False),
+        y.astype(np.int64, copy=False),
+        consensus.object_label.astype(np.int64, copy=False),
         label_bytes,
         label_at,
         conf_bytes,
