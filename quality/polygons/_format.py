@@ -45,6 +45,18 @@ def _int(buf, at, v):
         buf[at] = 45  # '-'
         at += 1
         v = -v
+    if v < 10:  # pixel corners: mostly fewer than four digits, written without a loop
+        buf[at] = 48 + v
+        return at + 1
+    if v < 100:
+        buf[at] = 48 + v // 10
+        buf[at + 1] = 48 + v % 10
+        return at + 2
+    if v < 1000:
+        buf[at] = 48 + v // 100
+        buf[at + 1] = 48 + v // 10 % 10
+        buf[at + 2] = 48 + v % 10
+        return at + 3
     n = 1
     t = v // 10
     while t > 0:

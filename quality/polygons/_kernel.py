@@ -65,16 +65,20 @@ def _grow(a, need):
 def _crossing(x, v, pv, h, w):
     """C's toggle test for a move of the upsampled walk between columns ``x`` and ``x + 1``
     (upsampled), from row ``pv`` to ``v``: the toggle's pixel column (-1: none, ``x`` is not a
-    pixel column's centre inside the image) and row."""
-    xd = (float(x) + 0.5) / 5.0 - 0.5
-    if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
-        yd = float(v if v < pv else pv)
-        yd = (yd + 0.5) / 5.0 - 0.5
-        if yd < 0:
-            yd = 0.0
-        elif yd > h:
-            yd = float(h)
-        return int(xd), math.ceil(yd)
+    pixel column's centre inside the image) and row.
+
+    C computes ``xd = (x + .5) / 5 - .5`` (a pixel column when whole) and the row
+    ``ceil(clip((v + .5) / 5 - .5, 0, h))`` in floating point; both are ``(x - 2) / 5`` and
+    ``(v - 2) / 5`` exactly when whole (``5k + 2.5`` and ``k + .5`` are exact doubles) and at
+    least 1/5 from a whole number otherwise, so integer arithmetic decides the same (as
+    ``_raster.ring_toggles`` does), and clipping to whole bounds commutes with the ceiling."""
+    if (x - 2) % 5 == 0 and x >= 2 and (x - 2) // 5 <= w - 1:
+        row = -((2 - (v if v < pv else pv)) // 5)
+        if row < 0:
+            row = 0
+        elif row > h:
+            row = h
+        return (x - 2) // 5, row
     return -1, 0
 
 
