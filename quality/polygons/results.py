@@ -6,8 +6,10 @@ edges), more CPU than all of batched box fusion, and the recompute's only bulk r
 consensus store, turns them straight into JSON text again. ``ConsensusResults`` is the same
 list of results as a lazy sequence: indexing or iterating builds the dicts (once, all of them),
 ``json_texts`` writes each item's JSON text from the arrays in one compiled pass (``_format``)
-without any dict — the text ``json.dumps`` would give the dict, character for character — and
-``take`` / ``+`` (what ``Inferred.take`` and ``Inferred.concat`` do with gold items) stay lazy.
+without any dict — the text ``json.dumps`` would give the dict, character for character —,
+``copy_text`` writes the consensus store's whole COPY lines in that same pass (the store's other
+fields around each result, escaped and encoded: no per-item string), and ``take`` / ``+`` (what
+``Inferred.take`` and ``Inferred.concat`` do with gold items) stay lazy.
 """
 
 from __future__ import annotations
