@@ -150,8 +150,21 @@ def _copy_text(consensus: Inferred, rows_per_chunk: int = 20_000) -> Iterator[by
             if value is None:
                 value = cache[code] = _copy_escape(json.dumps(result))
             encoded.append(value)
+    elif (lines := getattr(consensus.results, "copy_text", None)) is not None:
+        # a kind whose results are kept as arrays writes the whole lines itself (polygons):
+        # the other fields' text around each result, escaped and encoded in one pass
+        items, confidence, n = (
+            consensus.item.tolist(),
+            consensus.confidence.tolist(),
+            consensus.n.tolist(),
+        )
+        yield lines(
+            [f"{i}\t" for i in items],
+            [f"\t{c!r}\t{k}\n" for c, k in zip(confidence, n, strict=True)],
+        )
+        return
     else:
-        # a kind whose results are kept as arrays writes their JSON itself (polygons)
+        # a kind whose results are kept as arrays writes their JSON itself
         writer = getattr(consensus.results, "json_texts", None)
         texts = writer() if writer is not None else map(json.dumps, consensus.results)
         encoded = [_copy_escape(text) for text in texts]

@@ -45,6 +45,18 @@ def _int(buf, at, v):
         buf[at] = 45  # '-'
         at += 1
         v = -v
+    if v < 10:  # pixel corners: mostly fewer than four digits, written without a loop
+        buf[at] = 48 + v
+        return at + 1
+    if v < 100:
+        buf[at] = 48 + v // 10
+        buf[at + 1] = 48 + v % 10
+        return at + 2
+    if v < 1000:
+        buf[at] = 48 + v // 100
+        buf[at + 1] = 48 + v // 10 % 10
+        buf[at + 2] = 48 + v % 10
+        return at + 3
     n = 1
     t = v // 10
     while t > 0:
@@ -96,16 +108,26 @@ def write_results(
     with_confidence,
     lit,
     lit_at,
+    pre_bytes,
+    pre_at,
+    post_bytes,
+    post_at,
 ):
     """Every item's result text into one buffer: ``(buffer, offsets)``, item ``k``'s text at
     ``offsets[k]:offsets[k + 1]``. Item ``k``'s rings are ``rings[item_ring_at[k]:item_ring_at[k
-    + 1]]`` (outer ring of each polygon first, its holes after it); ``size`` bounds the bytes."""
+    + 1]]`` (outer ring of each polygon first, its holes after it); ``size`` bounds the bytes.
+    Framed (``pre_at`` of ``n_items + 1`` offsets): each item's text is written between its
+    ``pre_bytes`` and ``post_bytes`` pieces (a COPY line's other fields), and ``offsets[k]`` is
+    where its line starts."""
     n_items = len(ok)
+    framed = len(pre_at) == n_items + 1
     buf = np.empty(size, dtype=np.uint8)
     offsets = np.empty(n_items + 1, dtype=np.int64)
     at = 0
     for k in range(n_items):
         offsets[k] = at
+        if framed:
+            at = _copy(buf, at, pre_bytes, pre_at[k], pre_at[k + 1])
         at = _copy(buf, at, lit, lit_at[0], lit_at[1])
         open_polygon = False
         holes = 0
@@ -150,5 +172,7 @@ def write_results(
             at = _copy(buf, at, lit, lit_at[5], lit_at[6])
         else:
             at = _copy(buf, at, lit, lit_at[6], lit_at[7])
+        if framed:
+            at = _copy(buf, at, post_bytes, post_at[k], post_at[k + 1])
     offsets[n_items] = at
     return buf, offsets

@@ -65,16 +65,20 @@ def _grow(a, need):
 def _crossing(x, v, pv, h, w):
     """C's toggle test for a move of the upsampled walk between columns ``x`` and ``x + 1``
     (upsampled), from row ``pv`` to ``v``: the toggle's pixel column (-1: none, ``x`` is not a
-    pixel column's centre inside the image) and row."""
-    xd = (float(x) + 0.5) / 5.0 - 0.5
-    if math.floor(xd) == xd and xd >= 0 and xd <= w - 1:
-        yd = float(v if v < pv else pv)
-        yd = (yd + 0.5) / 5.0 - 0.5
-        if yd < 0:
-            yd = 0.0
-        elif yd > h:
-            yd = float(h)
-        return int(xd), math.ceil(yd)
+    pixel column's centre inside the image) and row.
+
+    C computes ``xd = (x + .5) / 5 - .5`` (a pixel column when whole) and the row
+    ``ceil(clip((v + .5) / 5 - .5, 0, h))`` in floating point; both are ``(x - 2) / 5`` and
+    ``(v - 2) / 5`` exactly when whole (``5k + 2.5`` and ``k + .5`` are exact doubles) and at
+    least 1/5 from a whole number otherwise, so integer arithmetic decides the same (as
+    ``_raster.ring_toggles`` does), and clipping to whole bounds commutes with the ceiling."""
+    if (x - 2) % 5 == 0 and x >= 2 and (x - 2) // 5 <= w - 1:
+        row = -((2 - (v if v < pv else pv)) // 5)
+        if row < 0:
+            row = 0
+        elif row > h:
+            row = h
+        return (x - 2) // 5, row
     return -1, 0
 
 
@@ -146,14 +150,9 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
                 pv = int(ys + s * steps + 0.5)
             have = True
             continue
-        for d in range(steps + 1):
-            t = steps - d if flip else d
-            if dx >= dy:
-                u = t + xs
-                v = int(ys + s * t + 0.5)
-            else:
-                v = t + ys
-                u = int(xs + s * t + 0.5)
+        if steps == 0:  # C's point of the walk, unused unless the column changed
+            u = xs
+            v = int(ys + s * 0 + 0.5)
             if have and u != pu:
                 c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
                 if c >= 0:
@@ -163,6 +162,52 @@ def _toggles(xy, lo, hi, h, w, cols, rows, n):
             have = True
             pu = u
             pv = v
+            continue
+        # y-major: v moves one row per step, u = int(xs + s * t + 0.5) by at most one column
+        # (|s| < 1), monotonically; a step can toggle only where u passes between 5k + 2 and
+        # 5k + 3 (C's test: the smaller of the two is a pixel column's centre), so only those
+        # steps are visited: each found from its real-valued position and settled on C's own
+        # rounding of the neighbouring steps
+        t = steps if flip else 0
+        v = t + ys
+        u = int(xs + s * t + 0.5)
+        if have and u != pu:
+            c, r = _crossing(u if u < pu else u - 1, v, pv, h, w)
+            if c >= 0:
+                cols[n] = c
+                rows[n] = r
+                n += 1
+        u_first = int(xs + s * 0 + 0.5)
+        u_last = int(xs + s * steps + 0.5)
+        lo_u = min(u_first, u_last)
+        hi_u = max(u_first, u_last)
+        first_x = lo_u + (2 - lo_u) % 5
+        n_x = (hi_u - first_x + 4) // 5 if hi_u > first_x else 0
+        rising = s > 0
+        for m in range(n_x):
+            # walk order: t rises unless flipped; x rises with t while u rises
+            x = first_x + 5 * (m if rising != flip else n_x - 1 - m)
+            est = math.ceil((x + 0.5 - xs) / s)
+            t = min(max(est, 1), steps)
+            if rising:  # first t with u(t) >= x + 1
+                while t > 1 and int(xs + s * (t - 1) + 0.5) >= x + 1:
+                    t -= 1
+                while int(xs + s * t + 0.5) < x + 1:
+                    t += 1
+            else:  # first t with u(t) <= x
+                while t > 1 and int(xs + s * (t - 1) + 0.5) <= x:
+                    t -= 1
+                while int(xs + s * t + 0.5) > x:
+                    t += 1
+            c, r = _crossing(x, t + ys, t - 1 + ys, h, w)
+            if c >= 0:
+                cols[n] = c
+                rows[n] = r
+                n += 1
+        t = 0 if flip else steps
+        pu = int(xs + s * t + 0.5)
+        pv = t + ys
+        have = True
     return cols, rows, n
 
 
@@ -671,17 +716,19 @@ def vote_pixels(
             pair_obj[n_pair] = new_id[q_obj[t]]
             pair_n[n_pair] = q_n[t]
             n_pair += 1
+    # views, not copies: copying the millions of runs into fresh arrays cost more (page
+    # faults) than the unused tail of the grown buffers holds
     return (
-        run_line[:n_run].copy(),
-        run_start[:n_run].copy(),
-        run_end[:n_run].copy(),
-        run_obj[:n_run].copy(),
-        obj_area[:n_obj].copy(),
+        run_line[:n_run],
+        run_start[:n_run],
+        run_end[:n_run],
+        run_obj[:n_run],
+        obj_area[:n_obj],
         poly_area,
-        pair_poly[:n_pair].copy(),
-        pair_obj[:n_pair].copy(),
-        pair_n[:n_pair].copy(),
-        run_group[:n_run].copy(),
+        pair_poly[:n_pair],
+        pair_obj[:n_pair],
+        pair_n[:n_pair],
+        run_group[:n_run],
     )
 
 
@@ -941,10 +988,12 @@ def trace_runs(line, start, end, n_lines, run_group, g_first, g_base, g_last, ru
         ring_object[n_ring] = run_object[e // 2]
         n_ring += 1
     offsets[n_ring] = n_pt
+    # the corners are copied (their buffers hold 4 per run, about 1.7 times what is used, and
+    # the consensus keeps them until stored); the rest are views
     return (
         x[:n_pt].copy(),
         y[:n_pt].copy(),
-        offsets[: n_ring + 1].copy(),
-        area[:n_ring].copy(),
-        ring_object[:n_ring].copy(),
+        offsets[: n_ring + 1],
+        area[:n_ring],
+        ring_object[:n_ring],
     )

@@ -179,12 +179,12 @@ def table_from_json(
         return None
     for at, a, b in slow.tolist():  # numbers beyond the exact fast path: Python's float
         xy[at] = float(raw[a:b])
-    with collector_paused():
-        raw_labels = [raw[a:b] for a, b in zip(l_start.tolist(), l_end.tolist(), strict=True)]
-        decoded = {s: json.loads(b'"' + s + b'"') for s in set(raw_labels)}
-    names = tuple(sorted(set(decoded.values())))
+    distinct, of_polygon = _distinct_ranges(buf, l_start, l_end)
+    raw_labels = [raw[a:b] for a, b in distinct]
+    decoded = [json.loads(b'"' + s + b'"') for s in raw_labels]
+    names = tuple(sorted(set(decoded)))
     code = {name: i for i, name in enumerate(names)}
-    by_raw = {s: code[name] for s, name in decoded.items()}
+    distinct_code = np.array([code[name] for name in decoded], dtype=np.int64)
     return PolygonTable(
         answer_item=(
             np.arange(len(texts), dtype=np.int64)
@@ -193,12 +193,43 @@ def table_from_json(
         ),
         answer_ok=ok,
         polygon_answer=polygon_answer,
-        polygon_label=np.fromiter(
-            map(by_raw.__getitem__, raw_labels), dtype=np.int64, count=len(raw_labels)
-        ),
+        polygon_label=distinct_code[of_polygon],
         ring_polygon=ring_polygon,
         ring_hole=ring_hole,
         ring_offsets=np.r_[0, np.cumsum(ring_size)].astype(np.int64),
         xy=xy.reshape(-1, 2),
         labels=names,
     )
+
+
+def _distinct_ranges(
+    buf: NDArray[np.uint8], start: NDArray[np.int64], end: NDArray[np.int64]
+) -> tuple[list[tuple[int, int]], NDArray[np.intp]]:
+    """The distinct byte strings ``buf[start:end]`` (one range of each) and which one each
+    range is — the polygons' labels, a handful of names among hundreds of thousands: their
+    bytes side by side, zero-padded to whole 8-byte words, compared as integers by
+    ``np.unique`` (a JSON string holds no zero byte, so the padding cannot make two labels
+    equal); one Python slice per polygon cost more than the compiled parse of all the text."""
+    if not len(start):
+        return [], np.zeros(0, dtype=np.intp)
+    size = end - start
+    words = max(int(size.max() + 7) // 8, 1)
+    if words > 4:  # a long label: the grid would be large, one slice per polygon instead
+        seen: dict[bytes, int] = {}
+        ranges: list[tuple[int, int]] = []
+        which = np.empty(len(start), dtype=np.intp)
+        raw = buf.tobytes()
+        for k, (a, b) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+            found = seen.setdefault(raw[a:b], len(seen))
+            if found == len(ranges):
+                ranges.append((a, b))
+            which[k] = found
+        return ranges, which
+    at = start[:, None] + np.arange(8 * words)
+    grid = np.where(at < end[:, None], buf[np.minimum(at, len(buf) - 1)], 0).astype(np.uint8)
+    keys = grid.view(np.uint64)
+    if words == 1:
+        _, first, inverse = np.unique(keys[:, 0], return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return list(zip(start[first].tolist(), end[first].tolist(), strict=True)), inverse.reshape(-1)

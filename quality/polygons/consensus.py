@@ -221,7 +221,7 @@ def fuse_polygons(
     if np.array_equal(ring_order, np.arange(len(ring_order))):
         # the usual case (tracing meets each object's outer ring first, objects in order):
         # no gather of the millions of corners
-        ring_offsets, x, y = traced.offsets.astype(np.int64), traced.x, traced.y
+        ring_offsets, x, y = traced.offsets.astype(np.int64, copy=False), traced.x, traced.y
     else:
         sizes = np.diff(traced.offsets)[ring_order]
         starts = traced.offsets[:-1][ring_order]
@@ -341,22 +341,22 @@ def _pixels_compiled(
     n_poly = table.n_polygons
     poly_answer = table.polygon_answer
     ring_count = np.bincount(table.ring_polygon, minlength=n_poly)
-    order = np.argsort(poly_group, kind="stable").astype(np.int64)
+    order = np.argsort(poly_group, kind="stable").astype(np.int64, copy=False)
     group_offsets = np.r_[0, np.cumsum(np.bincount(poly_group, minlength=len(group_item)))]
     line, start, end, run_obj, obj_area, poly_area, pair_poly, pair_obj, pair_n, run_group = (
         vote_pixels(
             np.ascontiguousarray(table.xy, dtype=np.float64),
-            table.ring_offsets.astype(np.int64),
-            (np.cumsum(ring_count) - ring_count).astype(np.int64),
-            ring_count.astype(np.int64),
-            h[poly_answer].astype(np.int64),
-            wd[poly_answer].astype(np.int64),
-            slot[poly_answer].astype(np.int64),
+            table.ring_offsets.astype(np.int64, copy=False),
+            (np.cumsum(ring_count) - ring_count).astype(np.int64, copy=False),
+            ring_count.astype(np.int64, copy=False),
+            h[poly_answer].astype(np.int64, copy=False),
+            wd[poly_answer].astype(np.int64, copy=False),
+            slot[poly_answer].astype(np.int64, copy=False),
             order,
-            group_offsets.astype(np.int64),
+            group_offsets.astype(np.int64, copy=False),
             np.asarray(group_item, dtype=np.int64),
-            glines.first.astype(np.int64),
-            glines.base.astype(np.int64),
+            glines.first.astype(np.int64, copy=False),
+            glines.base.astype(np.int64, copy=False),
             share,
             by_slot,
             np.asarray(total, dtype=np.float64),
@@ -376,9 +376,9 @@ def _pixels_compiled(
         end,
         int(glines.total),
         run_group,
-        glines.first.astype(np.int64),
-        glines.base.astype(np.int64),
-        g_last.astype(np.int64),
+        glines.first.astype(np.int64, copy=False),
+        glines.base.astype(np.int64, copy=False),
+        g_last.astype(np.int64, copy=False),
         run_obj,
     )
     traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))

@@ -79,3 +79,27 @@ def test_inferred_with_lazy_results_stores_the_same_copy_text_as_dicts():
     assert isinstance(lazy.results, ConsensusResults)
     assert lazy.results == plain.results
     assert b"".join(_copy_text(lazy)) == b"".join(_copy_text(plain))
+
+
+def test_copy_text_written_from_the_arrays_equals_the_dicts_copy_text():
+    """The consensus' own rows in order: the whole COPY lines come from the compiled writer
+    (``ConsensusResults.copy_text``), labels whose JSON has backslashes escaped for COPY."""
+    square = [[0, 0], [4, 0], [4, 4], [0, 4]]
+    odd = 'é "q" \\ \t\n'
+    answers = [
+        {"polygons": [{"label": odd, "points": square}]},
+        {"polygons": [{"label": odd, "points": square}, {**SQUARE, "label": "划痕"}]},
+        {"polygons": [{"label": "划痕", "points": [[2, 2], [7, 2], [7, 7], [2, 7]]}]},
+        {"ok": True},
+        RESULTS[2],
+    ]
+    fused = fuse_results(answers, [3, 3, 3, 5, 9], height=8, width=8)
+    dicts = fused.results(with_confidence=True)
+    n = np.array([3, 1, 1], dtype=np.int64)
+
+    def inferred(results):
+        return Inferred(item=fused.items, results=results, confidence=fused.confidence, n=n)
+
+    lazy = b"".join(_copy_text(inferred(ConsensusResults(fused, with_confidence=True))))
+    assert b"\\\\\\\\" in lazy  # the label's JSON backslash, doubled for COPY
+    assert lazy == b"".join(_copy_text(inferred(dicts)))
