@@ -9,6 +9,8 @@ wrapped, not replaced.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 import pytest
@@ -18,9 +20,12 @@ from sqlmodel import Session
 from backend import clock
 from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
 from backend.db import get_engine
+from backend.pay import due
+from backend.pay import listeners as pay_listeners
 from backend.review import pg_review
 from backend.review.schemas import ReviewLease, ReviewPublic
 from support.factories import new_project, new_team
+from support.pay_helpers import build
 from support.review_flow import label_all, recompute, review_next, review_states, verdict
 from support.seed import seed_items
 
@@ -117,15 +122,32 @@ def _rows(item_id: int) -> dict:
 
 
 def _review_records(project_id: int) -> dict[int, tuple[int, float]]:
+    """Each annotator's review record: the state row plus what is still pending (the record's
+    definition: ``backend/assignments/review_record.py``)."""
     with Session(get_engine()) as session:
         rows = session.execute(
             text(
-                "SELECT user_id, review_answered, review_correct FROM annotator_states "
-                "WHERE project_id = :p"
+                "SELECT s.user_id, s.review_answered + COALESCE(sum(t.answered), 0), "
+                "s.review_correct + COALESCE(sum(t.correct), 0) FROM annotator_states s "
+                "LEFT JOIN review_tallies t ON t.project_id = s.project_id "
+                "AND t.user_id = s.user_id WHERE s.project_id = :p "
+                "GROUP BY s.user_id, s.review_answered, s.review_correct"
             ),
             {"p": project_id},
         ).all()
     return {user_id: (answered, correct) for user_id, answered, correct in rows}
+
+
+def _pending_rows(project_id: int) -> dict[int, int]:
+    with Session(get_engine()) as session:
+        rows = session.execute(
+            text(
+                "SELECT user_id, count(*) FROM review_tallies WHERE project_id = :p "
+                "GROUP BY user_id"
+            ),
+            {"p": project_id},
+        ).all()
+    return dict(rows)
 
 
 def test_accept_and_fix_go_through_the_functions_and_store_what_python_stores(client, calls):
@@ -317,3 +339,96 @@ def test_a_verdict_on_the_function_path_pauses_annotators_its_fold_finds_due(cli
             client.post(f"/api/v1/projects/{pid}/next", headers=annotator.headers).status_code
             == 403
         )
+
+
+def _scalar(sql: str, **params) -> object:
+    with Session(get_engine()) as session:
+        return session.execute(text(sql), params).scalar()
+
+
+def test_pay_ledger_job_is_sent_once_per_run_and_the_ledger_ends_complete(
+    client, calls, monkeypatch
+):
+    """The function path has pay's ledger job sent only by the verdict that sets the project's
+    ``pay_due`` flag; the job clears it before taking the work, so every verdict's work row is
+    taken by a job, and the next verdict after a run sends again."""
+    sent: list[tuple] = []
+    monkeypatch.setattr(pay_listeners, "enqueue", lambda name, *args, **_: sent.append(args))
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    reviewed = []
+    for _ in range(4):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        reviewed.append(lease["item"]["id"])
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 3
+    assert sent == [(pid,)]  # the first function verdict set the flag; the next two did not
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 1
+
+    build(pid)
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 0
+    assert _scalar("SELECT count(*) FROM pay_work WHERE project_id = :p", p=pid) == 0
+    for _ in range(2):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        reviewed.append(lease["item"]["id"])
+    assert sent == [(pid,), (pid,)]  # flag cleared by the run: the next verdict sent again
+    build(pid)
+    final = _scalar(
+        "SELECT array_agg(item_id ORDER BY item_id) FROM pay_item_facts "
+        "WHERE project_id = :p AND final",
+        p=pid,
+    )
+    assert final == sorted(reviewed)
+    assert _scalar("SELECT count(*) FROM pay_work WHERE project_id = :p", p=pid) == 0
+
+
+def test_a_verdict_waiting_on_the_job_clear_sets_the_flag_again(client, calls, monkeypatch):
+    """The job's clear takes the exclusive lock the verdicts take shared: a verdict that makes an
+    item final while a clear holds it waits, and then sets the flag itself and sends the job."""
+    sent: list[tuple] = []
+    monkeypatch.setattr(pay_listeners, "enqueue", lambda name, *args, **_: sent.append(args))
+    team, project = _in_review(client, items=4)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease
+    verdict(client, reviewer, first["review_id"], decision="accept")
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert sent == [(pid,)]
+    lease = review_next(client, reviewer, pid).json()
+    clearing = Session(get_engine())
+    clearing.execute(text("SELECT pg_advisory_xact_lock(:c, :p)"), {"c": due.LOCK_CLASS, "p": pid})
+    clearing.execute(text("DELETE FROM pay_due WHERE project_id = :p"), {"p": pid})
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(verdict, client, reviewer, lease["review_id"], decision="accept")
+        try:
+            answer.result(timeout=1)
+            raise AssertionError("the verdict did not wait for the clear")
+        except FutureTimeout:
+            pass
+        clearing.commit()
+        clearing.close()
+        assert answer.result(timeout=30).status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert sent == [(pid,), (pid,)]
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 1
+
+
+def test_records_are_folded_once_enough_are_pending_and_rule_5_counts_the_rest(
+    client, calls, monkeypatch
+):
+    """No fold after every verdict: the annotators' rows stay pending until one of them has
+    ``FOLD_AT``; their records (state row plus pending) are those the Python path keeps."""
+    monkeypatch.setattr(pg_review, "FOLD_AT", 3)
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    for n in range(1, 6):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        records = _review_records(pid)
+        assert all(records[a.id] == (n, float(n)) for a in team.annotators)
+        pending = _pending_rows(pid)
+        # verdict 1 (Python) folds its own; 2 and 3 leave theirs; 4 sees 3 pending and folds
+        expected = {1: 0, 2: 1, 3: 2, 4: 0, 5: 1}[n]
+        assert all(pending.get(a.id, 0) == expected for a in team.annotators), (n, pending)
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4
