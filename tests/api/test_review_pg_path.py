@@ -313,9 +313,10 @@ def test_a_project_that_counts_final_answers_for_its_model_takes_the_python_path
 
 
 def test_a_verdict_on_the_function_path_pauses_annotators_its_fold_finds_due(client, calls):
-    """Rule 5 on the records ``jinbiao_review_fold`` returns: two wrong answers of each
-    annotator (the first judged by the Python path, the second by the function) pause both
-    before the second verdict is answered."""
+    """Rule 5 on the records ``jinbiao_review_submit`` returns (state row plus pending rows,
+    nothing folded by the verdict itself): two wrong answers of each annotator (the first judged
+    by the Python path, the second by the function) pause both before the second verdict is
+    answered."""
     team, project = _in_review(client, items=4, gold_min_count=2, min_gold_accuracy=0.6)
     reviewer, pid = team.reviewer, project["id"]
     wrong = {"label": "mechanical_wear"}  # every annotator answered "other"

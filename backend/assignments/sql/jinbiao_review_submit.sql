@@ -157,9 +157,9 @@ BEGIN
     FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n);
   UPDATE assignments a SET status = 'submitted', finished_at = p_now WHERE a.id = p_assignment_id;
   -- The annotators' review records: one appended row each (revision 0025), no lock on their
-  -- state rows, which jinbiao_review_fold folds them into after the commit (backend/assignments/
-  -- review_record.py): every verdict on an annotator's items queued on those rows until the
-  -- previous one committed.
+  -- state rows, which jinbiao_review_fold folds them into once enough are pending (backend/
+  -- assignments/review_record.py): every verdict on an annotator's items queued on those rows
+  -- until the previous one committed.
   IF v_review.entered_by = ANY (p_unbiased) THEN
     INSERT INTO review_tallies (project_id, user_id, answered, correct, created_at)
     SELECT v.project_id, (e.answer ->> 1)::integer, count(*)::integer, sum(p_scores[e.n]), p_now
