@@ -13,16 +13,17 @@ what the delete returned, update, apply rule 5 — so the counts and a pause are
 the verdict is answered, as before. PostgreSQL's one-call path (``backend/review/pg_review.py``,
 revision 0028) folds less often: its verdict returns the judged annotators' records with what
 is pending counted in, rule 5 is applied to those (a pause folds and waits, as below), and
-``jinbiao_review_fold`` runs only once an annotator has ``FOLD_AT`` rows pending. A state row another
-fold holds is skipped (``SKIP LOCKED``), not waited for: that fold, or the next one of the
-annotator, takes the rows left; rule 5 is then judged on the record plus what is pending, and
+``jinbiao_review_fold`` runs only once an annotator has ``FOLD_AT`` rows pending. A state row
+another fold holds is skipped (``SKIP LOCKED``), not waited for: that fold, or the next one of
+the annotator, takes the rows left; rule 5 is then judged on the record plus what is pending, and
 only an annotator due for a pause is waited for. Under concurrent verdicts the stored counts may
 so lag behind by the rows still pending; everything that judges the record counts those too.
 
 The fold is idempotent: pending rows are deleted in the statement that reads them, only by a
 holder of the annotator's state lock, and a fold that fails or is lost in a crash (commits
 without waiting for the disk: all or nothing) leaves them for the next fold of the annotator's
-records, which any later verdict on their items runs. The recompute's pass of rule 5 counts
+records (on PostgreSQL's one-call path, the one a later verdict runs once enough are
+pending). The recompute's pass of rule 5 counts
 rows still pending without folding them (``annotator_states.pause_all_due``); a resume deletes
 them with the counts (``annotator_states.set_status``).
 """
