@@ -215,16 +215,15 @@ async def submit_verdict(
             assert row is not None
             outcome, project_id, _, rework_round, duration_ms, flagged, started_at = row[:7]
             ledger, users, records, thresholds, fold = (*row[7:9], row[9:13], row[13:15], row[15])
-            due = _due_users(users, records, thresholds) if outcome == "created" else []
-            if fold:
-                annotators = sorted({answer[1] for answer in context.answers})
-                folded = await _fold(connection, review_id, project_id, annotators, now)
-                due = sorted(set(due) | {user for user, *record in folded if _due(*record)})
     except (OperationalError, PoolTimeout):
         log.warning("hot path unavailable for review submit; taking the thread-pool path")
         return HandBack(HandBackReason.unavailable)
     if outcome != "created":
         return HandBack(HandBackReason(outcome))
+    due = _due_users(users, records, thresholds)
+    if fold:
+        annotators = sorted({answer[1] for answer in context.answers})
+        due = sorted(set(due) | set(await _fold(pool, review_id, project_id, annotators, now)))
     if flagged or ledger or due:
         await run_in_threadpool(
             _after_commit,
@@ -270,18 +269,30 @@ def _submit_statement() -> str:
 
 
 async def _fold(
-    connection: Any, review_id: int, project_id: int, annotators: list[int], now: datetime
-) -> list[Any]:
-    """``jinbiao_review_fold`` in a transaction of its own, in one round trip; its rows."""
+    pool: AsyncConnectionPool,
+    review_id: int,
+    project_id: int,
+    annotators: list[int],
+    now: datetime,
+) -> list[int]:
+    """``jinbiao_review_fold`` in a transaction of its own, in one round trip; the annotators
+    rule 5 pauses on the records it returned. A failure is logged, not raised, as
+    ``review_record.fold_after_commit`` does: the verdict is stored, and the rows stay pending
+    for the next fold (rule 5 counts them meanwhile)."""
     statement = sql.SQL(_FOLD).format(*map(sql.Literal, (review_id, project_id, annotators, now)))
-    cursor = await connection.execute(statement)
-    results: list[Any] = []
-    while True:
-        if cursor.description is not None:
-            results.extend(await cursor.fetchall())
-        if not cursor.nextset():
-            break
-    return results
+    rows: list[Any] = []
+    try:
+        async with pool.connection() as connection:
+            cursor = await connection.execute(statement)
+            while True:
+                if cursor.description is not None:
+                    rows.extend(await cursor.fetchall())
+                if not cursor.nextset():
+                    break
+    except Exception:
+        log.exception("folding review records of project %s failed; left pending", project_id)
+        return []
+    return [user for user, *record in rows if _due(*record)]
 
 
 def _due_users(

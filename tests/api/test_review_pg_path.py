@@ -433,3 +433,25 @@ def test_records_are_folded_once_enough_are_pending_and_rule_5_counts_the_rest(
         expected = {1: 0, 2: 1, 3: 2, 4: 0, 5: 1}[n]
         assert all(pending.get(a.id, 0) == expected for a in team.annotators), (n, pending)
     assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4
+
+
+def test_a_failed_fold_leaves_the_rows_pending_and_the_verdict_stored(client, calls, monkeypatch):
+    """The fold runs after the verdict's commit: its failure is logged, the verdict answered
+    201, and the rows wait for the next fold."""
+    real_fold = pg_review._FOLD
+    monkeypatch.setattr(pg_review, "FOLD_AT", 1)
+    monkeypatch.setattr(pg_review, "_FOLD", "SELECT * FROM no_such_fold({}, {}, {}, {})")
+    team, project = _in_review(client, items=3)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease
+    assert verdict(client, reviewer, first["review_id"], decision="accept").status_code == 201
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert all(_pending_rows(pid)[a.id] == 1 for a in team.annotators)
+    monkeypatch.setattr(pg_review, "_FOLD", real_fold)
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert _pending_rows(pid) == {}
+    assert all(_review_records(pid)[a.id] == (3, 3.0) for a in team.annotators)
