@@ -87,9 +87,10 @@ _FOLD = (
     "SELECT * FROM jinbiao_review_fold({}::integer, {}::integer, {}::integer[], {}::timestamptz); "
     "COMMIT"
 )
-# Pending review records per annotator before a verdict has them folded into the state row:
-# each verdict reads them back (rule 5 counts them), so a few, but a fold per verdict was a
-# transaction of its own (locks, delete, update, commit) on both sides.
+# Pending review records per annotator at which a verdict has them folded into the state row
+# (the verdict that brings an annotator to it; any verdict from twice that on): each verdict
+# reads them back (rule 5 counts them), so a few, but a fold per verdict was a transaction of
+# its own (locks, delete, update, commit) on both sides.
 FOLD_AT = 16
 
 

@@ -7,7 +7,7 @@ annotation cycle. Two costs per verdict go:
 * the fold's transaction after every verdict (``jinbiao_review_fold``: lock, delete, update,
   commit): ``jinbiao_review_submit`` now returns the judged annotators' records with what is
   pending counted in (rule 5 is applied to those in Python, as before), and Python folds only
-  when an annotator has ``p_fold_at`` pending rows or more;
+  when the verdict brought an annotator to ``p_fold_at`` pending rows (or one has twice that);
 * pay's ledger job sent (a thread-pool hop and a broker message) after every verdict that makes
   an item final: the verdict sets the project's ``pay_due`` flag (new table) and has the job
   sent only when it set it; the job clears it (``backend/pay/due.py``) under an exclusive
@@ -193,7 +193,9 @@ BEGIN
   SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
   -- Rule 5's inputs for Python (annotator_states.pause_reason): each active judged annotator's
   -- record, the rows still pending counted in (backend/assignments/review_record.py), and
-  -- whether one of them has ``p_fold_at`` pending rows or more (then Python folds them).
+  -- whether this verdict brought one of them to ``p_fold_at`` pending rows (then Python folds
+  -- them). Exactly at it, so that the verdicts in flight while that fold runs do not all fold
+  -- too; from twice as many on (a fold skipped or lost), every verdict does.
   IF v_review.entered_by = ANY (p_unbiased) THEN
     SELECT array_agg(s.user_id ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
            array_agg(s.gold_answered ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
@@ -202,7 +204,7 @@ BEGIN
              FILTER (WHERE s.status = 'active'),
            array_agg(COALESCE(s.review_correct, 0) + w.correct ORDER BY s.user_id)
              FILTER (WHERE s.status = 'active'),
-           COALESCE(bool_or(w.n >= p_fold_at), false)
+           COALESCE(bool_or(w.n = p_fold_at OR w.n >= 2 * p_fold_at), false)
       INTO v_users, v_gold_answered, v_gold_correct, v_review_answered, v_review_correct, v_fold
       FROM annotator_states s
       CROSS JOIN LATERAL (

@@ -455,3 +455,40 @@ def test_a_failed_fold_leaves_the_rows_pending_and_the_verdict_stored(client, ca
     assert _reasons(calls, "submit")[-1] == "ReviewPublic"
     assert _pending_rows(pid) == {}
     assert all(_review_records(pid)[a.id] == (3, 3.0) for a in team.annotators)
+
+
+def test_a_skipped_fold_is_redone_from_twice_the_bound_on(client, calls, monkeypatch):
+    """A verdict folds when it brings an annotator to exactly ``FOLD_AT`` pending rows (so the
+    verdicts in flight meanwhile do not all fold too); if that fold skipped the rows (held
+    elsewhere), every verdict from twice the bound on folds."""
+    monkeypatch.setattr(pg_review, "FOLD_AT", 2)
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease (folds its own)
+    assert verdict(client, reviewer, first["review_id"], decision="accept").status_code == 201
+
+    def accept() -> None:
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+
+    with get_engine().connect() as holder:  # their state rows held: the fold at 2 skips them
+        holder.execute(
+            text(
+                "SELECT 1 FROM annotator_states WHERE project_id = :p AND user_id = ANY(:u) "
+                "FOR NO KEY UPDATE"
+            ),
+            {"p": pid, "u": [a.id for a in team.annotators]},
+        )
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(accept).result(timeout=30)
+            pool.submit(accept).result(timeout=30)
+        holder.rollback()
+    seen = []
+    for _ in range(2):
+        seen.append(_pending_rows(pid))
+        accept()
+    seen.append(_pending_rows(pid))
+    counts = [{a.id: rows.get(a.id, 0) for a in team.annotators} for rows in seen]
+    assert [set(c.values()) for c in counts] == [{2}, {3}, {0}]  # 3: no fold; 4: folded
+    assert all(_review_records(pid)[a.id] == (5, 5.0) for a in team.annotators)
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4

@@ -24,8 +24,8 @@
 -- The annotators' review records (revision 0025: one appended ``review_tallies`` row each) are
 -- not folded after every verdict (revision 0028): the call returns each active judged
 -- annotator's record with what is pending counted in, for Python to apply rule 5, and ``fold``
--- when one of them has ``p_fold_at`` pending rows or more (Python then calls
--- jinbiao_review_fold).
+-- when this verdict brought one of them to ``p_fold_at`` pending rows, or one has twice that
+-- (Python then calls jinbiao_review_fold).
 --
 -- Outcomes: 'created' (stored; with whether this submit set the project's recompute flag and
 -- pay's flag, and the records). Handed back to the Python path, which answers them:
@@ -187,7 +187,9 @@ BEGIN
   SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
   -- Rule 5's inputs for Python (annotator_states.pause_reason): each active judged annotator's
   -- record, the rows still pending counted in (backend/assignments/review_record.py), and
-  -- whether one of them has ``p_fold_at`` pending rows or more (then Python folds them).
+  -- whether this verdict brought one of them to ``p_fold_at`` pending rows (then Python folds
+  -- them). Exactly at it, so that the verdicts in flight while that fold runs do not all fold
+  -- too; from twice as many on (a fold skipped or lost), every verdict does.
   IF v_review.entered_by = ANY (p_unbiased) THEN
     SELECT array_agg(s.user_id ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
            array_agg(s.gold_answered ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
@@ -196,7 +198,7 @@ BEGIN
              FILTER (WHERE s.status = 'active'),
            array_agg(COALESCE(s.review_correct, 0) + w.correct ORDER BY s.user_id)
              FILTER (WHERE s.status = 'active'),
-           COALESCE(bool_or(w.n >= p_fold_at), false)
+           COALESCE(bool_or(w.n = p_fold_at OR w.n >= 2 * p_fold_at), false)
       INTO v_users, v_gold_answered, v_gold_correct, v_review_answered, v_review_correct, v_fold
       FROM annotator_states s
       CROSS JOIN LATERAL (
