@@ -20,10 +20,11 @@ without this process's memo of the lease (``review_memo``) or whose verdict Pyth
   and commits. It returns the judged annotators' records with what is pending counted in, and
   Python applies rule 5 to them. The pending rows are folded into the state rows
   (``sql/jinbiao_review_fold.sql``, ``SKIP LOCKED``, as
-  ``backend/assignments/review_record.py``'s ``fold``) only once an annotator has ``FOLD_AT`` of
-  them, in a second round trip. What blocks goes to the thread pool afterwards, before the
-  answer, and is rare: pay's ledger job when this verdict set the project's due flag
-  (``backend/pay/due.py``), the recompute job when it flagged the project, a pause.
+  ``backend/assignments/review_record.py``'s ``fold``) only by the verdict that brings an
+  annotator to ``FOLD_AT`` of them (any verdict from twice that on), in a second round trip.
+  What blocks goes to the thread pool afterwards, before the answer, and is rare: pay's ledger
+  job when this verdict set the project's due flag (``backend/pay/due.py``), the recompute job
+  when it flagged the project, a pause.
 
   Before (revision 0027) every verdict was followed by the fold's transaction in the same
   round trip, and every verdict that made an item final sent pay's job from the thread pool;
