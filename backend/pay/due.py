@@ -19,7 +19,7 @@ beat finds the waiting work (``build.pending_projects``) and its job clears the 
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.pay.models import PayDue
 
@@ -32,5 +32,5 @@ def clear(*, session: Session, project_id: int) -> None:
     """Take the project's due flag away and commit, before the job reads the waiting work."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, project_id)))
-    session.execute(delete(PayDue).where(PayDue.project_id == project_id))
+    session.execute(delete(PayDue).where(col(PayDue.project_id) == project_id))
     session.commit()
