@@ -22,6 +22,7 @@ from backend.models.models import (
 from backend.orgs.models import Membership, Organization, Team, TeamMember
 from backend.pay.models import (
     PayDayTotal,
+    PayDue,
     PayEntry,
     PayItemFact,
     PayPeriod,
@@ -63,6 +64,7 @@ __all__ = [
     "ModelVersion",
     "Organization",
     "PayDayTotal",
+    "PayDue",
     "PayEntry",
     "PayItemFact",
     "PayPeriod",

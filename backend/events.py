@@ -86,7 +86,8 @@ class FinalRowsCommitted:
     """PostgreSQL's one-call review verdict made items final and wrote ``ItemsFinal``'s rows
     itself (pay's work row, ``final_items``) in its own, committed transaction
     (``backend/assignments/sql/jinbiao_review_submit.sql``): listeners send what they would have
-    sent after that commit (pay: its ledger job)."""
+    sent after that commit (pay: its ledger job). Emitted only by the verdict that set pay's due
+    flag (``backend/pay/due.py``), not by every verdict that made an item final."""
 
     project_id: int
     item_ids: Sequence[int]

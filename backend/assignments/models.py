@@ -111,10 +111,12 @@ class ReviewTally(SQLModel, table=True):
 
     A verdict appends a row here instead of updating ``annotator_states`` (whose row lock every
     verdict on the annotator's items, and the annotator's own ``next``, would otherwise queue on
-    until the verdict commits); right after its commit the verdict folds the pending rows into
-    the state row in a short transaction of its own (``backend/assignments/review_record.py``)
-    and applies rule 5. Revision 0025. Rows live from a verdict's commit to the fold, which
-    deletes them in the statement that reads them: a fold lost in a crash is redone by the next.
+    until the verdict commits); after its commit the pending rows are folded into the state row
+    in a short transaction of its own (``backend/assignments/review_record.py``: after every
+    verdict on the Python path, once enough are pending on PostgreSQL's one-call path) and rule
+    5 is applied to the state row plus what is pending. Revision 0025. Rows live from a
+    verdict's commit to the fold, which deletes them in the statement that reads them: a fold
+    lost in a crash is redone by the next.
     """
 
     __tablename__ = "review_tallies"

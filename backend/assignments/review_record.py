@@ -8,19 +8,22 @@ items wait for the previous one's commit (32 reviewers queued on 4 rows in the b
 ``Lock:tuple`` waits on ``annotator_states``: ``tests/benchmarks/results/review.md``).
 
 Right after the verdict commits, ``fold`` adds the pending rows into the state rows in a short
-transaction of its own (on PostgreSQL's one-call path ``jinbiao_review_fold``, sent in the same
-round trip as the verdict: ``backend/review/pg_review.py``) — lock the state rows in id order,
-delete the pending rows and add up what the delete returned, update, apply rule 5 — so the
-counts and a pause are in place before the verdict is answered, as before. A state row another
-fold holds is skipped (``SKIP LOCKED``), not waited for: that fold, or the next one of the
-annotator, takes the rows left; rule 5 is then judged on the record plus what is pending, and
+transaction of its own — lock the state rows in id order, delete the pending rows and add up
+what the delete returned, update, apply rule 5 — so the counts and a pause are in place before
+the verdict is answered, as before. PostgreSQL's one-call path (``backend/review/pg_review.py``,
+revision 0028) folds less often: its verdict returns the judged annotators' records with what
+is pending counted in, rule 5 is applied to those (a pause folds and waits, as below), and
+``jinbiao_review_fold`` runs only once an annotator has ``FOLD_AT`` rows pending. A state row
+another fold holds is skipped (``SKIP LOCKED``), not waited for: that fold, or the next one of
+the annotator, takes the rows left; rule 5 is then judged on the record plus what is pending, and
 only an annotator due for a pause is waited for. Under concurrent verdicts the stored counts may
 so lag behind by the rows still pending; everything that judges the record counts those too.
 
 The fold is idempotent: pending rows are deleted in the statement that reads them, only by a
 holder of the annotator's state lock, and a fold that fails or is lost in a crash (commits
 without waiting for the disk: all or nothing) leaves them for the next fold of the annotator's
-records, which any later verdict on their items runs. The recompute's pass of rule 5 counts
+records (on PostgreSQL's one-call path, the one a later verdict runs once enough are
+pending). The recompute's pass of rule 5 counts
 rows still pending without folding them (``annotator_states.pause_all_due``); a resume deletes
 them with the counts (``annotator_states.set_status``).
 """

@@ -26,6 +26,7 @@ from backend.consensus.models import Consensus
 from backend.items.progress import done_items
 from backend.kinds import get_kind
 from backend.orgs.models import Organization
+from backend.pay import due
 from backend.pay.bonus import month_bonuses
 from backend.pay.entries import write_entries
 from backend.pay.facts import mark_items, mark_stopped
@@ -48,7 +49,11 @@ WORK_ROWS = 500  # pay_work rows per run
 
 
 def build_project(*, session: Session, project_id: int, full: bool = False) -> dict[str, Any]:
-    """Bring the project's ledger up to date; commits. Returns what it did."""
+    """Bring the project's ledger up to date; commits. Returns what it did.
+
+    The project's due flag is cleared first, in a transaction of its own (``due.clear``): work
+    written after that sends the next job."""
+    due.clear(session=session, project_id=project_id)
     project = session.get(Project, project_id)
     if project is None:
         return {"project_id": project_id, "skipped": "project deleted"}

@@ -41,7 +41,8 @@ def on_items_final(event: events.ItemsFinal) -> None:
 
 
 def on_final_rows_committed(event: events.FinalRowsCommitted) -> None:
-    """The row is committed already (by PostgreSQL's one-call verdict): only the job to send.
+    """The row is committed already (by PostgreSQL's one-call verdict, the one that set the
+    project's due flag: ``pay.due``): only the job to send.
     A broker error is logged, not raised, as ``enqueue_after_commit`` does (the sweep on beat
     reads the rows)."""
     try:

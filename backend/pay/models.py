@@ -155,6 +155,18 @@ class PayProgress(SQLModel, table=True):
     built_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class PayDue(SQLModel, table=True):
+    """A ledger job is due for the project: set by the verdict that first writes work after the
+    last job began (``jinbiao_review_submit``, which then has the job sent), cleared by the job
+    before it takes the work (``backend/pay/due.py``). Revision 0028: one send per job run
+    instead of one per verdict."""
+
+    __tablename__ = "pay_due"
+
+    project_id: int = Field(foreign_key="projects.id", primary_key=True, ondelete="CASCADE")
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class PayPeriod(SQLModel, table=True):
     """A paid period of an organization, ``starts`` to ``ends`` inclusive; locked for good."""
 

@@ -11,21 +11,24 @@ without this process's memo of the lease (``review_memo``) or whose verdict Pyth
 * ``next`` (``sql/jinbiao_review_next.sql``), awaited on the event loop: the state lock, the held
   lease, the pick, the insert and what the reviewer judges, in one round trip instead of about
   ten statements and a second session.
-* ``submit`` (``sql/jinbiao_review_submit.sql`` then ``sql/jinbiao_review_fold.sql``), awaited
-  on the event loop: Python validates the verdict and scores the annotations (the kind's
-  ``gold_score``, as ``judging`` does); one message (``_ROUND_TRIP``) then carries two
-  transactions: the function stores the review, the item's new state, its final answer, the
-  marks, a row appended to each annotator's review record and, when the project's
-  ``final_when`` makes the item final (``backend/review/finality.py``), ``ItemsFinal``'s rows
-  (pay's work row, ``final_items``), under the locks of the Python path, and commits; the fold
-  then adds the annotators' pending records into their state rows (``SKIP LOCKED``, as
-  ``backend/assignments/review_record.py``'s ``fold``) and returns them, and Python applies
-  rule 5 to what it returned. What blocks goes to the thread pool afterwards, before the answer:
-  pay's ledger job when the item became final, the recompute job when the verdict flagged the
-  project, a pause. Before, the
-  verdict ran in the thread pool on a SQLAlchemy session (``final_when`` read, pay's and
-  ``final_items``' statements, the call, the commit, then the fold's ORM transaction): about
-  7.8 ms of the API's CPU per review cycle at 32 clients.
+* ``submit`` (``sql/jinbiao_review_submit.sql``), awaited on the event loop: Python validates
+  the verdict and scores the annotations (the kind's ``gold_score``, as ``judging`` does); one
+  prepared statement, in a transaction of its own, stores the review, the item's new state, its
+  final answer, the marks, a row appended to each annotator's review record and, when the
+  project's ``final_when`` makes the item final (``backend/review/finality.py``),
+  ``ItemsFinal``'s rows (pay's work row, ``final_items``), under the locks of the Python path,
+  and commits. It returns the judged annotators' records with what is pending counted in, and
+  Python applies rule 5 to them. The pending rows are folded into the state rows
+  (``sql/jinbiao_review_fold.sql``, ``SKIP LOCKED``, as
+  ``backend/assignments/review_record.py``'s ``fold``) only by the verdict that brings an
+  annotator to ``FOLD_AT`` of them (any verdict from twice that on), in a second round trip.
+  What blocks goes to the thread pool afterwards, before the answer, and is rare: pay's ledger
+  job when this verdict set the project's due flag (``backend/pay/due.py``), the recompute job
+  when it flagged the project, a pause.
+
+  Before (revision 0027) every verdict was followed by the fold's transaction in the same
+  round trip, and every verdict that made an item final sent pay's job from the thread pool;
+  before that (up to 0025) the verdict ran in the thread pool on a SQLAlchemy session.
 
 Why: ``tests/benchmarks/results/review.md``.
 """
@@ -70,21 +73,26 @@ log = logging.getLogger(__name__)
 
 _NEXT = "SELECT * FROM jinbiao_review_next(%s, %s, %s, {roles}, {rechecks}, %s)"
 _UNBIASED = sorted(rule.value for rule in UNBIASED)
-# The verdict's transaction, then the fold's (``synchronous_commit = off``: all or nothing, and a
-# fold lost in a crash leaves its rows pending for the next), sent as one simple-protocol message:
-# one round trip, two commits. The stage's constants are written in once (``_round_trip``).
-_ROUND_TRIP = (
-    "BEGIN; "
-    "SELECT * FROM jinbiao_review_submit({{}}::integer, {{}}::integer, {{}}::integer, {roles}, "
-    "{{}}::timestamptz, {{}}::text, {{}}::jsonb, {{}}::jsonb, {{}}::text, {{}}::jsonb, "
-    "{{}}::jsonb, {{}}::jsonb, {{}}::double precision[], {{}}::jsonb, {{}}::jsonb, {unbiased}, "
-    "{{}}::text[]); "
-    "COMMIT; "
+# The verdict: one statement in a transaction of its own (the pool's connections autocommit),
+# sent with its values as parameters (psycopg prepares it after a few calls). The stage's
+# constants are written in once (``_submit_statement``).
+_SUBMIT = (
+    "SELECT * FROM jinbiao_review_submit(%s, %s, %s, {roles}, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "%s, %s, %s, {unbiased}, {model_kinds}, %s)"
+)
+# The fold, when the verdict says an annotator's pending rows reached ``FOLD_AT``
+# (``synchronous_commit = off``: all or nothing, and a fold lost in a crash leaves its rows
+# pending for the next). One simple-protocol message: one round trip.
+_FOLD = (
     "BEGIN; SET LOCAL synchronous_commit = off; "
-    "SELECT * FROM jinbiao_review_fold({{}}::integer, {{}}::integer, {{}}::integer[], "
-    "{{}}::timestamptz); "
+    "SELECT * FROM jinbiao_review_fold({}::integer, {}::integer, {}::integer[], {}::timestamptz); "
     "COMMIT"
 )
+# Pending review records per annotator at which a verdict has them folded into the state row
+# (the verdict that brings an annotator to it; any verdict from twice that on): each verdict
+# reads them back (rule 5 counts them), so a few, but a fold per verdict was a transaction of
+# its own (locks, delete, update, commit) on both sides.
+FOLD_AT = 16
 
 
 @cache
@@ -164,8 +172,9 @@ async def _call_next(
 async def submit_verdict(
     *, review_id: int, user_id: int, generation: int, verdict: Verdict
 ) -> ReviewPublic | HandBack:
-    """Store an accept or a fix and fold the annotators' records in one round trip on the event
-    loop's pool; ``HandBack`` (nothing done) for the Python path."""
+    """Store an accept or a fix in one round trip on the event loop's pool (a second one folds
+    the annotators' records when enough are pending); ``HandBack`` (nothing done) for the
+    Python path."""
     pool = current_pool()
     if pool is None:
         return HandBack(HandBackReason.no_pool)
@@ -184,44 +193,45 @@ async def submit_verdict(
         1.0 if final is None else gold_score(context.kind, answer[2], final)
         for answer in context.answers
     ]
-    annotators = sorted({answer[1] for answer in context.answers})
-    statement = _round_trip(
-        submit=(
-            review_id,
-            user_id,
-            generation,
-            now,
-            verdict.decision.value,
-            Jsonb(final) if verdict.decision is Decision.fix else None,
-            Jsonb(list(verdict.reasons)),
-            verdict.comment,
-            Jsonb(context.answers),
-            Jsonb(context.consensus) if context.consensus is not None else None,
-            Jsonb(final) if final is not None else None,
-            scores,
-            Jsonb(context.labels),
-            Jsonb(context.reasons),
-            _model_kinds(),
-        ),
-        fold=(review_id, context.project_id, annotators, now),
+    arguments = (
+        review_id,
+        user_id,
+        generation,
+        now,
+        verdict.decision.value,
+        Jsonb(final) if verdict.decision is Decision.fix else None,
+        Jsonb(list(verdict.reasons)),
+        verdict.comment,
+        Jsonb(context.answers),
+        Jsonb(context.consensus) if context.consensus is not None else None,
+        Jsonb(final) if final is not None else None,
+        scores,
+        Jsonb(context.labels),
+        Jsonb(context.reasons),
+        FOLD_AT,
     )
     try:
         async with pool.connection() as connection:
-            cursor = await connection.execute(statement)
-            row, folded = await _results(cursor)
+            cursor = await connection.execute(_submit_statement(), arguments)
+            row = await cursor.fetchone()
+            assert row is not None
+            outcome, project_id, _, rework_round, duration_ms, flagged, started_at = row[:7]
+            ledger, users, records, thresholds, fold = (*row[7:9], row[9:13], row[13:15], row[15])
     except (OperationalError, PoolTimeout):
         log.warning("hot path unavailable for review submit; taking the thread-pool path")
         return HandBack(HandBackReason.unavailable)
-    outcome, project_id, _, rework_round, duration_ms, flagged, started_at, settled = row
     if outcome != "created":
         return HandBack(HandBackReason(outcome))
-    due = [user for user, *record in folded if _due(*record)]
-    if flagged or settled or due:
+    due = _due_users(users, records, thresholds)
+    if fold:
+        annotators = sorted({answer[1] for answer in context.answers})
+        due = sorted(set(due) | set(await _fold(pool, review_id, project_id, annotators, now)))
+    if flagged or ledger or due:
         await run_in_threadpool(
             _after_commit,
             project_id=project_id,
             recompute_after=window_left(started_at) if flagged else None,
-            settled=[item_id] if settled else [],
+            settled=[item_id] if ledger else [],
             due=due,
         )
     return ReviewPublic(
@@ -248,32 +258,57 @@ def _model_kinds() -> list[str]:
 
 
 @cache
-def _round_trip_template() -> sql.SQL:
+def _submit_statement() -> str:
     def array(values: list[str]) -> str:  # names from the code, not from a request
         assert all(value.isidentifier() for value in values)
         return "ARRAY[" + ", ".join(f"'{value}'" for value in values) + "]::text[]"
 
-    return sql.SQL(
-        _ROUND_TRIP.format(roles=array(list(REVIEW.role_names)), unbiased=array(_UNBIASED))
+    return _SUBMIT.format(
+        roles=array(list(REVIEW.role_names)),
+        unbiased=array(_UNBIASED),
+        model_kinds=array(_model_kinds()),
     )
 
 
-def _round_trip(*, submit: tuple[Any, ...], fold: tuple[Any, ...]) -> sql.Composed:
-    """The round trip's message, its values quoted by psycopg (``sql.Literal``) when sent."""
-    return _round_trip_template().format(*map(sql.Literal, (*submit, *fold)))
+async def _fold(
+    pool: AsyncConnectionPool,
+    review_id: int,
+    project_id: int,
+    annotators: list[int],
+    now: datetime,
+) -> list[int]:
+    """``jinbiao_review_fold`` in a transaction of its own, in one round trip; the annotators
+    rule 5 pauses on the records it returned. A failure is logged, not raised, as
+    ``review_record.fold_after_commit`` does: the verdict is stored, and the rows stay pending
+    for the next fold (rule 5 counts them meanwhile)."""
+    statement = sql.SQL(_FOLD).format(*map(sql.Literal, (review_id, project_id, annotators, now)))
+    rows: list[Any] = []
+    try:
+        async with pool.connection() as connection:
+            cursor = await connection.execute(statement)
+            while True:
+                if cursor.description is not None:
+                    rows.extend(await cursor.fetchall())
+                if not cursor.nextset():
+                    break
+    except Exception:
+        log.exception("folding review records of project %s failed; left pending", project_id)
+        return []
+    return [user for user, *record in rows if _due(*record)]
 
 
-async def _results(cursor: Any) -> tuple[Any, list[Any]]:
-    """The submit's row and the fold's rows out of the round trip's results (BEGIN, submit,
-    COMMIT, BEGIN, SET, fold, COMMIT)."""
-    results: list[Any] = []
-    while True:
-        if cursor.description is not None:
-            results.append(await cursor.fetchall())
-        if not cursor.nextset():
-            break
-    submitted, folded = results
-    return submitted[0], folded
+def _due_users(
+    users: list[int] | None, records: tuple[Any, ...], thresholds: tuple[Any, ...]
+) -> list[int]:
+    """The annotators the verdict returned (active, pending rows counted in) whom rule 5
+    pauses."""
+    if not users:
+        return []
+    return [
+        user
+        for user, *record in zip(users, *records, strict=True)
+        if _due(True, *record, *thresholds)
+    ]
 
 
 def _due(
@@ -285,8 +320,8 @@ def _due(
     gold_min_count: int,
     min_gold_accuracy: float,
 ) -> bool:
-    """Rule 5 on a record the fold returned (folded, or busy: read without the lock, with what
-    is pending)."""
+    """Rule 5 on a record the verdict or the fold returned (read without the lock, with what is
+    pending counted in, or just folded)."""
     thresholds = SimpleNamespace(gold_min_count=gold_min_count, min_gold_accuracy=min_gold_accuracy)
     reason = pause_reason(
         project=thresholds,
@@ -303,9 +338,9 @@ def _after_commit(
 ) -> None:
     """What follows a stored verdict, in the thread pool (blocking calls), before it is
     answered: the recompute job when this verdict flagged the project, pay's ledger job when it
-    made the item final (``pay.listeners``: sent after the commit), and rule 5 for annotators
-    the fold found due — folded again, waiting for the rows another fold holds, then paused
-    under the state lock (``review_record.fold_and_pause``)."""
+    set pay's due flag (``pay.listeners``: sent after the commit), and rule 5 for annotators
+    found due — folded, waiting for the rows another fold holds, then paused under the state
+    lock (``review_record.fold_and_pause``)."""
     if recompute_after is not None:
         _send(RECOMPUTE_JOB, project_id, countdown=recompute_after)
     if settled:  # pay sends its ledger job

@@ -9,6 +9,8 @@ wrapped, not replaced.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 import pytest
@@ -18,9 +20,12 @@ from sqlmodel import Session
 from backend import clock
 from backend.assignments.outcomes import HandBack, HandBackReason, NothingLeft
 from backend.db import get_engine
+from backend.pay import due
+from backend.pay import listeners as pay_listeners
 from backend.review import pg_review
 from backend.review.schemas import ReviewLease, ReviewPublic
 from support.factories import new_project, new_team
+from support.pay_helpers import build
 from support.review_flow import label_all, recompute, review_next, review_states, verdict
 from support.seed import seed_items
 
@@ -117,15 +122,32 @@ def _rows(item_id: int) -> dict:
 
 
 def _review_records(project_id: int) -> dict[int, tuple[int, float]]:
+    """Each annotator's review record: the state row plus what is still pending (the record's
+    definition: ``backend/assignments/review_record.py``)."""
     with Session(get_engine()) as session:
         rows = session.execute(
             text(
-                "SELECT user_id, review_answered, review_correct FROM annotator_states "
-                "WHERE project_id = :p"
+                "SELECT s.user_id, s.review_answered + COALESCE(sum(t.answered), 0), "
+                "s.review_correct + COALESCE(sum(t.correct), 0) FROM annotator_states s "
+                "LEFT JOIN review_tallies t ON t.project_id = s.project_id "
+                "AND t.user_id = s.user_id WHERE s.project_id = :p "
+                "GROUP BY s.user_id, s.review_answered, s.review_correct"
             ),
             {"p": project_id},
         ).all()
     return {user_id: (answered, correct) for user_id, answered, correct in rows}
+
+
+def _pending_rows(project_id: int) -> dict[int, int]:
+    with Session(get_engine()) as session:
+        rows = session.execute(
+            text(
+                "SELECT user_id, count(*) FROM review_tallies WHERE project_id = :p "
+                "GROUP BY user_id"
+            ),
+            {"p": project_id},
+        ).all()
+    return dict(rows)
 
 
 def test_accept_and_fix_go_through_the_functions_and_store_what_python_stores(client, calls):
@@ -291,9 +313,10 @@ def test_a_project_that_counts_final_answers_for_its_model_takes_the_python_path
 
 
 def test_a_verdict_on_the_function_path_pauses_annotators_its_fold_finds_due(client, calls):
-    """Rule 5 on the records ``jinbiao_review_fold`` returns: two wrong answers of each
-    annotator (the first judged by the Python path, the second by the function) pause both
-    before the second verdict is answered."""
+    """Rule 5 on the records ``jinbiao_review_submit`` returns (state row plus pending rows,
+    nothing folded by the verdict itself): two wrong answers of each annotator (the first judged
+    by the Python path, the second by the function) pause both before the second verdict is
+    answered."""
     team, project = _in_review(client, items=4, gold_min_count=2, min_gold_accuracy=0.6)
     reviewer, pid = team.reviewer, project["id"]
     wrong = {"label": "mechanical_wear"}  # every annotator answered "other"
@@ -317,3 +340,155 @@ def test_a_verdict_on_the_function_path_pauses_annotators_its_fold_finds_due(cli
             client.post(f"/api/v1/projects/{pid}/next", headers=annotator.headers).status_code
             == 403
         )
+
+
+def _scalar(sql: str, **params) -> object:
+    with Session(get_engine()) as session:
+        return session.execute(text(sql), params).scalar()
+
+
+def test_pay_ledger_job_is_sent_once_per_run_and_the_ledger_ends_complete(
+    client, calls, monkeypatch
+):
+    """The function path has pay's ledger job sent only by the verdict that sets the project's
+    ``pay_due`` flag; the job clears it before taking the work, so every verdict's work row is
+    taken by a job, and the next verdict after a run sends again."""
+    sent: list[tuple] = []
+    monkeypatch.setattr(pay_listeners, "enqueue", lambda name, *args, **_: sent.append(args))
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    reviewed = []
+    for _ in range(4):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        reviewed.append(lease["item"]["id"])
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 3
+    assert sent == [(pid,)]  # the first function verdict set the flag; the next two did not
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 1
+
+    build(pid)
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 0
+    assert _scalar("SELECT count(*) FROM pay_work WHERE project_id = :p", p=pid) == 0
+    for _ in range(2):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        reviewed.append(lease["item"]["id"])
+    assert sent == [(pid,), (pid,)]  # flag cleared by the run: the next verdict sent again
+    build(pid)
+    final = _scalar(
+        "SELECT array_agg(item_id ORDER BY item_id) FROM pay_item_facts "
+        "WHERE project_id = :p AND final",
+        p=pid,
+    )
+    assert final == sorted(reviewed)
+    assert _scalar("SELECT count(*) FROM pay_work WHERE project_id = :p", p=pid) == 0
+
+
+def test_a_verdict_waiting_on_the_job_clear_sets_the_flag_again(client, calls, monkeypatch):
+    """The job's clear takes the exclusive lock the verdicts take shared: a verdict that makes an
+    item final while a clear holds it waits, and then sets the flag itself and sends the job."""
+    sent: list[tuple] = []
+    monkeypatch.setattr(pay_listeners, "enqueue", lambda name, *args, **_: sent.append(args))
+    team, project = _in_review(client, items=4)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease
+    verdict(client, reviewer, first["review_id"], decision="accept")
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert sent == [(pid,)]
+    lease = review_next(client, reviewer, pid).json()
+    clearing = Session(get_engine())
+    clearing.execute(text("SELECT pg_advisory_xact_lock(:c, :p)"), {"c": due.LOCK_CLASS, "p": pid})
+    clearing.execute(text("DELETE FROM pay_due WHERE project_id = :p"), {"p": pid})
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(verdict, client, reviewer, lease["review_id"], decision="accept")
+        try:
+            answer.result(timeout=1)
+            raise AssertionError("the verdict did not wait for the clear")
+        except FutureTimeout:
+            pass
+        clearing.commit()
+        clearing.close()
+        assert answer.result(timeout=30).status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert sent == [(pid,), (pid,)]
+    assert _scalar("SELECT count(*) FROM pay_due WHERE project_id = :p", p=pid) == 1
+
+
+def test_records_are_folded_once_enough_are_pending_and_rule_5_counts_the_rest(
+    client, calls, monkeypatch
+):
+    """No fold after every verdict: the annotators' rows stay pending until one of them has
+    ``FOLD_AT``; their records (state row plus pending) are those the Python path keeps."""
+    monkeypatch.setattr(pg_review, "FOLD_AT", 3)
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    for n in range(1, 6):
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+        records = _review_records(pid)
+        assert all(records[a.id] == (n, float(n)) for a in team.annotators)
+        pending = _pending_rows(pid)
+        # verdict 1 (Python) folds its own; 2 and 3 leave theirs; 4 sees 3 pending and folds
+        expected = {1: 0, 2: 1, 3: 2, 4: 0, 5: 1}[n]
+        assert all(pending.get(a.id, 0) == expected for a in team.annotators), (n, pending)
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4
+
+
+def test_a_failed_fold_leaves_the_rows_pending_and_the_verdict_stored(client, calls, monkeypatch):
+    """The fold runs after the verdict's commit: its failure is logged, the verdict answered
+    201, and the rows wait for the next fold."""
+    real_fold = pg_review._FOLD
+    monkeypatch.setattr(pg_review, "FOLD_AT", 1)
+    monkeypatch.setattr(pg_review, "_FOLD", "SELECT * FROM no_such_fold({}, {}, {}, {})")
+    team, project = _in_review(client, items=3)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease
+    assert verdict(client, reviewer, first["review_id"], decision="accept").status_code == 201
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert all(_pending_rows(pid)[a.id] == 1 for a in team.annotators)
+    monkeypatch.setattr(pg_review, "_FOLD", real_fold)
+    lease = review_next(client, reviewer, pid).json()
+    assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+    assert _reasons(calls, "submit")[-1] == "ReviewPublic"
+    assert _pending_rows(pid) == {}
+    assert all(_review_records(pid)[a.id] == (3, 3.0) for a in team.annotators)
+
+
+def test_a_skipped_fold_is_redone_from_twice_the_bound_on(client, calls, monkeypatch):
+    """A verdict folds when it brings an annotator to exactly ``FOLD_AT`` pending rows (so the
+    verdicts in flight meanwhile do not all fold too); if that fold skipped the rows (held
+    elsewhere), every verdict from twice the bound on folds."""
+    monkeypatch.setattr(pg_review, "FOLD_AT", 2)
+    team, project = _in_review(client, items=6)
+    reviewer, pid = team.reviewer, project["id"]
+    first = review_next(client, reviewer, pid).json()  # the Python path's lease (folds its own)
+    assert verdict(client, reviewer, first["review_id"], decision="accept").status_code == 201
+
+    def accept() -> None:
+        lease = review_next(client, reviewer, pid).json()
+        assert verdict(client, reviewer, lease["review_id"], decision="accept").status_code == 201
+
+    with get_engine().connect() as holder:  # their state rows held: the fold at 2 skips them
+        holder.execute(
+            text(
+                "SELECT 1 FROM annotator_states WHERE project_id = :p AND user_id = ANY(:u) "
+                "FOR NO KEY UPDATE"
+            ),
+            {"p": pid, "u": [a.id for a in team.annotators]},
+        )
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(accept).result(timeout=30)
+            pool.submit(accept).result(timeout=30)
+        holder.rollback()
+    seen = []
+    for _ in range(2):
+        seen.append(_pending_rows(pid))
+        accept()
+    seen.append(_pending_rows(pid))
+    counts = [{a.id: rows.get(a.id, 0) for a in team.annotators} for rows in seen]
+    assert [set(c.values()) for c in counts] == [{2}, {3}, {0}]  # 3: no fold; 4: folded
+    assert all(_review_records(pid)[a.id] == (5, 5.0) for a in team.annotators)
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4

@@ -1,11 +1,13 @@
 """Annotators' review records appended by verdicts and folded after (``review_record.py``).
 
 A verdict appends one ``review_tallies`` row per judged annotator and takes no lock on their
-state rows; right after its commit a short transaction folds the pending rows into the state rows
-and applies rule 5. These check the three things that design promises beyond the review tests'
-numbers (which are the same as before): a verdict commits while the annotators' state rows are
-locked elsewhere; rows a failed fold left pending are folded by the next verdict and counted by
-the recompute's pass of rule 5 (``pause_all_due``); a resume clears them with the counts.
+state rows; after its commit a short transaction folds the pending rows into the state rows and
+applies rule 5 (on PostgreSQL's function path once ``pg_review.FOLD_AT`` rows are pending, rule 5
+counting the rest meanwhile: ``test_review_pg_path.py``). These check the three things that
+design promises beyond the review tests' numbers (which are the same as before): a verdict
+commits while the annotators' state rows are locked elsewhere; rows a failed fold left pending
+are folded by the next verdict and counted by the recompute's pass of rule 5
+(``pause_all_due``); a resume clears them with the counts.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from backend.assignments.annotator_states import AnnotatorStatus, pause_all_due,
 from backend.assignments.models import AnnotatorState, ReviewTally
 from backend.db import get_engine
 from backend.projects.models import Project
+from backend.review import pg_review
 from support.factories import new_project, new_team
 from support.review_flow import label_all, recompute, review_next, verdict
 from support.seed import seed_items
@@ -63,14 +66,16 @@ def _hold_states(project_id: int):
 
 @pytest.mark.parametrize("decision", ["accept", "reject"])
 def test_a_verdict_neither_waits_for_the_annotators_state_rows_nor_loses_its_count(
-    client, is_postgres, decision
+    client, is_postgres, decision, monkeypatch
 ):
     """While another transaction holds the annotators' state rows the verdict is stored and
     answered (before revision 0025 it waited for that transaction), its fold skips the held rows
     and leaves them pending, and the next verdict's fold takes them. ``accept`` takes the
-    function path after the reviewer's first cycle, ``reject`` Python's."""
+    function path after the reviewer's first cycle, ``reject`` Python's; the function path folds
+    once ``FOLD_AT`` rows are pending (one here, so that it folds after every verdict)."""
     if not is_postgres:
         pytest.skip("SQLite serialises every writer")
+    monkeypatch.setattr(pg_review, "FOLD_AT", 1)
     team, project = _in_review(client, items=3)
     pid = project["id"]
     first = review_next(client, team.reviewer, pid).json()  # creates the reviewer's state row
@@ -171,8 +176,10 @@ def test_rows_a_failed_fold_left_are_folded_next_time_and_counted_by_the_recompu
         refused = client.post(f"/api/v1/projects/{pid}/next", headers=annotator.headers)
         assert refused.status_code == 403
 
-    # The next verdict's fold takes every pending row of its annotators.
+    # The next verdict's fold takes every pending row of its annotators (on PostgreSQL's
+    # function path once ``FOLD_AT`` are pending: one here).
     monkeypatch.setattr(review_record, "fold", real_fold)
+    monkeypatch.setattr(pg_review, "FOLD_AT", 1)
     lease = review_next(client, team.reviewer, pid).json()
     assert verdict(client, team.reviewer, lease["review_id"], decision="accept").status_code == 201
     assert _pending(pid) == 0

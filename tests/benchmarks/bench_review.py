@@ -588,8 +588,9 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
             f"{args.workers} API processes)",
             "",
             "Review `next` runs in one PostgreSQL call (`jinbiao_review_next`) and `accept` in "
-            "one round trip (`jinbiao_review_submit`, then `jinbiao_review_fold` in a second "
-            "transaction: `backend/review/pg_review.py`); a reviewer's first `next` "
+            "one prepared statement (`jinbiao_review_submit`; `jinbiao_review_fold` in a second "
+            "round trip once an annotator has `FOLD_AT` review records pending: "
+            "`backend/review/pg_review.py`); a reviewer's first `next` "
             "and the submit of that lease take the Python paths. CPU ms per cycle is the CPU "
             "the API processes and the PostgreSQL backends spent per next + submit, the figure "
             "that depends least on what else the machine runs.",

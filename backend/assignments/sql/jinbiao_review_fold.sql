@@ -1,6 +1,6 @@
--- jinbiao_review_fold: the annotators' review records folded right after a verdict's commit, on
--- PostgreSQL (called by backend/review/pg_review.py in the same round trip as
--- jinbiao_review_submit, in a transaction of its own that the caller sends with
+-- jinbiao_review_fold: the annotators' review records folded after a verdict's commit, on
+-- PostgreSQL (called by backend/review/pg_review.py once jinbiao_review_submit says an annotator
+-- has enough rows pending: revision 0028; in a transaction of its own that the caller sends with
 -- ``synchronous_commit = off``).
 --
 -- What backend/assignments/review_record.py's ``fold(skip_busy=True)`` does in Python, in one call:

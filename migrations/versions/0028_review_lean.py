@@ -1,0 +1,252 @@
+"""A lighter review verdict: no fold after every verdict, one ledger send per job run.
+
+At 32 reviewers on 2 CPUs the review cycle cost 2.9 ms of the API's CPU and 2.7 ms of
+PostgreSQL's (``tests/benchmarks/results/review.md``, step 5) against about 1.2 + 1.2 ms for an
+annotation cycle. Two costs per verdict go:
+
+* the fold's transaction after every verdict (``jinbiao_review_fold``: lock, delete, update,
+  commit): ``jinbiao_review_submit`` now returns the judged annotators' records with what is
+  pending counted in (rule 5 is applied to those in Python, as before), and Python folds only
+  when the verdict brought an annotator to ``p_fold_at`` pending rows (or one has twice that);
+* pay's ledger job sent (a thread-pool hop and a broker message) after every verdict that makes
+  an item final: the verdict sets the project's ``pay_due`` flag (new table) and has the job
+  sent only when it set it; the job clears it (``backend/pay/due.py``) under an exclusive
+  advisory lock that the verdicts take shared, so no work row is left without a job coming.
+
+Frozen copy of ``backend/assignments/sql/jinbiao_review_submit.sql`` as of this revision
+(without its header comment); the downgrade restores revision 0027's submit and drops the table.
+
+Revision ID: 0028_review_lean
+Revises: 0027_review_one_trip
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0028_review_lean"
+down_revision: str | None = "0027_review_one_trip"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# 0027's signature: the new one adds ``p_fold_at`` and returns the records and ``ledger``.
+OLD_SIGNATURE = (
+    "jinbiao_review_submit(integer, integer, integer, text[], timestamptz, text, jsonb, jsonb, "
+    "text, jsonb, jsonb, jsonb, double precision[], jsonb, jsonb, text[], text[])"
+)
+NEW_SIGNATURE = (
+    "jinbiao_review_submit(integer, integer, integer, text[], timestamptz, text, jsonb, jsonb, "
+    "text, jsonb, jsonb, jsonb, double precision[], jsonb, jsonb, text[], text[], integer)"
+)
+
+SUBMIT = r"""
+CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
+                                                 p_generation integer, p_roles text[],
+                                                 p_now timestamptz, p_decision text,
+                                                 p_result jsonb, p_reasons jsonb,
+                                                 p_comment text, p_answers jsonb,
+                                                 p_consensus jsonb, p_final jsonb,
+                                                 p_scores double precision[], p_labels jsonb,
+                                                 p_allowed_reasons jsonb, p_unbiased text[],
+                                                 p_model_kinds text[], p_fold_at integer)
+RETURNS TABLE (outcome text, project_id integer, item_id integer, rework_round integer,
+               duration_ms integer, flagged boolean, started_at timestamptz, ledger boolean,
+               users integer[], gold_answered integer[], gold_correct double precision[],
+               review_answered integer[], review_correct double precision[],
+               gold_min_count integer, min_gold_accuracy double precision, fold boolean)
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
+AS $fn$
+#variable_conflict use_column
+DECLARE
+  v record;
+  v_review record;
+  v_answers jsonb;
+  v_consensus jsonb;
+  v_annotators integer[];
+  v_duration integer;
+  v_settled boolean;
+  v_flag record;
+  v_ledger boolean := false;
+  v_users integer[];
+  v_gold_answered integer[];
+  v_gold_correct double precision[];
+  v_review_answered integer[];
+  v_review_correct double precision[];
+  v_fold boolean := false;
+BEGIN
+  SELECT a.project_id, a.item_id, a.status, a.expires_at, a.created_at, a.rework_round, m.role,
+         p.labels, p.review_reasons, p.final_when, p.kind, p.prelabels, p.ordering,
+         p.train_every, p.gold_min_count, p.min_gold_accuracy
+    INTO v
+    FROM assignments a
+    JOIN projects p ON p.id = a.project_id
+    JOIN memberships m ON m.org_id = p.org_id AND m.user_id = a.annotator_id
+    JOIN users u ON u.id = a.annotator_id AND u.is_active AND u.token_generation = p_generation
+   WHERE a.id = p_assignment_id AND a.annotator_id = p_user_id AND a.stage = 'review'
+     FOR NO KEY UPDATE OF a;
+  IF NOT FOUND OR NOT (v.role = ANY (p_roles)) THEN
+    RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false, NULL::integer[], NULL::integer[],
+      NULL::double precision[], NULL::integer[], NULL::double precision[], NULL::integer,
+      NULL::double precision, false;
+    RETURN;
+  END IF;
+  IF v.status <> 'leased' THEN
+    RETURN QUERY SELECT 'not_leased'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false, NULL::integer[], NULL::integer[],
+      NULL::double precision[], NULL::integer[], NULL::double precision[], NULL::integer,
+      NULL::double precision, false;
+    RETURN;
+  END IF;
+  IF v.expires_at <= p_now THEN
+    RETURN QUERY SELECT 'late'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false, NULL::integer[], NULL::integer[],
+      NULL::double precision[], NULL::integer[], NULL::double precision[], NULL::integer,
+      NULL::double precision, false;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM items i WHERE i.id = v.item_id FOR NO KEY UPDATE;
+  SELECT r.state, r.entered_by INTO v_review
+    FROM review_items r WHERE r.item_id = v.item_id FOR NO KEY UPDATE;
+  SELECT COALESCE(jsonb_agg(jsonb_build_array(n.id, n.annotator_id, n.result) ORDER BY n.id),
+                  '[]'::jsonb),
+         array_agg(DISTINCT n.annotator_id)
+    INTO v_answers, v_annotators
+    FROM annotations n WHERE n.item_id = v.item_id AND n.review_status <> 'rejected';
+  SELECT c.result::jsonb INTO v_consensus FROM consensus c WHERE c.item_id = v.item_id;
+  IF v_review.state IS DISTINCT FROM 'in_review'
+     OR v.labels::jsonb IS DISTINCT FROM p_labels
+     OR COALESCE(v.review_reasons::jsonb, '[]'::jsonb) IS DISTINCT FROM p_allowed_reasons
+     OR v_answers IS DISTINCT FROM p_answers
+     OR v_consensus IS DISTINCT FROM p_consensus
+     OR jsonb_array_length(v_answers) <> COALESCE(array_length(p_scores, 1), 0)
+     OR (v_review.entered_by = ANY (p_unbiased)
+         AND (SELECT count(*) FROM annotator_states s
+               WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators))
+             < COALESCE(array_length(v_annotators, 1), 0)) THEN
+    RETURN QUERY SELECT 'changed'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false, NULL::integer[], NULL::integer[],
+      NULL::double precision[], NULL::integer[], NULL::double precision[], NULL::integer,
+      NULL::double precision, false;
+    RETURN;
+  END IF;
+  v_settled := COALESCE(v.final_when, 'finished') = 'finished';
+  IF v_settled AND v.train_every > 0 AND v.kind = ANY (p_model_kinds)
+     AND (v.prelabels OR v.ordering <> 'default') THEN
+    RETURN QUERY SELECT 'python_stage'::text, NULL::integer, NULL::integer, NULL::integer,
+      NULL::integer, false, NULL::timestamptz, false, NULL::integer[], NULL::integer[],
+      NULL::double precision[], NULL::integer[], NULL::double precision[], NULL::integer,
+      NULL::double precision, false;
+    RETURN;
+  END IF;
+
+  v_duration := GREATEST(0, floor(extract(epoch FROM (p_now - v.created_at)) * 1000))::integer;
+  INSERT INTO reviews (id, project_id, item_id, reviewer_id, stage, rework_round, decision,
+                       result, reasons, comment, duration_ms, created_at)
+  VALUES (p_assignment_id, v.project_id, v.item_id, p_user_id, 'review', v.rework_round,
+          p_decision, p_result, p_reasons, p_comment, v_duration, p_now);
+  UPDATE review_items r SET state = 'reviewed', final_result = p_final, updated_at = p_now
+   WHERE r.item_id = v.item_id;
+  IF p_final IS NOT NULL THEN  -- consensus.final_answers.settle
+    INSERT INTO consensus AS c (item_id, project_id, result, confidence, n_annotations, method,
+                                updated_at)
+    VALUES (v.item_id, v.project_id, p_final, 1.0, 0, 'review', p_now)
+    ON CONFLICT (item_id) DO UPDATE
+      SET result = EXCLUDED.result, confidence = 1.0, updated_at = EXCLUDED.updated_at;
+  END IF;
+  INSERT INTO review_marks (annotation_id, review_id, project_id, annotator_id, score)
+  SELECT (e.answer ->> 0)::integer, p_assignment_id, v.project_id,
+         (e.answer ->> 1)::integer, p_scores[e.n]
+    FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n);
+  UPDATE assignments a SET status = 'submitted', finished_at = p_now WHERE a.id = p_assignment_id;
+  -- The annotators' review records: one appended row each (revision 0025), no lock on their
+  -- state rows, which jinbiao_review_fold folds them into once enough are pending (backend/
+  -- assignments/review_record.py): every verdict on an annotator's items queued on those rows
+  -- until the previous one committed.
+  IF v_review.entered_by = ANY (p_unbiased) THEN
+    INSERT INTO review_tallies (project_id, user_id, answered, correct, created_at)
+    SELECT v.project_id, (e.answer ->> 1)::integer, count(*)::integer, sum(p_scores[e.n]), p_now
+      FROM jsonb_array_elements(v_answers) WITH ORDINALITY AS e(answer, n)
+     GROUP BY 2
+     ORDER BY 2;
+  END IF;
+  IF v_settled THEN  -- ItemsFinal's rows: pay's work and the final state (see the header)
+    INSERT INTO pay_work (project_id, what, item_ids, created_at)
+    VALUES (v.project_id, 'final', json_build_array(v.item_id), p_now);
+    INSERT INTO final_items (item_id, project_id, final_at)
+    VALUES (v.item_id, v.project_id, p_now)
+    ON CONFLICT (item_id) DO NOTHING;
+    -- Pay's ledger job is due (backend/pay/due.py): only the verdict that sets the flag has it
+    -- sent. The shared lock makes the job's clear (exclusive) wait for this commit, so a job
+    -- started after the clear sees this verdict's work row.
+    PERFORM pg_advisory_xact_lock_shared(1785359213, v.project_id);
+    PERFORM 1 FROM pay_due d WHERE d.project_id = v.project_id;
+    IF NOT FOUND THEN
+      INSERT INTO pay_due (project_id, requested_at) VALUES (v.project_id, p_now)
+      ON CONFLICT (project_id) DO NOTHING;
+      v_ledger := FOUND;
+    END IF;
+  END IF;
+  SELECT * INTO v_flag FROM jinbiao_mark_requested(v.project_id, p_now);
+  -- Rule 5's inputs for Python (annotator_states.pause_reason): each active judged annotator's
+  -- record, the rows still pending counted in (backend/assignments/review_record.py), and
+  -- whether this verdict brought one of them to ``p_fold_at`` pending rows (then Python folds
+  -- them). Exactly at it, so that the verdicts in flight while that fold runs do not all fold
+  -- too; from twice as many on (a fold skipped or lost), every verdict does.
+  IF v_review.entered_by = ANY (p_unbiased) THEN
+    SELECT array_agg(s.user_id ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
+           array_agg(s.gold_answered ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
+           array_agg(s.gold_correct ORDER BY s.user_id) FILTER (WHERE s.status = 'active'),
+           array_agg(COALESCE(s.review_answered, 0) + w.answered ORDER BY s.user_id)
+             FILTER (WHERE s.status = 'active'),
+           array_agg(COALESCE(s.review_correct, 0) + w.correct ORDER BY s.user_id)
+             FILTER (WHERE s.status = 'active'),
+           COALESCE(bool_or(w.n = p_fold_at OR w.n >= 2 * p_fold_at), false)
+      INTO v_users, v_gold_answered, v_gold_correct, v_review_answered, v_review_correct, v_fold
+      FROM annotator_states s
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS n, COALESCE(sum(t.answered), 0)::integer AS answered,
+               COALESCE(sum(t.correct), 0) AS correct
+          FROM review_tallies t
+         WHERE t.project_id = s.project_id AND t.user_id = s.user_id
+      ) w
+     WHERE s.project_id = v.project_id AND s.user_id = ANY (v_annotators);
+  END IF;
+  RETURN QUERY SELECT 'created'::text, v.project_id, v.item_id, v.rework_round, v_duration,
+    v_flag.flagged, v_flag.started_at, v_ledger, v_users, v_gold_answered, v_gold_correct,
+    v_review_answered, v_review_correct, v.gold_min_count, v.min_gold_accuracy, v_fold;
+END
+$fn$;
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "pay_due",
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_pay_due_project_id_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("project_id", name=op.f("pk_pay_due")),
+    )
+    if op.get_bind().dialect.name != "postgresql":
+        return  # SQLite runs the Python path
+    op.execute(f"DROP FUNCTION IF EXISTS {OLD_SIGNATURE}")
+    op.execute(SUBMIT)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION IF EXISTS {NEW_SIGNATURE}")
+        script = op.get_context().script
+        assert script is not None
+        previous = script.get_revision("0027_review_one_trip").module  # loaded by Alembic
+        op.execute(previous.SUBMIT)
+    op.drop_table("pay_due")
