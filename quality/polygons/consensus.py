@@ -218,20 +218,7 @@ def fuse_polygons(
     confidence = np.bincount(item_of, weights=w * score, minlength=n_items) / total
 
     ring_order = np.lexsort((traced.area < 0, traced.ring_component))
-    if np.array_equal(ring_order, np.arange(len(ring_order))):
-        # the usual case (tracing meets each object's outer ring first, objects in order):
-        # no gather of the millions of corners
-        ring_offsets, x, y = traced.offsets.astype(np.int64, copy=False), traced.x, traced.y
-    else:
-        sizes = np.diff(traced.offsets)[ring_order]
-        starts = traced.offsets[:-1][ring_order]
-        take = (
-            np.repeat(starts, sizes)
-            + np.arange(int(sizes.sum()))
-            - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        )
-        ring_offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-        x, y = traced.x[take], traced.y[take]
+    ring_offsets, x, y = _rings_in_order(traced, ring_order)
     return PolygonConsensus(
         items=items.astype(np.int64),
         ok=item_ok,
@@ -405,6 +392,41 @@ def _compiled_is_cheaper(table: PolygonTable) -> bool:
     width = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts) + 1
     height = np.maximum.reduceat(y, starts) - np.minimum.reduceat(y, starts) + 1
     return bool(np.sum(width * height) <= 200.0 * np.sum(width))
+
+
+def _rings_in_order(traced: Traced, ring_order: I64) -> tuple[I64, I64, I64]:
+    """The traced corners with their rings in ``ring_order`` (each object's outer ring first,
+    objects in order). Tracing meets almost every ring in that order already — a hole can come
+    after a later object's outer ring (42 of 28,000 rings at 6,000 of the benchmark's images) —
+    so the corners are copied as the few stretches of consecutive rings, not gathered corner by
+    corner (that gather cost 0.2 CPU s at 20,000 images, ``results/polygons.md``)."""
+    offsets = traced.offsets.astype(np.int64, copy=False)
+    n = len(ring_order)
+    breaks = np.flatnonzero(np.diff(ring_order) != 1) + 1
+    if not len(breaks):  # the usual case: already in order, nothing to copy
+        return offsets, traced.x, traced.y
+    sizes = np.diff(offsets)[ring_order]
+    ring_offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    if len(breaks) > n // 64:  # scattered: one gather of every corner
+        starts = offsets[:-1][ring_order]
+        take = (
+            np.repeat(starts, sizes)
+            + np.arange(int(sizes.sum()))
+            - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        return ring_offsets, traced.x[take], traced.y[take]
+    first = np.r_[0, breaks]
+    last = np.r_[breaks, n] - 1
+    spans = list(
+        zip(
+            offsets[ring_order[first]].tolist(),
+            offsets[ring_order[last] + 1].tolist(),
+            strict=True,
+        )
+    )
+    x = np.concatenate([traced.x[a:b] for a, b in spans])
+    y = np.concatenate([traced.y[a:b] for a, b in spans])
+    return ring_offsets, x, y
 
 
 def _sums(index: I64, values: NDArray[Any], size: int) -> F64:
