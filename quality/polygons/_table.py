@@ -206,8 +206,11 @@ def _joined_utf8(texts: Sequence[str | bytes]) -> tuple[bytes, NDArray[np.int64]
     them): then one join and one ``encode`` of the whole, the sizes in characters being the
     sizes in bytes, instead of one ``encode`` per answer (0.04-0.07 CPU s less at 60,000
     answers, ``results/polygons.md``); otherwise one ``encode`` per answer, as before."""
-    if all(type(t) is str for t in texts):
+    try:
         joined = "".join(texts)  # type: ignore[arg-type]
+    except TypeError:  # some are bytes
+        pass
+    else:
         raw = joined.encode()
         if len(raw) == len(joined):
             return raw, np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
