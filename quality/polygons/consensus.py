@@ -181,7 +181,7 @@ def fuse_polygons(
     if kernel is None:
         kernel = _compiled_is_cheaper(table)
     pixels = _pixels_compiled if kernel else _pixels_numpy
-    consensus, run_group, traced, pair_poly, pair_obj, pair_iou = pixels(
+    consensus, run_group, traced, pair_poly, pair_obj, pair_iou, obj_area = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
     )
 
@@ -192,7 +192,6 @@ def fuse_polygons(
     obj_group = run_group[first_run] if n_obj else np.zeros(0, dtype=np.int64)
     obj_item = gkeys[obj_group] // n_labels
     obj_label = gkeys[obj_group] % n_labels
-    obj_area = _sums(traced.run_component, consensus.length, n_obj)
 
     best_answer, best_obj, best = best_iou_per_answer(poly_answer[pair_poly], pair_obj, pair_iou)
     obj_conf = _sums(best_obj, w[best_answer] * best, n_obj)
@@ -238,7 +237,7 @@ def fuse_polygons(
     )
 
 
-Pixels = tuple[Runs, I64, Traced, I64, I64, F64]
+Pixels = tuple[Runs, I64, Traced, I64, I64, F64, I64]
 
 
 def _pixels_numpy(
@@ -254,8 +253,8 @@ def _pixels_numpy(
     threshold: float,
 ) -> Pixels:
     """The NumPy reference of the pixel stage: consensus runs on the groups' lines and the
-    group of each, their rings and objects, and the IoU of every (polygon, object) pair sharing
-    a pixel, sorted by polygon then object."""
+    group of each, their rings and objects, the IoU of every (polygon, object) pair sharing
+    a pixel, sorted by polygon then object, and each object's area (pixels)."""
     poly_answer = table.polygon_answer
     runs, plines = polygon_runs(
         table.xy,
@@ -292,7 +291,15 @@ def _pixels_numpy(
     pair_poly, pair_obj, pair_iou = polygon_object_iou(
         gruns, run_poly, poly_area, consensus, components.run_component, obj_area
     )
-    return consensus, line_group[consensus.line], components, pair_poly, pair_obj, pair_iou
+    return (
+        consensus,
+        line_group[consensus.line],
+        components,
+        pair_poly,
+        pair_obj,
+        pair_iou,
+        obj_area.astype(np.int64),
+    )
 
 
 def _pixels_compiled(
@@ -369,7 +376,7 @@ def _pixels_compiled(
         run_obj,
     )
     traced = Traced(x, y, offsets, area, ring_obj, run_obj, len(obj_area))
-    return Runs(line, start, end), run_group, traced, pair_poly, pair_obj, inter / union
+    return Runs(line, start, end), run_group, traced, pair_poly, pair_obj, inter / union, obj_area
 
 
 def _compiled_is_cheaper(table: PolygonTable) -> bool:
