@@ -149,7 +149,9 @@ class PolygonsConsensus(MarksConsensus):
         flattened once, in item order, one compiled pass over every image)."""
         assert answers.results is not None
         users = answers.annotator.tolist()
-        w = np.fromiter((weights.get(u, 1.0) for u in users), dtype=np.float64, count=len(users))
+        # one look-up per annotator, not per answer
+        who, of_answer = np.unique(answers.annotator, return_inverse=True)
+        w = np.array([weights.get(u, 1.0) for u in who.tolist()], dtype=np.float64)[of_answer]
         fused = polygons.fuse_results(
             answers.results, answers.item, w, iou_threshold=IOU, texts=_texts(answers)
         )

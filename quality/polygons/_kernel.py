@@ -988,11 +988,12 @@ def trace_runs(line, start, end, n_lines, run_group, g_first, g_base, g_last, ru
         ring_object[n_ring] = run_object[e // 2]
         n_ring += 1
     offsets[n_ring] = n_pt
-    # the corners are copied (their buffers hold 4 per run, about 1.7 times what is used, and
-    # the consensus keeps them until stored); the rest are views
+    # views, the corners too: their buffers hold 4 per run, about 1.7 times what is used, but
+    # the unused tail is never written, so never in memory (a buffer this large is mapped
+    # afresh, page by page as written); copying the 100 MB of used corners cost more
     return (
-        x[:n_pt].copy(),
-        y[:n_pt].copy(),
+        x[:n_pt],
+        y[:n_pt],
         offsets[: n_ring + 1],
         area[:n_ring],
         ring_object[:n_ring],

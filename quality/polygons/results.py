@@ -142,9 +142,17 @@ def _floats(values: NDArray[np.float64]) -> list[str]:
 
 
 def _joined(texts: list[str], encoding: str = "ascii") -> tuple[NDArray[np.uint8], I64]:
-    pieces = [text.encode(encoding) for text in texts]
-    sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    data = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    """The texts' bytes side by side and where each starts. ASCII texts (numbers, the usual
+    case) are joined and encoded once, their lengths in characters being their lengths in
+    bytes; one ``encode`` per text cost 0.06 CPU s over the 140,000 pieces of a 20,000-image
+    COPY (``results/polygons.md``)."""
+    joined = "".join(texts).encode(encoding)
+    if len(joined) == sum(map(len, texts)):
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:
+        pieces = [text.encode(encoding) for text in texts]
+        sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    data = np.frombuffer(joined, dtype=np.uint8)
     return (data if len(data) else np.zeros(1, dtype=np.uint8)).copy(), np.r_[
         0, np.cumsum(sizes)
     ].astype(np.int64)

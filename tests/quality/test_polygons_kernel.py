@@ -133,3 +133,30 @@ def test_the_cheaper_path_is_chosen_by_polygon_height() -> None:
         auto = fuse_polygons(table, height=1000, width=1400)
         for kernel in (True, False):
             assert_same(auto, fuse_polygons(table, height=1000, width=1400, kernel=kernel))
+
+
+@pytest.mark.parametrize("moved", [0, 3, 400])
+def test_rings_put_in_order_equal_the_gather_of_every_corner(moved: int) -> None:
+    """``_rings_in_order`` rewrites the stretches of rings permuted among themselves in place
+    (few out of place) or gathers every corner (many): both the corners of the rings in the
+    given order."""
+    from quality.polygons._trace import Traced
+    from quality.polygons.consensus import _rings_in_order
+
+    rng = np.random.default_rng(moved)
+    n = 1000
+    sizes = rng.integers(4, 30, n)
+    offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    x = rng.integers(0, 500, offsets[-1]).astype(np.int64)
+    y = rng.integers(0, 500, offsets[-1]).astype(np.int64)
+    order = np.arange(n, dtype=np.int64)
+    for _ in range(moved):  # a ring moved a few places later (a hole after the next object)
+        a = int(rng.integers(0, n - 6))
+        order = np.insert(np.delete(order, a), a + int(rng.integers(1, 6)), order[a])
+    traced = Traced(x.copy(), y.copy(), offsets, sizes, np.arange(n), np.arange(n), n)
+    got_offsets, got_x, got_y = _rings_in_order(traced, order)
+    take = np.concatenate([np.arange(offsets[r], offsets[r + 1]) for r in order.tolist()])
+    assert np.array_equal(got_offsets, np.r_[0, np.cumsum(sizes[order])])
+    assert np.array_equal(got_x, x[take]) and np.array_equal(got_y, y[take])
+    if moved:
+        assert not np.array_equal(take, np.arange(len(x)))
