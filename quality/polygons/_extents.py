@@ -53,20 +53,18 @@ def ring_extents(xy, offsets, hole):
             break
         x0 = x1 = xy[lo, 0]
         y0 = y1 = xy[lo, 1]
-        for j in range(lo, hi):
+        nan = 0.0  # stays 0 unless some coordinate is NaN or infinite
+        for j in range(lo + 1, hi):
             x = xy[j, 0]
             y = xy[j, 1]
-            if not (abs(x) < LIMIT and abs(y) < LIMIT):  # also NaN and infinities
-                exact = False
-            if x < x0:
-                x0 = x
-            elif x > x1:
-                x1 = x
-            if y < y0:
-                y0 = y
-            elif y > y1:
-                y1 = y
-        if not exact:
+            nan += x * 0.0 + y * 0.0
+            x0 = min(x0, x)
+            x1 = max(x1, x)
+            y0 = min(y0, y)
+            y1 = max(y1, y)
+        nan += x0 * 0.0 + y0 * 0.0
+        if not (nan == 0.0 and x0 > -LIMIT and x1 < LIMIT and y0 > -LIMIT and y1 < LIMIT):
+            exact = False
             break
         gx_lo[r] = int(5.0 * x0 + 0.5)
         gx_hi[r] = int(5.0 * x1 + 0.5)

@@ -147,8 +147,11 @@ def fuse_polygons(
         score = np.empty(n_ans)
         score[by_item] = fused.answer_score
         return replace(fused, answer_score=score)
-    items, item_of = np.unique(table.answer_item, return_inverse=True)
-    item_of = item_of.astype(np.int64)
+    # answers are in item order here: the distinct items and each answer's index among them
+    # without the sort of ``np.unique``
+    new_item = np.r_[True, table.answer_item[1:] != table.answer_item[:-1]][:n_ans]
+    items = table.answer_item[new_item]
+    item_of = (np.cumsum(new_item) - 1).astype(np.int64)
     n_items = len(items)
     given = np.ones(n_ans) if weights is None else np.asarray(weights, dtype=np.float64)
     w: F64 = np.clip(np.where(np.isnan(given), prior_weight, given), 0.0, None)
@@ -178,8 +181,14 @@ def fuse_polygons(
     )
     # groups: (item, label); their lines cover the columns of all their polygons
     gkey = item_of[poly_answer] * n_labels + table.polygon_label
-    gkeys, poly_group = np.unique(gkey, return_inverse=True)
-    poly_group = poly_group.astype(np.int64)
+    if n_items * n_labels <= 4 * len(gkey) + 1024:  # ``np.unique`` without its sort
+        present = np.zeros(n_items * n_labels + 1, dtype=np.int64)
+        present[gkey] = 1
+        gkeys = np.flatnonzero(present[:-1])
+        poly_group = (np.cumsum(present) - 1)[gkey]
+    else:
+        gkeys, poly_group = np.unique(gkey, return_inverse=True)
+        poly_group = poly_group.astype(np.int64)
     p_width = np.diff(np.r_[plines.base, plines.total])
     has = p_width > 0
     gfirst = np.full(len(gkeys), np.iinfo(np.int64).max, dtype=np.int64)
@@ -569,7 +578,8 @@ def fuse_results(
     rows = order.tolist()
     table = None
     if texts is not None:
-        table = table_from_json([texts[r] for r in rows], items=item[order])
+        in_order = bool(np.all(order == np.arange(len(order))))  # nothing to reorder
+        table = table_from_json(texts if in_order else [texts[r] for r in rows], items=item[order])
     if table is None:
         table = PolygonTable.from_results([results[r] for r in rows], items=item[order])
 
