@@ -224,7 +224,16 @@ def fuse_polygons(
     item_ok = (n_obj_item == 0) & ~(ng_share > threshold)
 
     matches = f1_against(
-        pair_poly, pair_obj, pair_iou, poly_answer, poly_group, obj_group, n_ans, iou_threshold
+        pair_poly,
+        pair_obj,
+        pair_iou,
+        poly_answer,
+        poly_group,
+        obj_group,
+        n_ans,
+        iou_threshold,
+        poly_label=table.polygon_label,
+        n_labels=n_labels,
     )
     denominator = n_poly_answer + n_obj_item[item_of]
     with np.errstate(invalid="ignore", divide="ignore"):

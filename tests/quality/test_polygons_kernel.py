@@ -212,3 +212,26 @@ def test_ring_extents_equal_the_numpy_passes(seed: int) -> None:
         ring_hole=np.r_[table.ring_hole[:4], True, table.ring_hole[4:]][:n],
     )
     assert _extents(empty) is None
+
+
+def test_answers_matched_by_label_equal_by_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``f1_against`` numbers its problems by (answer, label) when given the labels, by
+    (answer, group) after a sort otherwise: the scores are the same."""
+    from quality.polygons import _overlap, consensus
+
+    rng = np.random.default_rng(5)
+    results, items = [], []
+    for item in range(150):
+        for _ in range(int(rng.integers(1, 5))):
+            results.append(random_result(rng, 60, 60, item % 4))
+            items.append(item)
+    table = PolygonTable.from_results(results, items=items)
+    weights = rng.uniform(0, 1, len(results)).round(1)
+    by_label = fuse_polygons(table, weights, height=60, width=60)
+
+    def by_group(*args: object, **kwargs: object) -> object:
+        return _overlap.f1_against(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(consensus, "f1_against", by_group)
+    assert_same(by_label, fuse_polygons(table, weights, height=60, width=60))
+    assert np.any(by_label.answer_score > 0) and np.any(by_label.answer_score < 1)
