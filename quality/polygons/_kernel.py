@@ -834,11 +834,17 @@ def trace_runs(line, start, end, n_lines, run_group, g_first, g_base, g_last, ru
     ``offsets``, signed ``area`` (holes negative) and each ring's object; ``run_group``: the
     (item, label) group of each run's line."""
     n = len(line)
-    line_ptr = np.zeros(n_lines + 1, dtype=np.int64)
+    # where each line's runs start (the runs are sorted by line): one pass writing each entry
+    # once, instead of zeroing, counting and summing the millions of mostly empty lines
+    line_ptr = np.empty(n_lines + 1, dtype=np.int64)
+    li = 0
     for u in range(n):
-        line_ptr[line[u] + 1] += 1
-    for li in range(n_lines):
-        line_ptr[li + 1] += line_ptr[li]
+        while li <= line[u]:
+            line_ptr[li] = u
+            li += 1
+    while li <= n_lines:
+        line_ptr[li] = n
+        li += 1
     col = np.empty(n, dtype=np.int64)
     for u in range(n):
         g = run_group[u]

@@ -75,21 +75,37 @@ def f1_against(
     object_group: I64,
     n_answers: int,
     iou_threshold: float,
+    poly_label: I64 | None = None,
+    n_labels: int = 0,
 ) -> I64:
     """Matched polygons of each answer against the consensus objects of its item: one-to-one
-    per label (the optimal assignment on IoU), pairs below ``iou_threshold`` dropped."""
+    per label (the optimal assignment on IoU), pairs below ``iou_threshold`` dropped.
+
+    ``poly_label``, ``n_labels``: each polygon's label code, when known. An answer's polygons
+    share its item, so its groups come in the order of their labels, and the problems
+    (answer, group) are numbered by (answer, label) without a sort."""
     n_groups = int(max(poly_group.max(initial=-1), object_group.max(initial=-1))) + 1
-    key = poly_answer * max(n_groups, 1) + poly_group
-    problems, problem_of = np.unique(key, return_inverse=True)
-    problem_of = problem_of.astype(np.int64)
+    if poly_label is not None and n_answers * n_labels <= 4 * len(poly_answer) + 1024:
+        present = np.zeros(n_answers * n_labels + 1, dtype=np.int64)
+        present[poly_answer * n_labels + poly_label] = 1
+        problem_answer = np.flatnonzero(present[:-1]) // n_labels
+        problem_of = (np.cumsum(present) - 1)[poly_answer * n_labels + poly_label]
+        problem_group = np.empty(len(problem_answer), dtype=np.int64)
+        problem_group[problem_of] = poly_group  # one group per problem
+    else:
+        key = poly_answer * max(n_groups, 1) + poly_group
+        problems, problem_of = np.unique(key, return_inverse=True)
+        problem_of = problem_of.astype(np.int64)
+        problem_answer = problems // max(n_groups, 1)
+        problem_group = problems % max(n_groups, 1)
     order = np.argsort(problem_of, kind="stable")
-    row = np.empty(len(key), dtype=np.int64)
-    row[order] = np.arange(len(key)) - np.searchsorted(problem_of[order], problem_of[order])
+    row = np.empty(len(poly_answer), dtype=np.int64)
+    row[order] = np.arange(len(poly_answer)) - np.searchsorted(problem_of[order], problem_of[order])
     objects_in = np.bincount(object_group, minlength=n_groups)
     first_object = np.cumsum(objects_in) - objects_in  # objects are numbered group by group
     col = pair_obj - first_object[object_group[pair_obj]]
-    n_rows = np.bincount(problem_of, minlength=len(problems))
-    n_cols = objects_in[problems % max(n_groups, 1)]
+    n_rows = np.bincount(problem_of, minlength=len(problem_answer))
+    n_cols = objects_in[problem_group]
     kept_problem, _, _, _ = assigned_pairs(
         problem_of[pair_poly],
         row[pair_poly],
@@ -99,6 +115,4 @@ def f1_against(
         n_cols,
         threshold=iou_threshold,
     )
-    return np.bincount(problems[kept_problem] // max(n_groups, 1), minlength=n_answers).astype(
-        np.int64
-    )
+    return np.bincount(problem_answer[kept_problem], minlength=n_answers).astype(np.int64)

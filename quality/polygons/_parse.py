@@ -427,3 +427,49 @@ def parse_polygons(buf, starts, ends, pow10):
         out[6][:n_xy],
         out[7][:n_slow],
     )
+
+
+@njit(cache=True)
+def _same(buf, a, b, size):
+    """``buf[a:a + size] == buf[b:b + size]``."""
+    for t in range(size):  # noqa: SIM110 (a loop: Numba compiles no generator into all())
+        if buf[a + t] != buf[b + t]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def distinct_ranges(buf, start, end, cap):
+    """The distinct byte strings ``buf[start[p]:end[p]]`` (the polygons' labels, a handful of
+    names): ``(n, first, which)`` — ``first[:n]`` the first range of each distinct string, in
+    order of first appearance, ``which`` the distinct string of every range; ``n`` -1 when
+    there are more than ``cap`` (the caller sorts keys instead). Each range is compared byte
+    by byte with the distinct ones found so far, the previous range's first."""
+    n_ranges = len(start)
+    first = np.empty(cap, dtype=np.int64)
+    which = np.empty(n_ranges, dtype=np.int64)
+    n = 0
+    last = -1
+    for p in range(n_ranges):
+        a = start[p]
+        size = end[p] - a
+        found = -1
+        if last >= 0:
+            f = first[last]
+            if end[f] - start[f] == size and _same(buf, a, start[f], size):
+                found = last
+        if found < 0:
+            for d in range(n):
+                f = first[d]
+                if d != last and end[f] - start[f] == size and _same(buf, a, start[f], size):
+                    found = d
+                    break
+        if found < 0:
+            if n == cap:
+                return -1, first[:0], which
+            first[n] = p
+            found = n
+            n += 1
+        which[p] = found
+        last = found
+    return n, first[:n], which

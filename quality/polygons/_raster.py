@@ -154,6 +154,14 @@ def ring_columns(xy: F64, offsets: I64, width: I64) -> Lines:
     return Lines.of(first, last)
 
 
+def grid_columns(gx_lo: I64, gx_hi: I64, width: I64) -> Lines:
+    """``ring_columns`` of non-empty rings from each ring's lowest and highest column on COCO's
+    grid, ``int(5 x + .5)`` (``_extents.ring_extents``)."""
+    first = np.maximum(_ceil_div(gx_lo - 2, 5), 0)
+    last = np.minimum((gx_hi - 3) // 5, width - 1)
+    return Lines.of(first, last)
+
+
 def ring_runs(xy: F64, offsets: I64, height: I64, width: I64) -> tuple[Runs, Lines]:
     """Pixels of every ring (alone, even-odd) as maximal runs on the rings' column lines."""
     lines = ring_columns(xy, offsets, width)
@@ -210,9 +218,18 @@ def _polygon_lines(lines: Lines, ring_polygon: I64, n_polygons: int) -> Lines:
 
 
 def polygon_columns(
-    xy: F64, ring_offsets: I64, ring_polygon: I64, n_polygons: int, width: I64
+    xy: F64,
+    ring_offsets: I64,
+    ring_polygon: I64,
+    n_polygons: int,
+    width: I64,
+    grid: tuple[I64, I64] | None = None,
 ) -> Lines:
     """The image columns each polygon can cover (the lines of ``polygon_runs``), without
-    rasterising. ``width``: the image width of each polygon."""
-    lines = ring_columns(xy, ring_offsets, width[ring_polygon])
+    rasterising. ``width``: the image width of each polygon; ``grid``: each ring's lowest and
+    highest COCO grid column when known (every ring non-empty), else read from ``xy``."""
+    if grid is None:
+        lines = ring_columns(xy, ring_offsets, width[ring_polygon])
+    else:
+        lines = grid_columns(grid[0], grid[1], width[ring_polygon])
     return _polygon_lines(lines, ring_polygon, n_polygons)

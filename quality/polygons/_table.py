@@ -229,6 +229,13 @@ def _distinct_ranges(
     equal); one Python slice per polygon cost more than the compiled parse of all the text."""
     if not len(start):
         return [], np.zeros(0, dtype=np.intp)
+    from ._parse import distinct_ranges  # Numba on first use
+
+    # one compiled pass comparing each label's bytes with the few distinct ones (0.017
+    # against 0.036 CPU s for the keys below at 300,000 polygons, ``results/polygons.md``)
+    n, first, which = distinct_ranges(buf, start, end, 64)
+    if n >= 0:
+        return list(zip(start[first].tolist(), end[first].tolist(), strict=True)), which
     size = end - start
     words = max(int(size.max() + 7) // 8, 1)
     if words > 4:  # a long label: the grid would be large, one slice per polygon instead

@@ -147,29 +147,48 @@ def fuse_polygons(
         score = np.empty(n_ans)
         score[by_item] = fused.answer_score
         return replace(fused, answer_score=score)
-    items, item_of = np.unique(table.answer_item, return_inverse=True)
-    item_of = item_of.astype(np.int64)
+    # answers are in item order here: the distinct items and each answer's index among them
+    # without the sort of ``np.unique``
+    new_item = np.r_[True, table.answer_item[1:] != table.answer_item[:-1]][:n_ans]
+    items = table.answer_item[new_item]
+    item_of = (np.cumsum(new_item) - 1).astype(np.int64)
     n_items = len(items)
     given = np.ones(n_ans) if weights is None else np.asarray(weights, dtype=np.float64)
     w: F64 = np.clip(np.where(np.isnan(given), prior_weight, given), 0.0, None)
     w = np.where(_sums(item_of, w, n_items)[item_of] > 0, w, 1.0)
     total = _sums(item_of, w, n_items)
+    # one compiled pass for the points' extents (``_extents``); the NumPy passes when the
+    # reference path is asked for or the points are outside what that pass takes
+    extents = None if kernel is False else _extents(table)
     if height is None:
-        height = int(np.ceil(np.nanmax(table.xy[:, 1], initial=0.0))) + 1
+        y_max = np.nanmax(table.xy[:, 1], initial=0.0) if extents is None else extents[5]
+        height = int(np.ceil(y_max)) + 1
     if width is None:
-        width = int(np.ceil(np.nanmax(table.xy[:, 0], initial=0.0))) + 1
+        x_max = np.nanmax(table.xy[:, 0], initial=0.0) if extents is None else extents[4]
+        width = int(np.ceil(x_max)) + 1
     h = np.broadcast_to(np.asarray(height, dtype=np.int64), (n_ans,))
     wd = np.broadcast_to(np.asarray(width, dtype=np.int64), (n_ans,))
 
     poly_answer = table.polygon_answer
     n_labels = max(len(table.labels), 1)
     plines = polygon_columns(
-        table.xy, table.ring_offsets, table.ring_polygon, table.n_polygons, wd[poly_answer]
+        table.xy,
+        table.ring_offsets,
+        table.ring_polygon,
+        table.n_polygons,
+        wd[poly_answer],
+        None if extents is None else extents[:2],
     )
     # groups: (item, label); their lines cover the columns of all their polygons
     gkey = item_of[poly_answer] * n_labels + table.polygon_label
-    gkeys, poly_group = np.unique(gkey, return_inverse=True)
-    poly_group = poly_group.astype(np.int64)
+    if n_items * n_labels <= 4 * len(gkey) + 1024:  # ``np.unique`` without its sort
+        present = np.zeros(n_items * n_labels + 1, dtype=np.int64)
+        present[gkey] = 1
+        gkeys = np.flatnonzero(present[:-1])
+        poly_group = (np.cumsum(present) - 1)[gkey]
+    else:
+        gkeys, poly_group = np.unique(gkey, return_inverse=True)
+        poly_group = poly_group.astype(np.int64)
     p_width = np.diff(np.r_[plines.base, plines.total])
     has = p_width > 0
     gfirst = np.full(len(gkeys), np.iinfo(np.int64).max, dtype=np.int64)
@@ -179,7 +198,7 @@ def fuse_polygons(
     gfirst[glast < 0] = 0
     glines = Lines.of(gfirst, glast)
     if kernel is None:
-        kernel = _compiled_is_cheaper(table)
+        kernel = _compiled_is_cheaper(table, None if extents is None else extents[2:4])
     pixels = _pixels_compiled if kernel else _pixels_numpy
     consensus, run_group, traced, pair_poly, pair_obj, pair_iou, obj_area = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
@@ -205,7 +224,16 @@ def fuse_polygons(
     item_ok = (n_obj_item == 0) & ~(ng_share > threshold)
 
     matches = f1_against(
-        pair_poly, pair_obj, pair_iou, poly_answer, poly_group, obj_group, n_ans, iou_threshold
+        pair_poly,
+        pair_obj,
+        pair_iou,
+        poly_answer,
+        poly_group,
+        obj_group,
+        n_ans,
+        iou_threshold,
+        poly_label=table.polygon_label,
+        n_labels=n_labels,
     )
     denominator = n_poly_answer + n_obj_item[item_of]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -379,7 +407,23 @@ def _pixels_compiled(
     return Runs(line, start, end), run_group, traced, pair_poly, pair_obj, inter / union, obj_area
 
 
-def _compiled_is_cheaper(table: PolygonTable) -> bool:
+def _extents(table: PolygonTable) -> tuple[I64, I64, F64, F64, float, float] | None:
+    """``_extents.ring_extents`` of the table's rings (each ring's lowest and highest COCO grid
+    column, each outer ring's box width and height with its holes, the largest x and y), or
+    None where it is not exact and the NumPy passes decide."""
+    from ._extents import ring_extents  # Numba is imported on first use
+
+    exact, gx_lo, gx_hi, box_w, box_h, x_max, y_max = ring_extents(
+        np.ascontiguousarray(table.xy, dtype=np.float64),
+        table.ring_offsets.astype(np.int64, copy=False),
+        table.ring_hole.astype(np.bool_, copy=False),
+    )
+    if not exact:
+        return None
+    return gx_lo, gx_hi, box_w, box_h, float(x_max), float(y_max)
+
+
+def _compiled_is_cheaper(table: PolygonTable, boxes: tuple[F64, F64] | None = None) -> bool:
     """The compiled stage works on every pixel of each polygon's box, the NumPy path on each
     of its columns (about a hundred passes over the column runs): per polygon about 9 ns per
     pixel against 1.8 us per column on the benchmark's machine (``results/polygons.md``), so
@@ -391,6 +435,11 @@ def _compiled_is_cheaper(table: PolygonTable) -> bool:
     image with 20 small polygons each took 0.003 CPU s compiled against 0.005 s NumPy without
     holes, 0.092 against 0.007 s with a hole each; the rule is kept (it errs towards the NumPy
     path, which is exact too)."""
+    if boxes is not None:  # each outer ring's box with its holes, from ``_extents``
+        width, height = boxes
+        if not len(width) or not len(table.xy):
+            return True
+        return bool(np.sum(width * height) <= 200.0 * np.sum(width))
     outer = np.flatnonzero(~table.ring_hole)
     if not len(outer) or not len(table.xy):
         return True
@@ -538,7 +587,8 @@ def fuse_results(
     rows = order.tolist()
     table = None
     if texts is not None:
-        table = table_from_json([texts[r] for r in rows], items=item[order])
+        in_order = bool(np.all(order == np.arange(len(order))))  # nothing to reorder
+        table = table_from_json(texts if in_order else [texts[r] for r in rows], items=item[order])
     if table is None:
         table = PolygonTable.from_results([results[r] for r in rows], items=item[order])
 

@@ -102,7 +102,10 @@ def _write(
         np.int64, copy=False
     )
     x, y = consensus.x, consensus.y
-    digits = len(str(int(max(np.abs(x).max(initial=0), np.abs(y).max(initial=0))))) + 1
+    # the largest |coordinate| from the extremes: no array of absolute values (6.6 million
+    # corners at 20,000 images, fresh memory each)
+    largest = max(x.max(initial=0), -x.min(initial=0), y.max(initial=0), -y.min(initial=0))
+    digits = len(str(int(largest))) + 1
     size = (
         len(x) * (2 * digits + 6)
         + len(rings) * 16

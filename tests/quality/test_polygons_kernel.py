@@ -160,3 +160,78 @@ def test_rings_put_in_order_equal_the_gather_of_every_corner(moved: int) -> None
     assert np.array_equal(got_x, x[take]) and np.array_equal(got_y, y[take])
     if moved:
         assert not np.array_equal(take, np.arange(len(x)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ring_extents_equal_the_numpy_passes(seed: int) -> None:
+    """One compiled pass (``_extents``) gives each ring's COCO columns, each outer ring's box
+    with its holes and the largest coordinates exactly as the NumPy passes it replaces; rings
+    it cannot take exactly (empty, NaN, huge) are left to those passes."""
+    from quality.polygons._raster import grid_columns, ring_columns
+    from quality.polygons.consensus import _compiled_is_cheaper, _extents
+
+    rng = np.random.default_rng(seed)
+    results, items = [], []
+    for item in range(200):
+        h, w = (int(v) for v in rng.integers(4, 900, 2))
+        for _ in range(3):
+            results.append(random_result(rng, h, w, item % 4))
+            items.append(item)
+    # negative coordinates, a hole before nothing else, odd decimals
+    results.append(
+        {"polygons": [{"label": "a", "points": [[-7.3, -2.25], [-0.1, 4], [3.9999, -1]]}]}
+    )
+    items.append(200)
+    table = PolygonTable.from_results(results, items=items)
+    found = _extents(table)
+    assert found is not None
+    gx_lo, gx_hi, box_w, box_h, x_max, y_max = found
+    width = rng.integers(1, 1000, len(gx_lo))
+    want, got = ring_columns(table.xy, table.ring_offsets, width), grid_columns(gx_lo, gx_hi, width)
+    assert np.array_equal(want.first, got.first) and np.array_equal(want.base, got.base)
+    assert want.total == got.total
+    assert x_max == np.nanmax(table.xy[:, 0], initial=0.0)
+    assert y_max == np.nanmax(table.xy[:, 1], initial=0.0)
+    outer = np.flatnonzero(~table.ring_hole)
+    starts = table.ring_offsets[:-1][outer]
+    x, y = table.xy[:, 0], table.xy[:, 1]
+    for box, v in ((box_w, x), (box_h, y)):
+        high, low = np.maximum.reduceat(v, starts), np.minimum.reduceat(v, starts)
+        assert np.array_equal(box, high - low + 1)
+    assert _compiled_is_cheaper(table, (box_w, box_h)) is _compiled_is_cheaper(table)
+    for bad in (np.nan, np.inf, 1e300):
+        xy = table.xy.copy()
+        xy[int(rng.integers(len(xy))), int(rng.integers(2))] = bad
+        assert _extents(dataclasses.replace(table, xy=xy)) is None
+    offsets = np.r_[table.ring_offsets[:5], table.ring_offsets[4:]]  # an empty ring
+    n = len(offsets) - 1
+    empty = dataclasses.replace(
+        table,
+        ring_offsets=offsets,
+        ring_polygon=np.r_[table.ring_polygon[:4], table.ring_polygon[3:]][:n],
+        ring_hole=np.r_[table.ring_hole[:4], True, table.ring_hole[4:]][:n],
+    )
+    assert _extents(empty) is None
+
+
+def test_answers_matched_by_label_equal_by_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``f1_against`` numbers its problems by (answer, label) when given the labels, by
+    (answer, group) after a sort otherwise: the scores are the same."""
+    from quality.polygons import _overlap, consensus
+
+    rng = np.random.default_rng(5)
+    results, items = [], []
+    for item in range(150):
+        for _ in range(int(rng.integers(1, 5))):
+            results.append(random_result(rng, 60, 60, item % 4))
+            items.append(item)
+    table = PolygonTable.from_results(results, items=items)
+    weights = rng.uniform(0, 1, len(results)).round(1)
+    by_label = fuse_polygons(table, weights, height=60, width=60)
+
+    def by_group(*args: object, **kwargs: object) -> object:
+        return _overlap.f1_against(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(consensus, "f1_against", by_group)
+    assert_same(by_label, fuse_polygons(table, weights, height=60, width=60))
+    assert np.any(by_label.answer_score > 0) and np.any(by_label.answer_score < 1)

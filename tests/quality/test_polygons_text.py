@@ -179,3 +179,29 @@ def test_consensus_results_behave_as_the_list_of_dicts() -> None:
     ]
     fresh = ConsensusResults(fused, with_confidence=True).take(index) + gold
     assert fresh.json_texts() == [json.dumps(r) for r in joined]
+
+
+@pytest.mark.parametrize("n_names", [1, 5, 64, 65, 200])
+def test_distinct_labels_compiled_equal_the_sorted_keys(n_names: int) -> None:
+    """``_distinct_ranges`` groups the label byte ranges the same way whether the compiled
+    comparison (up to 64 distinct labels) or the sorted keys (more) do it: labels of every
+    length, prefixes of one another, equal bytes at different places."""
+    from quality.polygons._table import _distinct_ranges
+
+    rng = np.random.default_rng(n_names)
+    names = [("ab" * 20)[: 1 + k % 40] + str(k // 40) * (k % 3) for k in range(n_names)]
+    picked = rng.integers(0, n_names, 3000)
+    pieces, start, end, at = [], [], [], 0
+    for k in picked.tolist():
+        gap = b"x" * int(rng.integers(0, 3))
+        data = names[k].encode()
+        pieces.append(gap + data)
+        start.append(at + len(gap))
+        end.append(at + len(gap) + len(data))
+        at += len(gap) + len(data)
+    buf = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    ranges, which = _distinct_ranges(buf, np.array(start), np.array(end))
+    raw = buf.tobytes()
+    found = [raw[a:b].decode() for a, b in ranges]
+    assert sorted(found) == sorted({names[k] for k in picked.tolist()})
+    assert [found[w] for w in which.tolist()] == [names[k] for k in picked.tolist()]
