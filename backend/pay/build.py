@@ -86,12 +86,18 @@ def build_project(*, session: Session, project_id: int, full: bool = False) -> d
         select(Organization.id).where(Organization.id == project.org_id).with_for_update(read=True)
     )
     today = clock.now().date()
+    # The ledger is read before the facts, each statement seeing what is committed when it
+    # runs: a build of the same project that commits between the two reads then leaves this one
+    # facts newer than its ledger, so it decides entries that build already wrote (their keys
+    # make them nothing). The other order left a ledger newer than the facts: the other build's
+    # earns, on items this one did not see finished yet, reversed as not payable.
+    booked = _booked(session, project_id, [w.id for w in works], full)
     facts = _facts(session, project, works, targets, needs_result)
     entries = decide(
         org_id=project.org_id,
         project_id=project_id,
         works=works,
-        booked=_booked(session, project_id, [w.id for w in works], full),
+        booked=booked,
         book=book,
         facts=facts,
         day=facts.paid.open_day(today),

@@ -5,23 +5,30 @@ the full pass of the same project at the same moment, twice over, while the even
 are still waiting; on PostgreSQL their inserts of the same keys really overlap (the second
 waits on the first's uncommitted key, then does nothing). Afterwards every annotation has
 exactly one ``earn``, and a rejection seen by both has exactly one ``reverse``.
+
+The race's worst interleaving is also played out in one process, on PostgreSQL: one build
+commits everything between the other's read of the ledger and its read of the facts.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from backend import events
 from backend.db import get_engine
+from backend.pay import build as pay_build
 from backend.pay.models import PayDayTotal, PayEntry
 from backend.pay.money import money
 from support.factories import new_project, new_team
-from support.pay_helpers import build_when_started, emit, entries, label, recompute
+from support.pay_helpers import build, build_when_started, emit, entries, label, recompute
 from support.seed import seed_items
 
 
@@ -81,3 +88,55 @@ def test_two_worker_processes_write_each_entry_once(client):
         ).one()
     assert money(totals[0]) == money(ledger) == Decimal("0.95")  # 24 x 0.05 - 5 x 0.05
     assert totals[1] == len(made)  # the two jobs' totals count each entry once
+
+
+def test_a_build_committing_between_the_others_two_reads_changes_nothing(
+    client, is_postgres, monkeypatch
+):
+    """Build B found the work rows taken (``SKIP LOCKED``); build A, which took them, marks the
+    items finished and earns, and commits right after B's first read of ledger or facts. B must
+    then write nothing: no ``reverse`` of A's earns as "not finished yet"."""
+    if not is_postgres:
+        pytest.skip("SQLite has one writer at a time: two builds never overlap there")
+    team = new_team(client, annotators=2)
+    project = new_project(
+        client, team, overlap=2, max_overlap=2, gold_rate=0.0, pay={"per_item": "0.05"}
+    )
+    pid = project["id"]
+    seed_items(project_id=pid, count=4)
+    a, b = team.annotators
+    made = [label(client, who, pid, "other") for _ in range(4) for who in (a, b)]
+    recompute(pid)  # the items' "finished" work rows wait for the ledger job
+
+    main_thread = threading.get_ident()
+    other_ran: list[dict] = []
+
+    def build_a_once() -> None:
+        if not other_ran:
+            with ThreadPoolExecutor(1) as pool:
+                other_ran.append(pool.submit(build, pid).result(timeout=60))
+
+    def first_read_then_a(real):
+        def read(*args, **kwargs):
+            answer = real(*args, **kwargs)
+            if threading.get_ident() == main_thread:
+                build_a_once()
+            return answer
+
+        return read
+
+    real_take = pay_build._take_work
+    monkeypatch.setattr(
+        pay_build,
+        "_take_work",
+        lambda *args: [] if threading.get_ident() == main_thread else real_take(*args),
+    )
+    monkeypatch.setattr(pay_build, "_booked", first_read_then_a(pay_build._booked))
+    monkeypatch.setattr(pay_build, "_facts", first_read_then_a(pay_build._facts))
+
+    done = build(pid)
+
+    assert other_ran and other_ran[0]["written"] == len(made)
+    assert done["written"] == 0
+    kinds = Counter((annotation, kind) for annotation, _, kind, _, _ in entries(pid))
+    assert kinds == Counter({(m["id"], "earn"): 1 for m in made})
