@@ -7,6 +7,7 @@ checks and start order, and that every JINBIAO_* variable it sets is a real sett
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,14 @@ def test_compose_has_the_production_topology(compose):
     assert services["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
     assert {"pgdata", "redisdata", "media", "miniodata"} <= set(compose["volumes"])
+
+
+def test_compose_sizes_postgresql_memory_beyond_its_laptop_defaults(compose):
+    command = compose["services"]["postgres"]["command"]
+    settings = dict(value.split("=", 1) for flag, value in pairwise(command) if flag == "-c")
+    assert command[0] == "postgres"
+    assert settings["shared_buffers"] == "${PG_SHARED_BUFFERS:-1GB}"
+    assert settings["effective_cache_size"] == "${PG_EFFECTIVE_CACHE_SIZE:-3GB}"
 
 
 def test_compose_sets_only_real_settings(compose):
