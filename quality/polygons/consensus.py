@@ -392,11 +392,12 @@ def _pixels_compiled(
     # no line -> group table: the groups' lines number millions (a group spans the columns
     # from its leftmost to its rightmost polygon), the runs' own groups come from the vote
     g_last = glines.first + np.diff(np.r_[glines.base, glines.total]) - 1
+    if 2 * len(line) >= 2**31:  # ``trace_runs`` numbers edges in int32
+        raise ValueError("too many consensus runs for one call: split the items")
     x, y, offsets, area, ring_obj = trace_runs(
         line,
         start,
         end,
-        int(glines.total),
         run_group,
         glines.first.astype(np.int64, copy=False),
         glines.base.astype(np.int64, copy=False),
