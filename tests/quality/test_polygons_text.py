@@ -205,3 +205,37 @@ def test_distinct_labels_compiled_equal_the_sorted_keys(n_names: int) -> None:
     found = [raw[a:b].decode() for a, b in ranges]
     assert sorted(found) == sorted({names[k] for k in picked.tolist()})
     assert [found[w] for w in which.tolist()] == [names[k] for k in picked.tolist()]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ['{"polygons": []}', '{"ok": true}', "", "[1.5, 2]"],
+        ["caf\u00e9", '{"label": "\u00e9"}', "plain"],  # not ASCII: encoded one by one
+        [b'{"ok": true}', '{"ok": false}'],  # bytes among them
+        [],
+        [""],
+    ],
+)
+def test_joined_utf8_equals_the_encoded_texts(texts: list) -> None:
+    """The joined view (ASCII ``str``: the joined string's own bytes, no copy) holds the texts'
+    UTF-8 side by side, each one's size in bytes, and stays valid once every other reference
+    to the texts and the joined string is gone."""
+    import gc
+
+    from quality.polygons._utf8 import joined_utf8
+
+    expected = [t.encode() if isinstance(t, str) else t for t in texts]
+    buf, sizes = joined_utf8([t[:] for t in texts])
+    gc.collect()
+    assert buf.dtype == np.uint8 and not buf.flags.writeable
+    assert buf.tobytes() == b"".join(expected)
+    assert sizes.tolist() == [len(e) for e in expected]
+    big = [json.dumps({"points": [[i, i * 0.5]] * (i % 7)}) for i in range(2000)]
+    buf, sizes = joined_utf8(big)
+    del big
+    gc.collect()
+    assert (
+        buf.tobytes()
+        == "".join(json.dumps({"points": [[i, i * 0.5]] * (i % 7)}) for i in range(2000)).encode()
+    )
