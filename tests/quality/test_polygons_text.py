@@ -239,3 +239,37 @@ def test_joined_utf8_equals_the_encoded_texts(texts: list) -> None:
         buf.tobytes()
         == "".join(json.dumps({"points": [[i, i * 0.5]] * (i % 7)}) for i in range(2000)).encode()
     )
+
+
+@pytest.mark.parametrize("with_confidence", [False, True])
+def test_copy_text_filled_in_place_equals_the_lines_of_json_texts(with_confidence: bool) -> None:
+    """``copy_text`` counts its bytes first (``results_size``) and writes them into a new
+    ``bytes`` object in place: the same lines as the JSON texts framed by their fields, on a
+    crowd with holes, negative numbers in the frame, non-ASCII fields and labels that COPY
+    must escape."""
+    from quality.polygons.results import copy_escape, copy_text
+
+    results, items, heights, widths = crowd(21, n_items=150)
+    names = ["dent", 'é "q" \\ \t', "划痕"]
+    for k, r in enumerate(results):
+        for j, polygon in enumerate(r.get("polygons") or []):
+            polygon["label"] = names[(k + j) % 3]
+    fused = fuse_results(results, items, height=heights, width=widths)
+    texts = json_texts(fused, with_confidence=with_confidence)
+    before = [f"{-i}\t" for i in range(len(texts))]
+    after = [f"\t{0.1 * i!r}\t{'é' * (i % 3)}\n" for i in range(len(texts))]
+    got = copy_text(fused, before, after, with_confidence=with_confidence)
+    assert isinstance(got, bytes) and b'"holes"' in got
+    want = "".join(f"{b}{copy_escape(t)}{a}" for b, t, a in zip(before, texts, after, strict=True))
+    assert got == want.encode()
+    assert hash(got) == hash(want.encode())
+
+
+def test_new_bytes_is_written_through_its_view() -> None:
+    from quality.polygons._utf8 import new_bytes
+
+    data, view = new_bytes(5)
+    view[:] = np.frombuffer(b"hello", dtype=np.uint8)
+    assert data == b"hello" and type(data) is bytes
+    empty, none = new_bytes(0)
+    assert empty == b"" and len(none) == 0
