@@ -585,13 +585,11 @@ def fuse_results(
     the answers' dicts before flattening costs a list of references."""
     item = np.asarray(items, dtype=np.int64)
     order = np.argsort(item, kind="stable")
-    rows = order.tolist()
     table = None
-    if texts is not None:
-        in_order = bool(np.all(order == np.arange(len(order))))  # nothing to reorder
-        table = table_from_json(texts if in_order else [texts[r] for r in rows], items=item[order])
+    if texts is not None:  # read in item order where they lie, no reordered list of texts
+        table = table_from_json(texts, items=item[order], order=order)
     if table is None:
-        table = PolygonTable.from_results([results[r] for r in rows], items=item[order])
+        table = PolygonTable.from_results([results[r] for r in order.tolist()], items=item[order])
 
     def by_item(values: I64 | int | None) -> I64 | int | None:
         return values if values is None or np.ndim(values) == 0 else np.asarray(values)[order]

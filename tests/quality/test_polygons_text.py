@@ -273,3 +273,22 @@ def test_new_bytes_is_written_through_its_view() -> None:
     assert data == b"hello" and type(data) is bytes
     empty, none = new_bytes(0)
     assert empty == b"" and len(none) == 0
+
+
+def test_table_from_json_in_a_given_order_equals_the_reordered_texts() -> None:
+    """``order``: the texts read where they lie, in that order — the same table as from the
+    reordered list (labels first met in another order, numbers beyond the fast path too)."""
+    results, items, _, _ = crowd(17, n_items=60)
+    texts = [json.dumps(jsonb_order(r)) for r in results]
+    texts[3] = (
+        '{"polygons": [{"label": "zz", "points": [[312.70833333333337, 1], [5, 9], [9, 1]]}]}'
+    )
+    order = np.argsort(items, kind="stable")
+    want = table_from_json([texts[r] for r in order.tolist()], items=items[order])
+    assert want is not None
+    assert_same_table(table_from_json(texts, items=items[order], order=order), want)
+    backwards = order[::-1].copy()
+    assert_same_table(
+        table_from_json(texts, items=items[backwards], order=backwards),
+        table_from_json([texts[r] for r in backwards.tolist()], items=items[backwards]),
+    )
