@@ -180,6 +180,13 @@ def write_results(
 
 @njit(cache=True)
 def _int_size(v):
+    """Characters ``_int`` writes for ``v``."""
+    if 0 <= v < 10:  # pixel corners: mostly fewer than four digits
+        return 1
+    if 0 <= v < 100:
+        return 2
+    if 0 <= v < 1000:
+        return 3
     n = 1
     if v < 0:
         n = 2

@@ -292,3 +292,15 @@ def test_table_from_json_in_a_given_order_equals_the_reordered_texts() -> None:
         table_from_json(texts, items=items[backwards], order=backwards),
         table_from_json([texts[r] for r in backwards.tolist()], items=items[backwards]),
     )
+
+
+def test_int_size_counts_the_digits_the_writer_writes() -> None:
+    from quality.polygons._format import _int, _int_size
+
+    values = [0, 1, 9, 10, 99, 100, 999, 1000, 12345, 10**15, -1, -9, -10, -999, -1000, -(10**12)]
+    values += np.random.default_rng(2).integers(-(10**9), 10**9, 500).tolist()
+    for v in values:
+        buf = np.zeros(32, dtype=np.uint8)
+        end = _int(buf, 0, v)
+        assert buf[:end].tobytes() == str(v).encode()
+        assert _int_size(v) == len(str(v))
