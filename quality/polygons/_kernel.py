@@ -965,8 +965,8 @@ def trace_runs(line, start, end, run_group, g_first, g_base, g_last, run_object)
     # rings numbered by, and starting at, their lowest edge; a vertex where an edge's end is
     # not its successor's start (both points); then each ring rotated to start at its last
     seen = np.zeros(2 * n, dtype=np.uint8)
-    x = np.empty(4 * n, dtype=np.int64)
-    y = np.empty(4 * n, dtype=np.int64)
+    x = np.empty(4 * n, dtype=np.int32)
+    y = np.empty(4 * n, dtype=np.int32)
     offsets = np.empty(2 * n + 1, dtype=np.int64)
     area = np.empty(2 * n, dtype=np.int64)
     ring_object = np.empty(2 * n, dtype=np.int64)
@@ -1019,7 +1019,9 @@ def trace_runs(line, start, end, run_group, g_first, g_base, g_last, run_object)
     offsets[n_ring] = n_pt
     # views, the corners too: their buffers hold 4 per run, about 1.7 times what is used, but
     # the unused tail is never written, so never in memory (a buffer this large is mapped
-    # afresh, page by page as written); copying the 100 MB of used corners cost more
+    # afresh, page by page as written); copying the used corners cost more. The corners are
+    # int32 (pixel coordinates): half the fresh pages of int64, 53 instead of 105 MB at the
+    # benchmark's 20,000 images
     return (
         x[:n_pt],
         y[:n_pt],

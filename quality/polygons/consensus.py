@@ -49,6 +49,7 @@ from ._trace import Traced, trace
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
+Ints = NDArray[np.int64] | NDArray[np.int32]  # corners: int32 from the compiled tracing
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ class PolygonConsensus:
     ring_object: I64
     ring_hole: NDArray[np.bool_]
     ring_offsets: I64
-    x: I64
-    y: I64
+    x: Ints
+    y: Ints
     labels: tuple[str, ...]
 
     def results(self, *, with_confidence: bool = False) -> list[dict[str, Any]]:
@@ -451,7 +452,7 @@ def _compiled_is_cheaper(table: PolygonTable, boxes: tuple[F64, F64] | None = No
     return bool(np.sum(width * height) <= 200.0 * np.sum(width))
 
 
-def _rings_in_order(traced: Traced, ring_order: I64) -> tuple[I64, I64, I64]:
+def _rings_in_order(traced: Traced, ring_order: I64) -> tuple[I64, Ints, Ints]:
     """The traced corners with their rings in ``ring_order`` (each object's outer ring first,
     objects in order), moved in place in ``traced.x`` and ``traced.y``. Tracing meets almost
     every ring in that order already — a hole can come after a later object's outer ring (216

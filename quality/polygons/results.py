@@ -138,8 +138,8 @@ def _writer_args(
         consensus.ring_object.astype(np.int64, copy=False),
         consensus.ring_hole.astype(np.bool_, copy=False),
         consensus.ring_offsets.astype(np.int64, copy=False),
-        x.astype(np.int64, copy=False),
-        y.astype(np.int64, copy=False),
+        x,  # int32 from the compiled tracing, int64 from the NumPy path: no copy either way
+        y,
         consensus.object_label.astype(np.int64, copy=False),
         label_bytes,
         label_at,
