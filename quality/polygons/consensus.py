@@ -198,8 +198,12 @@ def fuse_polygons(
     np.maximum.at(glast, poly_group[has], plines.first[has] + p_width[has] - 1)
     gfirst[glast < 0] = 0
     glines = Lines.of(gfirst, glast)
+    # the compiled stage holds lines and rows in int32 (``_kernel``): beyond, the NumPy path
+    fits = int(glines.total) < 2**31 and int(h.max(initial=0)) < 2**31
     if kernel is None:
-        kernel = _compiled_is_cheaper(table, None if extents is None else extents[2:4])
+        kernel = fits and _compiled_is_cheaper(table, None if extents is None else extents[2:4])
+    elif kernel and not fits:
+        raise ValueError("too many pixel lines for the compiled stage: use kernel=False")
     pixels = _pixels_compiled if kernel else _pixels_numpy
     consensus, run_group, traced, pair_poly, pair_obj, pair_iou, obj_area = pixels(
         table, h, wd, item_of, w, total, gkeys // n_labels, poly_group, glines, threshold
