@@ -736,6 +736,16 @@ def vote_pixels(
     )
 
 
+@njit(cache=True)
+def first_index(values, n):
+    """Where each of ``0 .. n - 1`` first occurs in ``values`` (``len(values)`` where it does
+    not): ``np.minimum.at(np.full(n, len(values)), values, np.arange(len(values)))``."""
+    out = np.full(n, len(values), dtype=np.int64)
+    for t in range(len(values) - 1, -1, -1):
+        out[values[t]] = t
+    return out
+
+
 # -- tracing: ``_trace.trace`` edge for edge, compiled ------------------------------------------
 
 

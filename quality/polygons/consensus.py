@@ -211,8 +211,13 @@ def fuse_polygons(
 
     # objects: components of the consensus runs, numbered by their first run
     n_obj = traced.n_components
-    first_run = np.full(n_obj, len(consensus), dtype=np.int64)
-    np.minimum.at(first_run, traced.run_component, np.arange(len(consensus)))
+    if kernel:  # one compiled pass; ``np.minimum.at`` over 2.7 million runs took 0.03 CPU s
+        from ._kernel import first_index
+
+        first_run = first_index(traced.run_component, n_obj)
+    else:
+        first_run = np.full(n_obj, len(consensus), dtype=np.int64)
+        np.minimum.at(first_run, traced.run_component, np.arange(len(consensus)))
     obj_group = run_group[first_run] if n_obj else np.zeros(0, dtype=np.int64)
     obj_item = gkeys[obj_group] // n_labels
     obj_label = gkeys[obj_group] % n_labels

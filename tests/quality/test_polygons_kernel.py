@@ -247,3 +247,15 @@ def test_compiled_stage_refuses_lines_beyond_int32() -> None:
 
     with pytest.raises(ValueError, match="kernel=False"):
         fuse_results([square(0), square(2.2e9)], [0, 0], kernel=True, height=8)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_first_index_equals_minimum_at(dtype) -> None:
+    from quality.polygons._kernel import first_index
+
+    rng = np.random.default_rng(4)
+    for n, size in ((1, 0), (1, 5), (10, 3), (50, 1000), (1000, 50)):
+        values = rng.integers(0, n, size).astype(dtype)
+        want = np.full(n, size, dtype=np.int64)
+        np.minimum.at(want, values, np.arange(size))
+        assert np.array_equal(first_index(values, n), want)
