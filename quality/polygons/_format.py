@@ -91,7 +91,7 @@ def _ring(buf, at, x, y, a, b):
 
 @njit(cache=True)
 def write_results(
-    size,
+    buf,
     ok,
     item_ring_at,
     rings,
@@ -115,13 +115,13 @@ def write_results(
 ):
     """Every item's result text into one buffer: ``(buffer, offsets)``, item ``k``'s text at
     ``offsets[k]:offsets[k + 1]``. Item ``k``'s rings are ``rings[item_ring_at[k]:item_ring_at[k
-    + 1]]`` (outer ring of each polygon first, its holes after it); ``size`` bounds the bytes.
+    + 1]]`` (outer ring of each polygon first, its holes after it); ``buf`` receives the bytes
+    (at least ``results_size`` of the same arguments).
     Framed (``pre_at`` of ``n_items + 1`` offsets): each item's text is written between its
     ``pre_bytes`` and ``post_bytes`` pieces (a COPY line's other fields), and ``offsets[k]`` is
     where its line starts."""
     n_items = len(ok)
     framed = len(pre_at) == n_items + 1
-    buf = np.empty(size, dtype=np.uint8)
     offsets = np.empty(n_items + 1, dtype=np.int64)
     at = 0
     for k in range(n_items):
@@ -175,4 +175,86 @@ def write_results(
         if framed:
             at = _copy(buf, at, post_bytes, post_at[k], post_at[k + 1])
     offsets[n_items] = at
-    return buf, offsets
+    return offsets
+
+
+@njit(cache=True)
+def _int_size(v):
+    """Characters ``_int`` writes for ``v``."""
+    if 0 <= v < 10:  # pixel corners: mostly fewer than four digits
+        return 1
+    if 0 <= v < 100:
+        return 2
+    if 0 <= v < 1000:
+        return 3
+    n = 1
+    if v < 0:
+        n = 2
+        v = -v
+    while v >= 10:
+        n += 1
+        v //= 10
+    return n
+
+
+@njit(cache=True)
+def _ring_size(x, y, a, b):
+    n = 2  # '[' ']'
+    for p in range(a, b):
+        n += 4 + _int_size(x[p]) + _int_size(y[p])  # '[' x ', ' y ']'
+    if b > a:
+        n += 2 * (b - a - 1)  # ', ' between corners
+    return n
+
+
+@njit(cache=True)
+def results_size(
+    ok,
+    item_ring_at,
+    rings,
+    ring_object,
+    ring_hole,
+    ring_offsets,
+    x,
+    y,
+    object_label,
+    label_at,
+    conf_at,
+    with_confidence,
+    lit_at,
+    pre_at,
+    post_at,
+):
+    """The number of bytes ``write_results`` writes with the same arguments, counted with its
+    layout (so that the caller can give it a buffer of exactly that size: a ``bytes`` object
+    filled in place, no copy afterwards)."""
+    n_items = len(ok)
+    framed = len(pre_at) == n_items + 1
+    size = 0
+    for k in range(n_items):
+        if framed:
+            size += pre_at[k + 1] - pre_at[k] + post_at[k + 1] - post_at[k]
+        size += lit_at[1] - lit_at[0]
+        open_polygon = False
+        holes = 0
+        for j in range(item_ring_at[k], item_ring_at[k + 1]):
+            r = rings[j]
+            if not ring_hole[r]:
+                if open_polygon:
+                    size += 4 if holes else 3  # ']' and '}, '
+                obj = ring_object[r]
+                code = object_label[obj]
+                size += lit_at[2] - lit_at[1] + label_at[code + 1] - label_at[code]
+                size += lit_at[3] - lit_at[2]
+                if with_confidence:
+                    size += lit_at[4] - lit_at[3] + conf_at[obj + 1] - conf_at[obj]
+                open_polygon = True
+                holes = 0
+            else:
+                size += 2 if holes else lit_at[5] - lit_at[4]
+                holes += 1
+            size += _ring_size(x, y, ring_offsets[r], ring_offsets[r + 1])
+        if open_polygon:
+            size += 2 if holes else 1
+        size += lit_at[6] - lit_at[5] if ok[k] else lit_at[7] - lit_at[6]
+    return size

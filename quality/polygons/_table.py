@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from .._bulk import collector_paused
 from .._ranges import expand
+from ._utf8 import joined_utf8
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -160,25 +161,33 @@ def _from_results(
 def table_from_json(
     texts: Sequence[str | bytes],
     items: Sequence[int] | NDArray[np.integer[Any]] | None = None,
+    *,
+    order: NDArray[np.integer[Any]] | None = None,
 ) -> PolygonTable | None:
     """``PolygonTable.from_results`` of the results' stored JSON text, without parsing it into
     dicts (``_parse.parse_polygons``, one compiled pass); None when some text is outside what
-    that reader takes (the caller flattens parsed dicts then). Labels are sorted, as there."""
+    that reader takes (the caller flattens parsed dicts then). Labels are sorted, as there.
+
+    ``order``: the table's answers are ``texts[order[0]], texts[order[1]], ...`` (``items``
+    given in that order) — the texts are joined as they come and the reader visits them in
+    that order, instead of a reordered list of 60,000 texts being built first."""
     from ._parse import BAD, POW10, parse_polygons  # Numba on first use
 
     with collector_paused():
-        raw, sizes = _joined_utf8(texts)
+        buf, sizes = joined_utf8(texts)
     ends = np.cumsum(sizes)
-    buf = np.frombuffer(raw, dtype=np.uint8)
+    starts = ends - sizes
+    if order is not None:
+        starts, ends = starts[order], ends[order]
     status, ok, polygon_answer, l_start, l_end, ring_polygon, ring_hole, ring_size, xy, slow = (
-        parse_polygons(buf, ends - sizes, ends, POW10)
+        parse_polygons(buf, starts, ends, POW10)
     )
     if status == BAD:
         return None
     for at, a, b in slow.tolist():  # numbers beyond the exact fast path: Python's float
-        xy[at] = float(raw[a:b])
+        xy[at] = float(buf[a:b].tobytes())
     distinct, of_polygon = _distinct_ranges(buf, l_start, l_end)
-    raw_labels = [raw[a:b] for a, b in distinct]
+    raw_labels = [buf[a:b].tobytes() for a, b in distinct]
     decoded = [json.loads(b'"' + s + b'"') for s in raw_labels]
     names = tuple(sorted(set(decoded)))
     code = {name: i for i, name in enumerate(names)}
@@ -198,25 +207,6 @@ def table_from_json(
         xy=xy.reshape(-1, 2),
         labels=names,
     )
-
-
-def _joined_utf8(texts: Sequence[str | bytes]) -> tuple[bytes, NDArray[np.int64]]:
-    """The texts' UTF-8 bytes side by side and each one's size. Stored JSON text is nearly always
-    ASCII (``jsonb``'s text keeps other characters as they are, but only labels could hold
-    them): then one join and one ``encode`` of the whole, the sizes in characters being the
-    sizes in bytes, instead of one ``encode`` per answer (0.04-0.07 CPU s less at 60,000
-    answers, ``results/polygons.md``); otherwise one ``encode`` per answer, as before."""
-    try:
-        joined = "".join(texts)  # type: ignore[arg-type]
-    except TypeError:  # some are bytes
-        pass
-    else:
-        raw = joined.encode()
-        if len(raw) == len(joined):
-            return raw, np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    encoded = [t.encode() if isinstance(t, str) else bytes(t) for t in texts]
-    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    return b"".join(encoded), sizes
 
 
 def _distinct_ranges(

@@ -45,8 +45,8 @@ class Traced:
     ``offsets[r]:offsets[r+1]``; ``area`` signed (holes negative); ``component`` of each ring
     and of each run (4-connected objects, numbered in run order)."""
 
-    x: I64
-    y: I64
+    x: NDArray[np.int64] | NDArray[np.int32]  # int32 from the compiled tracing
+    y: NDArray[np.int64] | NDArray[np.int32]
     offsets: I64
     area: I64
     ring_component: I64

@@ -235,3 +235,27 @@ def test_answers_matched_by_label_equal_by_group(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(consensus, "f1_against", by_group)
     assert_same(by_label, fuse_polygons(table, weights, height=60, width=60))
     assert np.any(by_label.answer_score > 0) and np.any(by_label.answer_score < 1)
+
+
+def test_compiled_stage_refuses_lines_beyond_int32() -> None:
+    """The compiled stage holds pixel lines in int32: two polygons of one label 2.2 billion
+    columns apart span more lines than that, and asking for it says so instead of wrapping."""
+    from quality.polygons import fuse_results
+
+    def square(x: float) -> dict:
+        return {"polygons": [{"label": "a", "points": [[x, 0], [x + 4, 0], [x + 4, 4], [x, 4]]}]}
+
+    with pytest.raises(ValueError, match="kernel=False"):
+        fuse_results([square(0), square(2.2e9)], [0, 0], kernel=True, height=8)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_first_index_equals_minimum_at(dtype) -> None:
+    from quality.polygons._kernel import first_index
+
+    rng = np.random.default_rng(4)
+    for n, size in ((1, 0), (1, 5), (10, 3), (50, 1000), (1000, 50)):
+        values = rng.integers(0, n, size).astype(dtype)
+        want = np.full(n, size, dtype=np.int64)
+        np.minimum.at(want, values, np.arange(size))
+        assert np.array_equal(first_index(values, n), want)

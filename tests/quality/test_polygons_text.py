@@ -205,3 +205,102 @@ def test_distinct_labels_compiled_equal_the_sorted_keys(n_names: int) -> None:
     found = [raw[a:b].decode() for a, b in ranges]
     assert sorted(found) == sorted({names[k] for k in picked.tolist()})
     assert [found[w] for w in which.tolist()] == [names[k] for k in picked.tolist()]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ['{"polygons": []}', '{"ok": true}', "", "[1.5, 2]"],
+        ["caf\u00e9", '{"label": "\u00e9"}', "plain"],  # not ASCII: encoded one by one
+        [b'{"ok": true}', '{"ok": false}'],  # bytes among them
+        [],
+        [""],
+    ],
+)
+def test_joined_utf8_equals_the_encoded_texts(texts: list) -> None:
+    """The joined view (ASCII ``str``: the joined string's own bytes, no copy) holds the texts'
+    UTF-8 side by side, each one's size in bytes, and stays valid once every other reference
+    to the texts and the joined string is gone."""
+    import gc
+
+    from quality.polygons._utf8 import joined_utf8
+
+    expected = [t.encode() if isinstance(t, str) else t for t in texts]
+    buf, sizes = joined_utf8([t[:] for t in texts])
+    gc.collect()
+    assert buf.dtype == np.uint8 and not buf.flags.writeable
+    assert buf.tobytes() == b"".join(expected)
+    assert sizes.tolist() == [len(e) for e in expected]
+    big = [json.dumps({"points": [[i, i * 0.5]] * (i % 7)}) for i in range(2000)]
+    buf, sizes = joined_utf8(big)
+    del big
+    gc.collect()
+    assert (
+        buf.tobytes()
+        == "".join(json.dumps({"points": [[i, i * 0.5]] * (i % 7)}) for i in range(2000)).encode()
+    )
+
+
+@pytest.mark.parametrize("with_confidence", [False, True])
+def test_copy_text_filled_in_place_equals_the_lines_of_json_texts(with_confidence: bool) -> None:
+    """``copy_text`` counts its bytes first (``results_size``) and writes them into a new
+    ``bytes`` object in place: the same lines as the JSON texts framed by their fields, on a
+    crowd with holes, negative numbers in the frame, non-ASCII fields and labels that COPY
+    must escape."""
+    from quality.polygons.results import copy_escape, copy_text
+
+    results, items, heights, widths = crowd(21, n_items=150)
+    names = ["dent", 'é "q" \\ \t', "划痕"]
+    for k, r in enumerate(results):
+        for j, polygon in enumerate(r.get("polygons") or []):
+            polygon["label"] = names[(k + j) % 3]
+    fused = fuse_results(results, items, height=heights, width=widths)
+    texts = json_texts(fused, with_confidence=with_confidence)
+    before = [f"{-i}\t" for i in range(len(texts))]
+    after = [f"\t{0.1 * i!r}\t{'é' * (i % 3)}\n" for i in range(len(texts))]
+    got = copy_text(fused, before, after, with_confidence=with_confidence)
+    assert isinstance(got, bytes) and b'"holes"' in got
+    want = "".join(f"{b}{copy_escape(t)}{a}" for b, t, a in zip(before, texts, after, strict=True))
+    assert got == want.encode()
+    assert hash(got) == hash(want.encode())
+
+
+def test_new_bytes_is_written_through_its_view() -> None:
+    from quality.polygons._utf8 import new_bytes
+
+    data, view = new_bytes(5)
+    view[:] = np.frombuffer(b"hello", dtype=np.uint8)
+    assert data == b"hello" and type(data) is bytes
+    empty, none = new_bytes(0)
+    assert empty == b"" and len(none) == 0
+
+
+def test_table_from_json_in_a_given_order_equals_the_reordered_texts() -> None:
+    """``order``: the texts read where they lie, in that order — the same table as from the
+    reordered list (labels first met in another order, numbers beyond the fast path too)."""
+    results, items, _, _ = crowd(17, n_items=60)
+    texts = [json.dumps(jsonb_order(r)) for r in results]
+    texts[3] = (
+        '{"polygons": [{"label": "zz", "points": [[312.70833333333337, 1], [5, 9], [9, 1]]}]}'
+    )
+    order = np.argsort(items, kind="stable")
+    want = table_from_json([texts[r] for r in order.tolist()], items=items[order])
+    assert want is not None
+    assert_same_table(table_from_json(texts, items=items[order], order=order), want)
+    backwards = order[::-1].copy()
+    assert_same_table(
+        table_from_json(texts, items=items[backwards], order=backwards),
+        table_from_json([texts[r] for r in backwards.tolist()], items=items[backwards]),
+    )
+
+
+def test_int_size_counts_the_digits_the_writer_writes() -> None:
+    from quality.polygons._format import _int, _int_size
+
+    values = [0, 1, 9, 10, 99, 100, 999, 1000, 12345, 10**15, -1, -9, -10, -999, -1000, -(10**12)]
+    values += np.random.default_rng(2).integers(-(10**9), 10**9, 500).tolist()
+    for v in values:
+        buf = np.zeros(32, dtype=np.uint8)
+        end = _int(buf, 0, v)
+        assert buf[:end].tobytes() == str(v).encode()
+        assert _int_size(v) == len(str(v))
