@@ -23,6 +23,7 @@ stage stores comes from ``verdicts``' registry.
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 
 from backend import clock
@@ -46,15 +47,17 @@ from backend.review.verdicts import Decision, Judged, Verdict, judged_stages, st
 
 
 async def submit_on_any_path(
-    *, review_id: int, bearer: Bearer, verdict: Verdict
+    *, review_id: int, bearer: Bearer, verdict: Verdict, later: BackgroundTasks
 ) -> tuple[ReviewPublic, bool]:
     """The stored verdict and whether this call stored it: PostgreSQL's one round trip on the
-    event loop first (``pg_review``), else the Python path in a thread-pool slot."""
+    event loop first (``pg_review``; what it leaves for after the answer goes to ``later``),
+    else the Python path in a thread-pool slot."""
     fast = await pg_review.submit_verdict(
         review_id=review_id,
         user_id=bearer.user_id,
         generation=bearer.generation,
         verdict=verdict,
+        later=later,
     )
     if not isinstance(fast, HandBack):
         return fast, True
