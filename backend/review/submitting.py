@@ -14,8 +14,8 @@ those are folded in right after the commit, in a transaction of their own
   reasons outside the project's list: 422 naming the reason.
 
 On PostgreSQL an accept or a fix of a review lease whose ``next`` this process answered is
-stored, with the annotators' records folded, in one round trip on the event loop first
-(``pg_review``); whatever it hands back, everything on SQLite,
+stored in one round trip on the event loop first (``pg_review``; the annotators' records are
+folded once enough are pending, after the answer); whatever it hands back, everything on SQLite,
 ``reject`` and the acceptance stage take this Python path (``submit_on_any_path``). What each
 stage stores comes from ``verdicts``' registry.
 """
