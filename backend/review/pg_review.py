@@ -291,7 +291,7 @@ async def _fold_after_answer(
     now: datetime,
     paused: list[int],
 ) -> None:
-    """The fold a verdict asked for, run after its answer was sent (revision 0029).
+    """The fold a verdict asked for, run after its answer was sent (results/review.md, step 8).
 
     Rule 5 does not wait for it: the verdict's own records (state row plus every pending row it
     could see, its own included) were judged before the answer (``_due_users``), exactly what the
