@@ -20,5 +20,7 @@ class FinalItem(SQLModel, table=True):
     __table_args__ = (Index("ix_final_item_project", "project_id", "item_id"),)
 
     item_id: int = Field(foreign_key="items.id", primary_key=True, ondelete="CASCADE")
-    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
+    # The item's project, copied from it: ``item_id`` is the reference that checks it and deletes
+    # the row with it (revision 0029).
+    project_id: int = Field()
     final_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

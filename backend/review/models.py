@@ -61,9 +61,11 @@ class Review(SQLModel, table=True):
     )
 
     id: int = Field(foreign_key="assignments.id", primary_key=True, ondelete="CASCADE")
-    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
-    item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
-    reviewer_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    # The lease's project, item and holder, copied from it: its key (``id``) is the reference
+    # that checks them and deletes the review with them (revision 0029).
+    project_id: int = Field()
+    item_id: int = Field()
+    reviewer_id: int = Field()
     stage: str = Field(default="review", max_length=16)
     rework_round: int = Field(default=0, nullable=False)
     decision: str = Field(max_length=8)
@@ -83,6 +85,8 @@ class ReviewMark(SQLModel, table=True):
 
     annotation_id: int = Field(foreign_key="annotations.id", primary_key=True, ondelete="CASCADE")
     review_id: int = Field(foreign_key="reviews.id", ondelete="CASCADE", index=True)
-    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE")
-    annotator_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    # The annotation's project and annotator, copied from it: ``annotation_id`` is the reference
+    # that checks them and deletes the mark with them (revision 0029).
+    project_id: int = Field()
+    annotator_id: int = Field()
     score: float = Field(nullable=False)

@@ -7,7 +7,7 @@ leaves the rest to the one lease machinery (``leases``); the submit serves every
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from backend.accounts.deps import BearerDep, SessionDep
 from backend.pagination import Page, page_headers
@@ -39,7 +39,11 @@ async def review_next(project_id: int, bearer: BearerDep) -> Response:
     responses={200: {"description": "already submitted: the stored verdict"}},
 )
 async def review_submit(
-    review_id: int, body: VerdictBody, bearer: BearerDep, response: Response
+    review_id: int,
+    body: VerdictBody,
+    bearer: BearerDep,
+    response: Response,
+    background: BackgroundTasks,
 ) -> ReviewPublic:
     """Only the person the review lease was given to (anyone else: 404). ``fix`` needs a valid
     ``result``; an expired lease is 409 ``review_expired``; a repeat answers the stored verdict."""
@@ -49,7 +53,9 @@ async def review_submit(
         reasons=tuple(body.reasons),
         comment=body.comment,
     )
-    review, created = await submit_on_any_path(review_id=review_id, bearer=bearer, verdict=verdict)
+    review, created = await submit_on_any_path(
+        review_id=review_id, bearer=bearer, verdict=verdict, later=background
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return review

@@ -14,8 +14,8 @@ those are folded in right after the commit, in a transaction of their own
   reasons outside the project's list: 422 naming the reason.
 
 On PostgreSQL an accept or a fix of a review lease whose ``next`` this process answered is
-stored, with the annotators' records folded, in one round trip on the event loop first
-(``pg_review``); whatever it hands back, everything on SQLite,
+stored in one round trip on the event loop first (``pg_review``; the annotators' records are
+folded once enough are pending, after the answer); whatever it hands back, everything on SQLite,
 ``reject`` and the acceptance stage take this Python path (``submit_on_any_path``). What each
 stage stores comes from ``verdicts``' registry.
 """
@@ -23,6 +23,7 @@ stage stores comes from ``verdicts``' registry.
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 
 from backend import clock
@@ -46,15 +47,17 @@ from backend.review.verdicts import Decision, Judged, Verdict, judged_stages, st
 
 
 async def submit_on_any_path(
-    *, review_id: int, bearer: Bearer, verdict: Verdict
+    *, review_id: int, bearer: Bearer, verdict: Verdict, later: BackgroundTasks
 ) -> tuple[ReviewPublic, bool]:
     """The stored verdict and whether this call stored it: PostgreSQL's one round trip on the
-    event loop first (``pg_review``), else the Python path in a thread-pool slot."""
+    event loop first (``pg_review``; what it leaves for after the answer goes to ``later``),
+    else the Python path in a thread-pool slot."""
     fast = await pg_review.submit_verdict(
         review_id=review_id,
         user_id=bearer.user_id,
         generation=bearer.generation,
         verdict=verdict,
+        later=later,
     )
     if not isinstance(fast, HandBack):
         return fast, True

@@ -492,3 +492,27 @@ def test_a_skipped_fold_is_redone_from_twice_the_bound_on(client, calls, monkeyp
     assert [set(c.values()) for c in counts] == [{2}, {3}, {0}]  # 3: no fold; 4: folded
     assert all(_review_records(pid)[a.id] == (5, 5.0) for a in team.annotators)
     assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 4
+
+
+def test_an_annotator_only_the_fold_finds_due_is_paused_after_the_answer(
+    client, calls, monkeypatch
+):
+    """The fold runs once the verdict's answer is sent (a background task of the request). Rule
+    5 on the verdict's own records is applied before the answer; an annotator whom only the
+    fold finds due (the rows of verdicts that committed after this one's read: simulated here
+    by hiding the verdict's own finding) is still paused, after the answer."""
+    monkeypatch.setattr(pg_review, "FOLD_AT", 2)
+    monkeypatch.setattr(pg_review, "_due_users", lambda *args: [])
+    team, project = _in_review(client, items=4, gold_min_count=2, min_gold_accuracy=0.6)
+    reviewer, pid = team.reviewer, project["id"]
+    wrong = {"label": "mechanical_wear"}  # every annotator answered "other"
+    for _ in range(3):  # Python's verdict folds its own; the third function verdict brings 2
+        lease = review_next(client, reviewer, pid).json()
+        fixed = verdict(client, reviewer, lease["review_id"], decision="fix", result=wrong)
+        assert fixed.status_code == 201, fixed.text
+    assert _reasons(calls, "submit") == [HandBackReason.changed] + ["ReviewPublic"] * 2
+    assert _pending_rows(pid) == {}
+    assert all(_review_records(pid)[a.id] == (3, 0.0) for a in team.annotators)
+    for annotator in team.annotators:
+        answer = client.post(f"/api/v1/projects/{pid}/next", headers=annotator.headers)
+        assert answer.status_code == 403, answer.text
