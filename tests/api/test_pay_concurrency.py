@@ -46,19 +46,22 @@ def _race(project_id: int, *, full: bool) -> None:
         assert worker.exitcode == 0
 
 
-def test_two_worker_processes_write_each_entry_once(client):
+def _labelled_pay_project(client, *, items: int) -> tuple[int, list[dict]]:
+    """A project paying 0.05 per item whose ``items`` items two annotators have both labelled,
+    recomputed: the items' "finished" work rows wait for the ledger job."""
     team = new_team(client, annotators=2)
     project = new_project(
         client, team, overlap=2, max_overlap=2, gold_rate=0.0, pay={"per_item": "0.05"}
     )
     pid = project["id"]
-    seed_items(project_id=pid, count=12)
-    a, b = team.annotators
-    made = []
-    for _ in range(12):
-        made.append(label(client, a, pid, "other"))
-        made.append(label(client, b, pid, "other"))
+    seed_items(project_id=pid, count=items)
+    made = [label(client, who, pid, "other") for _ in range(items) for who in team.annotators]
     recompute(pid)
+    return pid, made
+
+
+def test_two_worker_processes_write_each_entry_once(client):
+    pid, made = _labelled_pay_project(client, items=12)
     _race(pid, full=False)
     _race(pid, full=True)
     kinds = Counter((annotation, kind) for annotation, _, kind, _, _ in entries(pid))
@@ -98,15 +101,7 @@ def test_a_build_committing_between_the_others_two_reads_changes_nothing(
     then write nothing: no ``reverse`` of A's earns as "not finished yet"."""
     if not is_postgres:
         pytest.skip("SQLite has one writer at a time: two builds never overlap there")
-    team = new_team(client, annotators=2)
-    project = new_project(
-        client, team, overlap=2, max_overlap=2, gold_rate=0.0, pay={"per_item": "0.05"}
-    )
-    pid = project["id"]
-    seed_items(project_id=pid, count=4)
-    a, b = team.annotators
-    made = [label(client, who, pid, "other") for _ in range(4) for who in (a, b)]
-    recompute(pid)  # the items' "finished" work rows wait for the ledger job
+    pid, made = _labelled_pay_project(client, items=4)
 
     main_thread = threading.get_ident()
     other_ran: list[dict] = []
