@@ -8,11 +8,22 @@
   the default kept unless beaten beyond one standard error.
 * :func:`annotator_weights`, :func:`item_confidence`, :func:`object_confidence`: gold-evidence
   weights with unknown annotators at the crowd's prior, and vote confidences for marks.
-* :func:`expected_calibration_error`: ECE in equal-width bins.
+* :func:`expected_calibration_error`: ECE in equal-width bins; :func:`perfect_calibration_ece`:
+  the ECE a perfectly calibrated confidence would show on the same items (the estimator's noise
+  floor); :func:`debiased_squared_calibration_error`: Kumar et al.'s bias-corrected squared L2
+  calibration error.
 """
 
 from .calibrated import Calibrated, calibrated_posterior
-from .ece import ReliabilityBins, expected_calibration_error, reliability_bins
+from .ece import (
+    ReliabilityBins,
+    debiased_squared_calibration_error,
+    debiased_squared_calibration_errors,
+    expected_calibration_error,
+    expected_calibration_errors,
+    perfect_calibration_ece,
+    reliability_bins,
+)
 from .methods import DEFAULT, METHODS, ClassConsensus, fit_method, infer_classes
 from .selection import MethodChoice, choose_by_gold
 from .weights import (
@@ -37,13 +48,17 @@ __all__ = [
     "calibrated_posterior",
     "choose_by_gold",
     "crowd_prior",
+    "debiased_squared_calibration_error",
+    "debiased_squared_calibration_errors",
     "expected_calibration_error",
+    "expected_calibration_errors",
     "fit_method",
     "infer_classes",
     "item_confidence",
     "log_odds",
     "object_confidence",
     "objects_item_confidence",
+    "perfect_calibration_ece",
     "reliability_bins",
     "shrunk_accuracy",
     "vote_weights",

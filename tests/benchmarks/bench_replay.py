@@ -23,6 +23,12 @@ drawn at random (5 draws; every figure is scored on the other 95%):
   (``quality.confidence.gold_calibration``: a Platt map fitted on the gold items' held-out
   confidence), of the default method without gold and of its raw posterior; a pooled
   reliability table; and ECE per kind on the simulator.
+* **ECE's noise floor** (:func:`ece_floor`, at report time from the rows' scored items): per set
+  and gold draw, the ECE a perfectly calibrated predictor would show with the same delivered
+  confidences on the same scored items (outcomes drawn ``~ Bernoulli(confidence)``, 2000 seeded
+  simulations), its mean, 95th percentile and chance of ≤ 0.05; and the debiased squared L2
+  calibration error of Kumar, Liang & Ma (NeurIPS 2019). Context for the ECE target, which
+  stays the plain 10-bin ECE.
 
 crowd-kit's labels come from ``tests/benchmarks/results/crowdkit_labels`` (``crowdkit_cache.py``).
 """
@@ -34,6 +40,7 @@ import pickle
 import platform
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +56,10 @@ from replay_simulated import simulate  # noqa: E402
 
 from quality.confidence import (  # noqa: E402
     choose_by_gold,
+    debiased_squared_calibration_error,
+    debiased_squared_calibration_errors,
     expected_calibration_error,
+    expected_calibration_errors,
     fit_method,
     infer_classes,
     reliability_bins,
@@ -195,7 +205,7 @@ def run_set(
     row["acc_default"] = 100 * float(correct.mean())
 
     # method chosen by 5% gold, fitted with it, scored (accuracy, ECE) on the other 95%
-    chosen, ours, eces, confs, hits = [], [], [], [], []
+    chosen, ours, eces, confs, hits, scored = [], [], [], [], [], []
     for pick in picks:
         known_gold = {int(i): int(truth[i]) for i in pick}
         rest = rest_of(pick)
@@ -212,6 +222,7 @@ def run_set(
         eces.append(expected_calibration_error(conf[rest], hit))
         confs.append(conf[rest])
         hits.append(hit)
+        scored.append(np.flatnonzero(rest))
     row["gold_choice"] = {
         "draws": draws,
         "methods": chosen,
@@ -221,7 +232,86 @@ def run_set(
         "eces": eces,
     }
     row["calibration"] = (confs[0], hits[0])
+    # per draw: the scored items (indices), their delivered confidence and whether right, for
+    # the ECE a perfectly calibrated confidence would show on them (computed at report time)
+    row["calibration_draws"] = list(zip(scored, confs, hits, strict=True))
     return row
+
+
+ECE_TARGET = 0.05
+FLOOR_SIMULATIONS = 2000
+
+
+def ece_floor(row: dict[str, Any], name: str, simulations: int = FLOOR_SIMULATIONS) -> None:
+    """The plain ECE's noise floor on this set's scored items, and a debiased estimate.
+
+    Per gold draw: the items scored (the other 95%), the confidence delivered on them and
+    whether each label is right (``row["calibration_draws"]``). A perfectly calibrated predictor
+    with the same confidences gets outcomes ``correct_i ~ Bernoulli(confidence_i)``; the same
+    10-bin ECE of ``simulations`` such draws is the null distribution (its mean, 95th percentile,
+    share ≤ 0.05). One uniform per item and simulation is shared by the draws (the draws score
+    95%-overlapping items of one crowd), so the target's rule, the median of the draws' ECE
+    ≤ 0.05, is simulated jointly as well. Seeded by the set's name. The debiased figure is
+    ``quality.confidence.debiased_squared_calibration_error`` (Kumar, Liang & Ma, "Verified
+    Uncertainty Calibration", NeurIPS 2019): the binned squared L2 error with each bin's
+    sampling variance subtracted; ``sqrt(max(0, ·))`` of its median over the draws is reported,
+    with the plug-in L2 error beside it. Note that ECE minus the null mean is no estimator of
+    the true error (the bias shrinks as the true gaps grow), hence this one.
+    """
+    draws = row.get("calibration_draws")
+    if not draws:
+        row["floor"] = None
+        return
+    rng = np.random.default_rng([2026, zlib.crc32(name.encode())])
+    n_items = 1 + max(int(idx.max()) for idx, _, _ in draws if len(idx))
+    null = np.zeros((len(draws), simulations))
+    null_debiased = np.zeros((len(draws), simulations))
+    chunk = 250
+    for start in range(0, simulations, chunk):
+        rows = min(chunk, simulations - start)
+        uniform = rng.random((rows, n_items))
+        for d, (idx, conf, _) in enumerate(draws):
+            outcomes = uniform[:, idx] < conf
+            null[d, start : start + rows] = expected_calibration_errors(conf, outcomes)
+            null_debiased[d, start : start + rows] = debiased_squared_calibration_errors(
+                conf, outcomes
+            )
+    observed = np.asarray(row["gold_choice"]["eces"], dtype=np.float64)
+    p95 = np.quantile(null, 0.95, axis=1)
+    debiased = [debiased_squared_calibration_error(conf, hit) for _, conf, hit in draws]
+    plugin = [reliability_bins(conf, hit) for _, conf, hit in draws]
+    plugin_sq = [
+        float((b.count[b.count > 0] * (b.accuracy - b.confidence)[b.count > 0] ** 2).sum())
+        / int(b.count.sum())
+        for b in plugin
+    ]
+    row["floor"] = {
+        "items": float(np.median([len(idx) for idx, _, _ in draws])),
+        "null_mean": float(np.median(null.mean(axis=1))),
+        "null_p95": float(np.median(p95)),
+        "p_pass_draw": float(np.median((null <= ECE_TARGET).mean(axis=1))),
+        "p_pass": float((np.median(null, axis=0) <= ECE_TARGET).mean()),
+        "above_p95": int((observed > p95).sum()),
+        "debiased_sq": float(np.median(debiased)),
+        "debiased_l2": float(np.sqrt(max(np.median(debiased), 0.0))),
+        "plugin_l2": float(np.sqrt(np.median(plugin_sq))),
+        # the reported debiased figure (median of the draws, sqrt of max(0, ·)) of a perfectly
+        # calibrated confidence: its own noise
+        "debiased_l2_null_p95": float(
+            np.quantile(np.sqrt(np.maximum(np.median(null_debiased, axis=0), 0.0)), 0.95)
+        ),
+        "debiased_sq_null_mean": float(np.median(null_debiased.mean(axis=1))),
+        "simulations": simulations,
+    }
+
+
+def pass_count_distribution(probabilities: list[float]) -> np.ndarray:
+    """P(exactly k sets pass), k = 0..n, for independent sets passing with these probabilities
+    (Poisson-binomial, by convolution)."""
+    out = np.array([1.0])
+    for p in probabilities:
+        out = np.convolve(out, [1.0 - p, p])
+    return out
 
 
 def earlier_slow(path: Path = REPO / "tests/benchmarks/results/quality.md") -> dict[str, dict]:
@@ -424,7 +514,7 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         g = r["gold_choice"]
         methods = ", ".join(
             f"{SHORT.get(m, m)}×{g['methods'].count(m)}"
-            for m in sorted(set(g["methods"]), key=g["methods"].count, reverse=True)
+            for m in sorted(dict.fromkeys(g["methods"]), key=g["methods"].count, reverse=True)
         )
         out.append(
             f"| {name} | {len(r['picks'][0])} | {methods} | {g['ours']:.2f} | "
@@ -452,6 +542,7 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
             + f" | {r['acc_default']:.2f} | {r['mean_conf']:.3f} | {r['ece']:.3f} | "
             f"{r['ece_raw']:.3f} |"
         )
+    out += _floor_table(rows)
     confidence = np.concatenate([r["calibration"][0] for r in rows.values()])
     correct = np.concatenate([r["calibration"][1] for r in rows.values()])
     bins = reliability_bins(confidence, correct)
@@ -482,6 +573,76 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
             )
     out += ["\n## Targets\n", *targets(rows)]
     return "\n".join(out) + "\n"
+
+
+def _floor_table(rows: dict[str, dict[str, Any]]) -> list[str]:
+    floors = {n: r["floor"] for n, r in rows.items() if r.get("floor")}
+    if not floors:
+        return []
+    sims = next(iter(floors.values()))["simulations"]
+    out = [
+        "\n**ECE's noise floor: what a perfectly calibrated confidence would show on the same "
+        "items** (`ece_floor`). Per set and gold draw, outcomes drawn ~ Bernoulli(delivered "
+        f"confidence) on the scored items, {sims} seeded simulations, the same 10-bin ECE; "
+        "median over the draws of the null's mean, its 95th percentile and its chance of "
+        "ECE ≤ 0.05 per draw. *P(pass), target's rule*: the chance that the median of the "
+        "draws' ECE is ≤ 0.05 (one uniform per item shared by the draws). *Draws > null p95*: "
+        "draws whose observed ECE exceeds the null's 95th percentile (miscalibration the "
+        "estimator's noise does not explain). *L2 plug-in → debiased*: the binned L2 "
+        "calibration error sqrt(Σ p_b (accuracy_b − confidence_b)²) and its debiased estimate "
+        '(Kumar, Liang & Ma, "Verified Uncertainty Calibration", NeurIPS 2019: each bin\'s '
+        "sampling variance ȳ(1−ȳ)/(n_b−1) subtracted from its squared gap; "
+        "`quality.confidence.debiased_squared_calibration_error`; median over the draws, "
+        "sqrt of max(0, ·)), with in brackets the 95th percentile of that same figure for a "
+        "perfectly calibrated confidence (the debiased estimate is unbiased for the squared "
+        "error, not noiseless). The L2 error of the true gaps is at least their L1 ECE, so a "
+        "debiased L2 ≤ 0.05 says the confidence's own binned ECE is ≤ 0.05 up to the "
+        "estimate's noise. Context only: the target stays the plain 10-bin ECE.\n",
+        "| set | items scored | ECE observed (median) | null mean | null p95 | "
+        "P(ECE ≤ 0.05) per draw | P(pass), target's rule | draws > null p95 | "
+        "L2 plug-in → debiased (null p95) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, f in floors.items():
+        g = rows[name]["gold_choice"]
+        out.append(
+            f"| {name} | {f['items']:.0f} | {g['ece']:.3f} | {f['null_mean']:.3f} | "
+            f"{f['null_p95']:.3f} | {f['p_pass_draw']:.2f} | {f['p_pass']:.2f} | "
+            f"{f['above_p95']} of {g['draws']} | {f['plugin_l2']:.3f} → {f['debiased_l2']:.3f} "
+            f"({f['debiased_l2_null_p95']:.3f}) |"
+        )
+    worst = max(abs(f["debiased_sq_null_mean"]) for f in floors.values())
+    means = [f["null_mean"] for f in floors.values()]
+    out.append(
+        "\nCheck of the debiased estimator on these items: its mean over the simulated "
+        "perfectly calibrated outcomes (squared error, median of the draws) is within "
+        f"±{worst:.5f} of 0 on every set, where the plain ECE's is {min(means):.3f}–"
+        f"{max(means):.3f} (null mean)."
+    )
+    return out
+
+
+def _floor_line(rows: dict[str, dict[str, Any]]) -> list[str]:
+    floors = {n: r["floor"] for n, r in rows.items() if r.get("floor")}
+    if not floors:
+        return []
+    probs = [f["p_pass"] for f in floors.values()]
+    likely = [n for n, f in floors.items() if f["p_pass"] >= 0.5]
+    lowest = sorted(floors.items(), key=lambda kv: kv[1]["p_pass"])[:3]
+    dist = pass_count_distribution(probs)
+    need = 15
+    debiased_ok = [n for n, f in floors.items() if f["debiased_l2"] <= ECE_TARGET]
+    return [
+        "- Context (not a target): a *perfectly calibrated* confidence, with the same "
+        "delivered confidences on the same items (5% gold, target's rule: median of the draws' "
+        f"10-bin ECE ≤ 0.05), would pass with probability ≥ 0.5 on {len(likely)} of "
+        f"{len(floors)} sets; expected number of sets passing {sum(probs):.1f} of "
+        f"{len(floors)}; chance of ≥ {need} of {len(floors)} (sets independent) "
+        f"{dist[need:].sum():.2f}. Lowest: "
+        + ", ".join(f"{n} {f['p_pass']:.2f}" for n, f in lowest)
+        + ". "
+        f"Debiased L2 calibration error ≤ 0.05 on {len(debiased_ok)} of {len(floors)} sets.",
+    ]
 
 
 def targets(rows: dict[str, dict[str, Any]]) -> list[str]:
@@ -537,6 +698,8 @@ def targets(rows: dict[str, dict[str, Any]]) -> list[str]:
             + (", ".join(f"{n} {ece[n]:.3f}" for n in rows if n not in calibrated) or "none")
             + "."
         )
+        if key == "gold":
+            lines += _floor_line(rows)
     return lines
 
 
@@ -633,6 +796,7 @@ def main() -> None:
         return
     for name, row in rows.items():
         add_crowdkit(name, row, CK_METHODS if args.crowdkit_all else ())
+        ece_floor(row, name)
     import subprocess
 
     args.load = (

@@ -11,10 +11,14 @@ from quality.confidence import (
     annotator_weights,
     calibrated_posterior,
     choose_by_gold,
+    debiased_squared_calibration_error,
+    debiased_squared_calibration_errors,
     expected_calibration_error,
+    expected_calibration_errors,
     fit_method,
     infer_classes,
     item_confidence,
+    perfect_calibration_ece,
     reliability_bins,
     vote_weights,
 )
@@ -63,6 +67,93 @@ def test_ece_rejects_bad_input() -> None:
     with pytest.raises(ValueError):
         expected_calibration_error([0.5], [1, 0])
     assert np.isnan(expected_calibration_error([], []))
+
+
+def _debiased_loop(confidence: list[float], correct: list[int], n_bins: int) -> float:
+    """Plain reference of Kumar, Liang & Ma's debiased squared L2 calibration error: per bin
+    of at least 2 items, (accuracy - mean confidence)^2 - accuracy (1 - accuracy) / (n - 1),
+    weighted by the bin's share of the items."""
+    total, n = 0.0, len(confidence)
+    for m in range(n_bins):
+        lower, upper = m / n_bins, (m + 1) / n_bins
+        inside = [
+            i for i, c in enumerate(confidence) if (lower < c <= upper) or (m == 0 and c == 0.0)
+        ]
+        if len(inside) < 2:
+            continue
+        acc = sum(correct[i] for i in inside) / len(inside)
+        conf = sum(confidence[i] for i in inside) / len(inside)
+        total += len(inside) / n * ((acc - conf) ** 2 - acc * (1 - acc) / (len(inside) - 1))
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_debiased_calibration_error_equals_a_plain_loop_on_random_data(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 2000))
+    confidence = rng.random(n) ** rng.uniform(0.2, 1)
+    confidence[: n // 10] = np.round(confidence[: n // 10], 1)  # values on the bin edges
+    confidence[0] = 0.0
+    correct = (rng.random(n) < confidence ** rng.uniform(0.5, 2)).astype(int)
+    for n_bins in (10, 7, 1, 40):  # 40 bins: some with 0 or 1 item
+        fast = debiased_squared_calibration_error(confidence, correct, n_bins)
+        slow = _debiased_loop(confidence.tolist(), correct.tolist(), n_bins)
+        assert fast == pytest.approx(slow, abs=1e-12)
+
+
+def test_batched_errors_equal_the_plain_loops_row_by_row() -> None:
+    rng = np.random.default_rng(3)
+    confidence = rng.random(500)
+    confidence[:50] = np.round(confidence[:50], 1)
+    outcomes = rng.random((7, 500)) < confidence
+    ece = expected_calibration_errors(confidence, outcomes)
+    debiased = debiased_squared_calibration_errors(confidence, outcomes, 40)
+    for row, a, b in zip(outcomes, ece, debiased, strict=True):
+        assert a == pytest.approx(_ece_loop(confidence.tolist(), row.tolist(), 10), abs=1e-12)
+        assert b == pytest.approx(_debiased_loop(confidence.tolist(), row.tolist(), 40), abs=1e-12)
+    with pytest.raises(ValueError):
+        expected_calibration_errors(confidence, outcomes[:, :10])
+    with pytest.raises(ValueError):
+        debiased_squared_calibration_error([0.5], [1, 0])
+    assert np.isnan(debiased_squared_calibration_error([], []))
+
+
+def test_perfect_calibration_ece_is_the_seeded_null_of_the_same_estimator() -> None:
+    confidence = np.random.default_rng(4).uniform(0.5, 1.0, 300)
+    null = perfect_calibration_ece(confidence, simulations=500, rng=11)
+    again = perfect_calibration_ece(confidence, simulations=500, rng=11, chunk=77)
+    assert null.shape == (500,) and np.allclose(null, again, atol=1e-12)  # chunks: same draws
+    # a few hundred items: the floor of a perfectly calibrated confidence is several hundredths
+    assert 0.02 < float(np.mean(null)) < 0.06
+    assert float(np.mean(perfect_calibration_ece(confidence, simulations=200, rng=1))) > float(
+        np.mean(perfect_calibration_ece(np.tile(confidence, 30), simulations=200, rng=1))
+    )
+
+
+def test_debiased_error_averages_zero_on_perfectly_calibrated_data_where_plain_ece_does_not():
+    rng = np.random.default_rng(5)
+    n, runs = 300, 2000
+    confidence = rng.beta(5, 1.5, n)  # mostly confident, as consensus confidences are
+    outcomes = rng.random((runs, n)) < confidence
+    debiased = debiased_squared_calibration_errors(confidence, outcomes)
+    plain_squared = np.array([_debiased_loop_plugin(confidence, y) for y in outcomes])
+    ece = expected_calibration_errors(confidence, outcomes)
+    standard_error = debiased.std() / np.sqrt(runs)
+    assert abs(debiased.mean()) < max(4 * standard_error, 2e-4)
+    assert plain_squared.mean() > 0.002  # the plug-in squared error's bias, ~ bins · p(1-p) / n
+    assert ece.mean() > 0.03  # and the plain ECE's
+    # a real miscalibration (every confidence 0.05 too high) is found at about its size
+    shifted = np.clip(confidence + 0.05, 0, 1)
+    found = [debiased_squared_calibration_error(shifted, y) for y in outcomes[:500]]
+    assert np.sqrt(max(float(np.mean(found)), 0.0)) == pytest.approx(0.05, abs=0.01)
+
+
+def _debiased_loop_plugin(confidence: np.ndarray, correct: np.ndarray) -> float:
+    """The plug-in squared L2 error (no correction) over 10 bins."""
+    table = reliability_bins(confidence, correct)
+    used = table.count > 0
+    gaps = (table.accuracy[used] - table.confidence[used]) ** 2
+    return float((table.count[used] * gaps).sum() / table.count.sum())
 
 
 def _simulated(seed: int, *, singles: int = 150):
