@@ -41,6 +41,16 @@ class Assignment(SQLModel, table=True):
             postgresql_where=text("status = 'leased'"),
             sqlite_where=text("status = 'leased'"),
         ),
+        # The live leases on an item (the reviewer's walk skips items another reviewer holds;
+        # the annotators' live-lease counts); revision 0030. Only live leases are in it, so it
+        # stays a few pages: answered from ``ix_assignment_held`` instead, each check scanned
+        # that whole index.
+        Index(
+            "ix_assignment_live_item",
+            "item_id",
+            postgresql_where=text("status = 'leased'"),
+            sqlite_where=text("status = 'leased'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

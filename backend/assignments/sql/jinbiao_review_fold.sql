@@ -16,7 +16,7 @@
 -- is pending for them; the thresholds come along.
 --
 -- This file is the source: revision 0027_review_one_trip installs a frozen copy (see
--- jinbiao_review_next.sql).
+-- jinbiao_review_next.sql); revision 0030_review_plans adds the settings after ``jit``.
 CREATE OR REPLACE FUNCTION jinbiao_review_fold(p_review_id integer, p_project_id integer,
                                                p_users integer[], p_now timestamptz)
 RETURNS TABLE (user_id integer, folded boolean, gold_answered integer,
@@ -25,6 +25,12 @@ RETURNS TABLE (user_id integer, folded boolean, gold_answered integer,
                min_gold_accuracy double precision)
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
+-- As jinbiao_review_submit (revision 0030_review_plans): planned once per session, and
+-- review_tallies (a few hundred live rows among the many that folds deleted since the last
+-- vacuum) read and deleted through its index, never by a scan of every row.
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
 AS $fn$
 #variable_conflict use_column
 DECLARE

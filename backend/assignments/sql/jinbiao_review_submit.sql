@@ -35,7 +35,8 @@
 -- 'python_stage' (the project counts final answers for its model, see above).
 --
 -- This file is the source: revision 0028_review_lean installs a frozen copy (see
--- jinbiao_review_next.sql).
+-- jinbiao_review_next.sql); revision 0030_review_plans adds the
+-- settings after ``jit``.
 CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
                                                  p_generation integer, p_roles text[],
                                                  p_now timestamptz, p_decision text,
@@ -52,6 +53,18 @@ RETURNS TABLE (outcome text, project_id integer, item_id integer, rework_round i
                gold_min_count integer, min_gold_accuracy double precision, fold boolean)
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- as jinbiao_review_next: no statement here gains from compiling
+-- Revision 0030_review_plans (tests/benchmarks/results/review.md, step 10):
+-- * each statement is planned once per session: the records' read at the end takes the
+--   annotators as an array, and the plan cache planned it again on every verdict, for the same
+--   plan;
+-- * review_tallies is read by its index, never by a scan: it holds a few hundred live rows and,
+--   between two vacuums, tens of thousands that the folds deleted. A sequential or bitmap scan
+--   read all of them on every verdict (the planner counts the live rows); an index scan marks
+--   the dead entries once and steps over them after. Every other statement here is a lookup by
+--   key, which these settings leave as it was.
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
 AS $fn$
 #variable_conflict use_column
 DECLARE
