@@ -42,6 +42,9 @@ def test_compose_sizes_postgresql_memory_beyond_its_laptop_defaults(compose):
     assert command[0] == "postgres"
     assert settings["shared_buffers"] == "${PG_SHARED_BUFFERS:-1GB}"
     assert settings["effective_cache_size"] == "${PG_EFFECTIVE_CACHE_SIZE:-3GB}"
+    assert settings["max_wal_size"] == "${PG_MAX_WAL_SIZE:-4GB}"
+    assert settings["checkpoint_timeout"] == "${PG_CHECKPOINT_TIMEOUT:-15min}"
+    assert settings["wal_compression"] == "lz4"  # PostgreSQL 15 and later
 
 
 def test_compose_sets_only_real_settings(compose):
