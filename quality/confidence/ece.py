@@ -60,7 +60,7 @@ def reliability_bins(
         raise ValueError("confidences must lie in [0, 1]")
     index = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
     count = np.bincount(index, minlength=n_bins)
-    sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
+    sum_conf = np.asarray(np.bincount(index, weights=conf, minlength=n_bins), dtype=np.float64)
     sum_hit = np.bincount(index, weights=hit, minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_conf = np.where(count > 0, sum_conf / np.maximum(count, 1), np.nan)
@@ -110,7 +110,7 @@ def _row_sums(
     one_hot = np.zeros((len(conf), n_bins))
     one_hot[np.arange(len(conf)), index] = 1.0
     count = np.bincount(index, minlength=n_bins).astype(np.float64)
-    sum_conf = np.bincount(index, weights=conf, minlength=n_bins)
+    sum_conf = np.asarray(np.bincount(index, weights=conf, minlength=n_bins), dtype=np.float64)
     return count, sum_conf, hits @ one_hot
 
 
