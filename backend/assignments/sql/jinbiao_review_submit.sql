@@ -35,8 +35,7 @@
 -- 'python_stage' (the project counts final answers for its model, see above).
 --
 -- This file is the source: revision 0028_review_lean installs a frozen copy (see
--- jinbiao_review_next.sql); revision 0030_review_plans adds the
--- settings after ``jit``.
+-- jinbiao_review_next.sql); revision 0030_review_plans adds the settings after ``jit``.
 CREATE OR REPLACE FUNCTION jinbiao_review_submit(p_assignment_id integer, p_user_id integer,
                                                  p_generation integer, p_roles text[],
                                                  p_now timestamptz, p_decision text,
