@@ -24,8 +24,14 @@ demo: install
 serve: install
 	$(VENV)/bin/jinbiao serve
 
+# The suite in parallel (pytest-xdist): one worker per core, at most four. Each worker process
+# makes its own database, data folder and queue (tests/conftest.py), so they never share state;
+# tests are handed out one at a time as workers free up ("worksteal"). PYTEST_PARALLEL= runs it
+# in one process.
+PYTEST_PARALLEL ?= -n auto --maxprocesses=4 --dist worksteal
+
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: install
 	$(VENV)/bin/pytest -m "not browser" -x $(PYTEST_ARGS)

@@ -9,6 +9,9 @@ folder. ``.ci/run`` also sets
   Celery broker and result store.
 
 Nothing is skipped when they are set: an unreachable server fails the run.
+Under pytest-xdist (``make test`` runs the suite in parallel) every worker process imports this
+file and so gets a data folder, a database and a queue of its own: workers share nothing but
+the servers.
 The environment is set before anything of the backend is imported, so the worker processes the
 tests start inherit exactly the same configuration.
 """
