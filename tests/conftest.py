@@ -92,15 +92,6 @@ def is_postgres() -> bool:
     return not get_settings().is_sqlite
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked ``slow`` (tens of seconds each: worker processes, outages, training)
-    first, the rest in their order. Under pytest-xdist a long test handed out last keeps one
-    worker busy after the others have finished; longest first is Graham's rule for sharing jobs
-    between parallel machines (R. L. Graham, "Bounds on multiprocessing timing anomalies",
-    SIAM J. Appl. Math. 17(2):416-429, 1969)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from backend.db import get_engine
 

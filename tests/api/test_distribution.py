@@ -213,7 +213,6 @@ def test_skip_frees_the_slot_and_the_item_does_not_come_back(client):
     assert submit(client, a, lease["assignment_id"], result).status_code == 409
 
 
-@pytest.mark.slow
 def test_gold_rate_within_tolerance_over_1000_assignments(client):
     team, project, seeded = setup_project(client, annotators=2, items=1100, gold=300, gold_rate=0.2)
     gold_ids = set(seeded.gold_ids)

@@ -4,7 +4,6 @@ and the record of how annotators used them. SQLite and PostgreSQL (on PostgreSQL
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, select
 
 from backend.consensus.models import Consensus, ProjectQuality
@@ -33,7 +32,6 @@ def _submit(client, who, assignment_id, result):
     return answer.json()
 
 
-@pytest.mark.slow
 def test_next_orders_by_uncertainty_and_carries_the_prelabel(client):
     data = sample(300, 150)
     texts = data["texts"][:200]

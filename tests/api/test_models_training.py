@@ -57,7 +57,6 @@ def _loaded(client, kind: str, **settings):
 @pytest.mark.parametrize(
     "kind", ["text_classification", "text_spans", "image_classification", "image_boxes"]
 )
-@pytest.mark.slow
 def test_prelabels_beat_the_majority_class(client, kind):
     team, loaded = _loaded(client, kind)
     summary = train_now(client, team, loaded.project["id"])

@@ -60,7 +60,6 @@ def _labelled_pay_project(client, *, items: int) -> tuple[int, list[dict]]:
     return pid, made
 
 
-@pytest.mark.slow
 def test_two_worker_processes_write_each_entry_once(client):
     pid, made = _labelled_pay_project(client, items=12)
     _race(pid, full=False)

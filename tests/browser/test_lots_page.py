@@ -28,7 +28,6 @@ def _user_id(seed, account) -> int:
         return c.get("/me").json()["id"]
 
 
-@pytest.mark.slow
 def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, artifacts):
     project = seed.project("text_classification", [])
     finished_items(project, 60, [_user_id(seed, seed.annotator)])

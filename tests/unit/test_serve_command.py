@@ -75,7 +75,6 @@ def test_serve_answers_healthz_on_a_fresh_directory(tmp_path):
         _stop_group(process)
 
 
-@pytest.mark.slow
 def test_demo_seeds_every_kind_and_prints_credentials(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "backend.cli", "demo", "--no-serve"],
@@ -163,7 +162,6 @@ def _listening_and_connected(port: int) -> tuple[dict[int, int], dict[int, int]]
     return listening, connected
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing: Linux")
 def test_api_processes_each_listen_share_connections_and_are_replaced(tmp_path):
     port = free_port()

@@ -98,7 +98,6 @@ def test_a_version_whose_builds_keep_dying_is_marked_failed(client, team):
     assert row.status == "failed" and "interrupted" in row.error
 
 
-@pytest.mark.slow
 def test_sigkill_mid_build_then_another_worker_rebuilds_it(client, team, monkeypatch, tmp_path):
     project = new_project(client, team, "text_classification")
     add_labelled_texts(project, 300, team.annotators[0].id)

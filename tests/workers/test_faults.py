@@ -22,7 +22,6 @@ def faults():
         yield faults
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(480)
 def test_no_acknowledged_write_lost_and_no_500_under_faults(faults):
     # In a thread of its own: the script drives its load with asyncio.run, and after the browser

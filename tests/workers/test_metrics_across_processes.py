@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from support.fixtures import free_port
@@ -41,7 +40,6 @@ def _samples(text: str, name: str) -> list:
     ]
 
 
-@pytest.mark.slow
 def test_a_scrape_adds_up_every_api_process_and_the_worker(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"

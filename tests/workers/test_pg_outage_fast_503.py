@@ -34,7 +34,6 @@ def _ask(base: str, method: str, path: str, headers: dict[str, str]) -> tuple[in
     return answer.status_code, answer.headers.get("retry-after", "")
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_requests_answer_503_with_retry_after_while_postgresql_is_cut():
     with served_stack("jinbiao_pg_outage", with_worker=False) as (stack, database_url, bench):

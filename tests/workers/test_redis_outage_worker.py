@@ -56,7 +56,6 @@ def _wait(predicate, timeout: float, every: float = 0.2) -> bool:
     return False
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_worker_survives_redis_outage_with_a_job_in_flight_and_catches_up():
     with served_stack("jinbiao_redis_outage", fault_delay_seconds=JOB_SECONDS) as (
