@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from backend import __version__
-from backend.api import api_router
+from backend.api import include_api
 from backend.api_docs import add_api_docs
 from backend.assignments import lease_memo
 from backend.bounded_ids import document_path_ids
@@ -88,7 +88,7 @@ def create_app() -> FastAPI:
     # the security headers.
     app.add_middleware(ResponseHeaders)
     app.include_router(health_router)
-    app.include_router(api_router)
+    include_api(app)
     mount_ui(app)
     return app
 
