@@ -92,6 +92,8 @@ def _ring(buf, at, x, y, a, b):
 @njit(cache=True)
 def write_results(
     buf,
+    first,
+    item_bound,
     ok,
     item_ring_at,
     rings,
@@ -113,18 +115,27 @@ def write_results(
     post_bytes,
     post_at,
 ):
-    """Every item's result text into one buffer: ``(buffer, offsets)``, item ``k``'s text at
-    ``offsets[k]:offsets[k + 1]``. Item ``k``'s rings are ``rings[item_ring_at[k]:item_ring_at[k
-    + 1]]`` (outer ring of each polygon first, its holes after it); ``buf`` receives the bytes
-    (at least ``results_size`` of the same arguments).
+    """The items' result texts from item ``first`` on into ``buf``: ``(offsets, stop)``, item
+    ``k``'s text at ``offsets[k]:offsets[k + 1]`` for ``first <= k < stop``. Item ``k``'s rings
+    are ``rings[item_ring_at[k]:item_ring_at[k + 1]]`` (outer ring of each polygon first, its
+    holes after it).
     Framed (``pre_at`` of ``n_items + 1`` offsets): each item's text is written between its
     ``pre_bytes`` and ``post_bytes`` pieces (a COPY line's other fields), and ``offsets[k]`` is
-    where its line starts."""
+    where its line starts.
+
+    Numba does not check bounds, so the writer checks room itself, once per item: it stops
+    (``stop`` < ``n_items``) before an item whose ``item_bound`` (an upper bound of its bytes,
+    ``results._item_bounds``) does not fit in what is left of ``buf``. No miscount of a size
+    can make it write past the buffer."""
     n_items = len(ok)
     framed = len(pre_at) == n_items + 1
-    offsets = np.empty(n_items + 1, dtype=np.int64)
+    offsets = np.zeros(n_items + 1, dtype=np.int64)
+    limit = len(buf)
     at = 0
-    for k in range(n_items):
+    k = first
+    while k < n_items:
+        if at + item_bound[k] > limit:
+            break
         offsets[k] = at
         if framed:
             at = _copy(buf, at, pre_bytes, pre_at[k], pre_at[k + 1])
@@ -174,8 +185,9 @@ def write_results(
             at = _copy(buf, at, lit, lit_at[6], lit_at[7])
         if framed:
             at = _copy(buf, at, post_bytes, post_at[k], post_at[k + 1])
-    offsets[n_items] = at
-    return offsets
+        k += 1
+    offsets[k] = at
+    return offsets, k
 
 
 @njit(cache=True)

@@ -33,9 +33,11 @@ def json_texts(consensus: PolygonConsensus, *, with_confidence: bool = False) ->
     arrays (``_format.write_results``)."""
     if not len(consensus.ok):
         return []
-    args, size = _writer_args(consensus, with_confidence=with_confidence)
-    buffer = np.empty(size, dtype=np.uint8)
-    offsets = _write(buffer, args)
+    args, bounds = _writer_args(consensus, with_confidence=with_confidence)
+    buffer = np.empty(int(bounds.sum()), dtype=np.uint8)
+    offsets, stop = _write(buffer, args, bounds)
+    if stop != len(bounds):  # pragma: no cover - the buffer holds every item's bound
+        raise AssertionError("JSON text bound miscounted")
     text = str(buffer[: offsets[-1]].data, "ascii")
     at = offsets.tolist()
     return [text[a:b] for a, b in pairwise(at)]
@@ -59,7 +61,7 @@ def copy_text(
         return b""
     pre_bytes, pre_at = _joined(list(before), "utf-8")
     post_bytes, post_at = _joined(list(after), "utf-8")
-    args, _ = _writer_args(
+    args, bounds = _writer_args(
         consensus,
         with_confidence=with_confidence,
         frame=(pre_bytes, pre_at, post_bytes, post_at),
@@ -71,8 +73,18 @@ def copy_text(
     # 20,000-image COPY from a buffer into ``bytes`` (0.05 CPU s, ``results/polygons.md``)
     size = results_size(*(args[a] for a in _SIZE_ARGS))
     data, view = new_bytes(size)
-    offsets = _write(view, args)
-    if offsets[-1] != size:  # pragma: no cover - results_size follows write_results' layout
+    offsets, stop = _write(view, args, bounds)
+    end = int(offsets[stop])
+    if stop < len(bounds):
+        # the last items, whose bounds no longer fit in the exact size: written into a
+        # scratch buffer of their bounds, copied in only if they fill the rest exactly
+        scratch = np.empty(int(bounds[stop:].sum()), dtype=np.uint8)
+        tail, _ = _write(scratch, args, bounds, first=stop)
+        written = int(tail[-1])
+        if end + written == size:
+            view[end:] = scratch[:written]
+        end += written
+    if end != size:  # pragma: no cover - results_size follows write_results' layout
         raise AssertionError("COPY text size miscounted")
     return data
 
@@ -94,8 +106,9 @@ def _writer_args(
     with_confidence: bool,
     frame: tuple[NDArray[np.uint8], I64, NDArray[np.uint8], I64] | None = None,
     escape_labels: bool = False,
-) -> tuple[tuple[Any, ...], int]:
-    """``write_results``' arguments after the buffer, and a bound on the bytes it writes."""
+) -> tuple[tuple[Any, ...], I64]:
+    """``write_results``' arguments after the buffer, and each item's bound on the bytes it
+    writes (``_item_bounds``)."""
     from ._format import LITERAL_AT, LITERALS  # Numba on first use
 
     n_items = len(consensus.ok)
@@ -119,17 +132,11 @@ def _writer_args(
         np.int64, copy=False
     )
     x, y = consensus.x, consensus.y
-    # the largest |coordinate| from the extremes: no array of absolute values (6.6 million
-    # corners at 20,000 images, fresh memory each)
-    largest = max(x.max(initial=0), -x.min(initial=0), y.max(initial=0), -y.min(initial=0))
-    digits = len(str(int(largest))) + 1
-    size = (
-        len(x) * (2 * digits + 6)
-        + len(rings) * 16
-        + n_obj * (int(np.diff(label_at).max()) + int(np.diff(conf_at).max(initial=0)) + 48)
-        + n_items * 32
-        + len(frame[0])
-        + len(frame[2])
+    bounds = _item_bounds(
+        consensus,
+        ring_item=ring_item,
+        object_room=int(np.diff(label_at).max()) + int(np.diff(conf_at).max(initial=0)),
+        frame=frame,
     )
     args = (
         consensus.ok.astype(np.bool_, copy=False),
@@ -150,15 +157,51 @@ def _writer_args(
         LITERAL_AT,
         *frame,
     )
-    return args, size
+    return args, bounds
 
 
-def _write(buffer: NDArray[np.uint8], args: tuple[Any, ...]) -> I64:
-    """``write_results`` into ``buffer``: each item's offsets, the last one the end."""
+def _item_bounds(
+    consensus: PolygonConsensus,
+    *,
+    ring_item: I64,
+    object_room: int,
+    frame: tuple[NDArray[np.uint8], I64, NDArray[np.uint8], I64],
+) -> I64:
+    """Per item, an upper bound of the bytes ``write_results`` writes for it, from counts
+    alone: a corner ``[x, y], `` takes at most twice the widest coordinate (sign included) plus
+    6, a ring's brackets and ``, "holes": [`` at most 16, an object's literals at most 48 plus
+    its label and confidence, an item's at most 32 plus its frame. Simple enough to check by
+    eye, which is the point: the writer's room checks rest on it (``write_results``)."""
+    n_items = len(consensus.ok)
+    x, y = consensus.x, consensus.y
+    # the largest |coordinate| from the extremes: no array of absolute values (6.6 million
+    # corners at 20,000 images, fresh memory each)
+    largest = max(x.max(initial=0), -x.min(initial=0), y.max(initial=0), -y.min(initial=0))
+    digits = len(str(int(largest))) + 1
+    corners = np.bincount(
+        ring_item, weights=np.diff(consensus.ring_offsets), minlength=n_items
+    ).astype(np.int64)
+    bounds = (
+        corners * (2 * digits + 6)
+        + np.bincount(ring_item, minlength=n_items) * 16
+        + np.bincount(consensus.object_item, minlength=n_items) * (object_room + 48)
+        + 32
+    ).astype(np.int64)
+    _, pre_at, _, post_at = frame
+    if len(pre_at) == n_items + 1:
+        bounds += np.diff(pre_at) + np.diff(post_at)
+    return bounds
+
+
+def _write(
+    buffer: NDArray[np.uint8], args: tuple[Any, ...], bounds: I64, *, first: int = 0
+) -> tuple[I64, int]:
+    """``write_results`` into ``buffer`` from item ``first`` on, as long as each item's bound
+    fits: the items' offsets and the first item not written."""
     from ._format import write_results  # Numba on first use
 
-    offsets: I64 = write_results(buffer, *args)
-    return offsets
+    offsets, stop = write_results(buffer, first, bounds, *args)
+    return offsets, int(stop)
 
 
 def _floats(values: NDArray[np.float64]) -> list[str]:

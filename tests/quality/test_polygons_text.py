@@ -265,6 +265,55 @@ def test_copy_text_filled_in_place_equals_the_lines_of_json_texts(with_confidenc
     assert hash(got) == hash(want.encode())
 
 
+@pytest.mark.parametrize("miscount", [-40, -1, 1, 40])
+def test_copy_text_refuses_a_miscounted_size_without_writing_past_it(
+    miscount: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled writer does not check bounds, so it checks room per item itself: with the
+    exact size miscounted either way, ``copy_text`` raises instead of writing past the ``bytes``
+    it was given (the items whose bounds no longer fit are written to a scratch buffer and
+    copied in only when they fill the rest exactly)."""
+    from quality.polygons import _format
+    from quality.polygons.results import copy_text
+
+    results, items, heights, widths = crowd(23, n_items=40)
+    fused = fuse_results(results, items, height=heights, width=widths)
+    n = len(fused.ok)
+    before, after = [f"{i}\t" for i in range(n)], ["\n"] * n
+    exact = copy_text(fused, before, after)
+    counted = _format.results_size
+    monkeypatch.setattr(_format, "results_size", lambda *a: counted(*a) + miscount)
+    with pytest.raises(AssertionError, match="miscounted"):
+        copy_text(fused, before, after)
+    monkeypatch.setattr(_format, "results_size", counted)
+    assert copy_text(fused, before, after) == exact
+
+
+def test_write_results_stops_before_an_item_that_does_not_fit() -> None:
+    """Given less room than the items' bounds, the writer stops before the first item whose
+    bound does not fit, having written the ones before it, and resumes from there."""
+    from quality.polygons.results import _write, _writer_args
+
+    results, items, heights, widths = crowd(29, n_items=30)
+    fused = fuse_results(results, items, height=heights, width=widths)
+    args, bounds = _writer_args(fused, with_confidence=False)
+    texts = json_texts(fused)
+    sizes = np.array([len(t) for t in texts])
+    assert (sizes <= bounds).all()
+    room = int(sizes[:10].sum() + bounds[10]) - 1  # item 10 does not fit after the first 10
+    written = np.r_[0, np.cumsum(sizes)]
+    want = next(k for k in range(len(texts)) if written[k] + bounds[k] > room)
+    assert 0 < want <= 10
+    buffer = np.zeros(room, dtype=np.uint8)
+    offsets, stop = _write(buffer, args, bounds)
+    assert stop == want
+    assert str(buffer[: offsets[stop]].tobytes(), "ascii") == "".join(texts[:stop])
+    rest = np.zeros(int(bounds[stop:].sum()), dtype=np.uint8)
+    tail, end = _write(rest, args, bounds, first=stop)
+    assert end == len(texts)
+    assert str(rest[: tail[-1]].tobytes(), "ascii") == "".join(texts[stop:])
+
+
 def test_new_bytes_is_written_through_its_view() -> None:
     from quality.polygons._utf8 import new_bytes
 
