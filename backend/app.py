@@ -17,6 +17,7 @@ from backend import __version__
 from backend.api import include_api
 from backend.api_docs import add_api_docs
 from backend.assignments import lease_memo
+from backend.body_limit import BodyLimit
 from backend.bounded_ids import document_path_ids
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
@@ -84,6 +85,7 @@ def create_app() -> FastAPI:
         app.state.metrics_token = settings.metrics_token
         app.add_middleware(RequestMetrics)
         app.include_router(metrics_router)
+    app.add_middleware(BodyLimit, limit=settings.max_json_bytes)
     # Outermost, so that every answer (errors, static files, the docs) gets the request id and
     # the security headers.
     app.add_middleware(ResponseHeaders)

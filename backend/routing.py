@@ -1,4 +1,5 @@
-"""The route class of the API's routers: a sync endpoint ends its session's transaction itself.
+"""The route class of the API's routers: a sync endpoint ends its session's transaction itself
+(and, as every API route, reads JSON bodies strictly: ``backend.strict_json``).
 
 FastAPI runs a sync endpoint in a thread-pool slot, and then validates its answer against the
 response model in another slot. A GET endpoint that only read leaves its transaction open, and on
@@ -17,12 +18,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.routing import APIRoute
-
 from backend.db import ends_its_transaction
+from backend.strict_json import StrictJsonRoute
 
 
-class TransactionEndingRoute(APIRoute):
+class TransactionEndingRoute(StrictJsonRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, _ending(endpoint), **kwargs)
 

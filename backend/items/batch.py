@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from fastapi import HTTPException, status
 
+from backend import strict_json
 from backend.items import images, storage
 from backend.items.schemas import RowError
 from backend.kinds import ItemShape, ResultInvalid, get_kind
@@ -23,6 +24,7 @@ from backend.projects.models import Project
 from backend.settings import Settings
 
 MAX_META_BYTES = 64 * 1024
+NUL_MESSAGE = "{field} holds a NUL character (U+0000), which cannot be stored"
 BOM = "\ufeff"
 
 
@@ -190,6 +192,8 @@ class Batch:
         text = text.removeprefix(BOM)
         if not text.strip():
             raise RowFailed("text is empty", ["text"])
+        if "\x00" in text:
+            raise RowFailed(NUL_MESSAGE.format(field="text"), ["text"])
         limit = self.settings.max_text_chars
         if len(text) > limit:
             raise RowFailed(
@@ -205,13 +209,24 @@ class Batch:
         if extras.meta is not None:
             if not isinstance(extras.meta, dict):
                 raise RowFailed("meta must be a JSON object", ["meta"])
-            if len(json.dumps(extras.meta, ensure_ascii=False)) > MAX_META_BYTES:
+            try:
+                meta_text = json.dumps(extras.meta, ensure_ascii=False, allow_nan=False)
+            except ValueError:
+                raise RowFailed(
+                    "meta holds NaN or Infinity, which JSON does not allow", ["meta"]
+                ) from None
+            if len(meta_text) > MAX_META_BYTES:
                 raise RowFailed(f"meta is larger than {MAX_META_BYTES:,} bytes as JSON", ["meta"])
+            nul = strict_json.nul_path(extras.meta)
+            if nul is not None:
+                raise RowFailed(NUL_MESSAGE.format(field="meta"), ["meta", *map(str, nul)])
             row.meta = extras.meta
         if extras.external_id is not None:
             external_id = str(extras.external_id).strip()
             if len(external_id) > 255:
                 raise RowFailed("external_id is longer than 255 characters", ["external_id"])
+            if "\x00" in external_id:
+                raise RowFailed(NUL_MESSAGE.format(field="external_id"), ["external_id"])
             row.external_id = external_id or None
         if extras.prelabel is not None:
             try:

@@ -5,12 +5,15 @@ The item table (``GET /projects/{id}/items``) is the data manager's: ``backend.d
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from backend import strict_json
 from backend.accounts.deps import SessionDep
 from backend.errors import invalid, not_found
 from backend.items import gold, queries, service, thumbnails
@@ -95,7 +98,11 @@ async def import_items(
             )
     if content_type.startswith("application/json"):
         try:
-            body = ImportRequest.model_validate_json(await request.body())
+            body = ImportRequest.model_validate(strict_json.loads(await request.body()))
+        except json.JSONDecodeError as exc:
+            raise RequestValidationError(
+                [{"type": "json_invalid", "loc": ("body", exc.pos), "msg": exc.msg}]
+            ) from None
         except ValidationError as exc:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]

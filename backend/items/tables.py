@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from backend import strict_json
 from backend.items.batch import RowExtras, RowFailed
 
 FIELDS = ("external_id", "priority", "prelabel", "meta")
@@ -54,7 +55,7 @@ def _jsonl_records(
         if not line:
             continue
         try:
-            record = json.loads(line)
+            record = strict_json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, RowFailed(f"not JSON: {exc.msg} at column {exc.colno}")
             continue
@@ -72,7 +73,9 @@ def _csv_records(
     # The limit is process-wide in the csv module; it only ever grows here.
     csv.field_size_limit(max(csv.field_size_limit(), max_field_chars * 4 + 1024))
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
+    # strict: a quote left open does not swallow the rest of the file into one cell, and text
+    # after a closing quote is an error, not glued on (both are reported with their line)
+    reader = csv.DictReader(text, strict=True)
     try:
         header = reader.fieldnames or []
         if content not in header:
@@ -87,9 +90,19 @@ def _csv_records(
             f"not UTF-8 near line {reader.line_num + 1} (from Excel, save as 'CSV UTF-8')"
         ) from None
     except csv.Error as exc:
-        raise TableFailed(f"line {reader.line_num}: {exc}") from None
+        raise TableFailed(f"line {reader.line_num}: {_csv_problem(exc)}") from None
     finally:
         text.detach()
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's message, with what usually causes it."""
+    message = str(exc)
+    if message == "unexpected end of data":
+        return "the file ends inside a quoted cell (a quote opened and never closed)"
+    if message.endswith("expected after '\"'"):
+        return f'{message} (text after a closing quote; write a quote inside a cell as "")'
+    return message
 
 
 def _csv_values(record: dict[str, Any]) -> dict[str, Any] | RowFailed:
@@ -100,9 +113,9 @@ def _csv_values(record: dict[str, Any]) -> dict[str, Any] | RowFailed:
             out.pop(key, None)
             continue
         try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            return RowFailed(f"{key} must hold JSON", [key])
+            out[key] = strict_json.loads(value)
+        except json.JSONDecodeError as exc:
+            return RowFailed(f"{key} must hold JSON ({exc.msg})", [key])
     return out
 
 

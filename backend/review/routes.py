@@ -36,7 +36,13 @@ async def review_next(project_id: int, bearer: BearerDep) -> Response:
     "/reviews/{review_id}/submit",
     status_code=status.HTTP_201_CREATED,
     response_model=ReviewPublic,
-    responses={200: {"description": "already submitted: the stored verdict"}},
+    responses={
+        200: {"description": "already submitted: the stored verdict"},
+        409: {
+            "description": "`already_judged`: judged before with another verdict (not stored); "
+            "`review_expired`, `review_skipped`"
+        },
+    },
 )
 async def review_submit(
     review_id: int,
@@ -46,7 +52,8 @@ async def review_submit(
     background: BackgroundTasks,
 ) -> ReviewPublic:
     """Only the person the review lease was given to (anyone else: 404). ``fix`` needs a valid
-    ``result``; an expired lease is 409 ``review_expired``; a repeat answers the stored verdict."""
+    ``result``; an expired lease is 409 ``review_expired``; the same verdict again answers the
+    stored one (200), another verdict is 409 ``already_judged``."""
     verdict = Verdict(
         decision=Decision(body.decision),
         result=body.result,

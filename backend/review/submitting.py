@@ -7,7 +7,8 @@ takes). The verdict appends to the annotators' review records without locking th
 those are folded in right after the commit, in a transaction of their own
 (``backend/assignments/review_record.py``).
 
-* a repeat: the stored verdict, unchanged (the first one wins), answered 200;
+* a repeat: the same verdict again is a retry, answered 200 with the stored one; another
+  verdict is refused, 409 ``already_judged`` (never answered as if it were taken);
 * someone else's lease, another organization's, an annotation lease: 404, nothing stored;
 * an expired lease: 409 ``review_expired`` (the item may be under another reviewer by now);
 * ``fix`` without a result the kind accepts: 422 naming the field inside ``result``;
@@ -106,6 +107,7 @@ def submit_verdict(
     )
     stored = session.get(Review, review_id)
     if stored is not None:
+        _refuse_if_different(session=session, project=project, stored=stored, sent=verdict)
         session.commit()
         return stored, False
     if lease.status != "leased":
@@ -151,6 +153,32 @@ def submit_verdict(
     session.add(lease)
     session.commit()
     return review, True
+
+
+def _refuse_if_different(
+    *, session: Session, project: object, stored: Review, sent: Verdict
+) -> None:
+    """Nothing when ``sent`` is the stored verdict (a fix's result as the kind normalises it:
+    a retry of the very same request is never refused); 409 ``already_judged`` otherwise."""
+    same = (
+        sent.decision.value == stored.decision
+        and list(sent.reasons) == list(stored.reasons or [])
+        and (sent.comment or None) == (stored.comment or None)
+    )
+    if same and sent.decision is Decision.fix and sent.result != stored.result:
+        item = session.get(Item, stored.item_id)
+        try:
+            same = validate_result(project=project, item=item, result=sent.result) == stored.result
+        except ResultInvalid:
+            same = False
+    if not same:
+        session.rollback()
+        raise conflict(
+            f"review {stored.id} was judged already ({stored.decision}); a second verdict is "
+            "not stored",
+            code="already_judged",
+            decision=stored.decision,
+        )
 
 
 def _checked(*, session: Session, project: object, item: Item, verdict: Verdict) -> Verdict:

@@ -142,9 +142,13 @@ def test_next_shows_the_item_its_annotations_and_consensus_then_accept(client):
     stored = verdict(client, team.reviewer, body["review_id"], decision="accept")
     assert stored.status_code == 201, stored.text
     assert stored.json()["decision"] == "accept"
-    again = verdict(client, team.reviewer, body["review_id"], decision="reject")
-    assert again.status_code == 200
-    assert again.json() == stored.json()  # the first verdict wins
+    retried = verdict(client, team.reviewer, body["review_id"], decision="accept")
+    assert retried.status_code == 200
+    assert retried.json() == stored.json()  # a retry: the stored verdict
+    other = verdict(client, team.reviewer, body["review_id"], decision="reject", reasons=["错标"])
+    assert other.status_code == 409  # another verdict is refused, never answered as taken
+    assert other.json()["code"] == "already_judged"
+    assert other.json()["decision"] == "accept"
     assert review_states(pid) == {item_id: ("reviewed", 0)}
     assert review_next(client, team.reviewer, pid).status_code == 204
 

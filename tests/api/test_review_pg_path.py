@@ -202,9 +202,13 @@ def test_accept_and_fix_go_through_the_functions_and_store_what_python_stores(cl
     assert rows["consensus"][0][:2] == ({"label": "mechanical_wear"}, 1.0)
     scores = dict(rows["marks"])
     assert scores == {team.annotators[0].id: 0.0, team.annotators[1].id: 0.0}
-    repeat = verdict(client, reviewer, fixing["review_id"], decision="accept")
+    repeat = verdict(
+        client, reviewer, fixing["review_id"], decision="fix", result={"label": "mechanical_wear"}
+    )
     assert repeat.status_code == 200 and repeat.json()["decision"] == "fix"
     assert _reasons(calls, "submit")[-1] == HandBackReason.changed  # no memo: Python's repeat
+    other = verdict(client, reviewer, fixing["review_id"], decision="accept")
+    assert other.status_code == 409 and other.json()["code"] == "already_judged"
 
 
 def test_what_the_functions_hand_back_is_answered_by_the_python_path(client, calls):

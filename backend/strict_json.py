@@ -1,0 +1,90 @@
+"""JSON as the standard defines it, for every request body and every imported JSON text.
+
+Why: Python's ``json`` (and pydantic's parser) accept ``NaN``, ``Infinity`` and ``-Infinity``,
+which RFC 8259 (section 6) does not: such a value was stored in an item's ``meta`` as given, and
+in a field that validation refused it broke the 422 answer itself (its echo of the input could
+not be written as JSON: a 500). A ``\\u0000`` is valid JSON, but PostgreSQL's ``text`` and
+``jsonb`` cannot hold it (the import would fail with a database error on PostgreSQL and succeed
+on SQLite). Both are refused here, before anything reads the body, as ``json.JSONDecodeError``
+— which FastAPI answers with 422 ``json_invalid`` — saying what and where.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.types import Receive, Scope
+
+NUL_ESCAPE = "\\u0000"
+
+
+def loads(document: str | bytes) -> Any:
+    """``json.loads`` that refuses ``NaN``/``Infinity`` and NUL characters in strings and keys."""
+    if isinstance(document, bytes):
+        try:
+            text = document.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("the body is not UTF-8", "", exc.start) from None
+    else:
+        text = document
+
+    def constant(name: str) -> NoReturn:
+        raise json.JSONDecodeError(f"{name} is not a JSON number", text, text.find(name))
+
+    value = json.loads(text, parse_constant=constant)
+    if NUL_ESCAPE in text:  # rare: only then walk the value
+        where = nul_path(value)
+        if where is not None:
+            at = ".".join(map(str, where)) or "(the document)"
+            raise json.JSONDecodeError(
+                f"{at} holds a NUL character (\\u0000), which cannot be stored",
+                text,
+                text.find(NUL_ESCAPE),
+            )
+    return value
+
+
+def nul_path(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where the first string or key holding a NUL character is, or ``None``."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if "\x00" in key:
+                return (*path, key)
+            found = nul_path(inner, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found = nul_path(inner, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+class StrictJsonRequest(Request):
+    """A request whose ``json()`` is :func:`loads` (what FastAPI reads a JSON body with)."""
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        super().__init__(scope, receive)
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = loads(await self.body())
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    """The base of the API's route classes: request bodies are read by :func:`loads`."""
+
+    def get_route_handler(self) -> Any:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Any:
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
+        return strict
