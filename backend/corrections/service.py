@@ -195,8 +195,8 @@ def history(
         load_project_access(
             session=session, project_id=annotation.project_id, user_id=user_id, allowed=allowed
         )
-    except HTTPException as exc:  # a 403 for a role would say the annotation exists
-        if exc.status_code == status.HTTP_403_FORBIDDEN:
+    except HTTPException as exc:  # a 403 for a role, or "project not found", would say the
+        if exc.status_code in (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND):  # id exists
             raise not_found("annotation") from None
         raise
     rows = session.exec(

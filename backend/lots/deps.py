@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import HTTPException, status
 from sqlmodel import Session
 
 from backend.errors import not_found
@@ -32,7 +33,12 @@ def load_lot(*, session: Session, lot_id: int, user_id: int, allowed: frozenset[
     lot = session.get(Lot, lot_id)
     if lot is None:
         raise not_found("lot")
-    access = load_project_access(
-        session=session, project_id=lot.project_id, user_id=user_id, allowed=allowed
-    )
+    try:
+        access = load_project_access(
+            session=session, project_id=lot.project_id, user_id=user_id, allowed=allowed
+        )
+    except HTTPException as exc:  # "project not found" would say that the lot id exists
+        if exc.status_code == status.HTTP_404_NOT_FOUND:
+            raise not_found("lot") from None
+        raise
     return LotAccess(lot, access)

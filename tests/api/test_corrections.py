@@ -137,7 +137,10 @@ def test_only_the_author_may_correct(client, one_answer_project):
         assert refused.status_code == 404, refused.text
     assert client.get(f"{url}/history", headers=team.annotators[1].headers).status_code == 404
     stranger = new_team(client, annotators=1)
-    assert client.get(f"{url}/history", headers=stranger.owner.headers).status_code == 404
+    foreign = client.get(f"{url}/history", headers=stranger.owner.headers)
+    missing = client.get("/api/v1/annotations/999999999/history", headers=stranger.owner.headers)
+    assert foreign.status_code == 404
+    assert foreign.json() == missing.json()  # the answer does not tell that the id exists
     assert (
         client.get(
             "/api/v1/me/annotations",

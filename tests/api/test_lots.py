@@ -352,7 +352,12 @@ def test_lots_of_another_organization_are_404(client):
     lot = _lot(client, project, customer, item_ids=ids, aql="1.0").json()
     stranger_team, stranger = _team_with_client(client)
     for path in (f"/lots/{lot['id']}", f"/lots/{lot['id']}/samples"):
-        assert client.get(f"/api/v1{path}", headers=stranger.headers).status_code == 404
+        foreign = client.get(f"/api/v1{path}", headers=stranger.headers)
+        missing = client.get(
+            f"/api/v1{path.replace(str(lot['id']), '999999999')}", headers=stranger.headers
+        )
+        assert foreign.status_code == 404
+        assert foreign.json() == missing.json()  # the answer does not tell that the id exists
     assert next_sample(client, lot["id"], stranger).status_code == 404
     assert next_sample(client, lot["id"], stranger_team.manager).status_code == 404
 
