@@ -7,11 +7,12 @@ database and broker URLs; nothing else in the code changes.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "jinbiao-local-development-secret-change-me"  # noqa: S105 - refused outside local mode
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     sign_in_failures_per_address: int = Field(default=50, ge=1, le=100_000)
     sign_in_window_seconds: int = Field(default=900, ge=1, le=86_400)
     cors_origins: list[str] = Field(default_factory=list)
+    # Networks besides public addresses where projects' outside models may be called, e.g.
+    # ["10.0.0.0/8"] for an in-house model server (``backend.models.destinations``).
+    model_endpoint_networks: list[str] = Field(default_factory=list)
     # PostgreSQL only: connections per API process for next and submit (backend.pg_pool). A call
     # holds one for a single statement; more connections than the database has CPUs to run them
     # only add lock and buffer contention (4 against 10: 12% less PostgreSQL CPU per cycle in the
@@ -95,6 +99,13 @@ class Settings(BaseSettings):
     max_image_pixels: int = 64_000_000
     max_text_chars: int = 20_000
     import_root: Path | None = None
+
+    @field_validator("model_endpoint_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for text in value:
+            ipaddress.ip_network(text, strict=False)  # ValueError names the bad one
+        return value
 
     @model_validator(mode="after")
     def _fill_derived_defaults(self) -> Settings:

@@ -56,6 +56,9 @@ else:
     os.environ.pop("JINBIAO_BROKER_URL", None)
     os.environ.pop("JINBIAO_RESULT_BACKEND", None)
 os.environ["JINBIAO_IMPORT_ROOT"] = str(_DATA_DIR / "import-root")
+# The fake outside models the tests start listen on loopback, which a deployment refuses unless
+# its operator allows the network (``backend.models.destinations``).
+os.environ["JINBIAO_MODEL_ENDPOINT_NETWORKS"] = '["127.0.0.0/8"]'
 (_DATA_DIR / "import-root").mkdir()
 
 import pytest  # noqa: E402

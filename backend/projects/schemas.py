@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
+from backend.models.destinations import check_literal
 from backend.projects.pay_settings import PaySettings, public_pay
 
 
@@ -134,6 +135,7 @@ class ModelEndpoint(BaseModel):
             raise ValueError("url must be at most 500 characters")
         if value.username or value.password:
             raise ValueError("url must not carry a user name or password")
+        check_literal(str(value))  # a name is checked when it is called
         return value
 
     def stored(self) -> dict[str, object]:

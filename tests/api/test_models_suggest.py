@@ -289,3 +289,29 @@ def test_suggestions_waiting_at_once_are_bounded(client, fake_model, monkeypatch
     first.join(timeout=30)
     assert outcome["first"].status_code == 200
     assert _suggest(client, team.manager, seeded.item_ids[1]).status_code == 200
+
+
+def test_an_endpoint_inside_the_deployment_is_refused_and_never_called(
+    client, fake_model, monkeypatch
+):
+    """Server-side request forgery: an owner's URL on loopback, the metadata address or the
+    private network is refused when saved, and — for a name, or a network allowed when it was
+    saved — dropped as ``blocked`` when called, before any request leaves."""
+    from backend.settings import get_settings
+
+    team = new_team(client, annotators=1)
+    project, seeded = _boxes_project(client, team, fake_model.url("ok"))
+    monkeypatch.setattr(get_settings(), "model_endpoint_networks", [])
+    for url in ("http://127.0.0.1:9/admin", "http://169.254.169.254/latest/meta-data/"):
+        refused = client.patch(
+            f"/api/v1/projects/{project['id']}",
+            json={"model_endpoint": {"url": url}},
+            headers=team.manager.headers,
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["detail"]
+        assert error["loc"][-1] == "url" and "JINBIAO_MODEL_ENDPOINT_NETWORKS" in error["msg"]
+    dropped = _suggest(client, team.reviewer, seeded.item_ids[0])
+    assert dropped.status_code == 502, dropped.text
+    assert dropped.json()["reason"] == "blocked"
+    assert fake_model.bodies == []
