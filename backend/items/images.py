@@ -3,13 +3,17 @@
 Accepted: JPEG, PNG, WebP and BMP, stored byte for byte as uploaded; TIFF (common from industrial
 line cameras, but not shown by browsers) is converted to PNG. GIF, SVG and anything else are
 refused. The pixel count is read from the header and refused above ``max_image_pixels`` *before*
-any pixel is decoded, so a small file claiming 20,000 × 20,000 pixels costs nothing. Images whose
+any pixel is decoded, so a small file claiming 20,000 × 20,000 pixels costs nothing, and the
+full decodes at once in a process share a budget of twice that limit (``PixelBudget``). Images whose
 EXIF orientation is not "upright" are rotated and re-encoded, so that stored pixels are displayed
 pixels and boxes drawn in the browser are boxes on the stored image.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +92,10 @@ def _check(staged: storage.StagedFile, *, max_pixels: int) -> CheckedImage:
             probe.verify()
         except Exception as exc:
             raise ImageRejected(f"corrupt {fmt} image: {exc}") from None
-    with _open(staged.path, max_pixels) as image:
+    with (
+        DECODING.share(width * height, budget=2 * max_pixels),
+        _open(staged.path, max_pixels) as image,
+    ):
         try:
             image.load()
         except (OSError, SyntaxError, ValueError) as exc:
@@ -98,6 +105,33 @@ def _check(staged: storage.StagedFile, *, max_pixels: int) -> CheckedImage:
             media_type, ext = KEPT_AS_IS[fmt]
             return CheckedImage(staged, width, height, media_type, ext)
         return _rewrite(staged, image, fmt)
+
+
+class PixelBudget:
+    """Pixels being decoded at once in this process, bounded: each full decode holds all of an
+    image's pixels (a 64-megapixel RGBA image is 256 MB), so eight large uploads at once took
+    2.3 GB. A decode waits until its pixels fit in the budget (one image alone always fits)."""
+
+    def __init__(self) -> None:
+        self._free_changed = threading.Condition()
+        self._in_use = 0
+
+    @contextmanager
+    def share(self, pixels: int, *, budget: int) -> Iterator[None]:
+        with self._free_changed:
+            self._free_changed.wait_for(
+                lambda: self._in_use == 0 or self._in_use + pixels <= budget
+            )
+            self._in_use += pixels
+        try:
+            yield
+        finally:
+            with self._free_changed:
+                self._in_use -= pixels
+                self._free_changed.notify_all()
+
+
+DECODING = PixelBudget()
 
 
 def _rewrite(staged: storage.StagedFile, image: Image.Image, fmt: str) -> CheckedImage:
