@@ -1,6 +1,7 @@
 """One item with everything known about it: every annotation (who and when), the consensus, the
-gold answer. Names and e-mails of annotators only for owners and managers (a reviewer or a
-client sees ids), as on the quality page."""
+gold answer, every verdict of review and acceptance. Names and e-mails of annotators (and names of
+reviewers) only for owners and managers (a reviewer sees ids, a client pseudonyms), as on the
+quality page."""
 
 from __future__ import annotations
 
@@ -12,18 +13,25 @@ from backend.accounts.models import User
 from backend.assignments.models import Annotation, Assignment
 from backend.consensus.models import Consensus
 from backend.datamanager.filters import ANNOTATE_STAGE, stored_states
-from backend.datamanager.schemas import AnnotationView, ConsensusView, GoldView, ItemDetail
+from backend.datamanager.schemas import (
+    AnnotationView,
+    ConsensusView,
+    GoldView,
+    ItemDetail,
+    ReviewView,
+)
 from backend.items.models import GoldAnswer, Item
 from backend.items.states import derive
 from backend.orgs.models import Role
 from backend.orgs.pseudonyms import annotator_ref
 from backend.projects.models import Project
+from backend.review.models import Review
 
 
 def item_detail(*, session: Session, item: Item, show_names: bool, role: Role) -> ItemDetail:
-    """Two statements: the annotations with their authors, then the project's kind, the
-    consensus, the gold answer and the live leases in one row (the view is opened item after
-    item, so its round trips count)."""
+    """Three statements: the annotations with their authors, the verdicts with their reviewers,
+    then the project's kind, the consensus, the gold answer and the live leases in one row (the
+    view is opened item after item, so its round trips count)."""
     rows = session.execute(
         select(Annotation, User.name, User.email)
         .join(User, User.id == Annotation.annotator_id)
@@ -48,6 +56,26 @@ def item_detail(*, session: Session, item: Item, show_names: bool, role: Role) -
         .outerjoin(GoldAnswer, GoldAnswer.item_id == Item.id)
         .where(Item.id == item.id)
     ).one()
+    reviews = [
+        ReviewView(
+            review_id=review.id,
+            stage=review.stage,
+            rework_round=review.rework_round,
+            decision=review.decision,
+            result=review.result,
+            reasons=list(review.reasons or []),
+            comment=review.comment,
+            reviewer_id=annotator_ref(role=role, org_id=item.org_id, user_id=review.reviewer_id),
+            reviewer_name=name if show_names else None,
+            created_at=review.created_at,
+        )
+        for review, name in session.execute(
+            select(Review, User.name)
+            .join(User, User.id == Review.reviewer_id)
+            .where(Review.item_id == item.id)
+            .order_by(Review.created_at, Review.id)
+        ).all()
+    ]
     annotations = [
         AnnotationView(
             id=annotation.id,
@@ -100,4 +128,5 @@ def item_detail(*, session: Session, item: Item, show_names: bool, role: Role) -
         wanted=item.wanted,
         batch_id=item.batch_id,
         annotations=annotations,
+        reviews=reviews,
     )

@@ -118,6 +118,22 @@ class GoldView(BaseModel):
     created_at: datetime
 
 
+class ReviewView(BaseModel):
+    """One verdict on the item: review (质检) or a lot's acceptance sample (验收); the reviewer
+    as the annotators are shown (a pseudonym to a client, a name to owners and managers)."""
+
+    review_id: int
+    stage: str
+    rework_round: int
+    decision: str
+    result: KindResult | None
+    reasons: list[str]
+    comment: str
+    reviewer_id: int | str
+    reviewer_name: str | None = None  # owners and managers only
+    created_at: datetime
+
+
 class ItemDetail(BaseModel):
     id: int
     project_id: int
@@ -139,7 +155,7 @@ class ItemDetail(BaseModel):
     wanted: int
     batch_id: int | None
     annotations: list[AnnotationView]
-    reviews: list[dict[str, Any]] = Field(default_factory=list)  # until the review stage lands
+    reviews: list[ReviewView] = Field(default_factory=list)  # oldest first
 
 
 class BulkRequest(BaseModel):

@@ -8,6 +8,7 @@ import './i18n_labels.js';
 import './i18n_lots.js';
 import './i18n_review.js';
 import './i18n_datamanager.js';
+import './i18n_item_reviews.js';
 import './i18n_pay.js';
 import './i18n_models.js';
 import './i18n_polygons.js';

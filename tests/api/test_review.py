@@ -299,6 +299,16 @@ def test_reject_sends_the_item_back_to_the_same_annotators(client):
     )
     assert sent.status_code == 201, sent.text
     assert review_states(pid)[item_id] == ("rework", 1)
+    # the item's page shows the verdict, with the reviewer's name to a manager only
+    for who, named in ((team.manager, True), (team.reviewer, False)):
+        detail = client.get(f"/api/v1/items/{item_id}", headers=who.headers)
+        assert detail.status_code == 200, detail.text
+        [shown] = detail.json()["reviews"]
+        assert shown["review_id"] == lease["review_id"]
+        assert (shown["stage"], shown["decision"], shown["rework_round"]) == ("review", "reject", 0)
+        assert shown["reasons"] == ["错标"] and shown["comment"] == "read the manual, section 3"
+        assert shown["reviewer_id"] == team.reviewer.id
+        assert (shown["reviewer_name"] is not None) is named
     assert item_id not in consensus_of(pid)
     recompute(pid)
     assert item_id not in consensus_of(pid)  # the rejected answers no longer count

@@ -1,6 +1,6 @@
 // Pieces shared by pages: page header with project tabs, loading and error states.
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { getLang, t } from '../i18n.js';
 import * as store from '../store.js';
 import { describeError } from '../errors.js';
 import { projectPages } from '../role_home.js';
@@ -27,4 +27,7 @@ export function projectHeader(project, active) {
 }
 
 export const fmtNumber = (v, digits = 2) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
+// A date and time in the page's language (not the browser's: a zh page showed '12/6/2026, 11:55 PM').
+export const fmtDateTime = (iso) => new Date(iso).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB');
+
 export const fmtPercent = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);

@@ -11,7 +11,7 @@ import { kindOf, toolOf } from '../kinds.js';
 import { navigate } from '../router.js';
 import { toast } from '../toast.js';
 import { describeError } from '../errors.js';
-import { errorBox, loading, fmtPercent } from './common.js';
+import { errorBox, loading, fmtDateTime, fmtPercent } from './common.js';
 import { filterOf, tableHash, itemHash } from './dm_filters.js';
 import { goldEditor } from './item_gold.js';
 
@@ -27,6 +27,22 @@ export function showResult(results, stage, { project, item, mediaUrl, result, co
   });
   tool.render?.(result);
   return tool;
+}
+
+// Every verdict on the item, oldest first: review (质检) and a lot's acceptance (验收).
+function reviewTable(rows, results) {
+  const head = ['ir_stage', 'ir_round', 'ir_decision', 'ir_reasons', 'ir_comment', 'ir_reviewer', 'ir_when'];
+  return h('table', { class: 'table' },
+    h('thead', {}, h('tr', {}, head.map((key) => h('th', { scope: 'col' }, t(key))))),
+    h('tbody', {}, rows.map((r) => h('tr', { dataset: { reviewId: r.review_id, decision: r.decision } },
+      h('td', {}, t(`ir_stage_${r.stage}`)),
+      h('td', {}, String(r.rework_round)),
+      h('td', {}, t(`ir_decision_${r.decision}`),
+        r.decision === 'fix' && r.result ? h('span', { class: 'hint' }, ` · ${t('ir_fixed_to', { answer: results.describe(r.result) })}`) : null),
+      h('td', {}, r.reasons.join('、') || '—'),
+      h('td', {}, r.comment || '—'),
+      h('td', {}, r.reviewer_name || t('ir_reviewer_n', { id: r.reviewer_id })),
+      h('td', {}, fmtDateTime(r.created_at))))));
 }
 
 export async function renderItemView(root, params) {
@@ -77,15 +93,15 @@ export async function renderItemView(root, params) {
     drawings.push(() => tools.push(showResult(results, stage, { project, item, mediaUrl, result: a.result, colour })));
     const who = a.annotator_name || t('annotator_n', { id: a.annotator_id });
     return h('article', { class: 'card dm-annotation', style: { borderColor: colour }, dataset: { annotationId: a.id, annotatorId: a.annotator_id } },
-      h('h3', {}, h('span', { class: 'swatch', style: { background: colour } }), ' ', t('by_at', { who, when: new Date(a.created_at).toLocaleString() })),
+      h('h3', {}, h('span', { class: 'swatch', style: { background: colour } }), ' ', t('by_at', { who, when: fmtDateTime(a.created_at) })),
       h('p', { class: 'dm-answer' }, results.describe(a.result) || '∅', a.prelabel_used ? h('span', { class: 'hint' }, ` · ${t('prelabel_used')}`) : null),
       stage);
   });
   const annotations = h('section', { 'aria-label': t('annotations_n', { n: cards.length }) },
     h('h2', {}, t('annotations_n', { n: cards.length })),
     cards.length ? h('div', { class: 'dm-side-by-side' }, cards) : h('p', { class: 'card muted' }, t('no_annotations')));
-  const reviews = h('section', {}, h('h2', {}, t('reviews')),
-    detail.reviews.length ? h('pre', {}, JSON.stringify(detail.reviews, null, 2)) : h('p', { class: 'muted' }, t('no_reviews')));
+  const reviews = h('section', { dataset: { reviews: '' } }, h('h2', {}, t('reviews')),
+    detail.reviews.length ? reviewTable(detail.reviews, results) : h('p', { class: 'muted' }, t('no_reviews')));
   const editor = canManage ? goldEditor({ project, item, detail, results, mediaUrl, onSaved: () => navigate(location.hash) }) : null;
 
   root.replaceChildren(
