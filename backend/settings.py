@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     sign_in_window_seconds: int = Field(default=900, ge=1, le=86_400)
     cors_origins: list[str] = Field(default_factory=list)
     # Networks besides public addresses where projects' outside models may be called, e.g.
-    # ["10.0.0.0/8"] for an in-house model server (``backend.models.destinations``).
+    # ["10.0.0.0/8"] for an in-house model server (``backend.security.destinations``).
     model_endpoint_networks: list[str] = Field(default_factory=list)
     # PostgreSQL only: connections per API process for next and submit (backend.pg_pool). A call
     # holds one for a single statement; more connections than the database has CPUs to run them

@@ -57,7 +57,7 @@ else:
     os.environ.pop("JINBIAO_RESULT_BACKEND", None)
 os.environ["JINBIAO_IMPORT_ROOT"] = str(_DATA_DIR / "import-root")
 # The fake outside models the tests start listen on loopback, which a deployment refuses unless
-# its operator allows the network (``backend.models.destinations``).
+# its operator allows the network (``backend.security.destinations``).
 os.environ["JINBIAO_MODEL_ENDPOINT_NETWORKS"] = '["127.0.0.0/8"]'
 (_DATA_DIR / "import-root").mkdir()
 

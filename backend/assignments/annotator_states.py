@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from backend import clock, events
+from backend.assignments import pauses
 from backend.assignments.models import AnnotatorState, ReviewTally
 from backend.audit.service import record
 from quality import gold
@@ -37,9 +38,6 @@ from quality import gold
 class AnnotatorStatus(StrEnum):
     active = "active"
     paused = "paused"
-
-
-PAUSED_BY_GOLD = "paused_low_gold_accuracy"
 
 
 def pause_reason(
@@ -71,9 +69,8 @@ def pause_reason(
             gold_min_count=project.gold_min_count,
             min_gold_accuracy=project.min_gold_accuracy,
         ):
-            return (
-                f"{kind} accuracy {smoothed:.0%} after {n} {kind} answers is below the "
-                f"project's minimum of {project.min_gold_accuracy:.0%}"
+            return pauses.rule_reason(
+                kind=kind, accuracy=smoothed, answered=n, minimum=project.min_gold_accuracy
             )
     return None
 

@@ -22,21 +22,22 @@ from backend.assignments.outcomes import (
     SubmitOutcome,
     WithNext,
 )
+from backend.assignments.pauses import paused_error, shown
 from backend.assignments.schemas import (
     AnnotationPublic,
     GoldFeedbackPublic,
     NextAnswer,
+    PausePublic,
     SubmitAndNextAnswer,
     next_answer,
 )
-from backend.errors import forbidden
 
 
 def next_response(outcome: NextOutcome, notes: dict[str, Any] | None = None) -> Response:
     """200 with the lease (and its ``lease_notes``), 204 when nothing is left, 403 with the
     reason while paused."""
     if isinstance(outcome, Paused):
-        raise forbidden(outcome.detail)
+        raise paused_error(outcome.reason, outcome.detail)
     if isinstance(outcome, NothingLeft):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return _json(_lease(outcome, notes))
@@ -55,8 +56,14 @@ def submit_response(outcome: SubmitOutcome, notes: dict[str, Any] | None = None)
         **annotation.model_dump(),
         next=_lease(following, notes) if isinstance(following, Leased) else None,
         paused_reason=following.shown if isinstance(following, Paused) else None,
+        pause=_pause(following.reason) if isinstance(following, Paused) else None,
     )
     return _json(answer, code)
+
+
+def _pause(reason: str | None) -> PausePublic:
+    pause = shown(reason)
+    return PausePublic(code=pause.code, **pause.fields())
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:

@@ -61,17 +61,32 @@ class AnnotationPublic(BaseModel):
     gold_feedback: GoldFeedbackPublic | None = None
 
 
+class PausePublic(BaseModel):
+    """Why the caller is paused, for the page to say in its language: ``code`` is
+    ``paused_low_gold_accuracy`` or ``paused_low_review_accuracy`` (rule 5, with the smoothed
+    ``accuracy``, the ``answered`` count and the project's ``minimum``) or ``paused_by_manager``
+    (with the manager's ``reason``, if any)."""
+
+    code: str
+    reason: str | None = None
+    accuracy: float | None = None
+    answered: int | None = None
+    minimum: float | None = None
+
+
 class SubmitAndNextAnswer(AnnotationPublic):
     """``submit?next=true``: the annotation as above, plus the caller's next lease.
 
     ``next`` is exactly what ``POST /projects/{project_id}/next`` would answer, or null when
     nothing is left; it is null too when the annotator is paused now, and then ``paused_reason``
-    says why (the key is left out otherwise). ``next`` is kept when it is null, even though the
-    distribution routes leave out empty fields: here null is an answer.
+    says why (the key is left out otherwise) and ``pause`` says it as a code with its figures.
+    ``next`` is kept when it is null, even though the distribution routes leave out empty
+    fields: here null is an answer.
     """
 
     next: NextAnswer | None
     paused_reason: str | None = None
+    pause: PausePublic | None = None
 
     @model_serializer(mode="wrap")
     def _keep_next(self, handler: SerializerFunctionWrapHandler):
@@ -106,6 +121,7 @@ class MyStatsPublic(BaseModel):
     earnings: float
     status: str
     paused_reason: str | None
+    pause: PausePublic | None = None
 
 
 def media_url(item_id: int) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from backend.models.destinations import DestinationRefused, Pinned, pinned
+from backend.security.destinations import DestinationRefused, Pinned, pinned
 
 RETRIES = 2
 BACKOFF_S = 0.5

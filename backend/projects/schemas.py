@@ -19,8 +19,8 @@ from pydantic import (
 )
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
-from backend.models.destinations import check_literal
 from backend.projects.pay_settings import PaySettings, public_pay
+from backend.security.destinations import check_literal
 
 
 def _registered(kind: str) -> str:

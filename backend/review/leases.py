@@ -18,12 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from backend.accounts.deps import Bearer
 from backend.assignments import dispatch
 from backend.assignments.outcomes import Leased, NothingLeft, Paused
+from backend.assignments.pauses import paused_error
 from backend.assignments.reviewed_answers import counted_answers
 from backend.assignments.schemas import next_answer
 from backend.assignments.stages import Stage
 from backend.consensus.final_answers import consensus_rows
 from backend.db import get_engine
-from backend.errors import forbidden
 from backend.projects.models import Project
 from backend.review import pg_review
 from backend.review.models import ReviewItem
@@ -41,7 +41,7 @@ async def next_review(*, project_id: int, bearer: Bearer) -> Response:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     outcome = await dispatch.next_lease(stage=Stage.review, project_id=project_id, bearer=bearer)
     if isinstance(outcome, Paused):
-        raise forbidden(outcome.detail)
+        raise paused_error(outcome.reason, outcome.detail)
     if isinstance(outcome, NothingLeft):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     answer = await run_in_threadpool(review_lease, project_id, outcome, "review")

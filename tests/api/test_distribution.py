@@ -387,6 +387,7 @@ def test_progress_and_my_stats(client):
         "earnings": 0.75,
         "status": "active",
         "paused_reason": None,
+        "pause": None,
     }
     fresh = client.get(f"/api/v1/projects/{project['id']}/my-stats", headers=b.headers).json()
     assert fresh["gold_accuracy"] is None and fresh["annotations"] == 0

@@ -400,6 +400,19 @@ def test_rejections_count_in_the_review_record_and_pause(client):
     assert "review accuracy" in state.paused_reason
     paused = client.post(f"/api/v1/projects/{pid}/next", headers=spammer.headers)
     assert paused.status_code == 403
+    # the page is told which record paused them, with the figures as at the pause (after two
+    # rejections, Beta(1, 1): 1 / 4 = 25%)
+    body = paused.json()
+    assert body["code"] == "paused_low_review_accuracy"
+    assert (body["accuracy"], body["answered"], body["minimum"]) == (0.25, 2, 0.6)
+    mine = client.get(f"/api/v1/projects/{pid}/my-stats", headers=spammer.headers).json()
+    assert mine["pause"] == {
+        "code": "paused_low_review_accuracy",
+        "reason": state.paused_reason,
+        "accuracy": 0.25,
+        "answered": 2,
+        "minimum": 0.6,
+    }
 
 
 def test_verdicts_on_doubtful_items_are_marked_but_do_not_pause(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 from browser_pngs import part_image
@@ -53,8 +54,11 @@ def test_gold_feedback_toast_then_paused_message(page, seed, artifacts):
     shot(page, artifacts, "annotate-gold-toast")
     # the wrong gold answer paused the annotator: the submit's answer says so (next is null)
     assert annotation["next"] is None and annotation["paused_reason"]
-    page.wait_for_selector("#stage[data-state='paused']")
-    assert annotation["paused_reason"] in page.inner_text("#stage")
+    assert annotation["pause"]["code"] == "paused_low_gold_accuracy"
+    page.wait_for_selector("#stage[data-state='paused'] [data-pause='paused_low_gold_accuracy']")
+    text = page.inner_text("#stage")  # one wrong gold answer, Beta(1, 1): (0 + 1) / (1 + 2)
+    assert "accuracy on gold (test) items is 33% after 1 of them" in text
+    assert "minimum of 99%" in text
 
 
 def test_paused_message(page, seed, artifacts):
@@ -64,21 +68,31 @@ def test_paused_message(page, seed, artifacts):
     answer is given by the test so the message is checked whatever the gold history.
     """
     project = seed.project("text_classification", [{"text": "不会被看到的条目。"}])
+    body = {
+        "detail": "you are paused in this project: review accuracy 43% after 5 review answers "
+        "is below the project's minimum of 60%",
+        "code": "paused_low_review_accuracy",
+        "accuracy": 0.43,
+        "answered": 5,
+        "minimum": 0.6,
+    }
     page.route(
         f"**/api/v1/projects/{project['id']}/next",
         lambda route: route.fulfill(
-            status=403,
-            content_type="application/json",
-            body='{"detail": "you are paused in this project: gold accuracy 0.40 below 0.70"}',
+            status=403, content_type="application/json", body=json.dumps(body)
         ),
     )
-    sign_in(page, seed.annotator)
+    sign_in(page, seed.annotator, lang="zh")
     page.goto(f"/#/projects/{project['id']}/annotate")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="开始").click()
     page.wait_for_selector("#stage[data-state='paused']")
     text = page.inner_text("#stage")
-    assert "You are paused on this project" in text and "gold accuracy 0.40" in text
-    assert page.get_by_role("button", name="Submit").is_disabled()
+    # a review pause says review, in Chinese, with its figures — not "gold", not English
+    assert "你在本项目中已被暂停" in text
+    assert "你的质检正确率为 43%（共 5 条被质检的答案），低于项目要求的 60%" in text
+    assert "金标准" not in text and "review accuracy" not in text
+    assert "尚未结算的工作不计入报酬" in text
+    assert page.get_by_role("button", name="提交").is_disabled()
     shot(page, artifacts, "annotate-paused")
 
 

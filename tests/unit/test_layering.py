@@ -49,6 +49,8 @@ FOUNDATION = frozenset(
         "bounded_ids",  # ids no row can have: 422
         "unavailable",  # 503 while the database or broker is down
         "operations",  # request ids, security headers: no domain below them
+        "body_limit",  # every request body bounded
+        "strict_json",  # request bodies read as standard JSON
     }
 )
 DOMAINS: tuple[frozenset[str], ...] = (

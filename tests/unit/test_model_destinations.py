@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from backend.models import destinations
-from backend.models.destinations import DestinationRefused, check_literal, pinned
+from backend.security import destinations
+from backend.security.destinations import DestinationRefused, check_literal, pinned
 from backend.settings import get_settings
 
 

@@ -114,7 +114,7 @@ export async function renderAnnotate(root, { id }) {
   }
   const refreshStats = () => Promise.all([pay.refresh(), api.get(`projects/${project.id}/my-stats`).then((stats) => {
     store.set({ stats }); renderStats(stats);
-    if (stats.status === 'paused' && phase !== 'item') showPaused(stats.paused_reason);
+    if (stats.status === 'paused' && phase !== 'item') showPaused(stats.pause);
   }).catch(() => {})]);
 
   function startLease(expiresAt) {
@@ -157,11 +157,19 @@ export async function renderAnnotate(root, { id }) {
     stage.dataset.state = 'empty';
   }
 
-  function showPaused(reason) {
+  // Why the caller is paused (the API's `pause`: a code with the figures behind it), said in the
+  // page's language: which record paused them, and what that means for their pay.
+  function showPaused(pause) {
     unmountTool(); setPhase('paused'); clearInterval(leaseTimer);
     store.set({ assignment: null });
-    stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' },
-      h('h2', {}, t('paused_title')), h('p', {}, t('paused_text')), reason ? h('p', { class: 'muted' }, reason) : null));
+    const p = pause || { code: 'paused_by_manager' };
+    const figures = { accuracy: fmtPercent(p.accuracy), answered: p.answered, minimum: fmtPercent(p.minimum) };
+    const why = p.code === 'paused_low_gold_accuracy' || p.code === 'paused_low_review_accuracy'
+      ? t(`${p.code}_text`, figures) : t('paused_by_manager_text');
+    stage.replaceChildren(h('section', { class: 'card paused', role: 'alert', dataset: { pause: p.code } },
+      h('h2', {}, t('paused_title')), h('p', {}, why),
+      p.code === 'paused_by_manager' && p.reason ? h('p', { class: 'muted' }, p.reason) : null,
+      h('p', { class: 'hint' }, t('paused_pay_text'))));
     stage.dataset.state = 'paused';
   }
 
@@ -197,7 +205,7 @@ export async function renderAnnotate(root, { id }) {
       next = await api.post(`projects/${project.id}/next`);
     } catch (err) {
       stage.removeAttribute('aria-busy');
-      if (err.status === 403 && (err.code === 'paused_low_gold_accuracy' || /paus/i.test(String(err.detail)))) { showPaused(String(err.detail)); return; }
+      if (err.status === 403 && String(err.code).startsWith('paused_')) { showPaused({ ...err.body, code: err.code }); return; }
       showError(err, () => loadNext(performance.now()));
       return;
     }
@@ -207,9 +215,9 @@ export async function renderAnnotate(root, { id }) {
   }
 
   // What /next answers (or the `next` of a submit): a lease, or null when nothing is left or paused.
-  async function showLease(next, pausedReason, t0) {
+  async function showLease(next, pause, t0) {
     if (!alive) return;
-    if (!next) { if (pausedReason) showPaused(pausedReason); else showEmpty(); return; }
+    if (!next) { if (pause) showPaused(pause); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
     suggestion.show(next.prelabel);
     await show(next, results.initialResult(next.prelabel?.result), t0);
@@ -296,7 +304,7 @@ export async function renderAnnotate(root, { id }) {
     if (fb) {
       toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: results.describe(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
     }
-    if (annotation && 'next' in annotation) await showLease(annotation.next, annotation.paused_reason, t0);
+    if (annotation && 'next' in annotation) await showLease(annotation.next, annotation.pause, t0);
     else await loadNext(t0); // refused late submit (409), or a server without submit?next
     refreshStats();
     history.refresh();
