@@ -115,6 +115,39 @@ def test_a_forged_heartbeat_counts_nothing(client, monkeypatch):
     assert (ended.status_code, ended.json()["code"]) == (409, "lease_ended")
 
 
+def test_a_final_beat_arriving_just_after_its_submit_counts_up_to_the_submit(client, monkeypatch):
+    """The page sends the final beat and the submit at once; when the submit wins, the beat
+    still counts the seconds up to the submit (not up to its own arrival), once, and only a
+    final beat within the grace after the submit does."""
+    team = new_team(client, annotators=1)
+    pid, annotator, aid, t0 = _lease(client, team, pay={"per_item": "0", "idle_seconds": 60})
+    assert _beat(client, annotator, aid, monkeypatch, t0 + timedelta(seconds=20)).status_code == 200
+    submitted_at = t0 + timedelta(seconds=31)
+    monkeypatch.setattr(clock, "now", lambda: submitted_at)
+    submitted = client.post(
+        f"/api/v1/assignments/{aid}/submit",
+        json={"result": {"label": "other"}, "duration_ms": 31_000},
+        headers=annotator.headers,
+    )
+    assert submitted.status_code == 201, submitted.text
+    plain = _beat(client, annotator, aid, monkeypatch, submitted_at + timedelta(seconds=1))
+    assert (plain.status_code, plain.json()["code"]) == (409, "lease_ended")
+    late = _beat(
+        client, annotator, aid, monkeypatch, submitted_at + timedelta(seconds=1), final=True
+    )
+    assert late.status_code == 200, late.text
+    assert (late.json()["counted_seconds"], late.json()["total_seconds"]) == (11, 31)
+    again = _beat(
+        client, annotator, aid, monkeypatch, submitted_at + timedelta(seconds=2), final=True
+    )
+    assert again.json()["counted_seconds"] == 0  # the time up to the submit is counted once
+    too_late = _beat(
+        client, annotator, aid, monkeypatch, submitted_at + timedelta(seconds=11), final=True
+    )
+    assert too_late.status_code == 409
+    assert _seconds(annotator.id, pid) == 31
+
+
 def test_working_time_shows_in_earnings_and_payouts(client, monkeypatch):
     team = new_team(client, annotators=1)
     _pid, annotator, aid, t0 = _lease(client, team, pay={"per_item": "0.05"})
