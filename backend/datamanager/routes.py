@@ -18,7 +18,9 @@ from backend.datamanager.schemas import (
     ItemPage,
     ListQuery,
 )
+from backend.errors import invalid
 from backend.items.models import ImportBatch
+from backend.orgs.pseudonyms import shows_people
 from backend.projects.deps import ProjectManager
 from backend.routing import TransactionEndingRoute
 
@@ -37,7 +39,16 @@ def list_items(
 
     Filters combine with AND; an unknown parameter is 422 ``unknown_filter``. Follow
     ``next_cursor`` (null on the last page) with ``cursor=``, ``prev_cursor`` with ``before=``.
+    The client may not filter by ``annotator_id``: with the pseudonyms it sees on the items, a
+    filter by raw id would tell which pseudonym is which person.
     """
+    if query.annotator_id is not None and not shows_people(access.membership.role):
+        raise invalid(
+            ("annotator_id",),
+            "the client role sees annotators by pseudonym only and cannot filter by their id",
+            where="query",
+            code="filter_not_allowed",
+        )
     return queries.list_page(session=session, project=access.project, query=query)
 
 

@@ -25,7 +25,7 @@ from backend.items.final_models import FinalItem
 from backend.items.models import GoldAnswer, Item
 from backend.kinds import get_kind
 from backend.review.models import ReviewItem
-from support.factories import new_project, new_team
+from support.factories import add_member, new_project, new_team, new_user
 from support.fixtures import start_worker, stop_process
 
 SORTS = ["id", "-id", "confidence", "-confidence", "annotations", "-annotations"]
@@ -529,3 +529,23 @@ def test_bulk_requeue_mark_gold_and_delete(client, labelled):
     bulk = {action: data for action, data in actions if action.startswith("items.bulk.")}
     assert set(bulk) == {"items.bulk.requeue", "items.bulk.mark_gold", "items.bulk.delete"}
     assert bulk["items.bulk.delete"]["item_ids"] == sorted(victims)
+
+
+def test_a_client_cannot_filter_by_an_annotators_id(client):
+    """A client sees annotators as pseudonyms; a filter by raw id would map one to the other."""
+    team = new_team(client, annotators=1)
+    customer = new_user(client, name="Client Person")
+    add_member(client, team.org_id, team.owner, customer, "client")
+    project = new_project(client, team, "text_classification")
+    annotator = team.annotators[0].id
+    refused = client.get(
+        items_url(project["id"]), params={"annotator_id": annotator}, headers=customer.headers
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "filter_not_allowed"
+    assert refused.json()["detail"][0]["loc"] == ["query", "annotator_id"]
+    assert client.get(items_url(project["id"]), headers=customer.headers).status_code == 200
+    staff = client.get(
+        items_url(project["id"]), params={"annotator_id": annotator}, headers=team.manager.headers
+    )
+    assert staff.status_code == 200

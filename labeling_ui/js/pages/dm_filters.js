@@ -2,6 +2,7 @@
 // link shows another person exactly the same items, and never stored on the server.
 import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
+import * as store from '../store.js';
 
 export const FILTERS = ['status', 'label', 'confidence_min', 'confidence_max', 'annotator_id', 'gold', 'batch_id', 'q', 'sort', 'limit'];
 export const STATUSES = ['new', 'in_progress', 'done', 'in_review', 'reviewed', 'rework', 'final'];
@@ -32,7 +33,8 @@ export function filterForm({ project, filter, annotators, batches, onApply }) {
   const number = (name) => h('input', { name, type: 'number', min: 0, max: 1, step: 0.05, value: filter[name] ?? '', inputmode: 'decimal' });
   const confMin = number('confidence_min');
   const confMax = number('confidence_max');
-  const annotator = annotators
+  // a client sees annotators by pseudonym only: no filter by their id (the API refuses it)
+  const annotator = store.roleIn(project.org_id) === 'client' ? null : annotators
     ? select('annotator_id', annotators.map((a) => [a.id, a.name]))
     : h('input', { name: 'annotator_id', type: 'number', min: 1, value: filter.annotator_id ?? '' });
   const gold = select('gold', [['true', t('yes')], ['false', t('no')]]);
@@ -51,7 +53,7 @@ export function filterForm({ project, filter, annotators, batches, onApply }) {
   } },
   h('div', { class: 'dm-filter-grid' },
     field(t('f_status'), status), field(t('f_label'), label), field(t('f_conf_min'), confMin), field(t('f_conf_max'), confMax),
-    field(t('f_annotator'), annotator), field(t('f_gold'), gold), field(t('f_batch'), batch), field(t('f_q'), q),
+    annotator ? field(t('f_annotator'), annotator) : null, field(t('f_gold'), gold), field(t('f_batch'), batch), field(t('f_q'), q),
     field(t('f_sort'), sort), field(t('f_limit'), limit)),
   h('div', { class: 'actions' },
     h('button', { type: 'submit', class: 'primary' }, t('apply')),
