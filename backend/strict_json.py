@@ -12,7 +12,9 @@ on SQLite). Both are refused here, before anything reads the body, as ``json.JSO
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+import math
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.routing import APIRoute
@@ -22,7 +24,8 @@ NUL_ESCAPE = "\\u0000"
 
 
 def loads(document: str | bytes) -> Any:
-    """``json.loads`` that refuses ``NaN``/``Infinity`` and NUL characters in strings and keys."""
+    """``json.loads`` that refuses ``NaN``/``Infinity`` and NUL characters in strings and keys,
+    naming where the first one is (``items.1.text``)."""
     if isinstance(document, bytes):
         try:
             text = document.decode("utf-8-sig")
@@ -30,40 +33,61 @@ def loads(document: str | bytes) -> Any:
             raise json.JSONDecodeError("the body is not UTF-8", "", exc.start) from None
     else:
         text = document
+    constants: list[str] = []
 
-    def constant(name: str) -> NoReturn:
-        raise json.JSONDecodeError(f"{name} is not a JSON number", text, text.find(name))
+    def constant(name: str) -> float:
+        constants.append(name)
+        return float(name.lower().replace("infinity", "inf"))
 
     value = json.loads(text, parse_constant=constant)
+    if constants:
+        at = _where(_first(value, _not_finite))
+        raise json.JSONDecodeError(
+            f"{at} holds {constants[0]}, which is not a JSON number", text, text.find(constants[0])
+        )
     if NUL_ESCAPE in text:  # rare: only then walk the value
         where = nul_path(value)
         if where is not None:
-            at = ".".join(map(str, where)) or "(the document)"
             raise json.JSONDecodeError(
-                f"{at} holds a NUL character (\\u0000), which cannot be stored",
+                f"{_where(where)} holds a NUL character (\\u0000), which cannot be stored",
                 text,
                 text.find(NUL_ESCAPE),
             )
     return value
 
 
-def nul_path(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+def nul_path(value: Any) -> tuple[str | int, ...] | None:
     """Where the first string or key holding a NUL character is, or ``None``."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
+    return _first(value, lambda v: isinstance(v, str) and "\x00" in v)
+
+
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _first(
+    value: Any, bad: Callable[[Any], bool], path: tuple[str | int, ...] = ()
+) -> tuple[str | int, ...] | None:
+    """The path of the first value (or key) that is ``bad``, depth first, or ``None``."""
+    if bad(value):
+        return path
     if isinstance(value, dict):
         for key, inner in value.items():
-            if "\x00" in key:
+            if bad(key):
                 return (*path, key)
-            found = nul_path(inner, (*path, key))
+            found = _first(inner, bad, (*path, key))
             if found is not None:
                 return found
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            found = nul_path(inner, (*path, index))
+            found = _first(inner, bad, (*path, index))
             if found is not None:
                 return found
     return None
+
+
+def _where(path: tuple[str | int, ...] | None) -> str:
+    return ".".join(map(str, path or ())) or "the document"
 
 
 class StrictJsonRequest(Request):

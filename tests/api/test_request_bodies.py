@@ -122,7 +122,9 @@ def test_nul_characters_are_refused_naming_where(client, team):
     messages = [(e["loc"], e["message"]) for e in result["errors"]]
     assert (["text"], "text holds a NUL character (U+0000), which cannot be stored") in messages
     assert any(loc == ["external_id"] and "NUL" in m for loc, m in messages)
-    assert any(loc == ["meta"] and "NaN is not a JSON number" in m for loc, m in messages)
+    assert any(
+        loc == ["meta"] and "k holds NaN, which is not a JSON number" in m for loc, m in messages
+    )
     assert stored_texts(project) == ["fine"]
 
 
