@@ -76,13 +76,13 @@ export async function renderDataManager(root, params) {
       for (const item of items) { if (e.target.checked) selected.add(item.id); else selected.delete(item.id); }
       render();
     }, checked: items.every((i) => selected.has(i.id)) });
-    const head = [canManage ? pageBox : null, t('item'), t('external_id'), t('status'), t('consensus'), t('confidence'), t('answers'), t('batch'), ''];
+    const head = [canManage ? pageBox : null, t('item'), t('external_id'), t('status'), t('consensus'), t('confidence'), t('answers'), t('dm_col_batch'), ''];
     const table = h('table', { class: 'figures-table dm-table' },
       h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c ?? '')))),
       h('tbody', {}, items.map((item) => row(item))));
     const pager = h('nav', { class: 'dm-pager actions', 'aria-label': t('data') },
-      h('button', { type: 'button', disabled: !page.prev_cursor, onclick: () => navigate(tableHash(project.id, filter, { before: page.prev_cursor })) }, t('prev_page')),
-      h('button', { type: 'button', disabled: !page.next_cursor, onclick: () => navigate(tableHash(project.id, filter, { cursor: page.next_cursor })) }, t('next_page')));
+      h('button', { type: 'button', disabled: !page.prev_cursor, onclick: () => navigate(tableHash(project.id, filter, { before: page.prev_cursor })) }, t('dm_prev_page')),
+      h('button', { type: 'button', disabled: !page.next_cursor, onclick: () => navigate(tableHash(project.id, filter, { cursor: page.next_cursor })) }, t('dm_next_page')));
     body.replaceChildren(...[bulk, table, pager].filter(Boolean));
   }
 

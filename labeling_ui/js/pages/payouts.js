@@ -63,7 +63,7 @@ export async function renderPayouts(root, { orgId }) {
       out.replaceChildren(actions, emptyState(t('no_payouts'), t('no_payouts_hint')));
       return;
     }
-    const columns = [t('annotator'), t('items'), t('accepted'), t('rejected'), t('worked'), t('hourly'), t('amount')];
+    const columns = [t('annotator'), t('pay_items'), t('accepted'), t('rejected'), t('worked'), t('hourly'), t('amount')];
     const money = (v) => (v === null || v === undefined ? '—' : `${v} ${report.currency}`);
     out.replaceChildren(actions, h('section', { class: 'card' }, h('table', { class: 'figures-table payouts-table' },
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
