@@ -3,7 +3,7 @@
 // (GET /projects/{id}/items), with bulk actions for owners and managers.
 import * as api from '../api.js';
 import * as store from '../store.js';
-import { t } from '../i18n.js';
+import { getLang, t } from '../i18n.js';
 import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { navigate } from '../router.js';
@@ -111,6 +111,12 @@ export async function renderDataManager(root, params) {
     return img;
   }
 
+  // "#3、#7、#9 等，另有 12 个": the first few item ids of a list the server named.
+  const itemList = (ids, shown = 5) => {
+    const head = ids.slice(0, shown).map((i) => `#${i}`).join(getLang() === 'zh' ? '、' : ', ');
+    return ids.length > shown ? t('items_and_more', { items: head, n: ids.length - shown }) : head;
+  };
+
   function bulkBar() {
     const act = async (action) => {
       const ids = [...selected];
@@ -121,8 +127,14 @@ export async function renderDataManager(root, params) {
       }
       try {
         const answer = await api.post(`projects/${project.id}/items/bulk`, { item_ids: ids, action });
-        toast(t('bulk_done', { message: answer.message }), 'ok', 6000);
-      } catch (err) { toast(describeError(err), 'error', 8000); return; }
+        // Said from the answer's counts: its ``message`` is English, for logs.
+        const m = action === 'delete' ? answer.annotations_deleted : (answer.unchanged || []).length;
+        toast(t(`bulk_done_${action}`, { n: answer.changed, m }), 'ok', 6000);
+      } catch (err) {
+        const without = err.code === 'no_consensus' ? err.body?.item_ids : null;
+        toast(without?.length ? t('no_consensus_items', { items: itemList(without) }) : describeError(err), 'error', 10000);
+        return;
+      }
       gold.refresh();
       load();
     };
