@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from backend.exports.formats import FORMAT_NAMES
 
@@ -20,7 +21,7 @@ class SplitSpec(BaseModel):
     @model_validator(mode="after")
     def _sums_to_one(self) -> Self:
         if abs(self.train + self.val + self.test - 1.0) > 1e-6:
-            raise ValueError("train + val + test must be 1")
+            raise PydanticCustomError("split_sum", "train + val + test must be 1")
         return self
 
 

@@ -76,11 +76,21 @@ class RowExtras:
 
 
 class RowFailed(Exception):
-    def __init__(self, message: str, loc: Sequence[str | int] = (), *, too_large: bool = False):
+    """Why a row cannot be imported: the English ``message`` and a stable ``code`` for clients."""
+
+    def __init__(
+        self,
+        message: str,
+        loc: Sequence[str | int] = (),
+        *,
+        too_large: bool = False,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.loc = list(loc)
         self.too_large = too_large
+        self.code = code
 
 
 def field_error(field: str, exc: ResultInvalid) -> tuple[str, list[str | int]]:
@@ -131,8 +141,11 @@ class Batch:
         source: str | None = None,
         loc: Sequence[str | int] = (),
         too_large: bool = False,
+        code: str | None = None,
     ) -> None:
-        self.errors.append(RowError(row=row, message=message, source=source, loc=list(loc)))
+        self.errors.append(
+            RowError(row=row, message=message, source=source, loc=list(loc), code=code)
+        )
         self.too_large.append(too_large)
 
     def discard(self) -> None:
@@ -150,7 +163,14 @@ class Batch:
             row = Row(index=index, source=source, content_hash=text_hash(clean), text=clean)
             self._finish(row, extras, ItemShape(text=clean))
         except RowFailed as exc:
-            self.fail(index, exc.message, source=source, loc=exc.loc, too_large=exc.too_large)
+            self.fail(
+                index,
+                exc.message,
+                source=source,
+                loc=exc.loc,
+                too_large=exc.too_large,
+                code=exc.code,
+            )
 
     def add_image(
         self, stream: BinaryIO, extras: RowExtras, *, source: str | None = None, index: int = -1
@@ -161,12 +181,13 @@ class Batch:
         try:
             if self.project.media != "image":
                 raise RowFailed(
-                    f"an image cannot go into a {self.project.kind} project (it labels texts)"
+                    f"an image cannot go into a {self.project.kind} project (it labels texts)",
+                    code="wrong_media",
                 )
             try:
                 staged = storage.stage_stream(stream, max_bytes=self.settings.max_file_bytes)
             except storage.TooLarge as exc:
-                raise RowFailed(f"file {exc}", too_large=True) from None
+                raise RowFailed(f"file {exc}", too_large=True, code="file_too_large") from None
             try:
                 checked = images.check_image(staged, max_pixels=self.settings.max_image_pixels)
             except BaseException:
@@ -175,25 +196,35 @@ class Batch:
             row = Row(index=index, source=source, content_hash=checked.staged.sha256, image=checked)
             self._finish(row, extras, ItemShape(width=checked.width, height=checked.height))
         except images.ImageRejected as exc:
-            self.fail(index, str(exc), source=source, too_large=exc.too_large)
+            code = "image_too_large" if exc.too_large else "image_unreadable"
+            self.fail(index, str(exc), source=source, too_large=exc.too_large, code=code)
         except RowFailed as exc:
             if checked is not None:
                 checked.staged.path.unlink(missing_ok=True)
-            self.fail(index, exc.message, source=source, loc=exc.loc, too_large=exc.too_large)
+            self.fail(
+                index,
+                exc.message,
+                source=source,
+                loc=exc.loc,
+                too_large=exc.too_large,
+                code=exc.code,
+            )
 
     # ---- checks ------------------------------------------------------------------------
     def _check_text(self, text: Any) -> str:
         if self.project.media != "text":
             raise RowFailed(
-                f"a text cannot go into a {self.project.kind} project (it labels images)", ["text"]
+                f"a text cannot go into a {self.project.kind} project (it labels images)",
+                ["text"],
+                code="wrong_media",
             )
         if not isinstance(text, str):
-            raise RowFailed("text must be a string", ["text"])
+            raise RowFailed("text must be a string", ["text"], code="text_not_string")
         text = text.removeprefix(BOM)
         if not text.strip():
-            raise RowFailed("text is empty", ["text"])
+            raise RowFailed("text is empty", ["text"], code="text_empty")
         if "\x00" in text:
-            raise RowFailed(NUL_MESSAGE.format(field="text"), ["text"])
+            raise RowFailed(NUL_MESSAGE.format(field="text"), ["text"], code="nul_character")
         limit = self.settings.max_text_chars
         if len(text) > limit:
             raise RowFailed(
@@ -201,6 +232,7 @@ class Batch:
                 "(JINBIAO_MAX_TEXT_CHARS)",
                 ["text"],
                 too_large=True,
+                code="text_too_long",
             )
         return text
 
@@ -208,25 +240,39 @@ class Batch:
         """Check the optional fields against the item and keep the row."""
         if extras.meta is not None:
             if not isinstance(extras.meta, dict):
-                raise RowFailed("meta must be a JSON object", ["meta"])
+                raise RowFailed("meta must be a JSON object", ["meta"], code="meta_not_object")
             try:
                 meta_text = json.dumps(extras.meta, ensure_ascii=False, allow_nan=False)
             except ValueError:
                 raise RowFailed(
-                    "meta holds NaN or Infinity, which JSON does not allow", ["meta"]
+                    "meta holds NaN or Infinity, which JSON does not allow",
+                    ["meta"],
+                    code="meta_not_finite",
                 ) from None
             if len(meta_text) > MAX_META_BYTES:
-                raise RowFailed(f"meta is larger than {MAX_META_BYTES:,} bytes as JSON", ["meta"])
+                raise RowFailed(
+                    f"meta is larger than {MAX_META_BYTES:,} bytes as JSON",
+                    ["meta"],
+                    code="meta_too_large",
+                )
             nul = strict_json.nul_path(extras.meta)
             if nul is not None:
-                raise RowFailed(NUL_MESSAGE.format(field="meta"), ["meta", *map(str, nul)])
+                raise RowFailed(
+                    NUL_MESSAGE.format(field="meta"), ["meta", *map(str, nul)], code="nul_character"
+                )
             row.meta = extras.meta
         if extras.external_id is not None:
             external_id = str(extras.external_id).strip()
             if len(external_id) > 255:
-                raise RowFailed("external_id is longer than 255 characters", ["external_id"])
+                raise RowFailed(
+                    "external_id is longer than 255 characters",
+                    ["external_id"],
+                    code="external_id_too_long",
+                )
             if "\x00" in external_id:
-                raise RowFailed(NUL_MESSAGE.format(field="external_id"), ["external_id"])
+                raise RowFailed(
+                    NUL_MESSAGE.format(field="external_id"), ["external_id"], code="nul_character"
+                )
             row.external_id = external_id or None
         if extras.prelabel is not None:
             try:
@@ -234,6 +280,6 @@ class Batch:
                     extras.prelabel, labels=self.project.labels, item=shape
                 )
             except ResultInvalid as exc:
-                raise RowFailed(*field_error("prelabel", exc)) from None
+                raise RowFailed(*field_error("prelabel", exc), code="prelabel_invalid") from None
         row.priority = float(extras.priority)
         self.rows.append(row)

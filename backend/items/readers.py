@@ -49,7 +49,7 @@ def read_json_items(batch: Batch, items: list[ItemIn]) -> None:
                 with _open_under_root(item.image_path, batch.settings.import_root) as stream:
                     batch.add_image(stream, extras, index=index, source=item.image_path)
         except RowFailed as exc:
-            batch.fail(index, exc.message, loc=exc.loc, too_large=exc.too_large)
+            batch.fail(index, exc.message, loc=exc.loc, too_large=exc.too_large, code=exc.code)
             continue
         if item.reference_image is not None:
             _add_reference(batch, index, item.reference_image)
@@ -70,10 +70,16 @@ def _add_reference(batch: Batch, index: int, raw: str) -> None:
                 staged = storage.stage_stream(stream, max_bytes=batch.settings.max_file_bytes)
             checked = references.check_reference(staged, max_pixels=batch.settings.max_image_pixels)
         except storage.TooLarge as exc:
-            raise RowFailed(f"reference_image: file {exc}", too_large=True) from None
+            raise RowFailed(
+                f"reference_image: file {exc}", too_large=True, code="file_too_large"
+            ) from None
         except images.ImageRejected as exc:
             staged.path.unlink(missing_ok=True)
-            raise RowFailed(f"reference_image: {exc}", too_large=exc.too_large) from None
+            raise RowFailed(
+                f"reference_image: {exc}",
+                too_large=exc.too_large,
+                code="image_too_large" if exc.too_large else "image_unreadable",
+            ) from None
     except RowFailed as exc:
         row = batch.rows.pop()
         storage.remove_staging([row.image.staged.path] if row.image is not None else [])
@@ -82,7 +88,7 @@ def _add_reference(batch: Batch, index: int, raw: str) -> None:
             if exc.message.startswith("reference_image")
             else (f"reference_image: {exc.message}")
         )
-        batch.fail(index, message, loc=["reference_image"], too_large=exc.too_large)
+        batch.fail(index, message, loc=["reference_image"], too_large=exc.too_large, code=exc.code)
         return
     batch.rows[-1].reference = checked
 
@@ -95,11 +101,14 @@ def _decode_base64(value: str, max_bytes: int) -> bytes:
             f"image larger than the limit of {max_bytes:,} bytes (JINBIAO_MAX_FILE_BYTES)",
             ["image_base64"],
             too_large=True,
+            code="file_too_large",
         )
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise RowFailed("image_base64 is not valid base64", ["image_base64"]) from None
+        raise RowFailed(
+            "image_base64 is not valid base64", ["image_base64"], code="base64_invalid"
+        ) from None
 
 
 def _open_under_root(raw: str, root: Path | None) -> BinaryIO:
@@ -112,18 +121,27 @@ def _open_under_root(raw: str, root: Path | None) -> BinaryIO:
         raise RowFailed(
             "image_path imports are switched off: the server sets no JINBIAO_IMPORT_ROOT",
             ["image_path"],
+            code="image_path_off",
         )
     base = root.resolve()
     target = (base / raw).resolve()
     if not target.is_relative_to(base):
-        raise RowFailed("image_path must be inside the server's import root", ["image_path"])
+        raise RowFailed(
+            "image_path must be inside the server's import root",
+            ["image_path"],
+            code="image_path_outside",
+        )
     if not target.is_file():
-        raise RowFailed("no such file under the import root", ["image_path"])
+        raise RowFailed(
+            "no such file under the import root", ["image_path"], code="image_path_missing"
+        )
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
         return os.fdopen(os.open(target, flags), "rb")
     except OSError as exc:
-        raise RowFailed(f"cannot open image_path: {exc.strerror}", ["image_path"]) from None
+        raise RowFailed(
+            f"cannot open image_path: {exc.strerror}", ["image_path"], code="image_path_unreadable"
+        ) from None
 
 
 def read_uploads(batch: Batch, uploads: list[Upload]) -> None:
@@ -148,6 +166,7 @@ def read_uploads(batch: Batch, uploads: list[Upload]) -> None:
                     f"{batch.settings.max_file_bytes:,} (JINBIAO_MAX_FILE_BYTES)",
                     source=name,
                     too_large=True,
+                    code="file_too_large",
                 )
                 continue
             batch.add_image(stream, extras, source=name, index=index)
@@ -161,6 +180,7 @@ def read_texts(batch: Batch, stream: BinaryIO, *, source: str) -> None:
             start,
             f"{source}: a file of texts cannot go into a {batch.project.kind} project",
             source=source,
+            code="wrong_media",
         )
         return
     try:
@@ -169,13 +189,15 @@ def read_texts(batch: Batch, stream: BinaryIO, *, source: str) -> None:
         ):
             where = f"{source}:line {line}"
             if isinstance(record, RowFailed):
-                batch.fail(batch.next_row(), record.message, source=where, loc=record.loc)
+                batch.fail(
+                    batch.next_row(), record.message, source=where, loc=record.loc, code=record.code
+                )
                 continue
             try:
                 extras = tables.extras_of(record, content="text")
             except RowFailed as exc:
-                batch.fail(batch.next_row(), exc.message, source=where, loc=exc.loc)
+                batch.fail(batch.next_row(), exc.message, source=where, loc=exc.loc, code=exc.code)
                 continue
             batch.add_text(record["text"], extras, source=where)
     except tables.TableFailed as exc:
-        batch.fail(start, f"{source}: {exc}", source=source, loc=exc.loc)
+        batch.fail(start, f"{source}: {exc}", source=source, loc=exc.loc, code=exc.code)

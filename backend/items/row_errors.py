@@ -29,6 +29,7 @@ def all_rows_failed(errors: Sequence[RowError], too_large: Sequence[bool]) -> HT
                 "type": "too_large" if big else "value_error",
                 "row": e.row,
                 "source": e.source,
+                "code": e.code,
             }
             for e, big in zip(errors, too_large, strict=True)
         ],

@@ -64,6 +64,12 @@ class RowError(BaseModel):
     message: str
     source: str | None = None
     loc: list[str | int] = Field(default_factory=list)
+    code: str | None = Field(
+        default=None,
+        description="the problem as a stable snake_case code a client translates "
+        "(`not_json`, `image_unreadable`…); `message` says it in English",
+        examples=["priority_not_number"],
+    )
 
 
 class ImportResult(BaseModel):

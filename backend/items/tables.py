@@ -24,9 +24,12 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 class TableFailed(ValueError):
     """The whole file is unusable (not UTF-8, no content column…); ``loc`` names the column."""
 
-    def __init__(self, message: str, loc: list[str | int] | None = None) -> None:
+    def __init__(
+        self, message: str, loc: list[str | int] | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.loc = loc or []
+        self.code = code
 
 
 def is_table(name: str) -> bool:
@@ -50,19 +53,19 @@ def _jsonl_records(
         try:
             line = raw.decode("utf-8").removeprefix("\ufeff").strip()
         except UnicodeDecodeError:
-            yield number, RowFailed("line is not UTF-8")
+            yield number, RowFailed("line is not UTF-8", code="not_utf8")
             continue
         if not line:
             continue
         try:
             record = strict_json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, RowFailed(f"not JSON: {exc.msg} at column {exc.colno}")
+            yield number, RowFailed(f"not JSON: {exc.msg} at column {exc.colno}", code="not_json")
             continue
         if not isinstance(record, dict):
-            yield number, RowFailed("each line must be a JSON object")
+            yield number, RowFailed("each line must be a JSON object", code="not_json_object")
         elif content not in record:
-            yield number, RowFailed(f"no {content!r} field", [content])
+            yield number, RowFailed(f"no {content!r} field", [content], code="missing_field")
         else:
             yield number, record
 
@@ -79,18 +82,28 @@ def _csv_records(
     try:
         header = reader.fieldnames or []
         if content not in header:
-            raise TableFailed(f"no {content!r} column (the columns are {header})", [content])
+            raise TableFailed(
+                f"no {content!r} column (the columns are {header})",
+                [content],
+                code="missing_column",
+            )
         for record in reader:
             if None in record:  # more cells than header columns
-                yield reader.line_num, RowFailed("more cells than columns in the header")
+                yield (
+                    reader.line_num,
+                    RowFailed("more cells than columns in the header", code="extra_cells"),
+                )
                 continue
             yield reader.line_num, _csv_values(record)
     except UnicodeDecodeError:
         raise TableFailed(
-            f"not UTF-8 near line {reader.line_num + 1} (from Excel, save as 'CSV UTF-8')"
+            f"not UTF-8 near line {reader.line_num + 1} (from Excel, save as 'CSV UTF-8')",
+            code="not_utf8",
         ) from None
     except csv.Error as exc:
-        raise TableFailed(f"line {reader.line_num}: {_csv_problem(exc)}") from None
+        raise TableFailed(
+            f"line {reader.line_num}: {_csv_problem(exc)}", code="csv_malformed"
+        ) from None
     finally:
         text.detach()
 
@@ -115,7 +128,7 @@ def _csv_values(record: dict[str, Any]) -> dict[str, Any] | RowFailed:
         try:
             out[key] = strict_json.loads(value)
         except json.JSONDecodeError as exc:
-            return RowFailed(f"{key} must hold JSON ({exc.msg})", [key])
+            return RowFailed(f"{key} must hold JSON ({exc.msg})", [key], code="cell_not_json")
     return out
 
 
@@ -123,20 +136,24 @@ def extras_of(record: dict[str, Any], *, content: str) -> RowExtras:
     """The item fields of a record; unknown columns go into ``meta``."""
     meta = record.get("meta")
     if meta is not None and not isinstance(meta, dict):
-        raise RowFailed("meta must be a JSON object", ["meta"])
+        raise RowFailed("meta must be a JSON object", ["meta"], code="meta_not_object")
     meta = dict(meta or {})
     meta.update({k: v for k, v in record.items() if k not in (*FIELDS, content) and k})
     priority = record.get("priority")
     try:
         priority = float(priority) if priority not in (None, "") else 0.0
     except (TypeError, ValueError):
-        raise RowFailed("priority must be a number", ["priority"]) from None
+        raise RowFailed(
+            "priority must be a number", ["priority"], code="priority_not_number"
+        ) from None
     if priority != priority or priority in (float("inf"), float("-inf")):
-        raise RowFailed("priority must be a finite number", ["priority"])
+        raise RowFailed(
+            "priority must be a finite number", ["priority"], code="priority_not_finite"
+        )
     external_id = record.get("external_id")
     prelabel = record.get("prelabel")
     if prelabel is not None and not isinstance(prelabel, dict):
-        raise RowFailed("prelabel must be a JSON object", ["prelabel"])
+        raise RowFailed("prelabel must be a JSON object", ["prelabel"], code="prelabel_not_object")
     return RowExtras(
         external_id=None if external_id in (None, "") else str(external_id),
         meta=meta,

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 MAX_MONEY = Decimal("1000000")
 ZERO = Decimal("0")
@@ -25,20 +26,24 @@ PAYABLE_WHEN = ("final", "agrees", "finished")
 def parse_money(value: Any) -> Decimal:
     """A non-negative amount with at most 4 decimals, from a string or a JSON number."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError('must be a decimal number such as "0.05"')
+        raise PydanticCustomError("money_type", 'must be a decimal number such as "0.05"')
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise PydanticCustomError("money_parsing", "not a number") from None
     if not amount.is_finite():
-        raise ValueError("must be a finite number")
+        raise PydanticCustomError("money_not_finite", "must be a finite number")
     if amount < 0:
-        raise ValueError("must not be negative")
+        raise PydanticCustomError("money_negative", "must not be negative")
     if amount > MAX_MONEY:
-        raise ValueError(f"must be at most {MAX_MONEY}")
+        raise PydanticCustomError(
+            "money_too_large", "must be at most {max}", {"max": money_text(MAX_MONEY)}
+        )
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -4:
-        raise ValueError("at most 4 decimals")
+        raise PydanticCustomError(
+            "money_decimal_places", "at most {decimal_places} decimals", {"decimal_places": 4}
+        )
     return amount.normalize() if amount else ZERO
 
 

@@ -13,10 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
 from backend.projects.pay_settings import PaySettings, public_pay
@@ -74,24 +76,24 @@ class LabelSpec(BaseModel):
     def _clean_name(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("label name must not be blank")
+            raise PydanticCustomError("label_name_blank", "label name must not be blank")
         return value
 
     @field_validator("color")
     @classmethod
     def _check_color(cls, value: str | None) -> str | None:
         if value is not None and not _COLOR.match(value):
-            raise ValueError("colour must look like #1a2b3c")
+            raise PydanticCustomError("colour_format", "colour must look like #1a2b3c")
         return value
 
 
 def _check_labels(labels: list[LabelSpec]) -> list[LabelSpec]:
     names = [label.name for label in labels]
     if len(set(names)) != len(names):
-        raise ValueError("label names must be unique")
+        raise PydanticCustomError("label_names_not_unique", "label names must be unique")
     keys = [label.hotkey.lower() for label in labels if label.hotkey]
     if len(set(keys)) != len(keys):
-        raise ValueError("label hotkeys must be unique")
+        raise PydanticCustomError("label_hotkeys_not_unique", "label hotkeys must be unique")
     for i, label in enumerate(labels):
         if label.color is None:
             label.color = PALETTE[i % len(PALETTE)]
@@ -110,9 +112,9 @@ def _check_reasons(reasons: list[str] | None) -> list[str] | None:
         return None
     cleaned = [reason.strip() for reason in reasons]
     if any(not reason for reason in cleaned):
-        raise ValueError("a review reason must not be blank")
+        raise PydanticCustomError("review_reason_blank", "a review reason must not be blank")
     if len(set(cleaned)) != len(cleaned):
-        raise ValueError("review reasons must be unique")
+        raise PydanticCustomError("review_reasons_not_unique", "review reasons must be unique")
     return cleaned
 
 
@@ -184,12 +186,23 @@ class ProjectCreate(ProjectSettings):
 
     _labels = field_validator("labels")(_check_labels)
 
+    @field_validator("max_overlap")
+    @classmethod
+    def _max_overlap_covers_overlap(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """Checked on ``max_overlap`` itself, so the 422's ``loc`` names the field to correct."""
+        overlap = info.data.get("overlap")  # absent when overlap itself was refused
+        if value is not None and overlap is not None and value < overlap:
+            raise PydanticCustomError(
+                "max_overlap_below_overlap",
+                "max_overlap must be at least overlap ({overlap})",
+                {"overlap": overlap},
+            )
+        return value
+
     @model_validator(mode="after")
     def _overlap_bounds(self) -> Self:
         if self.max_overlap is None:
             self.max_overlap = self.overlap
-        if self.max_overlap < self.overlap:
-            raise ValueError("max_overlap must be at least overlap")
         return self
 
 

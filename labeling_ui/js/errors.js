@@ -1,6 +1,6 @@
 // Errors a person can read: the API's stable ``code`` translated (zh/en), with the field it
 // concerns. ``detail`` (English, for logs) is shown only for a code this page does not know yet.
-import { addTranslations, hasText, t } from './i18n.js';
+import { addTranslations, getLang, hasText, t } from './i18n.js';
 
 addTranslations({
   en: {
@@ -45,6 +45,65 @@ addTranslations({
     err_team_name_taken: 'A team with this name exists already.',
     err_own_password: 'Change your own password on the password page.',
     err_member_of_other_orgs: 'This person belongs to another organization too; they must change their password themselves.',
+    err_field_nth: '{field} #{n}',
+    err_needs_role: 'Not allowed: this needs the role {roles}.',
+    err_needs_roles: 'Not allowed: this needs one of the roles {roles}.',
+    // 422 field errors by pydantic ``type`` (ctx values fill the braces)
+    err_type_missing: 'required',
+    err_type_string_too_short: 'must have at least {min_length} characters',
+    err_type_string_too_long: 'must have at most {max_length} characters',
+    err_type_string_type: 'must be text',
+    err_type_string_pattern_mismatch: 'is not in the expected format',
+    err_type_too_short: 'must have at least {min_length} entries',
+    err_type_too_long: 'must have at most {max_length} entries',
+    err_type_greater_than: 'must be greater than {gt}',
+    err_type_greater_than_equal: 'must be {ge} or more',
+    err_type_less_than: 'must be less than {lt}',
+    err_type_less_than_equal: 'must be {le} or less',
+    err_type_multiple_of: 'must be a multiple of {multiple_of}',
+    err_type_int_parsing: 'must be a whole number',
+    err_type_int_type: 'must be a whole number',
+    err_type_int_from_float: 'must be a whole number',
+    err_type_float_parsing: 'must be a number',
+    err_type_float_type: 'must be a number',
+    err_type_decimal_parsing: 'must be a number',
+    err_type_decimal_type: 'must be a number',
+    err_type_finite_number: 'must be a finite number',
+    err_type_decimal_max_places: 'at most {decimal_places} decimals',
+    err_type_date_parsing: 'must be a date (YYYY-MM-DD)',
+    err_type_date_type: 'must be a date (YYYY-MM-DD)',
+    err_type_date_from_datetime_parsing: 'must be a date (YYYY-MM-DD)',
+    err_type_date_from_datetime_inexact: 'must be a date without a time',
+    err_type_datetime_parsing: 'must be a date and time',
+    err_type_datetime_type: 'must be a date and time',
+    err_type_datetime_from_date_parsing: 'must be a date and time',
+    err_type_bool_parsing: 'must be yes or no',
+    err_type_bool_type: 'must be yes or no',
+    err_type_literal_error: 'must be one of {expected}',
+    err_type_enum: 'must be one of {expected}',
+    err_type_json_invalid: 'is not valid JSON',
+    err_type_json_type: 'is not valid JSON',
+    err_type_extra_forbidden: 'is not a field this form accepts',
+    err_type_url_parsing: 'must be a web address (http:// or https://)',
+    err_type_url_scheme: 'must start with http:// or https://',
+    err_type_url_type: 'must be a web address',
+    err_type_value_error: '{message}',
+    err_type_too_large: 'too large: {message}',
+    // our own validators (backend schemas): stable types
+    err_type_max_overlap_below_overlap: 'must be at least the overlap ({overlap})',
+    err_type_money_type: 'must be a decimal number such as 0.05',
+    err_type_money_parsing: 'is not a number; write a decimal such as 0.05',
+    err_type_money_not_finite: 'must be a finite number',
+    err_type_money_negative: 'must not be negative',
+    err_type_money_too_large: 'must be at most {max}',
+    err_type_money_decimal_places: 'at most {decimal_places} decimals',
+    err_type_split_sum: 'train + val + test must add up to 1',
+    err_type_label_name_blank: 'a label name must not be blank',
+    err_type_colour_format: 'a colour looks like #1a2b3c',
+    err_type_label_names_not_unique: 'label names must be unique',
+    err_type_label_hotkeys_not_unique: 'hotkeys must be unique',
+    err_type_review_reason_blank: 'a reason must not be blank',
+    err_type_review_reasons_not_unique: 'reasons must be unique',
   },
   zh: {
     err_field: '{field}：{message}',
@@ -88,25 +147,145 @@ addTranslations({
     err_team_name_taken: '已有同名团队。',
     err_own_password: '请在“修改密码”页面修改你自己的密码。',
     err_member_of_other_orgs: '此人同时属于其他组织，必须由本人修改密码。',
+    err_field_nth: '{field}（第 {n} 项）',
+    err_needs_role: '无权操作：需要{roles}角色。',
+    err_needs_roles: '无权操作：需要以下角色之一：{roles}。',
+    err_type_missing: '必填',
+    err_type_string_too_short: '至少 {min_length} 个字符',
+    err_type_string_too_long: '最多 {max_length} 个字符',
+    err_type_string_type: '必须是文本',
+    err_type_string_pattern_mismatch: '格式不正确',
+    err_type_too_short: '至少 {min_length} 项',
+    err_type_too_long: '最多 {max_length} 项',
+    err_type_greater_than: '必须大于 {gt}',
+    err_type_greater_than_equal: '不能小于 {ge}',
+    err_type_less_than: '必须小于 {lt}',
+    err_type_less_than_equal: '不能大于 {le}',
+    err_type_multiple_of: '必须是 {multiple_of} 的倍数',
+    err_type_int_parsing: '必须是整数',
+    err_type_int_type: '必须是整数',
+    err_type_int_from_float: '必须是整数',
+    err_type_float_parsing: '必须是数字',
+    err_type_float_type: '必须是数字',
+    err_type_decimal_parsing: '必须是数字',
+    err_type_decimal_type: '必须是数字',
+    err_type_finite_number: '必须是有限的数字',
+    err_type_decimal_max_places: '最多 {decimal_places} 位小数',
+    err_type_date_parsing: '必须是日期（年-月-日）',
+    err_type_date_type: '必须是日期（年-月-日）',
+    err_type_date_from_datetime_parsing: '必须是日期（年-月-日）',
+    err_type_date_from_datetime_inexact: '必须是不带时间的日期',
+    err_type_datetime_parsing: '必须是日期和时间',
+    err_type_datetime_type: '必须是日期和时间',
+    err_type_datetime_from_date_parsing: '必须是日期和时间',
+    err_type_bool_parsing: '必须是“是”或“否”',
+    err_type_bool_type: '必须是“是”或“否”',
+    err_type_literal_error: '必须是以下之一：{expected}',
+    err_type_enum: '必须是以下之一：{expected}',
+    err_type_json_invalid: '不是有效的 JSON',
+    err_type_json_type: '不是有效的 JSON',
+    err_type_extra_forbidden: '不是此处可以提交的字段',
+    err_type_url_parsing: '必须是网址（http:// 或 https://）',
+    err_type_url_scheme: '必须以 http:// 或 https:// 开头',
+    err_type_url_type: '必须是网址',
+    err_type_value_error: '{message}',
+    err_type_too_large: '过大：{message}',
+    err_type_max_overlap_below_overlap: '不能小于重叠数（{overlap}）',
+    err_type_money_type: '必须是小数，例如 0.05',
+    err_type_money_parsing: '不是数字，请填写小数，例如 0.05',
+    err_type_money_not_finite: '必须是有限的数字',
+    err_type_money_negative: '不能为负数',
+    err_type_money_too_large: '不能超过 {max}',
+    err_type_money_decimal_places: '最多 {decimal_places} 位小数',
+    err_type_split_sum: '训练、验证、测试三者之和必须为 1',
+    err_type_label_name_blank: '标签名不能为空',
+    err_type_colour_format: '颜色格式应为 #1a2b3c',
+    err_type_label_names_not_unique: '标签名不能重复',
+    err_type_label_hotkeys_not_unique: '快捷键不能重复',
+    err_type_review_reason_blank: '原因不能为空',
+    err_type_review_reasons_not_unique: '原因不能重复',
   },
 });
 
-// FastAPI's 422 detail is a list of {loc, msg}; the field is loc without its 'body'/'query' head.
-const fieldOf = (entry) => (entry.loc || []).filter((p, i) => !(i === 0 && ['body', 'query', 'path'].includes(p))).join('.');
+// FastAPI's 422 detail is a list of {loc, msg, type, ctx}; the field is loc without its
+// 'body'/'query'/'path' head.
+const pathOf = (entry) => (entry.loc || []).filter((p, i) => !(i === 0 && ['body', 'query', 'path'].includes(p)));
+const fieldOf = (entry) => pathOf(entry).join('.');
 
-function describeFields(detail) {
-  return detail.map((entry) => t('err_field', { field: fieldOf(entry) || '—', message: entry.msg })).join('; ');
+// Field names of the API that several pages share, and the i18n key of their label. A page
+// passes its own labels to ``describeError`` for the rest (they win over these).
+const FIELD_KEYS = {
+  from: 'period_from', to: 'period_to', split: 'split', 'split.train': 'split', 'split.val': 'split',
+  'split.test': 'split', min_confidence: 'min_confidence', seed: 'seed', format: 'format',
+  'pay.per_item': 'reward_per_item', labels: 'label_editor', 'labels.name': 'label_name',
+  'labels.color': 'color', 'labels.hotkey': 'hotkey',
+};
+
+// Messages our services raise as plain ``value_error`` (not from a schema), by their English text.
+const KNOWN_MESSAGES = { 'max_overlap must be at least overlap': 'max_overlap_below_overlap' };
+
+function fieldLabel(entry, labels) {
+  const path = pathOf(entry);
+  const full = path.join('.');
+  const named = path.filter((p) => typeof p !== 'number' && !/^\d+$/.test(String(p))).join('.');
+  const own = typeof labels === 'function' ? (labels(full) ?? labels(named)) : (labels?.[full] ?? labels?.[named]);
+  let label = own;
+  if (label === undefined && FIELD_KEYS[named]) label = t(FIELD_KEYS[named]);
+  if (label === undefined && named && hasText(named.replace(/\./g, '_'))) label = t(named.replace(/\./g, '_'));
+  if (label === undefined) return full;
+  const index = path.find((p) => typeof p === 'number' || /^\d+$/.test(String(p)));
+  return index === undefined || own !== undefined ? label : t('err_field_nth', { field: label, n: Number(index) + 1 });
+}
+
+// A list in the reader's way: "a, b or c" / "a、b、c".
+const joinList = (parts) => (getLang() === 'zh' ? parts.join('、')
+  : parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts.join(''));
+// pydantic's ctx.expected ("'a', 'b' or 'c'") as the reader's list.
+const listText = (expected) => joinList(String(expected).split(/, | or /));
+
+// One field error's message in the reader's language: by pydantic's ``type``, with its ``ctx``
+// limits; our own validators' errors carry types of their own. An unknown type keeps the
+// English ``msg``, without pydantic's "Value error, " head.
+export function fieldMessage(entry) {
+  const english = String(entry.msg ?? '').replace(/^(Value error|Assertion failed), /, '');
+  let type = entry.type;
+  if (type === 'value_error' && KNOWN_MESSAGES[english]) type = KNOWN_MESSAGES[english];
+  if (!type || !hasText(`err_type_${type}`)) return english;
+  const ctx = { ...(entry.ctx || {}) };
+  if (ctx.expected !== undefined) ctx.expected = listText(ctx.expected);
+  return t(`err_type_${type}`, { ...ctx, message: english });
+}
+
+function describeFields(detail, labels) {
+  return detail.map((entry) => {
+    const field = fieldLabel(entry, labels);
+    const message = fieldMessage(entry);
+    return field ? t('err_field', { field, message }) : message;
+  }).join('; ');
 }
 
 const plain = (detail) => (typeof detail === 'string' ? detail : JSON.stringify(detail));
 
-// One readable line for an ApiError (or any Error).
-export function describeError(err) {
+// "this needs one of the roles: manager, owner" (the 403 of a role check) in the reader's words.
+function neededRoles(detail) {
+  const m = typeof detail === 'string' && /^this needs one of the roles: (.+)$/.exec(detail);
+  if (!m) return null;
+  const roles = m[1].split(/,\s*/).map((r) => (hasText(`role_${r}`) ? t(`role_${r}`) : r));
+  return t(roles.length > 1 ? 'err_needs_roles' : 'err_needs_role', { roles: joinList(roles) });
+}
+
+// One readable line for an ApiError (or any Error). ``labels`` names the fields of the page's
+// form: {'pay.per_item': t('reward_per_item')} or a function of the field path.
+export function describeError(err, labels) {
   const detail = err && err.detail !== undefined ? err.detail : err && err.message;
   const code = err && err.code;
   // A 422 with a code of its own (wrong_password) says it in the reader's language.
   if (Array.isArray(detail) && !(code && code !== 'invalid_input' && hasText(`err_${code}`))) {
-    return describeFields(detail);
+    return describeFields(detail, labels);
+  }
+  if (code === 'forbidden' || (err && err.status === 403)) {
+    const roles = neededRoles(detail);
+    if (roles) return roles;
   }
   if (code && hasText(`err_${code}`)) {
     return t(`err_${code}`, { ...(err.body || {}), detail: plain(detail) });
@@ -117,4 +296,15 @@ export function describeError(err) {
 // The fields a 422 names, for forms that mark the input they concern.
 export function invalidFields(err) {
   return Array.isArray(err && err.detail) ? err.detail.map(fieldOf) : [];
+}
+
+// Mark the controls of the fields a 422 names (aria-invalid, focus on the first); ``controls``
+// maps a field path to its input. Marks of an earlier answer are cleared first.
+export function markInvalid(err, controls) {
+  const all = Object.values(controls).filter(Boolean);
+  for (const c of all) c.removeAttribute('aria-invalid');
+  const named = (err ? invalidFields(err) : []).map((f) => controls[f] ?? controls[f.replace(/\.\d+(?=\.|$)/g, '')]).filter(Boolean);
+  for (const c of named) c.setAttribute('aria-invalid', 'true');
+  if (named[0]) named[0].focus({ preventScroll: false });
+  return named;
 }

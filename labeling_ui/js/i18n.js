@@ -182,10 +182,24 @@ export function setLang(next) {
 }
 
 // Other modules bring their own strings (errors.js: the API's error codes), so no file grows
-// past what one reader can hold.
+// past what one reader can hold. All dictionaries share one key space: a module that defines a key
+// another one has with a different text would silently change that text everywhere (the data
+// manager's `batch: '批次'` turned the import progress '第 {n}/{total} 批' into '批次'). Such a key
+// is kept as it was, warned about and listed in `i18nClashes()`, which the tests check is empty.
+const clashes = [];
+export const i18nClashes = () => clashes.slice();
+
 export function addTranslations(more) {
-  Object.assign(en, more.en);
-  Object.assign(zh, more.zh);
+  for (const [name, dict] of [['en', en], ['zh', zh]]) {
+    for (const [key, text] of Object.entries(more[name] || {})) {
+      if (key in dict && dict[key] !== text) {
+        clashes.push(`${name}.${key}`);
+        console.warn(`i18n: ${name}.${key} is defined twice with different texts; the first is kept`);
+        continue;
+      }
+      dict[key] = text;
+    }
+  }
 }
 
 export const hasText = (key) => key in DICTS[lang] || key in en;

@@ -27,7 +27,7 @@ addTranslations({
     // quality page
     review_figures: 'Review', in_review: 'Waiting for review', reviewed: 'Reviewed', in_rework: 'In rework',
     reviewer: 'Reviewer', decisions: 'Accepted / fixed / rejected', median_time: 'Median time', agreement_reviewers: 'Agreement with other reviewers',
-    review_accuracy: 'Review accuracy', judged: 'Judged', no_reviews: 'No reviews yet.',
+    review_accuracy: 'Review accuracy', review_col_annotator: 'Annotator', judged: 'Judged', no_reviews: 'No reviews yet.',
     err_review_expired: 'The review lease ran out; the item may be with another reviewer now. Take the next one.',
     err_review_skipped: 'This review was given back. Take the next one.',
   },
@@ -52,7 +52,7 @@ addTranslations({
     review_reasons: '原因标签（逗号分隔）',
     review_figures: '质检', in_review: '待质检', reviewed: '已质检', in_rework: '返工中',
     reviewer: '质检员', decisions: '通过 / 修正 / 驳回', median_time: '用时中位数', agreement_reviewers: '与其他质检员一致率',
-    review_accuracy: '质检准确率', judged: '被质检', no_reviews: '尚无质检记录。',
+    review_accuracy: '质检准确率', review_col_annotator: '标注员', judged: '被质检', no_reviews: '尚无质检记录。',
     err_review_expired: '质检租约已过期，该条目可能已交给其他质检员。请取下一条。',
     err_review_skipped: '此质检已退回。请取下一条。',
   },

@@ -85,7 +85,13 @@ def test_empty_text_and_one_bad_row_among_good_ones(client, team):
     result = answer.json()
     assert result["created"] == 2
     assert result["errors"] == [
-        {"row": 1, "message": "text is empty", "source": None, "loc": ["text"]}
+        {
+            "row": 1,
+            "message": "text is empty",
+            "source": None,
+            "loc": ["text"],
+            "code": "text_empty",
+        }
     ]
 
 

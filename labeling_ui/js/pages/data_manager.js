@@ -3,7 +3,7 @@
 // (GET /projects/{id}/items), with bulk actions for owners and managers.
 import * as api from '../api.js';
 import * as store from '../store.js';
-import { t } from '../i18n.js';
+import { getLang, t } from '../i18n.js';
 import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { navigate } from '../router.js';
@@ -76,13 +76,13 @@ export async function renderDataManager(root, params) {
       for (const item of items) { if (e.target.checked) selected.add(item.id); else selected.delete(item.id); }
       render();
     }, checked: items.every((i) => selected.has(i.id)) });
-    const head = [canManage ? pageBox : null, t('item'), t('external_id'), t('status'), t('consensus'), t('confidence'), t('answers'), t('batch'), ''];
+    const head = [canManage ? pageBox : null, t('item'), t('external_id'), t('status'), t('consensus'), t('confidence'), t('answers'), t('dm_col_batch'), ''];
     const table = h('table', { class: 'figures-table dm-table' },
       h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c ?? '')))),
       h('tbody', {}, items.map((item) => row(item))));
     const pager = h('nav', { class: 'dm-pager actions', 'aria-label': t('data') },
-      h('button', { type: 'button', disabled: !page.prev_cursor, onclick: () => navigate(tableHash(project.id, filter, { before: page.prev_cursor })) }, t('prev_page')),
-      h('button', { type: 'button', disabled: !page.next_cursor, onclick: () => navigate(tableHash(project.id, filter, { cursor: page.next_cursor })) }, t('next_page')));
+      h('button', { type: 'button', disabled: !page.prev_cursor, onclick: () => navigate(tableHash(project.id, filter, { before: page.prev_cursor })) }, t('dm_prev_page')),
+      h('button', { type: 'button', disabled: !page.next_cursor, onclick: () => navigate(tableHash(project.id, filter, { cursor: page.next_cursor })) }, t('dm_next_page')));
     body.replaceChildren(...[bulk, table, pager].filter(Boolean));
   }
 
@@ -111,6 +111,12 @@ export async function renderDataManager(root, params) {
     return img;
   }
 
+  // "#3、#7、#9 等，另有 12 个": the first few item ids of a list the server named.
+  const itemList = (ids, shown = 5) => {
+    const head = ids.slice(0, shown).map((i) => `#${i}`).join(getLang() === 'zh' ? '、' : ', ');
+    return ids.length > shown ? t('items_and_more', { items: head, n: ids.length - shown }) : head;
+  };
+
   function bulkBar() {
     const act = async (action) => {
       const ids = [...selected];
@@ -121,8 +127,14 @@ export async function renderDataManager(root, params) {
       }
       try {
         const answer = await api.post(`projects/${project.id}/items/bulk`, { item_ids: ids, action });
-        toast(t('bulk_done', { message: answer.message }), 'ok', 6000);
-      } catch (err) { toast(describeError(err), 'error', 8000); return; }
+        // Said from the answer's counts: its ``message`` is English, for logs.
+        const m = action === 'delete' ? answer.annotations_deleted : (answer.unchanged || []).length;
+        toast(t(`bulk_done_${action}`, { n: answer.changed, m }), 'ok', 6000);
+      } catch (err) {
+        const without = err.code === 'no_consensus' ? err.body?.item_ids : null;
+        toast(without?.length ? t('no_consensus_items', { items: itemList(without) }) : describeError(err), 'error', 10000);
+        return;
+      }
       gold.refresh();
       load();
     };

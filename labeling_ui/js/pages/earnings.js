@@ -37,7 +37,7 @@ export async function renderEarnings(root) {
     }
     const table = (caption, first, rows, cell) => h('table', { class: 'figures-table' },
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, [first, t('items'), ...FIGURES.map(t), t('worked')].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, [first, t('pay_items'), ...FIGURES.map(t), t('worked')].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, cell(r)), h('td', {}, String(r.items)),
         FIGURES.map((k) => h('td', { class: 'num' }, r[k])), h('td', {}, fmtDuration(r.seconds, t))))));
     out.replaceChildren(totals, h('p', { class: 'hint' }, t('pending_hint')),

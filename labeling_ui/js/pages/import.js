@@ -1,12 +1,69 @@
 // Import items: files in batches over XMLHttpRequest (a progress bar for bytes, a line per batch),
 // or pasted texts as JSON. The answer of each batch: {created, duplicates, errors: [{row, message}]}.
 import * as api from '../api.js';
-import { t } from '../i18n.js';
+import { addTranslations, hasText, t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { kindOf } from '../kinds.js';
 import { projectHeader, errorBox, loading } from './common.js';
 import { describeError } from '../errors.js';
+
+// Row errors by their stable ``code`` (the server's ``message`` is English; it stays in the
+// cell's tooltip and is shown for a code this page does not know).
+addTranslations({
+  en: {
+    row_wrong_media: 'This kind of file does not fit this project (texts vs images).',
+    row_file_too_large: 'The file is larger than the server accepts.',
+    row_image_too_large: 'The image has more pixels than the server accepts.',
+    row_image_unreadable: 'Not an image in an accepted format (JPEG, PNG, WebP, BMP, TIFF), or the file is damaged.',
+    row_text_not_string: 'The text must be a string.', row_text_empty: 'The text is empty.',
+    row_text_too_long: 'The text is longer than the server accepts.',
+    row_nul_character: 'Contains a NUL character, which cannot be stored.',
+    row_meta_not_object: 'meta must be a JSON object.', row_meta_not_finite: 'meta holds NaN or Infinity, which JSON does not allow.',
+    row_meta_too_large: 'meta is too large.', row_external_id_too_long: 'The external ID is longer than 255 characters.',
+    row_prelabel_invalid: 'The pre-label is not a valid answer: {message}', row_prelabel_not_object: 'prelabel must be a JSON object.',
+    row_not_utf8: 'Not UTF-8 text (from Excel, save as “CSV UTF-8”).', row_not_json: 'The line is not valid JSON.',
+    row_not_json_object: 'Each line must be a JSON object.', row_missing_field: 'The “{field}” field is missing.',
+    row_missing_column: 'The file has no “{field}” column.', row_extra_cells: 'More cells than columns in the header.',
+    row_csv_malformed: 'The CSV file is malformed: {message}', row_cell_not_json: 'The “{field}” cell must hold JSON.',
+    row_priority_not_number: 'priority must be a number.', row_priority_not_finite: 'priority must be a finite number.',
+    row_base64_invalid: 'image_base64 is not valid base64.', row_image_path_off: 'Imports by image_path are switched off on this server.',
+    row_image_path_outside: 'image_path must be inside the server’s import folder.', row_image_path_missing: 'No such file in the import folder.',
+    row_image_path_unreadable: 'The file at image_path cannot be opened.',
+  },
+  zh: {
+    row_wrong_media: '此类文件不适用于本项目（文本与图像不符）。',
+    row_file_too_large: '文件超过服务器允许的大小。',
+    row_image_too_large: '图像像素数超过服务器允许的上限。',
+    row_image_unreadable: '不是可接受格式的图像（JPEG、PNG、WebP、BMP、TIFF），或文件已损坏。',
+    row_text_not_string: '文本必须是字符串。', row_text_empty: '文本为空。',
+    row_text_too_long: '文本超过服务器允许的长度。',
+    row_nul_character: '含有无法保存的 NUL 字符。',
+    row_meta_not_object: 'meta 必须是 JSON 对象。', row_meta_not_finite: 'meta 含有 NaN 或 Infinity，JSON 不允许。',
+    row_meta_too_large: 'meta 过大。', row_external_id_too_long: '外部 ID 超过 255 个字符。',
+    row_prelabel_invalid: '预标注不是有效的答案：{message}', row_prelabel_not_object: 'prelabel 必须是 JSON 对象。',
+    row_not_utf8: '不是 UTF-8 文本（Excel 中请另存为“CSV UTF-8”）。', row_not_json: '该行不是有效的 JSON。',
+    row_not_json_object: '每行必须是一个 JSON 对象。', row_missing_field: '缺少“{field}”字段。',
+    row_missing_column: '文件中没有“{field}”列。', row_extra_cells: '单元格数多于表头的列数。',
+    row_csv_malformed: 'CSV 文件格式有误：{message}', row_cell_not_json: '“{field}”列的内容必须是 JSON。',
+    row_priority_not_number: 'priority（优先级）必须是数字。', row_priority_not_finite: 'priority（优先级）必须是有限的数字。',
+    row_base64_invalid: 'image_base64 不是有效的 base64。', row_image_path_off: '此服务器未开放按 image_path 导入。',
+    row_image_path_outside: 'image_path 必须位于服务器的导入目录内。', row_image_path_missing: '导入目录中没有这个文件。',
+    row_image_path_unreadable: '无法打开 image_path 指向的文件。',
+  },
+});
+
+// One row error in the reader's language, by its code; the English message otherwise.
+export function rowMessage(e) {
+  if (!e.code || !hasText(`row_${e.code}`)) return e.message ?? '';
+  return t(`row_${e.code}`, { field: (e.loc || [])[0] ?? '', message: e.message ?? '' });
+}
+
+// A request whose every row failed answers 422/413 with the rows in ``detail`` (loc
+// ['body', 'items', row, …]): the same rows as an import answer's ``errors``.
+const failedRows = (err) => (Array.isArray(err?.detail) && err.detail.length && err.detail.every((d) => d && d.row !== undefined)
+  ? err.detail.map((d) => ({ row: d.row, source: d.source, code: d.code, message: d.msg, loc: (d.loc || []).slice(3) }))
+  : null);
 
 const BATCH_FILES = 20;
 const BATCH_BYTES = 8 * 1024 * 1024;
@@ -52,9 +109,10 @@ export async function renderImport(root, { id }) {
       h('dt', {}, t('errors')), h('dd', { dataset: { total: 'errors' } }, String(sum.errors.length)));
     errors.closest('table').hidden = sum.errors.length === 0;
     errors.replaceChildren(...sum.errors.slice(0, 200).map((e) => h('tr', {},
-      h('td', {}, String(e.row ?? '')),
+      // ``row`` counts from 0 on the server; people count rows from 1 (as the line numbers do)
+      h('td', { class: 'num' }, e.row === undefined || e.row === null ? '' : String(e.row + 1)),
       h('td', {}, [e.source, (e.loc || []).join('.')].filter(Boolean).join(' · ')),
-      h('td', {}, e.message ?? ''))));
+      h('td', { title: e.message ?? '', dataset: { code: e.code ?? '' } }, rowMessage(e)))));
     return offset;
   };
 
@@ -79,7 +137,11 @@ export async function renderImport(root, { id }) {
         addAnswer(answer);
         line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('created')} ${answer?.created ?? 0}, ${t('duplicates')} ${answer?.duplicates ?? 0}, ${t('errors')} ${answer?.errors?.length ?? 0}`;
       } catch (err) {
-        line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('error')} ${describeError(err)}`;
+        const rows = failedRows(err);
+        if (rows) addAnswer({ created: 0, duplicates: 0, errors: rows });
+        line.textContent = rows
+          ? `${t('batch', { n: i + 1, total: groups.length })}: ${t('created')} 0, ${t('duplicates')} 0, ${t('errors')} ${rows.length}`
+          : `${t('batch', { n: i + 1, total: groups.length })}: ${t('error')} ${describeError(err)}`;
         line.classList.add('form-error');
       }
       doneBytes += groupBytes;
@@ -105,7 +167,9 @@ export async function renderImport(root, { id }) {
     const items = texts.value.split('\n').map((s) => s.trim()).filter(Boolean).map((text) => ({ text }));
     if (!items.length) return;
     try { addAnswer(await api.post(`projects/${project.id}/items`, { items })); texts.value = ''; } catch (err) {
-      batchList.append(h('li', { class: 'form-error' }, describeError(err)));
+      const rows = failedRows(err);
+      if (rows) addAnswer({ created: 0, duplicates: 0, errors: rows });
+      else batchList.append(h('li', { class: 'form-error' }, describeError(err)));
     }
   });
 

@@ -78,7 +78,7 @@ export async function renderItemView(root, params) {
 
   const consensus = detail.consensus
     ? h('p', { dataset: { consensus: '' } }, t('consensus_conf', { answer: results.describe(detail.consensus.result), p: fmtPercent(detail.consensus.confidence) }))
-    : h('p', { class: 'muted' }, t('consensus_none'));
+    : h('p', { class: 'muted' }, t('dm_consensus_none'));
   const gold = detail.gold
     ? h('p', { dataset: { goldAnswer: '' } }, h('span', { class: 'badge gold-badge' }, t('gold_badge')), ' ', results.describe(detail.gold.answer))
     : h('p', { class: 'muted' }, t('not_gold'));
@@ -91,7 +91,7 @@ export async function renderItemView(root, params) {
     const colour = ANNOTATOR_COLOURS[i % ANNOTATOR_COLOURS.length];
     const stage = h('div', { class: `tool tool-${project.kind} dm-readonly` });
     drawings.push(() => tools.push(showResult(results, stage, { project, item, mediaUrl, result: a.result, colour })));
-    const who = a.annotator_name || t('annotator_n', { id: a.annotator_id });
+    const who = a.annotator_name || t('dm_annotator_n', { id: a.annotator_id });
     return h('article', { class: 'card dm-annotation', style: { borderColor: colour }, dataset: { annotationId: a.id, annotatorId: a.annotator_id } },
       h('h3', {}, h('span', { class: 'swatch', style: { background: colour } }), ' ', t('by_at', { who, when: fmtDateTime(a.created_at) })),
       h('p', { class: 'dm-answer' }, results.describe(a.result) || '∅', a.prelabel_used ? h('span', { class: 'hint' }, ` · ${t('prelabel_used')}`) : null),
@@ -101,7 +101,7 @@ export async function renderItemView(root, params) {
     h('h2', {}, t('annotations_n', { n: cards.length })),
     cards.length ? h('div', { class: 'dm-side-by-side' }, cards) : h('p', { class: 'card muted' }, t('no_annotations')));
   const reviews = h('section', { dataset: { reviews: '' } }, h('h2', {}, t('reviews')),
-    detail.reviews.length ? reviewTable(detail.reviews, results) : h('p', { class: 'muted' }, t('no_reviews')));
+    detail.reviews.length ? reviewTable(detail.reviews, results) : h('p', { class: 'muted' }, t('dm_no_reviews')));
   const editor = canManage ? goldEditor({ project, item, detail, results, mediaUrl, onSaved: () => navigate(location.hash) }) : null;
 
   root.replaceChildren(

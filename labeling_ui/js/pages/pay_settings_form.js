@@ -47,5 +47,9 @@ export function payFieldset(project, kindName) {
     if (marks) body[marks] = inputs[marks].value.trim() || null;
     return body;
   };
-  return { el, value };
+  // The inputs by the field path a 422 names (``pay.max_per_item``), to mark them.
+  const controls = Object.fromEntries([...Object.entries(inputs), ['pay_gold', gold], ['payable_when', when],
+    ['idle_seconds', idle], ['bonus.min_accuracy', accuracy], ['bonus.amount', inputs.bonus_amount], ['bonus', accuracy]]
+    .map(([key, control]) => [`pay.${key}`, control]));
+  return { el, value, controls };
 }

@@ -11,6 +11,8 @@ import { errorBox, emptyState, loading } from './common.js';
 import { orgCrumbs } from './members.js';
 import { fmtDuration, monthStart, utcDay } from '../i18n_pay.js';
 
+const MIN_SECONDS_FOR_HOURLY = 60;
+
 async function downloadCsv(orgId, from, to) {
   const response = await fetch(`${api.BASE}/orgs/${orgId}/payouts?${new URLSearchParams({ from, to })}`, {
     headers: { Accept: 'text/csv', Authorization: `Bearer ${api.getToken()}` },
@@ -40,6 +42,11 @@ export async function renderPayouts(root, { orgId }) {
   focusHeading(root);
 
   async function show() {
+    if (!from.value || !to.value) { // a cleared date field: say so here rather than send it
+      out.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, t('period_missing')));
+      (from.value ? to : from).focus();
+      return;
+    }
     out.replaceChildren(loading());
     let report;
     try { report = await api.get(`orgs/${id}/payouts`, { from: from.value, to: to.value }); } catch (err) {
@@ -63,13 +70,17 @@ export async function renderPayouts(root, { orgId }) {
       out.replaceChildren(actions, emptyState(t('no_payouts'), t('no_payouts_hint')));
       return;
     }
-    const columns = [t('annotator'), t('items'), t('accepted'), t('rejected'), t('worked'), t('hourly'), t('amount')];
+    const columns = [t('annotator'), t('pay_items'), t('accepted'), t('rejected'), t('worked'), t('hourly'), t('amount')];
     const money = (v) => (v === null || v === undefined ? '—' : `${v} ${report.currency}`);
+    // Per hour: 2 decimals, and none under a minute of measured time (a few seconds of work
+    // would make an absurd rate).
+    const hourly = (r) => (r.hourly === null || r.hourly === undefined || !(r.seconds >= MIN_SECONDS_FOR_HOURLY)
+      ? '—' : `${Number(r.hourly).toFixed(2)} ${report.currency}`);
     out.replaceChildren(actions, h('section', { class: 'card' }, h('table', { class: 'figures-table payouts-table' },
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, report.rows.map((r) => h('tr', { dataset: { annotatorId: r.annotator_id } },
         h('th', { scope: 'row' }, r.name || `#${r.annotator_id}`), h('td', {}, String(r.items)), h('td', {}, String(r.accepted)),
-        h('td', {}, String(r.rejected)), h('td', {}, fmtDuration(r.seconds, t)), h('td', { class: 'num' }, money(r.hourly)),
+        h('td', {}, String(r.rejected)), h('td', {}, fmtDuration(r.seconds, t)), h('td', { class: 'num', dataset: { hourly: '' } }, hourly(r)),
         h('td', { class: 'num' }, money(r.amount))))),
       h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: 6 }, t('total')),
         h('td', { class: 'num', dataset: { total: report.total } }, money(report.total)))))));

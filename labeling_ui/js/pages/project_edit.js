@@ -7,7 +7,7 @@ import { navigate } from '../router.js';
 import { loadKinds, kindTitle } from '../kinds.js';
 import { toast } from '../toast.js';
 import { projectHeader, errorBox, loading } from './common.js';
-import { describeError } from '../errors.js';
+import { describeError, markInvalid } from '../errors.js';
 import { payFieldset } from './pay_settings_form.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000'];
@@ -164,9 +164,22 @@ export async function renderProjectEdit(root, { id, orgId }) {
     error,
     h('button', { type: 'submit', class: 'primary' }, project ? t('save') : t('create')));
 
+  // The input of each field path a 422 may name (``loc``), to mark it.
+  const controls = () => {
+    const byPath = { name, kind, instructions, ...inputs, ...review, ...delivery, ...pay.controls,
+      'pay.per_item': inputs.reward_per_item, inference_method: inferenceMethod, labels: rows.querySelector('.label-name') };
+    [...rows.children].forEach((r, i) => {
+      byPath[`labels.${i}.name`] = r.querySelector('.label-name');
+      byPath[`labels.${i}.color`] = r.querySelector('.label-color');
+      byPath[`labels.${i}.hotkey`] = r.querySelector('.label-hotkey');
+    });
+    return byPath;
+  };
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
+    markInvalid(null, controls());
     const labels = [...rows.children].map((r) => ({
       name: r.querySelector('.label-name').value.trim(),
       color: r.querySelector('.label-color').value,
@@ -195,6 +208,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
       }
     } catch (err) {
       error.textContent = describeError(err);
+      markInvalid(err, controls());
       if (err.code === 'label_in_use' && err.body?.labels) askMapping(err, labels);
     }
   });
