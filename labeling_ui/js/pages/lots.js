@@ -49,9 +49,10 @@ export async function renderLots(root, params) {
   const role = store.roleIn(project.org_id);
   const state = h('p', { class: 'muted', id: 'switching-state' });
   const list = h('div', { id: 'lot-list' }, loading());
-  root.replaceChildren(projectHeader(project, 'lots'), h('h1', {}, `${t('lots')}: ${project.name}`),
+  // replaceChildren() would print a null as the text "null": only the parts that exist.
+  root.replaceChildren(...[projectHeader(project, 'lots'), h('h1', {}, `${t('lots')}: ${project.name}`),
     h('p', { class: 'muted' }, t('lots_intro')), state,
-    DECIDERS.has(role) ? createForm(project, () => refresh(0), params) : null, list);
+    DECIDERS.has(role) ? createForm(project, () => refresh(0), params) : null, list].filter(Boolean));
   focusHeading(root);
 
   let offset = 0;
@@ -72,12 +73,12 @@ export async function renderLots(root, params) {
       list.replaceChildren(emptyState(t('lots_empty_title'), t(DECIDERS.has(role) ? 'lots_empty' : 'lots_empty_client')));
       return;
     }
-    list.replaceChildren(h('table', { class: 'figures-table lots-table' },
+    list.replaceChildren(...[h('table', { class: 'figures-table lots-table' },
       h('caption', {}, t('lots')),
       h('thead', {}, h('tr', {}, ...['lot', 'lot_size', 'status', 'lot_plan', 'lot_inspection', 'lot_defects', 'actions']
         .map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, page.lots.map((lot) => lotRow(lot, role, () => refresh(offset))))),
-    pager(page.total, offset, refresh));
+    pager(page.total, offset, refresh)].filter(Boolean)); // no pager for a single page
     if (alive && page.lots.some((lot) => lot.status === 'inspecting')) timer = setTimeout(() => refresh(offset), 5000);
   }
   await refresh(0);
