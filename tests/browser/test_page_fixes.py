@@ -2,7 +2,8 @@
 no literal "null" on the members, lots and models pages; a rework lease's time left in hours;
 the new-lot form previews the plan of the lot it would really make; the exports page with one
 error box, translated names, item counts and a warning for an empty version; the review page
-keeps the item, the reasons and the comment across a language switch.
+keeps the item, the reasons and the comment across a language switch, the import page its
+results.
 
 Finished items and consensus are written in this process (``support.lot_seed``,
 ``recompute_project``), so this runs against the ``live_server`` of this process only.
@@ -14,6 +15,7 @@ import os
 import re
 
 import pytest
+from browser_pngs import part_image
 from browser_ui import shot, sign_in, wait_item
 from sqlmodel import Session
 from test_people import new_account
@@ -245,3 +247,28 @@ def test_the_review_page_keeps_the_item_across_a_language_switch(page, seed, art
     assert judged["decision"] == "reject"
     assert judged["reasons"] == ["错标"]
     assert judged["comment"] == "标签与文字不符"
+
+
+def test_the_import_results_stay_across_a_language_switch(page, seed, artifacts):
+    project = seed.project("image_classification", [])
+    sign_in(page, seed.manager, lang="zh")
+    page.goto(f"/#/projects/{project['id']}/import")
+    page.get_by_label("文件（图像、zip、JSONL、CSV）").set_input_files(
+        [
+            {"name": "broken.png", "mimeType": "image/png", "buffer": b"not an image"},
+            {"name": "good.png", "mimeType": "image/png", "buffer": part_image(1)},
+        ]
+    )
+    page.get_by_role("button", name="上传").click()
+    page.wait_for_selector("[data-upload-done]")
+    assert page.inner_text("[data-upload-done]") == "上传完成。"
+
+    page.select_option("#lang-select", "en")
+    page.get_by_role("heading", name=re.compile("^Import items")).wait_for()
+    assert page.inner_text("[data-upload-done]") == "Upload finished."
+    assert page.inner_text("[data-total='created']") == "1"
+    assert page.inner_text("[data-total='errors']") == "1"
+    assert page.locator(".errors-table").is_visible()
+    assert "broken.png" in page.inner_text(".errors-table")
+    assert "Created 1" in page.inner_text(".batch-list")
+    shot(page, artifacts, "import-after-language-switch")
