@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, select
+from sqlalchemy import and_, exists, func, not_, select
 from sqlmodel import Session
 
 from backend.consensus.models import Consensus
@@ -47,14 +47,27 @@ def in_a_lot() -> Any:
     return exists().where(LotItem.item_id == Item.id)
 
 
+def _finished_where(project_id: int, item_ids: Sequence[int] | None, extra: Any) -> list[Any]:
+    where = [Item.project_id == project_id, finished_condition(), ~in_a_lot()]
+    if item_ids is not None:
+        where.append(Item.id.in_(item_ids))
+    if extra is not None:
+        where.append(extra)
+    return where
+
+
 def finished_item_ids(
     *, session: Session, project_id: int, item_ids: Sequence[int] | None = None, extra: Any = None
 ) -> list[int]:
     """Ids of the project's finished items in no lot yet (of ``item_ids`` when given)."""
-    query = select(Item.id).where(Item.project_id == project_id, finished_condition())
-    query = query.where(~in_a_lot())
-    if item_ids is not None:
-        query = query.where(Item.id.in_(item_ids))
-    if extra is not None:
-        query = query.where(extra)
+    query = select(Item.id).where(*_finished_where(project_id, item_ids, extra))
     return list(session.execute(query.order_by(Item.id)).scalars())
+
+
+def finished_count(
+    *, session: Session, project_id: int, item_ids: Sequence[int] | None = None, extra: Any = None
+) -> int:
+    """How many ``finished_item_ids`` there are, counted in the database."""
+    where = _finished_where(project_id, item_ids, extra)
+    query = select(func.count()).select_from(Item).where(*where)
+    return int(session.execute(query).scalar_one())

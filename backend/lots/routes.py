@@ -18,6 +18,8 @@ from backend.lots.schemas import (
     LotCreate,
     LotList,
     LotPublic,
+    LotSourceBody,
+    LotSourceCount,
     PlanPublic,
     ReworkBody,
     SamplePublic,
@@ -67,6 +69,23 @@ def create_lot(
         actor_id=user.id,
     )
     return lot_public(lot)
+
+
+@router.post("/projects/{project_id}/lots/count", response_model=LotSourceCount)
+def count_lot_source(
+    project_id: int, body: LotSourceBody, user: CurrentUser, session: SessionDep
+) -> LotSourceCount:
+    """Owners, managers and the client (who may make a lot): how many items a lot made now from
+    this source would hold, so the new-lot form previews the real plan. Nothing is written; a
+    POST because a source may be a ``filter`` object. 0 when nothing is left (where making the
+    lot answers 409 ``lot_empty``); 422 ``unknown_filter`` as for making the lot."""
+    access = load_project_access(
+        session=session, project_id=project_id, user_id=user.id, allowed=LOT_DECIDERS
+    )
+    source = service.LotSource(body.item_ids, body.batch_id, body.all_finished, body.filter)
+    return LotSourceCount(
+        count=service.source_size(session=session, project=access.project, source=source)
+    )
 
 
 @router.get("/projects/{project_id}/lots", response_model=LotList)

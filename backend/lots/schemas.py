@@ -12,8 +12,9 @@ from backend.kinds.openapi import KindResult
 MAX_ITEMS_PER_LOT_REQUEST = 10_000
 
 
-class LotCreate(BaseModel):
-    """Exactly one of ``item_ids``, ``batch_id``, ``filter`` or ``all_finished: true``.
+class LotSourceBody(BaseModel):
+    """Where a lot's items come from: exactly one of ``item_ids``, ``batch_id``, ``filter`` or
+    ``all_finished: true`` (``POST /projects/{id}/lots/count`` takes this alone).
 
     ``filter`` holds the data manager's filters (``GET /projects/{id}/items``: ``status``,
     ``label``, ``confidence_min``, ``confidence_max``, ``annotator_id``, ``gold``, ``batch_id``,
@@ -32,11 +33,9 @@ class LotCreate(BaseModel):
         max_length=20,
         description="the data manager's filters, e.g. {'label': 'cat', 'confidence_max': 0.9}",
     )
-    aql: str | float = Field(description="acceptance quality limit, a column of Table 2-A")
-    level: str = Field(default="II", max_length=8)
 
     @model_validator(mode="after")
-    def _one_source(self) -> LotCreate:
+    def _one_source(self) -> LotSourceBody:
         given = (
             (self.item_ids is not None)
             + (self.batch_id is not None)
@@ -46,6 +45,20 @@ class LotCreate(BaseModel):
         if given != 1:
             raise ValueError("give exactly one of item_ids, batch_id, filter or all_finished: true")
         return self
+
+
+class LotCreate(LotSourceBody):
+    """A source (``LotSourceBody``: exactly one of ``item_ids``, ``batch_id``, ``filter`` or
+    ``all_finished: true``), the AQL and the inspection level."""
+
+    aql: str | float = Field(description="acceptance quality limit, a column of Table 2-A")
+    level: str = Field(default="II", max_length=8)
+
+
+class LotSourceCount(BaseModel):
+    count: int = Field(
+        description="finished items of the source in no lot yet: the size a lot made now would have"
+    )
 
 
 class PlanPublic(BaseModel):

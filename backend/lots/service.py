@@ -24,7 +24,7 @@ from backend.errors import conflict, not_found
 from backend.items.models import Item
 from backend.kinds import get_kind
 from backend.lots import switching
-from backend.lots.finished import finished_condition, finished_item_ids
+from backend.lots.finished import finished_condition, finished_count, finished_item_ids
 from backend.lots.models import Lot, LotItem, LotSample
 from backend.lots.plans import plan_for
 from backend.lots.sampling import draw_sample
@@ -140,16 +140,35 @@ def _items_of(*, session: Session, project: Project, source: LotSource) -> list[
                 item_ids=refused[:100],
             )
         return ids
-    extra = None
-    if source.batch_id is not None:
-        extra = Item.batch_id == source.batch_id
-    elif source.filter is not None:
-        extra = Item.id.in_(_filtered(session=session, project=project, values=source.filter))
-    ids = finished_item_ids(session=session, project_id=project.id, extra=extra)
+    ids = finished_item_ids(
+        session=session, project_id=project.id, extra=_source_condition(session, project, source)
+    )
     if not ids:
         session.rollback()
         raise conflict("no finished item outside the lots", code="lot_empty")
     return ids
+
+
+def source_size(*, session: Session, project: Project, source: LotSource) -> int:
+    """How many items a lot made from ``source`` now would hold: its finished items in no lot
+    (of ``item_ids``: those that are the project's and finished; the lot itself refuses the
+    rest). Nothing is written; 0 where making the lot would answer 409 ``lot_empty``."""
+    if source.item_ids is not None:
+        return finished_count(
+            session=session, project_id=project.id, item_ids=sorted(set(source.item_ids))
+        )
+    return finished_count(
+        session=session, project_id=project.id, extra=_source_condition(session, project, source)
+    )
+
+
+def _source_condition(session: Session, project: Project, source: LotSource) -> Any:
+    """The SQL condition on ``Item`` of a batch or filter source (None for every finished item)."""
+    if source.batch_id is not None:
+        return Item.batch_id == source.batch_id
+    if source.filter is not None:
+        return Item.id.in_(_filtered(session=session, project=project, values=source.filter))
+    return None
 
 
 def _filtered(*, session: Session, project: Project, values: Mapping[str, Any]) -> Any:

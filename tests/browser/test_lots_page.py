@@ -34,12 +34,13 @@ def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, arti
     customer = new_account(seed, "验收方客户", role="client")
 
     sign_in(page, seed.manager)
-    # The form's first plan question (its default lot of 500) is answered last, as a slow
-    # network can: the preview must keep the plan of what was asked last.
+    # The form previews the plan of the lot it would make: the 60 finished items "every finished
+    # item" holds now (not a default of 500). Its first plan question (AQL 1.0) is answered last,
+    # as a slow network can: the preview must keep the plan of what was asked last.
     held = []
 
     def hold_the_first_plan(route):
-        if "lot_size=500" in route.request.url and not held:
+        if "aql=1.0" in route.request.url and not held:
             held.append(route)
         else:
             route.continue_()
@@ -49,13 +50,15 @@ def test_manager_makes_a_lot_and_the_client_follows_it(browser, page, seed, arti
     page.get_by_role("heading", name=f"Lots: {project['name']}").wait_for()
     page.get_by_text("No lots yet").wait_for()
     form = page.locator("#new-lot")
+    form.locator(".lot-source-count[data-count='60']").wait_for()
+    assert "60 finished items not yet in a lot would go in" in form.inner_text()
+    assert form.get_by_label("Plan preview for a lot of").input_value() == "60"
     form.get_by_label("AQL (%)").select_option("2.5")
-    form.get_by_label("Plan preview for a lot of").fill("60")
-    form.get_by_label("Plan preview for a lot of").dispatch_event("change")
     preview = form.locator(".plan-preview")
     preview.filter(has_text="code letter F, inspect 20").wait_for()
-    assert len(held) == 1
-    with page.expect_response(lambda answer: "lot_size=500" in answer.url):
+    assert "A lot of 60 items" in preview.inner_text()
+    assert len(held) == 1 and "lot_size=60" in held[0].request.url
+    with page.expect_response(lambda answer: "aql=1.0" in answer.url):
         held[0].continue_()
     page.evaluate("() => new Promise((done) => setTimeout(done, 100))")  # the stale answer lands
     assert "code letter F, inspect 20" in preview.inner_text()

@@ -25,6 +25,15 @@ const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8
 const metrics = (window.jinbiaoMetrics ||= { enterToInteractive: [], submitted: 0, shown: 0 });
 
 const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+// Time left on a lease: "9:59" under an hour; a rework lease (48 h) as "47 h 58 min", and one
+// of more than two days as "3 d 4 h" (minutes:seconds would read "2878:14").
+export function leaseLeft(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 3600) return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const hours = Math.floor(s / 3600);
+  if (hours <= 48) return t('lease_left_hours', { h: hours, m: Math.floor((s % 3600) / 60) });
+  return t('lease_left_days', { d: Math.floor(hours / 24), h: hours % 24 });
+}
 const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA'].includes(el.tagName) || (el.tagName === 'SELECT'));
 
 export async function renderAnnotate(root, { id }) {
@@ -123,7 +132,8 @@ export async function renderAnnotate(root, { id }) {
     const end = parseUtc(expiresAt);
     const tick = () => {
       const left = Math.max(0, Math.round((end - Date.now()) / 1000));
-      cell.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+      cell.textContent = leaseLeft(left);
+      cell.dataset.secondsLeft = String(left);
       cell.classList.toggle('warn', left <= 30);
       if (left === 0) { clearInterval(leaseTimer); if (phase === 'item') toast(t('lease_expired'), 'warn', 6000); }
     };

@@ -2,6 +2,7 @@
 import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { h } from '../dom.js';
+import { versionStatusText } from '../i18n_exports.js';
 
 // A line filled in when its three answers arrive; a failed one leaves its part out.
 export function deliverySummary(project) {
@@ -27,7 +28,7 @@ export function deliverySummary(project) {
     if (versions.status === 'fulfilled') {
       const latest = versions.value[0];
       parts.push(h('span', { dataset: { part: 'versions' } }, latest
-        ? t('summary_version', { number: latest.number, status: latest.status })
+        ? t('summary_version', { number: latest.number, status: versionStatusText(latest.status) })
         : t('summary_no_version')));
     }
     line.replaceChildren(...parts.flatMap((part, i) => (i ? [' · ', part] : [part])));

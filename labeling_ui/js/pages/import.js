@@ -1,6 +1,7 @@
 // Import items: files in batches over XMLHttpRequest (a progress bar for bytes, a line per batch),
 // or pasted texts as JSON. The answer of each batch: {created, duplicates, errors: [{row, message}]}.
 import * as api from '../api.js';
+import * as store from '../store.js';
 import { addTranslations, hasText, t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
@@ -79,6 +80,25 @@ export function batches(files) {
   return out;
 }
 
+// What an import answered outlives the page's render: a language switch renders the page again
+// (main.js), and the totals, the error rows and the batch lines must stay, in the new language
+// (kept as data, worded when drawn). An upload still running writes here and redraws the page
+// rendered last. One record per person and project, for the browser tab's life.
+const runs = new Map(); // `${userId}:${projectId}` -> { sum, lines, progress, busy, paint, paintProgress }
+
+function batchLine(line) {
+  const head = `${t('batch', { n: line.n, total: line.total })}: `;
+  if (line.state === 'uploading') return `${head}${t('uploading')}`;
+  if (line.state === 'error') return `${head}${t('error')} ${describeError(line.err)}`;
+  return `${head}${t('created')} ${line.created}, ${t('duplicates')} ${line.duplicates}, ${t('errors')} ${line.errors}`;
+}
+
+function lineItem(line) {
+  if (line.state === 'finished') return h('li', { class: 'ok', dataset: { uploadDone: '1' } }, t('upload_done'));
+  if (line.state === 'text_error') return h('li', { class: 'form-error' }, describeError(line.err));
+  return h('li', { class: line.failed ? 'form-error' : null }, batchLine(line));
+}
+
 export async function renderImport(root, { id }) {
   root.append(loading());
   let project; let kind;
@@ -91,18 +111,24 @@ export async function renderImport(root, { id }) {
   const totals = h('dl', { class: 'totals' });
   const errors = h('tbody', {});
   const uploadBtn = h('button', { type: 'submit', class: 'primary' }, t('upload'));
-  const sum = { created: 0, duplicates: 0, errors: [] };
+  const key = `${store.get().me?.id}:${project.id}`;
+  if (!runs.has(key)) runs.set(key, { sum: { created: 0, duplicates: 0, errors: [] }, lines: [], progress: 0, busy: false });
+  const run = runs.get(key);
+  const { sum } = run;
 
-  const setProgress = (fraction) => {
-    const p = Math.round(fraction * 100);
+  const setProgress = (fraction) => { run.progress = Math.round(fraction * 100); run.paintProgress(); };
+
+  const paintProgress = () => {
+    const p = run.progress;
     bar.value = p; percent.value = `${p}%`; percent.textContent = `${p}%`;
     bar.dataset.value = String(p);
   };
-
-  const addAnswer = (answer, offset = 0) => {
-    sum.created += answer?.created ?? 0;
-    sum.duplicates += answer?.duplicates ?? 0;
-    for (const e of answer?.errors ?? []) sum.errors.push({ ...e, row: e.row });
+  // Draws everything the run holds into this render's elements.
+  const paint = () => {
+    paintProgress();
+    uploadBtn.disabled = run.busy;
+    batchList.replaceChildren(...run.lines.map(lineItem));
+    if (!sum.created && !sum.duplicates && !sum.errors.length && !run.lines.length) return;
     totals.replaceChildren(
       h('dt', {}, t('created')), h('dd', { dataset: { total: 'created' } }, String(sum.created)),
       h('dt', {}, t('duplicates')), h('dd', { dataset: { total: 'duplicates' } }, String(sum.duplicates)),
@@ -113,43 +139,51 @@ export async function renderImport(root, { id }) {
       h('td', { class: 'num' }, e.row === undefined || e.row === null ? '' : String(e.row + 1)),
       h('td', {}, [e.source, (e.loc || []).join('.')].filter(Boolean).join(' · ')),
       h('td', { title: e.message ?? '', dataset: { code: e.code ?? '' } }, rowMessage(e)))));
-    return offset;
+  };
+  Object.assign(run, { paint, paintProgress });
+
+  const addAnswer = (answer) => {
+    sum.created += answer?.created ?? 0;
+    sum.duplicates += answer?.duplicates ?? 0;
+    for (const e of answer?.errors ?? []) sum.errors.push({ ...e, row: e.row });
+    run.paint();
   };
 
   async function uploadFiles(files) {
     const groups = batches(files);
     const totalBytes = files.reduce((s, f) => s + f.size, 0) || 1;
     let doneBytes = 0;
-    uploadBtn.disabled = true;
-    setProgress(0);
-    batchList.replaceChildren();
+    run.busy = true;
+    run.lines = [];
+    run.progress = 0;
     for (let i = 0; i < groups.length; i += 1) {
       const group = groups[i];
       const groupBytes = group.reduce((s, f) => s + f.size, 0);
-      const line = h('li', {}, `${t('batch', { n: i + 1, total: groups.length })}: ${t('uploading')}`);
-      batchList.append(line);
+      const line = { n: i + 1, total: groups.length, state: 'uploading' };
+      run.lines.push(line);
+      run.paint();
       const data = new FormData();
       for (const f of group) data.append('files', f, f.name);
       try {
         const answer = await api.upload(`projects/${project.id}/items`, data, (loaded, total) => {
           setProgress(Math.min(1, (doneBytes + (loaded / total) * groupBytes) / totalBytes));
         });
+        Object.assign(line, { state: 'done', created: answer?.created ?? 0, duplicates: answer?.duplicates ?? 0, errors: answer?.errors?.length ?? 0 });
         addAnswer(answer);
-        line.textContent = `${t('batch', { n: i + 1, total: groups.length })}: ${t('created')} ${answer?.created ?? 0}, ${t('duplicates')} ${answer?.duplicates ?? 0}, ${t('errors')} ${answer?.errors?.length ?? 0}`;
       } catch (err) {
         const rows = failedRows(err);
-        if (rows) addAnswer({ created: 0, duplicates: 0, errors: rows });
-        line.textContent = rows
-          ? `${t('batch', { n: i + 1, total: groups.length })}: ${t('created')} 0, ${t('duplicates')} 0, ${t('errors')} ${rows.length}`
-          : `${t('batch', { n: i + 1, total: groups.length })}: ${t('error')} ${describeError(err)}`;
-        line.classList.add('form-error');
+        Object.assign(line, rows
+          ? { state: 'done', failed: true, created: 0, duplicates: 0, errors: rows.length }
+          : { state: 'error', failed: true, err });
+        if (rows) addAnswer({ created: 0, duplicates: 0, errors: rows }); else run.paint();
       }
       doneBytes += groupBytes;
       setProgress(doneBytes / totalBytes);
     }
-    setProgress(1);
-    uploadBtn.disabled = false;
-    batchList.append(h('li', { class: 'ok', dataset: { uploadDone: '1' } }, t('upload_done')));
+    run.busy = false;
+    run.lines.push({ state: 'finished' });
+    run.progress = 100;
+    run.paint();
   }
 
   const drop = h('div', { class: 'dropzone' }, t('drop_here'));
@@ -169,7 +203,7 @@ export async function renderImport(root, { id }) {
     try { addAnswer(await api.post(`projects/${project.id}/items`, { items })); texts.value = ''; } catch (err) {
       const rows = failedRows(err);
       if (rows) addAnswer({ created: 0, duplicates: 0, errors: rows });
-      else batchList.append(h('li', { class: 'form-error' }, describeError(err)));
+      else { run.lines.push({ state: 'text_error', err }); run.paint(); }
     }
   });
 
@@ -177,5 +211,6 @@ export async function renderImport(root, { id }) {
     kind.media === 'text' ? textForm : null,
     h('section', { class: 'card', 'aria-label': t('progress') }, h('div', { class: 'progress-row' }, bar, percent), batchList, totals,
       h('table', { class: 'errors-table', hidden: true }, h('caption', {}, t('errors')), h('thead', {}, h('tr', {}, h('th', {}, t('row')), h('th', {}, t('source')), h('th', {}, t('message')))), errors))].filter(Boolean));
+  paint();
   focusHeading(root);
 }

@@ -49,9 +49,10 @@ export async function renderLots(root, params) {
   const role = store.roleIn(project.org_id);
   const state = h('p', { class: 'muted', id: 'switching-state' });
   const list = h('div', { id: 'lot-list' }, loading());
-  root.replaceChildren(projectHeader(project, 'lots'), h('h1', {}, `${t('lots')}: ${project.name}`),
+  // replaceChildren() would print a null as the text "null": only the parts that exist.
+  root.replaceChildren(...[projectHeader(project, 'lots'), h('h1', {}, `${t('lots')}: ${project.name}`),
     h('p', { class: 'muted' }, t('lots_intro')), state,
-    DECIDERS.has(role) ? createForm(project, () => refresh(0), params) : null, list);
+    DECIDERS.has(role) ? createForm(project, () => refresh(0), params) : null, list].filter(Boolean));
   focusHeading(root);
 
   let offset = 0;
@@ -72,12 +73,12 @@ export async function renderLots(root, params) {
       list.replaceChildren(emptyState(t('lots_empty_title'), t(DECIDERS.has(role) ? 'lots_empty' : 'lots_empty_client')));
       return;
     }
-    list.replaceChildren(h('table', { class: 'figures-table lots-table' },
+    list.replaceChildren(...[h('table', { class: 'figures-table lots-table' },
       h('caption', {}, t('lots')),
       h('thead', {}, h('tr', {}, ...['lot', 'lot_size', 'status', 'lot_plan', 'lot_inspection', 'lot_defects', 'actions']
         .map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, page.lots.map((lot) => lotRow(lot, role, () => refresh(offset))))),
-    pager(page.total, offset, refresh));
+    pager(page.total, offset, refresh)].filter(Boolean)); // no pager for a single page
     if (alive && page.lots.some((lot) => lot.status === 'inspecting')) timer = setTimeout(() => refresh(offset), 5000);
   }
   await refresh(0);
@@ -147,7 +148,10 @@ function createForm(project, made, params = {}) {
   const batch = h('input', { name: 'batch_id', type: 'number', min: 1 });
   const aql = h('select', { name: 'aql' }, AQLS.map((a) => h('option', { value: a, selected: a === '1.0' }, a)));
   const level = h('select', { name: 'level' }, LEVELS.map((l) => h('option', { value: l, selected: l === 'II' }, l)));
-  const size = h('input', { name: 'preview_size', type: 'number', min: 1, value: 500 });
+  // The preview's lot size: the real count of the chosen source (POST …/lots/count), filled in
+  // when the source changes; the person may type another size to try it.
+  const size = h('input', { name: 'preview_size', type: 'number', min: 1, value: '' });
+  const sourceCount = h('p', { class: 'hint lot-source-count', 'aria-live': 'polite' });
   const preview = h('p', { class: 'plan-preview', role: 'status', 'aria-live': 'polite' });
   const error = h('div', { role: 'alert' });
   const idsField = field(t('lot_item_ids'), ids, t('lot_item_ids_hint'));
@@ -158,12 +162,36 @@ function createForm(project, made, params = {}) {
     filterField.hidden = source.value !== 'filter';
   };
   const parsedIds = () => ids.value.split(/[\s,，]+/).filter(Boolean).map(Number);
+  const sourceBody = () => {
+    if (source.value === 'all_finished') return { all_finished: true };
+    if (source.value === 'item_ids') return parsedIds().length && parsedIds().every(Number.isInteger) ? { item_ids: parsedIds() } : null;
+    if (source.value === 'filter') return { filter };
+    return Number(batch.value) >= 1 ? { batch_id: Number(batch.value) } : null;
+  };
   // Answers can come back out of order (each change asks again): only the latest question's
   // answer is shown, so a slow first answer never overwrites the plan of what was asked last.
+  let counted = 0;
+  async function countSource() {
+    const mine = ++counted;
+    const body = sourceBody();
+    if (!body) { sourceCount.textContent = ''; size.value = ''; return; }
+    let text; let n = null;
+    try {
+      n = (await api.post(`projects/${project.id}/lots/count`, body)).count;
+      const given = body.item_ids ? new Set(body.item_ids).size : null;
+      if (!n) text = t('lot_source_none');
+      else if (given !== null && n < given) text = t('lot_source_count_of', { n, given });
+      else text = t('lot_source_count', { n });
+    } catch (err) { text = describeError(err); }
+    if (mine !== counted) return;
+    sourceCount.textContent = text;
+    sourceCount.dataset.count = n ?? '';
+    if (n !== null) size.value = n ? String(body.item_ids ? new Set(body.item_ids).size : n) : '';
+  }
   let asked = 0;
   async function showPlan() {
     const mine = ++asked;
-    const lotSize = source.value === 'item_ids' && parsedIds().length ? parsedIds().length : Number(size.value);
+    const lotSize = Number(size.value);
     if (!lotSize) { preview.textContent = ''; return; }
     let text;
     try {
@@ -172,11 +200,13 @@ function createForm(project, made, params = {}) {
     } catch (err) { text = describeError(err); }
     if (mine === asked) preview.textContent = text;
   }
-  [source, aql, level, size, ids].forEach((el) => el.addEventListener('change', () => { showSource(); showPlan(); }));
+  const recount = async () => { showSource(); await countSource(); showPlan(); };
+  [source, ids, batch].forEach((el) => el.addEventListener('change', recount));
+  [aql, level, size].forEach((el) => el.addEventListener('change', () => showPlan()));
   const form = h('form', { class: 'card', id: 'new-lot' }, h('h2', {}, t('lot_new')),
     field(t('lot_source'), source), idsField, batchField, filterField,
     h('div', { class: 'row' }, field(t('lot_aql'), aql, t('lot_aql_hint')), field(t('lot_level'), level, t('lot_level_hint'))),
-    field(t('lot_preview_size'), size), preview, error,
+    sourceCount, field(t('lot_preview_size'), size, t('lot_preview_size_hint')), preview, error,
     h('button', { type: 'submit', class: 'primary' }, t('lot_create')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -190,9 +220,9 @@ function createForm(project, made, params = {}) {
       const lot = await api.post(`projects/${project.id}/lots`, body);
       toast(t('lot_created', { id: lot.id, n: lot.plan.sample_size }), 'ok');
       made();
+      recount(); // its items are in a lot now
     } catch (err) { error.replaceChildren(errorBox(err)); }
   });
-  showSource();
-  showPlan();
+  recount();
   return form;
 }

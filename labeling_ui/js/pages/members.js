@@ -35,8 +35,9 @@ export async function renderMembers(root, { orgId }) {
   const invites = h('div', {});
   const auditLink = membership.role === 'owner'
     ? h('p', {}, h('a', { href: `#/orgs/${id}/audit`, id: 'audit-link' }, t('audit_log'))) : null;
-  root.replaceChildren(orgCrumbs(membership.org_name, t('members')),
-    h('h1', {}, t('members_of', { org: membership.org_name })), auditLink, section, invites);
+  // replaceChildren() would print a null as the text "null": only the parts that exist.
+  root.replaceChildren(...[orgCrumbs(membership.org_name, t('members')),
+    h('h1', {}, t('members_of', { org: membership.org_name })), auditLink, section, invites].filter(Boolean));
   focusHeading(root);
 
   const refresh = async () => {

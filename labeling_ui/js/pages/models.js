@@ -138,8 +138,9 @@ export async function renderModels(root, { id }) {
   const again = manage ? h('button', { type: 'button', onclick: () => askRefresh() }, t('refresh_prelabels')) : null;
   const body = h('div', { class: 'models-body' }, loading());
   const settings = manage ? settingsCard(project, (saved) => { project = saved; store.set({ project: saved }); refresh(); }) : null;
-  root.replaceChildren(projectHeader(project, 'models'), h('h1', {}, t('models_title', { name: project.name })),
-    h('div', { class: 'toolbar' }, train, again, progress), body, settings);
+  // replaceChildren() would print a null as the text "null": only the parts that exist.
+  root.replaceChildren(...[projectHeader(project, 'models'), h('h1', {}, t('models_title', { name: project.name })),
+    h('div', { class: 'toolbar' }, train, again, progress), body, settings].filter(Boolean));
   focusHeading(root);
 
   async function askTraining() {
@@ -166,12 +167,12 @@ export async function renderModels(root, { id }) {
     if (!alive) return;
     const waiting = versions.some((v) => WAITING.includes(v.status));
     progress.hidden = !waiting;
-    body.replaceChildren(
+    body.replaceChildren(...[
       !versions.length && !s.items ? emptyState(t('model_none'), t('needs_more', { n: 50 })) : null,
       h('div', { class: 'quality-grid' }, summaryCard(s),
         h('section', { class: 'card', 'aria-labelledby': 'learning-curve' }, h('h2', { id: 'learning-curve' }, t('learning_curve')),
           learningCurve(s.learning_curve), h('p', { class: 'hint' }, t('learning_curve_help')))),
-      prelabelUseCard(s.annotators), versionsTable(versions), outsideCard(s));
+      prelabelUseCard(s.annotators), versionsTable(versions), outsideCard(s)].filter(Boolean));
     timer = setTimeout(refresh, waiting ? POLL_MS : IDLE_POLL_MS);
   }
 

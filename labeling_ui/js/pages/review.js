@@ -17,6 +17,13 @@ const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8'
 const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 // Exposed for the browser test.
 const metrics = (window.jinbiaoReview ||= { judged: 0 });
+const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+
+// The item on screen outlives its page: a language switch renders the page again (main.js), and
+// the reviewer must find the same lease, the reasons picked, the comment typed and an open fix.
+// Kept when the page is left during a judgment, taken back by the next render of the same page
+// for the same person while the lease lasts.
+let kept = null; // { key, lease, hidden, picked, comment, fixResult }
 
 // ``lotId``: acceptance mode (验收): the lot's sample, leased by ``POST /lots/{lotId}/next`` and
 // judged with the same submit; the route #/projects/:id/lots/:lotId/inspect (pages/lots.js).
@@ -69,6 +76,30 @@ export async function renderReview(root, { id, lotId }) {
     saveFixBtn.hidden = cancelFixBtn.hidden = phase !== 'fix';
     stage.dataset.state = phase;
     renderReasons();
+  }
+
+  const keptKey = `${store.get().me?.id}:${project.id}:${lotId ?? ''}`;
+  function keep() {
+    kept = null;
+    if (!lease || !['item', 'fix'].includes(phase)) return; // not while a verdict is on its way
+    let fixResult = null;
+    if (phase === 'fix' && tool) fixResult = tool.currentResult ? tool.currentResult() : store.get().result;
+    kept = { key: keptKey, lease, hidden: [...hidden], picked: [...picked], comment: comment.value, fixResult };
+  }
+
+  async function restore(k) {
+    lease = k.lease;
+    k.hidden.forEach((a) => hidden.add(a)); k.picked.forEach((tag) => picked.add(tag));
+    comment.value = k.comment;
+    setPhase('loading');
+    if (kind.media === 'image') {
+      try { mediaUrl = await api.fetchObjectUrl(lease.item.media_url); } catch (err) { stage.replaceChildren(errorBox(err, () => loadNext())); setPhase('error'); return; }
+      if (!alive) { URL.revokeObjectURL(mediaUrl); return; }
+    }
+    renderItem(); renderSide(); setPhase('item');
+    if (k.fixResult) await startFix(k.fixResult);
+    stage.dataset.ready = '1';
+    stage.focus({ preventScroll: true });
   }
 
   function renderReasons() {
@@ -184,12 +215,13 @@ export async function renderReview(root, { id, lotId }) {
   const judge = (decision) => { if (phase === 'item') send({ decision }); };
 
   // ---- fix: the annotators' tool, starting from the consensus (or the first answer)
-  async function startFix() {
+  // ``resume``: the fix in progress when the page was rendered again (keep / restore).
+  async function startFix(resume = null) {
     if (phase !== 'item') return;
     const start = lease.consensus?.result || lease.annotations[0]?.result || results.initialResult(null);
     const area = h('div', { class: `tool tool-${project.kind}` });
     const panel = h('div', {});
-    store.resetHistory(results.initialResult(start)); // a result has the pre-label's shape
+    store.resetHistory(resume || results.initialResult(start)); // a result has the pre-label's shape
     let mine = null;
     mine = results.mount(area, panel, {
       project, item: lease.item, mediaUrl, colorOf,
@@ -243,8 +275,12 @@ export async function renderReview(root, { id, lotId }) {
   }
   window.addEventListener('keydown', onKeyDown, true);
 
-  showStart();
+  const held = kept;
+  kept = null;
+  if (held && held.key === keptKey && parseUtc(held.lease.expires_at) > Date.now()) restore(held);
+  else showStart();
   return () => {
+    keep();
     alive = false;
     window.removeEventListener('keydown', onKeyDown, true);
     unmountFix();
