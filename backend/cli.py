@@ -87,6 +87,7 @@ def serve(
 
     upgrade()
     child = subprocess.Popen(_worker_argv(2, True, "prefork")) if with_worker else None  # noqa: S603
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         serve_api(
             ServeOptions(
@@ -106,6 +107,17 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM ends ``serve`` through its ``finally`` (which stops the worker it started).
+
+    uvicorn catches SIGTERM to shut down gracefully, then restores the handler it found and
+    raises the signal again; with the default handler that killed the process on the spot, and
+    the worker was left running, orphaned. With this one the re-raised signal becomes
+    ``SystemExit`` after uvicorn's shutdown (and a SIGTERM before uvicorn starts still stops
+    the worker)."""
+    raise SystemExit(128 + signum)
 
 
 def _configure_logging() -> None:

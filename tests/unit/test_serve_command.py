@@ -270,3 +270,40 @@ def test_several_api_processes_on_a_taken_port_exit_with_the_reason(tmp_path):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    found: list[int] = []
+    for task in tasks.iterdir() if tasks.exists() else []:
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(p) for p in text.split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_sigterm_to_serve_alone_stops_its_worker_too(tmp_path):
+    """``kill <pid of serve>`` (not the group) used to leave the worker running, orphaned: uvicorn
+    re-raises the SIGTERM it caught once it has shut down, and the default action ended the
+    process before ``serve`` could stop its child."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        start_new_session=True,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", process)
+        [worker] = _children(process.pid)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+            stat = Path(f"/proc/{worker}/stat").read_text().split()
+            if stat[2] == "Z":  # a zombie of a parent that is gone is reaped by init soon
+                break
+            time.sleep(0.2)
+        assert not Path(f"/proc/{worker}").exists() or stat[2] == "Z", "the worker outlived serve"
+    finally:
+        _stop_group(process)
