@@ -72,8 +72,8 @@ def not_found(what: str, *, code: str = "not_found") -> ApiError:
     return ApiError(status.HTTP_404_NOT_FOUND, f"{what} not found", code=code)
 
 
-def forbidden(msg: str, *, code: str = "forbidden") -> ApiError:
-    return ApiError(status.HTTP_403_FORBIDDEN, msg, code=code)
+def forbidden(msg: str, *, code: str = "forbidden", **extra: Any) -> ApiError:
+    return ApiError(status.HTTP_403_FORBIDDEN, msg, code=code, extra=extra)
 
 
 def conflict(msg: str, *, code: str = "conflict", **extra: Any) -> ApiError:

@@ -36,7 +36,8 @@ def check_org_access(
         raise not_found(what)
     allowed_set = frozenset(allowed)
     if Role(membership.role) not in allowed_set:
-        raise forbidden(f"this needs one of the roles: {', '.join(sorted(allowed_set))}")
+        roles = sorted(allowed_set)
+        raise forbidden(f"this needs one of the roles: {', '.join(roles)}", roles=roles)
     return membership
 
 

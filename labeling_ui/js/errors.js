@@ -266,11 +266,11 @@ function describeFields(detail, labels) {
 
 const plain = (detail) => (typeof detail === 'string' ? detail : JSON.stringify(detail));
 
-// "this needs one of the roles: manager, owner" (the 403 of a role check) in the reader's words.
-function neededRoles(detail) {
-  const m = typeof detail === 'string' && /^this needs one of the roles: (.+)$/.exec(detail);
-  if (!m) return null;
-  const roles = m[1].split(/,\s*/).map((r) => (hasText(`role_${r}`) ? t(`role_${r}`) : r));
+// The 403 of a role check (its body lists the ``roles`` that may) in the reader's words.
+function neededRoles(body) {
+  const names = Array.isArray(body?.roles) ? body.roles : null;
+  if (!names || !names.length) return null;
+  const roles = names.map((r) => (hasText(`role_${r}`) ? t(`role_${r}`) : r));
   return t(roles.length > 1 ? 'err_needs_roles' : 'err_needs_role', { roles: joinList(roles) });
 }
 
@@ -284,7 +284,7 @@ export function describeError(err, labels) {
     return describeFields(detail, labels);
   }
   if (code === 'forbidden' || (err && err.status === 403)) {
-    const roles = neededRoles(detail);
+    const roles = neededRoles(err.body);
     if (roles) return roles;
   }
   if (code && hasText(`err_${code}`)) {

@@ -29,3 +29,13 @@ def test_service_errors_keep_their_shape_and_gain_a_code(client, team) -> None:
     foreign = client.get("/api/v1/projects/999999", headers=owner.headers)
     assert foreign.status_code == 404
     assert foreign.json() == {"detail": "project not found", "code": "not_found"}
+
+
+def test_a_role_refusal_lists_the_roles_that_may(client, team) -> None:
+    """The page says which roles may, in the reader's language, from data (not English text)."""
+    refused = client.get(f"/api/v1/orgs/{team.org_id}/members", headers=team.annotators[0].headers)
+    assert refused.status_code == 403
+    body = refused.json()
+    assert body["code"] == "forbidden"
+    assert body["roles"] == sorted(body["roles"]) and "owner" in body["roles"]
+    assert "annotator" not in body["roles"]
