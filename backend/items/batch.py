@@ -196,8 +196,7 @@ class Batch:
             row = Row(index=index, source=source, content_hash=checked.staged.sha256, image=checked)
             self._finish(row, extras, ItemShape(width=checked.width, height=checked.height))
         except images.ImageRejected as exc:
-            code = "image_too_large" if exc.too_large else "image_unreadable"
-            self.fail(index, str(exc), source=source, too_large=exc.too_large, code=code)
+            self.fail(index, str(exc), source=source, too_large=exc.too_large, code=exc.code)
         except RowFailed as exc:
             if checked is not None:
                 checked.staged.path.unlink(missing_ok=True)

@@ -29,11 +29,14 @@ ALLOWED_TEXT = "JPEG, PNG, WebP, BMP, TIFF"
 
 
 class ImageRejected(ValueError):
-    """An image that cannot be imported; ``too_large`` marks the limits (413 rather than 422)."""
+    """An image that cannot be imported; ``too_large`` marks the limits (413 rather than 422);
+    ``code`` says which case for clients: ``image_too_large``, ``image_format`` (not an image
+    in an accepted format), ``image_frames`` (several frames or pages), ``image_corrupt``."""
 
-    def __init__(self, message: str, *, too_large: bool = False) -> None:
+    def __init__(self, message: str, *, too_large: bool = False, code: str = "") -> None:
         super().__init__(message)
         self.too_large = too_large
+        self.code = code or ("image_too_large" if too_large else "image_corrupt")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def _open(path: Path, max_pixels: int) -> Image.Image:
         ) from None
     except UnidentifiedImageError:
         raise ImageRejected(
-            f"not an image in an accepted format ({ALLOWED_TEXT}), or the file is corrupt"
+            f"not an image in an accepted format ({ALLOWED_TEXT}), or the file is corrupt",
+            code="image_format",
         ) from None
 
 
@@ -87,7 +91,9 @@ def _check(staged: storage.StagedFile, *, max_pixels: int) -> CheckedImage:
                 too_large=True,
             )
         if getattr(probe, "n_frames", 1) > 1:
-            raise ImageRejected(f"{fmt} with several frames or pages; give one image per file")
+            raise ImageRejected(
+                f"{fmt} with several frames or pages; give one image per file", code="image_frames"
+            )
         try:
             probe.verify()
         except Exception as exc:

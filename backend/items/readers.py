@@ -78,7 +78,7 @@ def _add_reference(batch: Batch, index: int, raw: str) -> None:
             raise RowFailed(
                 f"reference_image: {exc}",
                 too_large=exc.too_large,
-                code="image_too_large" if exc.too_large else "image_unreadable",
+                code=exc.code,
             ) from None
     except RowFailed as exc:
         row = batch.rows.pop()

@@ -67,7 +67,7 @@ class RowError(BaseModel):
     code: str | None = Field(
         default=None,
         description="the problem as a stable snake_case code a client translates "
-        "(`not_json`, `image_unreadable`…); `message` says it in English",
+        "(`not_json`, `image_corrupt`, `image_frames`…); `message` says it in English",
         examples=["priority_not_number"],
     )
 

@@ -97,7 +97,7 @@ def test_corrupt_png_is_422_and_leaves_nothing(client, team, image_project):
     answer = upload(client, team, image_project, [("broken.png", corrupt)])
     assert answer.status_code == 422
     error = answer.json()["detail"][0]
-    assert "corrupt" in error["msg"]
+    assert "corrupt" in error["msg"] and error["code"] == "image_format"  # unidentifiable
     assert error["source"] == "broken.png"
     assert_nothing_stored(client, team, image_project)
 
@@ -107,6 +107,7 @@ def test_truncated_jpeg_is_422_and_leaves_nothing(client, team, image_project):
     answer = upload(client, team, image_project, [("cut.jpg", jpeg[: len(jpeg) // 2])])
     assert answer.status_code == 422
     assert "truncated" in answer.json()["detail"][0]["msg"]
+    assert answer.json()["detail"][0]["code"] == "image_corrupt"
     assert_nothing_stored(client, team, image_project)
 
 
@@ -115,6 +116,7 @@ def test_twenty_thousand_square_image_is_refused_as_too_large(client, team, imag
     assert answer.status_code == 413
     message = answer.json()["detail"][0]["msg"]
     assert "decompression-bomb guard" in message
+    assert answer.json()["detail"][0]["code"] == "image_too_large"
     assert f"{get_settings().max_image_pixels:,}" in message
     assert_nothing_stored(client, team, image_project)
 
@@ -131,6 +133,7 @@ def test_unsupported_format_names_the_accepted_ones(client, team, image_project)
     answer = upload(client, team, image_project, [("anim.gif", image_bytes(fmt="GIF"))])
     assert answer.status_code == 422
     assert "JPEG, PNG, WebP, BMP, TIFF" in answer.json()["detail"][0]["msg"]
+    assert answer.json()["detail"][0]["code"] == "image_format"
     assert_nothing_stored(client, team, image_project)
 
 
