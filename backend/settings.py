@@ -55,8 +55,10 @@ class Settings(BaseSettings):
     metrics_enabled: bool = False
     metrics_token: str = ""
     # Sign-in throttling (backend/accounts/throttle.py): this many failed passwords within the
-    # window block the account, or the client address, for one window (429 too_many_attempts).
+    # window block the account from that address, the account from anywhere, or the client
+    # address, for one window (429 too_many_attempts).
     sign_in_failures_per_account: int = Field(default=5, ge=1, le=10_000)
+    sign_in_failures_per_account_anywhere: int = Field(default=50, ge=1, le=100_000)
     sign_in_failures_per_address: int = Field(default=50, ge=1, le=100_000)
     sign_in_window_seconds: int = Field(default=900, ge=1, le=86_400)
     cors_origins: list[str] = Field(default_factory=list)

@@ -4,10 +4,15 @@ A fixed window per key (OWASP Authentication Cheat Sheet, "Account lockout" / "L
 https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html): the failures of
 the current window are counted; at the limit the key is blocked until the window's length has
 passed since that failure, and every attempt meanwhile is answered 429 ``too_many_attempts``
-with ``Retry-After`` *without* checking the password, so a guesser learns nothing more. Two keys
-are counted: the account (a slow guesser spreading over many addresses) and the address (one
-guesser trying many accounts). A successful sign-in clears the account's count, not the
-address's.
+with ``Retry-After`` *without* checking the password, so a guesser learns nothing more. Three keys
+are counted: the account from one address (a guesser at one machine: blocked after a few), the
+account from anywhere (a slow guesser spreading over many addresses: a higher limit), and the
+address (one guesser trying many accounts). Blocking the account itself after a few failures
+from anywhere let anyone lock anyone out — five wrong passwords sent by a stranger kept the
+owner from signing in for the window (OWASP names the denial of service an account lockout
+invites); now a stranger's failures block the stranger's address for that account, and lock
+the account everywhere only at the higher limit, which takes many addresses. A successful
+sign-in clears the account's counts, not the address's.
 
 The counts live in the database, not in a process: with several API processes behind one port a
 guesser would otherwise get the limit once per process.
@@ -38,10 +43,14 @@ class ThrottleKey:
 def keys_for(*, email: str, address: str | None) -> list[ThrottleKey]:
     settings = get_settings()
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    keys = [ThrottleKey(f"account:{digest}", settings.sign_in_failures_per_account)]
-    if address:
-        keys.append(ThrottleKey(f"address:{address[:64]}", settings.sign_in_failures_per_address))
-    return keys
+    if not address:
+        return [ThrottleKey(f"account:{digest}", settings.sign_in_failures_per_account)]
+    where = address[:64]
+    return [
+        ThrottleKey(f"account-address:{digest}:{where}", settings.sign_in_failures_per_account),
+        ThrottleKey(f"account:{digest}", settings.sign_in_failures_per_account_anywhere),
+        ThrottleKey(f"address:{where}", settings.sign_in_failures_per_address),
+    ]
 
 
 def refuse_if_blocked(*, session: Session, keys: list[ThrottleKey]) -> None:
@@ -73,7 +82,7 @@ def record_failure(*, session: Session, keys: list[ThrottleKey]) -> None:
 def clear_account(*, session: Session, keys: list[ThrottleKey]) -> None:
     """A correct password: the account's failures are forgotten (the address's stay)."""
     for key in keys:
-        if key.key.startswith("account:"):
+        if key.key.startswith(("account:", "account-address:")):
             row = session.get(SignInThrottle, key.key)
             if row is not None:
                 session.delete(row)

@@ -40,11 +40,28 @@ def test_an_account_is_blocked_after_its_limit_even_for_the_right_password(clien
     assert blocked.json()["code"] == "too_many_attempts"
     retry_after = int(blocked.headers["retry-after"])
     assert 0 < retry_after <= get_settings().sign_in_window_seconds
-    # from another address too: the account is what is blocked
+    # from another address the owner still signs in: a stranger's guesses do not lock them out
     other = TestClient(from_address.app, client=(next(_addresses), 40000))
-    assert sign_in(other, person.email, PASSWORD).status_code == 429
-    # another account from the first address is not
+    assert sign_in(other, person.email, PASSWORD).status_code == 200
+    # another account from the first address is not blocked either
     assert sign_in(from_address, new_user(client).email, PASSWORD).status_code == 200
+
+
+def test_an_account_guessed_at_from_many_addresses_is_blocked_everywhere(
+    client, from_address, monkeypatch
+):
+    settings = get_settings()
+    monkeypatch.setattr(settings, "sign_in_failures_per_account_anywhere", 8)
+    per_address = settings.sign_in_failures_per_account
+    person = new_user(client)
+    guessers = [TestClient(from_address.app, client=(next(_addresses), 40000)) for _ in range(2)]
+    answers = [
+        sign_in(guesser, person.email, "wrong").status_code
+        for guesser in guessers
+        for _ in range(4)
+    ]
+    assert answers == [401] * 8 and per_address > 4
+    assert sign_in(from_address, person.email, PASSWORD).status_code == 429
 
 
 def test_an_unknown_address_is_counted_the_same_so_a_429_reveals_nothing(from_address):
