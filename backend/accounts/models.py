@@ -46,7 +46,8 @@ class SignInThrottle(SQLModel, table=True):
     """Failed sign-ins counted per account and per network address (``accounts/throttle.py``).
 
     ``key`` is ``account:<SHA-256 of the lower-cased e-mail>`` (counted whether or not the
-    address has an account, so a 429 reveals nothing) or ``address:<client IP>``.
+    address has an account, so a 429 reveals nothing), ``pair:<SHA-256 of that and the client
+    IP>`` (the account from one address) or ``address:<client IP>``.
     """
 
     __tablename__ = "sign_in_throttle"

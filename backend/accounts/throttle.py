@@ -46,8 +46,9 @@ def keys_for(*, email: str, address: str | None) -> list[ThrottleKey]:
     if not address:
         return [ThrottleKey(f"account:{digest}", settings.sign_in_failures_per_account)]
     where = address[:64]
+    pair = hashlib.sha256(f"{digest}|{where}".encode()).hexdigest()  # the key column holds 80
     return [
-        ThrottleKey(f"account-address:{digest}:{where}", settings.sign_in_failures_per_account),
+        ThrottleKey(f"pair:{pair}", settings.sign_in_failures_per_account),
         ThrottleKey(f"account:{digest}", settings.sign_in_failures_per_account_anywhere),
         ThrottleKey(f"address:{where}", settings.sign_in_failures_per_address),
     ]
@@ -82,7 +83,7 @@ def record_failure(*, session: Session, keys: list[ThrottleKey]) -> None:
 def clear_account(*, session: Session, keys: list[ThrottleKey]) -> None:
     """A correct password: the account's failures are forgotten (the address's stay)."""
     for key in keys:
-        if key.key.startswith(("account:", "account-address:")):
+        if key.key.startswith(("account:", "pair:")):
             row = session.get(SignInThrottle, key.key)
             if row is not None:
                 session.delete(row)

@@ -107,3 +107,14 @@ def test_the_block_ends_when_its_window_has_passed(client, from_address, monkeyp
     with Session(get_engine()) as session:
         keys = [row.key for row in session.exec(select(SignInThrottle)).all()]
     assert all(not key.endswith(person.email) for key in keys), "e-mails are stored hashed"
+
+
+def test_every_key_fits_its_column_whatever_the_address():
+    """PostgreSQL holds 80 characters a key (SQLite would take any length): an IPv6 address with
+    a zone, cut to 64, still makes keys that fit."""
+    from backend.accounts.models import SignInThrottle
+    from backend.accounts.throttle import keys_for
+
+    width = SignInThrottle.__table__.c.key.type.length
+    keys = keys_for(email="someone@example.com", address="fe80::1%" + "x" * 80)
+    assert len(keys) == 3 and all(len(k.key) <= width for k in keys)
