@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from backend.accounts.deps import CurrentUser, SessionDep
 from backend.assignments.stages import ACCEPTANCE
-from backend.errors import conflict
+from backend.errors import conflict, invalid
 from backend.lots import inspection, rework, service, switching
 from backend.lots.answers import lot_public, sample_answer
 from backend.lots.deps import LOT_DECIDERS, LOT_READERS, load_lot
@@ -26,6 +26,7 @@ from backend.lots.schemas import (
     SwitchingPublic,
 )
 from backend.orgs.models import MANAGERS
+from backend.orgs.pseudonyms import shows_people
 from backend.pagination import Page
 from backend.projects.deps import load_project_access
 from backend.routing import TransactionEndingRoute
@@ -60,6 +61,7 @@ def create_lot(
     access = load_project_access(
         session=session, project_id=project_id, user_id=user.id, allowed=LOT_DECIDERS
     )
+    _refuse_people_filter(body, access.membership.role)
     lot = service.create_lot(
         session=session,
         project=access.project,
@@ -82,10 +84,22 @@ def count_lot_source(
     access = load_project_access(
         session=session, project_id=project_id, user_id=user.id, allowed=LOT_DECIDERS
     )
+    _refuse_people_filter(body, access.membership.role)
     source = service.LotSource(body.item_ids, body.batch_id, body.all_finished, body.filter)
     return LotSourceCount(
         count=service.source_size(session=session, project=access.project, source=source)
     )
+
+
+def _refuse_people_filter(body: LotSourceBody, role: str) -> None:
+    """A client sees annotators by pseudonym: a lot selected by an annotator's id, whose items
+    then show that pseudonym, would tell who it is (as the data manager's filter would)."""
+    if body.filter is not None and "annotator_id" in body.filter and not shows_people(role):
+        raise invalid(
+            ("filter", "annotator_id"),
+            "the client role sees annotators by pseudonym only and cannot select by their id",
+            code="filter_not_allowed",
+        )
 
 
 @router.get("/projects/{project_id}/lots", response_model=LotList)

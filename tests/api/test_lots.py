@@ -491,3 +491,23 @@ def test_rework_of_an_accepted_lot_is_409_and_without_a_rework_stage_503(client,
     assert answer.status_code == 503 and answer.json()["code"] == "rework_unavailable"
     shown = client.get(f"/api/v1/lots/{other['id']}", headers=customer.headers).json()
     assert shown["reworked"] == 0
+
+
+def test_a_client_cannot_select_a_lot_by_an_annotators_id(client):
+    """The lot's items show pseudonyms to the client: selecting them by a raw annotator id would
+    map one to the other (the data manager refuses that filter to a client too)."""
+    team, customer = _team_with_client(client)
+    project = new_project(client, team)
+    finished_items(project, 4, [team.annotators[0].id])
+    source = {"filter": {"annotator_id": team.annotators[0].id}}
+    lots = f"/api/v1/projects/{project['id']}/lots"
+    for url, body in ((lots, {**source, "aql": "1.0"}), (f"{lots}/count", source)):
+        refused = client.post(url, json=body, headers=customer.headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "filter_not_allowed"
+        assert refused.json()["detail"][0]["loc"] == ["body", "filter", "annotator_id"]
+    body = {**source, "aql": "1.0"}
+    made = client.post(
+        f"/api/v1/projects/{project['id']}/lots", json=body, headers=team.manager.headers
+    )
+    assert made.status_code == 201, made.text
