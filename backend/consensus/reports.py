@@ -12,6 +12,8 @@ from backend.accounts.models import User
 from backend.assignments import annotator_states
 from backend.assignments.annotator_states import AnnotatorStatus
 from backend.assignments.models import AnnotatorState
+from backend.assignments.pauses import shown
+from backend.assignments.schemas import PausePublic
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.consensus.schemas import AnnotatorDetail, AnnotatorRow, ConsensusRow, QualityReport
 from backend.errors import not_found
@@ -46,7 +48,16 @@ def _row(stat: AnnotatorStat, state: AnnotatorState | None, user: User) -> Annot
         agreement=stat.agreement,
         status=state.status if state else "active",
         paused_reason=state.paused_reason if state else None,
+        pause=_pause(state),
+        paused_at=state.paused_at if state and state.status == AnnotatorStatus.paused else None,
     )
+
+
+def _pause(state: AnnotatorState | None) -> PausePublic | None:
+    if state is None or state.status != AnnotatorStatus.paused:
+        return None
+    pause = shown(state.paused_reason)
+    return PausePublic(code=pause.code, **pause.fields())
 
 
 def quality_report(*, session: Session, project: Project) -> QualityReport:
@@ -96,11 +107,11 @@ def annotator_detail(*, session: Session, project: Project, user_id: int) -> Ann
 
 def annotators_csv(*, session: Session, project: Project) -> str:
     out = io.StringIO()
-    fields = list(AnnotatorRow.model_fields)
+    fields = [name for name in AnnotatorRow.model_fields if name != "pause"]  # a cell each
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for row in quality_report(session=session, project=project).annotators:
-        writer.writerow(row.model_dump())
+        writer.writerow(row.model_dump(exclude={"pause"}))
     return out.getvalue()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backend.assignments.schemas import PausePublic
 from backend.kinds.openapi import KindResult
 
 
@@ -20,6 +21,10 @@ class AnnotatorRow(BaseModel):
     agreement: float | None = Field(description="Share of answers matching the consensus")
     status: str
     paused_reason: str | None
+    pause: PausePublic | None = Field(
+        default=None, description="While paused: which record paused them, with its figures"
+    )
+    paused_at: datetime | None = None
 
 
 class QualityReport(BaseModel):

@@ -162,12 +162,15 @@ def test_manager_pauses_and_resumes_an_annotator(page, seed, quality_project, ar
     assert paused.value.status == 200
     row = page.locator(f"tr[data-user-id='{user_id}']")
     row.and_(page.locator("[data-status='paused']")).wait_for()
-    assert reason in row.inner_text()
+    assert f"paused by a manager: {reason} · since " in row.inner_text()
     after = row_of(quality_state(seed, pid), hasty.email)
     assert (after["status"], after["paused_reason"]) == ("paused", reason)
+    assert (after["pause"]["code"], after["pause"]["reason"]) == ("paused_by_manager", reason)
+    assert after["paused_at"]
     with api(seed, hasty) as c:
         refused = c.post(f"/projects/{pid}/next")
     assert refused.status_code == 403 and reason in refused.json()["detail"]
+    assert (refused.json()["code"], refused.json()["reason"]) == ("paused_by_manager", reason)
     page.wait_for_selector(".toast", state="detached")  # the "paused" toast has gone
     page.screenshot(path=str(artifacts / "quality.png"), full_page=True)
 

@@ -14,6 +14,19 @@ import { projectHeader, errorBox, emptyState, loading, fmtNumber, fmtPercent } f
 import { describeError } from '../errors.js';
 import { reviewFigures } from './review_figures.js';
 import { prelabelUseSection } from './models.js';
+
+// Why and since when an annotator is paused, in the page's language (the API's `pause`: a code
+// with the figures as they were at the pause; a manager's own reason as written). The record
+// behind a rule pause counts from the last resume, while the review table counts every verdict,
+// so the two can differ: the line says which and when.
+export function pauseLine(row) {
+  const p = row.pause || { code: 'paused_by_manager', reason: row.paused_reason };
+  const since = row.paused_at ? t('paused_since', { when: new Date(row.paused_at).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB') }) : '';
+  const why = p.code === 'paused_by_manager'
+    ? (p.reason ? t('pause_line_manager_reason', { reason: p.reason }) : t('pause_line_manager'))
+    : t(`pause_line_${p.code}`, { accuracy: fmtPercent(p.accuracy), answered: p.answered, minimum: fmtPercent(p.minimum) });
+  return since ? `${why} · ${since}` : why;
+}
 import { deliveryCard } from './quality_delivery.js';
 
 const POLL_MS = 2000;
@@ -179,7 +192,7 @@ export async function renderQuality(root, { id, annotator }) {
         h('td', { class: 'num' }, pct1(row.gold_accuracy)),
         h('td', { class: 'num' }, pct1(row.agreement)),
         h('td', {}, h('span', { class: `status-badge ${row.status}` }, t(`status_${row.status}`)),
-          row.paused_reason ? h('div', { class: 'hint paused-reason' }, row.paused_reason) : null),
+          row.status === 'paused' ? h('div', { class: 'hint paused-reason', title: row.paused_reason || '' }, pauseLine(row)) : null),
         h('td', {}, h('div', { class: 'row-actions' },
           manage && row.status === 'paused'
             ? h('button', { type: 'button', dataset: { action: 'resume', focusKey: `resume-${row.user_id}` }, title: t('resume_hint'), 'aria-label': `${t('resume')} ${row.name || row.email}`, onclick: () => resume(row) }, t('resume'))
@@ -226,7 +239,7 @@ export async function renderQuality(root, { id, annotator }) {
     const shown = [
       ['col_answers', String(d.answers)], ['col_gold_answered', String(d.gold_answered)], ['gold_correct', fmtNumber(d.gold_correct, 1)],
       ['col_gold_accuracy', pct1(d.gold_accuracy)], ['col_agreement', pct1(d.agreement)], ['col_status', t(`status_${d.status}`)],
-      ['paused_reason', d.paused_reason || '—'], ['updated_at', when(d.updated_at)],
+      ['paused_reason', d.status === 'paused' ? pauseLine(d) : '—'], ['updated_at', when(d.updated_at)],
     ];
     detail.replaceChildren(h('section', { class: 'card annotator-detail', 'aria-labelledby': 'detail-title', dataset: { userId: d.user_id } },
       h('div', { class: 'detail-head' }, h('h2', { id: 'detail-title', tabindex: '-1' }, `${d.name} `, h('span', { class: 'muted' }, d.email)),
