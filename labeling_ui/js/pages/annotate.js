@@ -13,7 +13,7 @@ import { h, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
-import { projectHeader, errorBox, emptyState, fmtPercent, loading } from './common.js';
+import { projectHeader, errorBox, emptyState, fmtPercent, loading, parseUtc } from './common.js';
 import { describeError } from '../errors.js';
 import { historyPanel } from './annotate_history.js';
 import { payStrip, heartbeats } from './pay_strip.js';
@@ -24,7 +24,6 @@ const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8
 // Exposed for the browser tests and for anyone profiling the flow in devtools.
 const metrics = (window.jinbiaoMetrics ||= { enterToInteractive: [], submitted: 0, shown: 0 });
 
-const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
 // Time left on a lease: "9:59" under an hour; a rework lease (48 h) as "47 h 58 min", and one
 // of more than two days as "3 d 4 h" (minutes:seconds would read "2878:14").
 export function leaseLeft(seconds) {

@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import { t, hasText } from '../i18n.js';
 import { h, focusHeading } from '../dom.js';
 import { ensureMe } from '../session.js';
-import { errorBox, loading, emptyState } from './common.js';
+import { errorBox, loading, emptyState, fmtDateTime } from './common.js';
 import { orgCrumbs } from './members.js';
 
 export async function renderAudit(root, { orgId, action = '' }) {
@@ -51,7 +51,7 @@ const actionText = (a) => (hasText(`audit_${a}`) ? t(`audit_${a}`) : a);
 
 function eventRow(e) {
   return h('tr', {},
-    h('td', {}, new Date(e.created_at).toLocaleString()),
+    h('td', {}, fmtDateTime(e.created_at)),
     h('td', {}, e.actor_name || t('audit_system')),
     h('td', {}, actionText(e.action)),
     h('td', {}, `${e.target_type} #${e.target_id}`),

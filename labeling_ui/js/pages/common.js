@@ -27,7 +27,10 @@ export function projectHeader(project, active) {
 }
 
 export const fmtNumber = (v, digits = 2) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
+// The API's times are UTC; one stored without a zone (SQLite) is read as UTC, not local time.
+export const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+
 // A date and time in the page's language (not the browser's: a zh page showed '12/6/2026, 11:55 PM').
-export const fmtDateTime = (iso) => new Date(iso).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB');
+export const fmtDateTime = (iso) => (iso ? new Date(parseUtc(iso)).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB') : '—');
 
 export const fmtPercent = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);

@@ -3,6 +3,7 @@
 import { h, field } from '../dom.js';
 import { t } from '../i18n.js';
 import * as store from '../store.js';
+import { fmtDateTime } from './common.js';
 
 export const FILTERS = ['status', 'label', 'confidence_min', 'confidence_max', 'annotator_id', 'gold', 'batch_id', 'q', 'sort', 'limit'];
 export const STATUSES = ['new', 'in_progress', 'done', 'in_review', 'reviewed', 'rework', 'final'];
@@ -38,7 +39,7 @@ export function filterForm({ project, filter, annotators, batches, onApply }) {
     ? select('annotator_id', annotators.map((a) => [a.id, a.name]))
     : h('input', { name: 'annotator_id', type: 'number', min: 1, value: filter.annotator_id ?? '' });
   const gold = select('gold', [['true', t('yes')], ['false', t('no')]]);
-  const batch = select('batch_id', batches.map((b) => [b.id, t('batch_n', { id: b.id, when: new Date(b.created_at).toLocaleString(), n: b.created })]));
+  const batch = select('batch_id', batches.map((b) => [b.id, t('batch_n', { id: b.id, when: fmtDateTime(b.created_at), n: b.created })]));
   const q = h('input', { name: 'q', type: 'search', maxlength: 200, value: filter.q ?? '' });
   const sort = h('select', { name: 'sort' }, options(SORTS.map((s) => [s, t(`sort_${s}`)]), filter.sort ?? 'id'));
   const limit = h('select', { name: 'limit' }, options([25, 50, 100, 200].map((n) => [n, String(n)]), filter.limit ?? 50));

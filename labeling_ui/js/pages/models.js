@@ -5,18 +5,17 @@
 // worker; while a version waits, the page polls every 2 s and shows a progress bar.
 import * as api from '../api.js';
 import * as store from '../store.js';
-import { t, getLang } from '../i18n.js';
+import { t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { toast } from '../toast.js';
 import { describeError } from '../errors.js';
-import { projectHeader, errorBox, loading, emptyState, fmtPercent } from './common.js';
+import { projectHeader, errorBox, loading, emptyState, fmtDateTime, fmtPercent } from './common.js';
 
 const POLL_MS = 2000;
 const IDLE_POLL_MS = 20000;
 const WAITING = ['queued', 'training'];
-const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
-const when = (iso) => (iso ? new Date(parseUtc(iso)).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB') : '—');
+const when = fmtDateTime;
 const pct1 = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 const statusText = (s) => t(`model_status_${s}`);
 

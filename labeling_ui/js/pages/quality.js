@@ -10,7 +10,7 @@ import { t, getLang } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { toast } from '../toast.js';
-import { projectHeader, errorBox, emptyState, loading, fmtNumber, fmtPercent } from './common.js';
+import { projectHeader, errorBox, emptyState, loading, fmtDateTime, fmtNumber, fmtPercent } from './common.js';
 import { describeError } from '../errors.js';
 import { reviewFigures } from './review_figures.js';
 import { prelabelUseSection } from './models.js';
@@ -21,7 +21,7 @@ import { prelabelUseSection } from './models.js';
 // so the two can differ: the line says which and when.
 export function pauseLine(row) {
   const p = row.pause || { code: 'paused_by_manager', reason: row.paused_reason };
-  const since = row.paused_at ? t('paused_since', { when: new Date(row.paused_at).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB') }) : '';
+  const since = row.paused_at ? t('paused_since', { when: fmtDateTime(row.paused_at) }) : '';
   const why = p.code === 'paused_by_manager'
     ? (p.reason ? t('pause_line_manager_reason', { reason: p.reason }) : t('pause_line_manager'))
     : t(`pause_line_${p.code}`, { accuracy: fmtPercent(p.accuracy), answered: p.answered, minimum: fmtPercent(p.minimum) });
@@ -31,8 +31,7 @@ import { deliveryCard } from './quality_delivery.js';
 
 const POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
-const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
-const when = (iso) => (iso ? new Date(parseUtc(iso)).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB') : '—');
+const when = fmtDateTime;
 const pct1 = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 
 // How each figure is shown; its name and explanation are the i18n keys fig_<key>, fig_<key>_help.

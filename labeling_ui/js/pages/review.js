@@ -11,13 +11,12 @@ import { ensureMe, loadProject } from '../session.js';
 import { kindOf, toolOf } from '../kinds.js';
 import { toast } from '../toast.js';
 import { describeError } from '../errors.js';
-import { projectHeader, errorBox, emptyState, fmtPercent, loading } from './common.js';
+import { projectHeader, errorBox, emptyState, fmtPercent, loading, parseUtc } from './common.js';
 
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000'];
 const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 // Exposed for the browser test.
 const metrics = (window.jinbiaoReview ||= { judged: 0 });
-const parseUtc = (iso) => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
 
 // The item on screen outlives its page: a language switch renders the page again (main.js), and
 // the reviewer must find the same lease, the reasons picked, the comment typed and an open fix.
