@@ -107,6 +107,18 @@ class AnnotationsStoppedCounting:
 
 
 @dataclass(frozen=True)
+class FinalItemsLackAnswers:
+    """Final items whose counted answers fell below the project's overlap (a paused annotator's
+    answers stopped counting), inside the recompute's transaction; ``missing`` maps each to how
+    many more answers it needs. The stages that settle items decide which may reopen
+    (``backend/review/replacements.py``)."""
+
+    session: Session
+    project_id: int
+    missing: Mapping[int, int]
+
+
+@dataclass(frozen=True)
 class ItemsSentBack:
     """A rejected lot's items go back for rework (验收 → 返工), inside the lot's transaction.
 

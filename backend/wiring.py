@@ -87,10 +87,12 @@ def _wire_lots() -> None:
     from backend.assignments.stages import Stage
     from backend.consensus import final_answers
     from backend.lots import finished, inspection, switching
-    from backend.review import lot_hooks
+    from backend.review import lot_hooks, replacements
     from backend.review.verdicts import register_store_step
 
     register_store_step(Stage.acceptance, inspection.on_verdict)
+    replacements.register_lot_membership(finished.items_in_lots)
+    events.subscribe(events.FinalItemsLackAnswers, replacements.on_final_items_lack_answers)
     final_answers.register_provider(inspection.fixed_answers)
     events.subscribe(events.ItemsSentBack, lot_hooks.on_items_sent_back)
     finished.register_held_elsewhere(lot_hooks.held_in_review)

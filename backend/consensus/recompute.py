@@ -28,7 +28,8 @@ from backend.consensus.final_answers import final_answers
 from backend.consensus.method_choice import pick_method
 from backend.consensus.models import ProjectQuality
 from backend.consensus.store import Stored, store_consensus
-from backend.items.progress import done_items, raise_wanted
+from backend.items.finals import final_ids
+from backend.items.progress import done_items, raise_wanted, want_more
 from backend.items.queries import gold_answers, item_texts
 from backend.kinds import get_kind
 from backend.kinds.consensus import Inferred
@@ -130,6 +131,9 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
             up_to=project.max_overlap,
             final_too=False,
         )
+    if paused:
+        raised += _replace_uncounted(session, project_id, answers, counted, paused, gold_items,
+                                     overlap=project.overlap)  # fmt: skip
     laps.lap("overlap")
     done = done_items(session=session, project_id=project_id)
     figures["delivered"] = _delivered(consensus.take(not_gold), done, overlap=project.overlap)
@@ -213,6 +217,57 @@ def _reliability(answers: AnswerTable, gold_items: NDArray[np.int64]) -> dict[in
     everybody = np.unique(answers.annotator).tolist()
     weights = calibration.annotator_weights(records, everybody)
     return {int(user): float(w) for user, w in weights.items()}  # type: ignore[call-overload]
+
+
+def _replace_uncounted(
+    session: Session,
+    project_id: int,
+    answers: AnswerTable,
+    counted: AnswerTable,
+    paused: Sequence[int],
+    gold_items: NDArray[np.int64],
+    *,
+    overlap: int,
+) -> int:
+    """Items that lack counted answers since a pause want as many more: those not final here
+    (``want_more``), the final ones through ``FinalItemsLackAnswers`` (a settling stage decides
+    whether to reopen them). Returns how many items were raised here."""
+    lacking = _lacking(answers, counted, paused, gold_items, overlap=overlap)
+    if not lacking:
+        return 0
+    final = final_ids(session=session, item_ids=list(lacking))
+    if final:
+        events.emit(
+            events.FinalItemsLackAnswers(
+                session=session,
+                project_id=project_id,
+                missing={item: lacking[item] for item in sorted(final)},
+            )
+        )
+    return want_more(session=session, missing=lacking)  # final items are left out here
+
+
+def _lacking(
+    answers: AnswerTable,
+    counted: AnswerTable,
+    paused: Sequence[int],
+    gold_items: NDArray[np.int64],
+    *,
+    overlap: int,
+) -> dict[int, int]:
+    """Items a paused annotator answered, and how many counted answers each lacks to
+    ``overlap``. The pause takes those answers out of consensus (SPEC, rule 5) but not out of
+    the item's counter, so without replacements such an item stayed done with fewer counted
+    answers than ``overlap``: the quality page listed it delivered and incomplete at once."""
+    touched = np.unique(answers.item[np.isin(answers.annotator, paused)])
+    touched = touched[~np.isin(touched, gold_items)]
+    if not len(touched):
+        return {}
+    mine = counted.item[np.isin(counted.item, touched)]
+    have = np.bincount(np.searchsorted(touched, mine), minlength=len(touched))
+    lacking = overlap - have
+    keep = lacking > 0
+    return dict(zip(touched[keep].tolist(), lacking[keep].tolist(), strict=True))
 
 
 def _delivered(consensus: Inferred, done: NDArray[np.int64], *, overlap: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ they want), so that ``ItemsFinished`` names those whose consensus it changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,32 @@ def raise_wanted(
             .values(wanted=Item.wanted + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
+    return raised
+
+
+def want_more(*, session: Session, missing: Mapping[int, int]) -> int:
+    """Each item of ``missing`` that has all the annotations it wants now wants that many more
+    (gold and final items never); returns how many items were raised. In the caller's
+    transaction. For answers that stopped counting without the counter going down (a paused
+    annotator's: consensus leaves them out, the item keeps them)."""
+    by_missing: dict[int, list[int]] = {}
+    for item_id, more in missing.items():
+        if more > 0:
+            by_missing.setdefault(int(more), []).append(int(item_id))
+    raised = 0
+    for more, item_ids in sorted(by_missing.items()):
+        for matches in _id_filters(session, item_ids):
+            raised += session.execute(
+                update(Item)
+                .where(
+                    matches,
+                    Item.is_gold.is_(False),
+                    Item.annotation_count >= Item.wanted,
+                    ~exists().where(FinalItem.item_id == Item.id),
+                )
+                .values(wanted=Item.annotation_count + more)
+                .execution_options(synchronize_session=False)
+            ).rowcount
     return raised
 
 

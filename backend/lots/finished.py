@@ -47,6 +47,19 @@ def in_a_lot() -> Any:
     return exists().where(LotItem.item_id == Item.id)
 
 
+def items_in_lots(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """Those of ``item_ids`` that are in a lot (open or accepted): their answers are the
+    lot's, settled or under inspection."""
+    found: set[int] = set()
+    ids = sorted(set(item_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            session.execute(select(LotItem.item_id).where(LotItem.item_id.in_(chunk))).scalars()
+        )
+    return found
+
+
 def _finished_where(project_id: int, item_ids: Sequence[int] | None, extra: Any) -> list[Any]:
     where = [Item.project_id == project_id, finished_condition(), ~in_a_lot()]
     if item_ids is not None:
