@@ -8,7 +8,7 @@ import time
 
 import pytest
 from browser_pngs import part_image
-from browser_ui import shot, sign_in, wait_item
+from browser_ui import shot, sign_in, submit_and_capture, wait_item
 
 N_MEASURED = 50
 REPORTS = [
@@ -254,3 +254,29 @@ def test_image_flow_measurement(page, seed, measurements):
         f"Enter → next image interactive (1280×960 PNG fetched and decoded), median over {n}: "
         f"{statistics.median(durations):.1f} ms"
     )
+
+
+def test_a_reload_gives_back_the_answer_in_progress(page, seed):
+    """A tester lost a drawn outline to F5: the server hands the same item back after a reload,
+    and the page now starts from this tab's draft of it, not from empty; once the item is
+    submitted its draft is gone."""
+    project = seed.project(
+        "text_classification", [{"text": "主轴振动（#1）"}, {"text": "漏油（#2）"}]
+    )
+    sign_in(page, seed.annotator)
+    page.goto(f"/#/projects/{project['id']}/annotate")
+    page.get_by_role("button", name="Start").click()
+    first = wait_item(page)
+    item = page.get_attribute("#stage", "data-item-id")
+    page.keyboard.press("m")  # mechanical_fault, not submitted
+    pressed = "document.querySelector('.label-button[aria-pressed=true]')?.dataset.label ?? null"
+    assert page.evaluate(pressed) == "mechanical_fault"
+    page.reload()
+    page.get_by_role("button", name="Start").click()
+    wait_item(page)
+    assert page.get_attribute("#stage", "data-item-id") == item  # the same item back
+    assert page.evaluate(pressed) == "mechanical_fault"  # and the answer in progress with it
+    answer = submit_and_capture(page)
+    assert answer["result"] == {"label": "mechanical_fault"}
+    assert first and item
+    assert page.evaluate(f"sessionStorage.getItem('jinbiao.draft.{project['id']}.{item}')") is None

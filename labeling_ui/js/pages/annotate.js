@@ -17,6 +17,7 @@ import { projectHeader, errorBox, emptyState, fmtPercent, loading, parseUtc } fr
 import { describeError } from '../errors.js';
 import { historyPanel } from './annotate_history.js';
 import { payStrip, heartbeats } from './pay_strip.js';
+import { dropDraft, saveDraft, takeDraft } from '../drafts.js';
 import { suggestionBar, acceptKeyFor } from './suggestion.js';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46a0a8', '#f032e6', '#808000', '#9a6324', '#000075'];
@@ -112,6 +113,8 @@ export async function renderAnnotate(root, { id }) {
     if (!('result' in patch) || phase !== 'item') return;
     tool?.renderSide?.(patch.result);
     renderLabels(); renderButtons();
+    const leased = store.get().assignment;
+    if (!correcting && leased?.item) saveDraft(project.id, leased.item.id, patch.result);
   });
 
   // ---- strip
@@ -229,7 +232,7 @@ export async function renderAnnotate(root, { id }) {
     if (!next) { if (pause) showPaused(pause); else showEmpty(); return; }
     store.set({ assignment: next, assignmentProjectId: project.id });
     suggestion.show(next.prelabel);
-    await show(next, results.initialResult(next.prelabel?.result), t0);
+    await show(next, takeDraft(project.id, next.item.id) ?? results.initialResult(next.prelabel?.result), t0);
   }
 
   async function show(assignment, result, t0) {
@@ -309,6 +312,7 @@ export async function renderAnnotate(root, { id }) {
       }
     }
     metrics.submitted += 1;
+    dropDraft(project.id, assignment.item.id);
     const fb = annotation?.gold_feedback;
     if (fb) {
       toast(fb.correct ? t('gold_right') : t('gold_wrong', { expected: results.describe(fb.expected) }), fb.correct ? 'ok' : 'warn', 5000);
@@ -374,6 +378,7 @@ export async function renderAnnotate(root, { id }) {
     try { await api.post(`assignments/${assignment.assignment_id}/skip`); } catch (err) {
       if (err.status !== 404 && err.status !== 409) { stage.classList.remove('submitting'); setPhase('item'); toast(describeError(err), 'error'); return; }
     }
+    dropDraft(project.id, assignment.item.id);
     await loadNext(t0);
   }
 
