@@ -34,6 +34,7 @@ def send_back(*, session: Session, lot: Lot, scope: Scope, actor_id: int) -> lis
     ``lot_reworked`` when it was sent back already this round; 503 ``rework_unavailable`` when
     no stage of this server does rework (nothing is changed then).
     """
+    lot = service.locked(session=session, lot=lot)
     if lot.status != "rejected":
         session.rollback()
         code = "lot_decided" if lot.status == "accepted" else "lot_not_decided"

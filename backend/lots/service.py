@@ -249,6 +249,18 @@ def lot_item_ids(*, session: Session, lot_id: int) -> list[int]:
     )
 
 
+def locked(*, session: Session, lot: Lot) -> Lot:
+    """The lot read again under its row lock, for a change that depends on its state: two
+    rework requests at once both saw it not reworked yet and both sent it back (six at once:
+    six rework events, rounds at 3 and 6 against leases at 1)."""
+    return session.execute(
+        select(Lot)
+        .where(Lot.id == lot.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def reinspect(*, session: Session, lot: Lot, actor_id: int) -> Lot:
     """Start round ``n + 1`` of a rejected lot whose items are all finished again.
 
@@ -256,6 +268,7 @@ def reinspect(*, session: Session, lot: Lot, actor_id: int) -> Lot:
     sent back are not finished yet. The new round's leases carry its number, so an inspector may
     see an item again.
     """
+    lot = locked(session=session, lot=lot)
     if lot.status != "rejected":
         session.rollback()
         raise conflict(f"the lot is {lot.status}", code="lot_decided")

@@ -19,6 +19,8 @@ the project) is left out too: ``record_lot`` only takes a plan of the current se
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from backend import clock, events
@@ -28,18 +30,24 @@ from quality.acceptance import SamplingPlan, SwitchingState, between_lots, recor
 
 
 def locked_state(*, session: Session, project_id: int) -> AcceptanceSwitching:
-    """The project's switching row, created on first use, locked until the transaction ends."""
-    row = session.exec(
+    """The project's switching row, created on first use, locked until the transaction ends.
+
+    Created by ``INSERT … ON CONFLICT DO NOTHING`` before the locking read: a ``SELECT … FOR
+    UPDATE`` of a missing row locks nothing, so the first lots of a project made at the same time
+    all inserted it and all but one failed on the key (500s, found under concurrent load)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(AcceptanceSwitching)
+        .values(project_id=project_id, severity="normal", history=[], switching_score=0,
+                updated_at=clock.now())
+        .on_conflict_do_nothing()
+    )  # fmt: skip
+    return session.exec(
         select(AcceptanceSwitching)
         .where(AcceptanceSwitching.project_id == project_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).first()
-    if row is None:
-        row = AcceptanceSwitching(project_id=project_id)
-        session.add(row)
-        session.flush()
-    return row
+    ).one()
 
 
 def current(*, session: Session, project_id: int) -> SwitchingState:

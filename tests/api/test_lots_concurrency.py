@@ -99,3 +99,74 @@ def test_inspectors_never_share_a_sampled_item_nor_inspect_their_own(client, liv
     assert shown["status"] == ("accepted" if defects <= lot["plan"]["accept"] else "rejected")
     statuses = sum((run["statuses"] for run in runs), Counter())
     assert set(statuses) <= {200, 201, 204}
+
+
+def _together(calls: int, send) -> list[httpx.Response]:
+    start = threading.Barrier(calls)
+
+    def one(n: int) -> httpx.Response:
+        start.wait()
+        return send(n)
+
+    with ThreadPoolExecutor(calls) as pool:
+        return list(pool.map(one, range(calls)))
+
+
+def test_a_projects_first_lots_made_at_once_all_answer(client, live_server):
+    """The project's switching row is made by the first lot: made at once, the lots all got it
+    missing and all but one failed on its key (500s on PostgreSQL, found under load)."""
+    team = new_team(client, annotators=1)
+    project = new_project(client, team)
+    ids = finished_items(project, 24, [team.annotators[0].id])
+    chunks = [ids[n::4] for n in range(4)]
+    headers = {"Authorization": f"Bearer {team.manager.token}"}
+    with httpx.Client(base_url=live_server, headers=headers, timeout=60) as http:
+        answers = _together(
+            4,
+            lambda n: http.post(
+                f"/api/v1/projects/{project['id']}/lots",
+                json={"item_ids": chunks[n], "aql": "1.0"},
+            ),
+        )
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+
+
+def test_a_rejected_lot_is_sent_back_once_when_asked_at_once(client, live_server):
+    from backend.lots.models import Lot
+    from backend.review.models import ReviewItem
+
+    team = new_team(client, annotators=1)
+    project = new_project(client, team)
+    ids = finished_items(project, 30, [team.annotators[0].id])
+    lot = client.post(
+        f"/api/v1/projects/{project['id']}/lots",
+        json={"item_ids": ids, "aql": "0.65"},
+        headers=team.manager.headers,
+    ).json()
+    while (
+        lease := client.post(f"/api/v1/lots/{lot['id']}/next", headers=team.manager.headers)
+    ).status_code == 200:
+        judged = client.post(
+            f"/api/v1/reviews/{lease.json()['review_id']}/submit",
+            json={"decision": "reject", "reasons": []},
+            headers=team.manager.headers,
+        )
+        assert judged.status_code == 201, judged.text
+    headers = {"Authorization": f"Bearer {team.manager.token}"}
+    with httpx.Client(base_url=live_server, headers=headers, timeout=60) as http:
+        answers = _together(
+            6,
+            lambda n: http.post(
+                f"/api/v1/lots/{lot['id']}/rework",
+                json={"scope": "all" if n % 2 else "defective"},
+            ),
+        )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [409] * 5, [a.text for a in answers]
+    assert all(a.json()["code"] == "lot_reworked" for a in answers if a.status_code == 409)
+    with Session(get_engine()) as session:
+        rounds = set(
+            session.exec(select(ReviewItem.rework_round).where(ReviewItem.item_id.in_(ids))).all()
+        )
+        assert session.get(Lot, lot["id"]).reworked > 0
+    assert rounds <= {0, 1}
