@@ -1,5 +1,5 @@
 """The route class of the API's routers: a sync endpoint ends its session's transaction itself
-(and, as every API route, reads JSON bodies strictly: ``backend.strict_json``).
+(and, as every API route, reads JSON bodies strictly: ``backend.strict_input``).
 
 FastAPI runs a sync endpoint in a thread-pool slot, and then validates its answer against the
 response model in another slot. A GET endpoint that only read leaves its transaction open, and on
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.db import ends_its_transaction
-from backend.strict_json import StrictJsonRoute
+from backend.strict_input import StrictInputRoute
 
 
-class TransactionEndingRoute(StrictJsonRoute):
+class TransactionEndingRoute(StrictInputRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, _ending(endpoint), **kwargs)
 

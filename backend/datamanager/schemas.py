@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.bounded_ids import DbId
 from backend.items.states import ItemState
 from backend.kinds.openapi import KindResult
 
@@ -28,9 +29,9 @@ class ListQuery(BaseModel):
     label: str | None = Field(default=None, min_length=1, max_length=200)
     confidence_min: float | None = Field(default=None, ge=0, le=1)
     confidence_max: float | None = Field(default=None, ge=0, le=1)
-    annotator_id: int | None = Field(default=None, ge=1)
+    annotator_id: DbId | None = None
     gold: bool | None = None
-    batch_id: int | None = Field(default=None, ge=1)
+    batch_id: DbId | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200)
     sort: Sort = "id"
     cursor: str | None = Field(default=None, max_length=400)
@@ -161,7 +162,7 @@ class ItemDetail(BaseModel):
 class BulkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item_ids: list[int] = Field(min_length=1, max_length=10_000)
+    item_ids: list[DbId] = Field(min_length=1, max_length=10_000)
     action: Literal["requeue", "delete", "mark_gold"]
 
 

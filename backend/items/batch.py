@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from fastapi import HTTPException, status
 
-from backend import strict_json
+from backend import strict_input
 from backend.items import images, storage
 from backend.items.schemas import RowError
 from backend.kinds import ItemShape, ResultInvalid, get_kind
@@ -254,7 +254,7 @@ class Batch:
                     ["meta"],
                     code="meta_too_large",
                 )
-            nul = strict_json.nul_path(extras.meta)
+            nul = strict_input.nul_path(extras.meta)
             if nul is not None:
                 raise RowFailed(
                     NUL_MESSAGE.format(field="meta"), ["meta", *map(str, nul)], code="nul_character"

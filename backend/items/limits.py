@@ -15,10 +15,10 @@ from fastapi import Request, Response
 
 from backend.body_limit import allow_body_of
 from backend.settings import get_settings
-from backend.strict_json import StrictJsonRoute
+from backend.strict_input import StrictInputRoute
 
 
-class SizeLimitedRoute(StrictJsonRoute):
+class SizeLimitedRoute(StrictInputRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from backend import strict_json
+from backend import strict_input
 from backend.accounts.deps import SessionDep
 from backend.errors import invalid, not_found
 from backend.items import gold, queries, service, thumbnails
@@ -98,7 +98,7 @@ async def import_items(
             )
     if content_type.startswith("application/json"):
         try:
-            body = ImportRequest.model_validate(strict_json.loads(await request.body()))
+            body = ImportRequest.model_validate(strict_input.loads(await request.body()))
         except json.JSONDecodeError as exc:
             raise RequestValidationError(
                 [{"type": "json_invalid", "loc": ("body", exc.pos), "msg": exc.msg}]

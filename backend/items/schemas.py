@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend.bounded_ids import DbId
 from backend.kinds.openapi import KindResult
 
 
@@ -81,7 +82,7 @@ class ImportResult(BaseModel):
 class GoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item_id: int | None = None
+    item_id: DbId | None = None
     external_id: str | None = Field(default=None, max_length=255)
     answer: KindResult
 

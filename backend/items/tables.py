@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from backend import strict_json
+from backend import strict_input
 from backend.items.batch import RowExtras, RowFailed
 
 FIELDS = ("external_id", "priority", "prelabel", "meta")
@@ -58,7 +58,7 @@ def _jsonl_records(
         if not line:
             continue
         try:
-            record = strict_json.loads(line)
+            record = strict_input.loads(line)
         except json.JSONDecodeError as exc:
             yield number, RowFailed(f"not JSON: {exc.msg} at column {exc.colno}", code="not_json")
             continue
@@ -126,7 +126,7 @@ def _csv_values(record: dict[str, Any]) -> dict[str, Any] | RowFailed:
             out.pop(key, None)
             continue
         try:
-            out[key] = strict_json.loads(value)
+            out[key] = strict_input.loads(value)
         except json.JSONDecodeError as exc:
             return RowFailed(f"{key} must hold JSON ({exc.msg})", [key], code="cell_not_json")
     return out

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.bounded_ids import DbId
 from backend.kinds.openapi import KindResult
 
 MAX_ITEMS_PER_LOT_REQUEST = 10_000
@@ -23,10 +24,10 @@ class LotSourceBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item_ids: list[int] | None = Field(
+    item_ids: list[DbId] | None = Field(
         default=None, min_length=1, max_length=MAX_ITEMS_PER_LOT_REQUEST
     )
-    batch_id: int | None = Field(default=None, ge=1)
+    batch_id: DbId | None = None
     all_finished: bool = False
     filter: dict[str, str | int | float | bool | None] | None = Field(
         default=None,

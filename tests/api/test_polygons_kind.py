@@ -275,7 +275,7 @@ def test_bad_polygons_are_refused_naming_the_polygon_and_point(client):
 
 def test_nan_and_infinity_are_refused_when_the_body_is_read_naming_the_point(client):
     """Python's json writes NaN and Infinity, which JSON has not: refused before the kind sees
-    the answer (``backend.strict_json``), the message naming the coordinate."""
+    the answer (``backend.strict_input``), the message naming the coordinate."""
     team = new_team(client, annotators=1)
     project, _ = _project(client, team, overlap=1)
     who = team.annotators[0]

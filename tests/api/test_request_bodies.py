@@ -140,3 +140,58 @@ def test_a_quote_left_open_in_a_csv_does_not_swallow_the_rows_after_it(client, t
     (error,) = upload.json()["errors"]
     assert "quote opened and never closed" in error["message"]
     assert stored_texts(project) == ["first"]
+
+
+def test_nul_in_a_query_or_a_sign_in_is_refused_on_both_databases(client, team):
+    """PostgreSQL refuses NUL in any text comparison: ``?q=a%00b`` answered 500 there, 200 on
+    SQLite. Now 422 naming the parameter on both; a sign-in with one is just a wrong sign-in."""
+    project = new_project(client, team, "text_classification")
+    for query in ("q=a%00b", "label=a%00b", "sort=id&q=%00"):
+        answer = client.get(f"{items_url(project)}?{query}", headers=team.manager.headers)
+        assert answer.status_code == 422, (query, answer.text)
+        [error] = answer.json()["detail"]
+        assert error["type"] == "string_nul" and error["loc"][0] == "query"
+    assert (
+        client.get(f"{items_url(project)}?q=100%25", headers=team.manager.headers).status_code
+        == 200
+    )  # a percent sign is no NUL
+    signed = client.post(
+        "/api/v1/auth/token", data={"username": "a\x00b@example.com", "password": "x"}
+    )
+    assert signed.status_code == 401
+
+
+def test_ids_no_row_can_have_are_422_in_queries_and_bodies(client, team):
+    """Every id column is a 32-bit integer on PostgreSQL: 2**31 in a query or a body answered
+    500 there."""
+    project = new_project(client, team, "text_classification")
+    big = 2**31
+    headers = team.manager.headers
+    for url in (
+        f"{items_url(project)}?annotator_id={big}",
+        f"{items_url(project)}?batch_id={big}",
+        f"/api/v1/me/annotations?project_id={big}",
+    ):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 422, (url, answer.text)
+    for url, body in (
+        (f"{items_url(project)}/bulk", {"item_ids": [big], "action": "requeue"}),
+        (f"/api/v1/projects/{project['id']}/lots", {"item_ids": [big], "aql": "1.0"}),
+        (f"/api/v1/projects/{project['id']}/lots", {"batch_id": big, "aql": "1.0"}),
+        (
+            f"/api/v1/projects/{project['id']}/gold",
+            {"items": [{"item_id": big, "answer": {"label": "other"}}]},
+        ),
+    ):
+        answer = client.post(url, json=body, headers=headers)
+        assert answer.status_code == 422, (url, answer.text)
+
+
+def test_a_lone_surrogate_is_refused_naming_where(client, team):
+    project = new_project(client, team, "text_classification")
+    answer = raw_json(
+        client, items_url(project), '{"items": [{"text": "abc\\ud800"}]}', team.manager.headers
+    )
+    assert answer.status_code == 422, answer.text
+    assert "items.0.text holds a lone surrogate" in answer.json()["detail"][0]["msg"]
+    assert stored_texts(project) == []

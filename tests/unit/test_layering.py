@@ -50,7 +50,7 @@ FOUNDATION = frozenset(
         "unavailable",  # 503 while the database or broker is down
         "operations",  # request ids, security headers: no domain below them
         "body_limit",  # every request body bounded
-        "strict_json",  # request bodies read as standard JSON
+        "strict_input",  # request bodies read as standard JSON, no NUL in queries
     }
 )
 DOMAINS: tuple[frozenset[str], ...] = (
