@@ -87,7 +87,20 @@ def get_celery() -> Celery:
 
 
 def enqueue(name: str, *args: Any, countdown: float | None = None) -> AsyncResult:
-    """Send a job by name now (use ``enqueue_after_commit`` when it reads rows you write)."""
+    """Send a job by name now (use ``enqueue_after_commit`` when it reads rows you write).
+
+    Its result is not kept: nothing in the platform waits for a job's answer (the jobs write
+    their rows), and asking for the result made Celery's Redis result store subscribe to it at
+    the send — with Redis down, that retried 20 times a second apart and then raised
+    ``RuntimeError`` (a 500 after 19 s instead of the 503 a lost broker answers). Callers that
+    read the answer use ``enqueue_for_result``."""
+    return get_celery().send_task(
+        name, args=args, countdown=countdown, queue=get_settings().queue_name, ignore_result=True
+    )
+
+
+def enqueue_for_result(name: str, *args: Any, countdown: float | None = None) -> AsyncResult:
+    """Send a job whose answer the caller reads (``AsyncResult.get``): the health check's ping."""
     return get_celery().send_task(
         name, args=args, countdown=countdown, queue=get_settings().queue_name
     )

@@ -82,7 +82,10 @@ def request_recompute(*, session: Session, project_id: int) -> bool:
     wait = countdown(session=session, project_id=project_id) if marked else None
     session.commit()
     if marked:
-        enqueue(RECOMPUTE_JOB, project_id, countdown=wait)
+        try:
+            enqueue(RECOMPUTE_JOB, project_id, countdown=wait)
+        except Exception:  # the request is stored: the sweep on beat sends it (quality_stale)
+            log.exception("could not send the recompute of project %s; the sweep will", project_id)
     return marked
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from backend import __version__
 from backend.accounts.deps import CurrentUser, SessionDep
-from backend.queue import broker_reachable, enqueue
+from backend.queue import broker_reachable, enqueue_for_result
 from backend.routing import TransactionEndingRoute
 
 router = APIRouter(tags=["system"], route_class=TransactionEndingRoute)
@@ -45,7 +45,7 @@ class PingRequest(BaseModel):
 @router.post("/api/v1/system/ping")
 def ping_worker(body: PingRequest, user: CurrentUser) -> dict[str, object]:
     """Any signed-in user: send a job through the broker and wait for a worker's answer."""
-    result = enqueue("jinbiao.system.ping", body.echo)
+    result = enqueue_for_result("jinbiao.system.ping", body.echo)
     try:
         answer = result.get(timeout=body.timeout)
     except CeleryTimeout as exc:

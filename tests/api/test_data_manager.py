@@ -92,11 +92,11 @@ def settle(project_id: int, *, annotations: int, timeout: float = 90) -> None:
 def module_worker():
     """A quality worker for this module only: stopped at its end, so that the API tests after it
     (which run recomputes themselves) never race a worker that stays alive for the session."""
-    from backend.queue import enqueue
+    from backend.queue import enqueue_for_result
 
     process = start_worker(name="data-manager")
     try:
-        enqueue("jinbiao.system.ping", "ready").get(timeout=60)
+        enqueue_for_result("jinbiao.system.ping", "ready").get(timeout=60)
         yield process
     finally:
         stop_process(process)

@@ -739,9 +739,9 @@ def main() -> None:
         port = free_port()
         server = start_server(env, port)
         worker = start_worker(env)
-        from backend.queue import enqueue
+        from backend.queue import enqueue_for_result
 
-        enqueue("jinbiao.system.ping", "ready").get(timeout=60)
+        enqueue_for_result("jinbiao.system.ping", "ready").get(timeout=60)
         base = f"http://127.0.0.1:{port}"
         outcomes.append(
             bench_project("text_classification", args.items, base, url, args, args.bursts)

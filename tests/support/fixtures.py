@@ -55,11 +55,11 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
     """A worker process for the module, ready when a ping round-trips. Per module, not per
     session: a worker left running after its module consumes the jobs later modules enqueue and
     races the recomputes and trainings those tests run themselves."""
-    from backend.queue import enqueue
+    from backend.queue import enqueue_for_result
 
     process = start_worker()
     try:
-        enqueue("jinbiao.system.ping", "ready").get(timeout=60)
+        enqueue_for_result("jinbiao.system.ping", "ready").get(timeout=60)
         yield process
     finally:
         stop_process(process)

@@ -13,7 +13,7 @@ from backend.db import get_engine
 from backend.models.models import ModelVersion
 from backend.models.training import load_current
 from backend.projects.models import Project
-from backend.queue import enqueue
+from backend.queue import enqueue_for_result
 from support.factories import new_team
 from support.models_data import load_project, prelabels_of, sample
 
@@ -57,7 +57,7 @@ def test_the_worker_trains_and_every_process_loads_the_model(client, worker):
             .values(blob=b"JINBIAO-MODEL\nnot a header\n")
         )
         session.commit()
-    refreshed = enqueue("jinbiao.models.refresh", project_id).get(timeout=60)
+    refreshed = enqueue_for_result("jinbiao.models.refresh", project_id).get(timeout=60)
     assert refreshed["model"] is False and refreshed["written"] == 0
     second = _wait_version(client, team, project_id, first["version"] + 1)
     assert second["status"] == "ready" and second["trained_on"] == 100
@@ -68,4 +68,6 @@ def test_the_worker_trains_and_every_process_loads_the_model(client, worker):
         ).json()
     }
     assert statuses[first["version"]] == "unloadable"
-    assert enqueue("jinbiao.system.ping", "still here").get(timeout=30)["pid"] == worker.pid
+    assert (
+        enqueue_for_result("jinbiao.system.ping", "still here").get(timeout=30)["pid"] == worker.pid
+    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 
-from backend.queue import enqueue
+from backend.queue import enqueue_for_result
 from backend.settings import get_settings
 
 
 def test_ping_job_runs_in_the_worker_process(worker):
-    answer = enqueue("jinbiao.system.ping", "你好").get(timeout=30)
+    answer = enqueue_for_result("jinbiao.system.ping", "你好").get(timeout=30)
     assert answer["echo"] == "你好"
     assert answer["pid"] == worker.pid
     assert answer["pid"] != os.getpid()
@@ -32,4 +32,4 @@ def test_the_configured_broker_is_the_one_in_use(worker):
     configured = get_settings().broker_url
     expected = os.environ.get("JINBIAO_TEST_BROKER_URL") or "filesystem://"
     assert configured == expected
-    assert enqueue("jinbiao.system.ping", "x").get(timeout=30)["pid"] == worker.pid
+    assert enqueue_for_result("jinbiao.system.ping", "x").get(timeout=30)["pid"] == worker.pid
