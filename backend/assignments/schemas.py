@@ -122,6 +122,11 @@ class MyStatsPublic(BaseModel):
     status: str
     paused_reason: str | None
     pause: PausePublic | None = None
+    gold_accuracy_estimated: float | None = Field(
+        default=None,
+        description="The gold accuracy rule 5 judges (Beta-smoothed, as the quality page shows "
+        "it); gold_accuracy is the plain share",
+    )
 
 
 def media_url(item_id: int) -> str:

@@ -17,6 +17,7 @@ from backend import clock
 from backend.assignments.models import AnnotatorState
 from backend.db import UTCDateTime
 from backend.projects.models import Project
+from quality import gold
 
 _TOTALS = """
 SELECT is_gold, count(*), coalesce(sum(annotation_count), 0)
@@ -56,6 +57,7 @@ class MyStats:
     earnings: float
     status: str
     paused_reason: str | None
+    gold_accuracy_estimated: float | None = None
 
 
 def project_progress(*, session: Session, project_id: int) -> Progress:
@@ -104,6 +106,11 @@ def my_stats(*, session: Session, project: Project, annotator_id: int) -> MyStat
         gold_answered=gold_answered,
         gold_correct=gold_correct,
         gold_accuracy=gold_correct / gold_answered if gold_answered else None,
+        gold_accuracy_estimated=(
+            gold.smoothed_accuracy(min(gold_correct, gold_answered), gold_answered)
+            if gold_answered
+            else None
+        ),
         earnings=round(annotations * float(project.reward_per_item), 4),
         status=state.status if state else "active",
         paused_reason=state.paused_reason if state else None,

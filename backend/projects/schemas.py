@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from backend.kinds import BUILT_IN_KINDS, KINDS
 from backend.projects.pay_settings import PaySettings, public_pay
-from backend.security.destinations import check_literal
+from backend.security.destinations import DestinationRefused, check_literal
 
 
 def _registered(kind: str) -> str:
@@ -137,7 +137,12 @@ class ModelEndpoint(BaseModel):
             raise ValueError("url must be at most 500 characters")
         if value.username or value.password:
             raise ValueError("url must not carry a user name or password")
-        check_literal(str(value))  # a name is checked when it is called
+        try:
+            check_literal(str(value))  # a name is checked when it is called
+        except DestinationRefused as exc:
+            raise PydanticCustomError(
+                "endpoint_address_not_allowed", str(exc), {"host": value.host or ""}
+            ) from None
         return value
 
     def stored(self) -> dict[str, object]:

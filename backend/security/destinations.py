@@ -106,8 +106,9 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 
 
 def _refusal(host: str, address: Address) -> str:
+    named = host if host == str(address) else f"{host} ({address})"
     return (
-        f"{host} is {address}, a loopback, private, link-local or reserved address; the server "
-        "calls outside models on public addresses only, unless its operator allows the network "
+        f"{named} is a loopback, private, link-local or reserved address; the server calls "
+        "outside models on public addresses only, unless its operator allows the network "
         "(JINBIAO_MODEL_ENDPOINT_NETWORKS)"
     )

@@ -87,6 +87,7 @@ addTranslations({
     err_type_url_parsing: 'must be a web address (http:// or https://)',
     err_type_url_scheme: 'must start with http:// or https://',
     err_type_url_type: 'must be a web address',
+    err_type_endpoint_address_not_allowed: '{host} is inside the server\u2019s own network (loopback, private or link-local); outside models are called on public addresses only unless the server\u2019s operator allows that network',
     err_type_value_error: '{message}',
     err_type_too_large: 'too large: {message}',
     // our own validators (backend schemas): stable types
@@ -188,6 +189,7 @@ addTranslations({
     err_type_url_parsing: '必须是网址（http:// 或 https://）',
     err_type_url_scheme: '必须以 http:// 或 https:// 开头',
     err_type_url_type: '必须是网址',
+    err_type_endpoint_address_not_allowed: '{host} 属于服务器内部网络（本机、私有或链路本地地址）；外部模型只能是公网地址，除非服务器管理员允许该网络',
     err_type_value_error: '{message}',
     err_type_too_large: '过大：{message}',
     err_type_max_overlap_below_overlap: '不能小于重叠数（{overlap}）',
@@ -218,7 +220,8 @@ const FIELD_KEYS = {
   from: 'period_from', to: 'period_to', split: 'split', 'split.train': 'split', 'split.val': 'split',
   'split.test': 'split', min_confidence: 'min_confidence', seed: 'seed', format: 'format',
   'pay.per_item': 'reward_per_item', labels: 'label_editor', 'labels.name': 'label_name',
-  'labels.color': 'color', 'labels.hotkey': 'hotkey',
+  'labels.color': 'color', 'labels.hotkey': 'hotkey', 'model_endpoint.url': 'endpoint_url',
+  'model_endpoint.timeout_s': 'endpoint_timeout',
 };
 
 // Messages our services raise as plain ``value_error`` (not from a schema), by their English text.

@@ -388,9 +388,11 @@ def test_progress_and_my_stats(client):
         "status": "active",
         "paused_reason": None,
         "pause": None,
+        "gold_accuracy_estimated": pytest.approx(2 / 3),  # Beta(1, 1): (1 + 1) / (1 + 2)
     }
     fresh = client.get(f"/api/v1/projects/{project['id']}/my-stats", headers=b.headers).json()
     assert fresh["gold_accuracy"] is None and fresh["annotations"] == 0
+    assert fresh["gold_accuracy_estimated"] is None
     outsider = new_user(client)
     assert (
         client.get(

@@ -311,6 +311,7 @@ def test_an_endpoint_inside_the_deployment_is_refused_and_never_called(
         assert refused.status_code == 422, refused.text
         [error] = refused.json()["detail"]
         assert error["loc"][-1] == "url" and "JINBIAO_MODEL_ENDPOINT_NETWORKS" in error["msg"]
+        assert error["type"] == "endpoint_address_not_allowed"
     dropped = _suggest(client, team.reviewer, seeded.item_ids[0])
     assert dropped.status_code == 502, dropped.text
     assert dropped.json()["reason"] == "blocked"

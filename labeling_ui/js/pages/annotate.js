@@ -121,7 +121,11 @@ export async function renderAnnotate(root, { id }) {
   function renderStats(stats) {
     if (!stats) return;
     strip.querySelector('[data-stat=done_today]').textContent = stats.done_today ?? '—';
-    strip.querySelector('[data-stat=gold_accuracy]').textContent = fmtPercent(stats.gold_accuracy);
+    // the figure the pause rule judges (smoothed, as the pause message and the quality page say
+    // it); the plain share in the tooltip
+    const gold = strip.querySelector('[data-stat=gold_accuracy]');
+    gold.textContent = fmtPercent(stats.gold_accuracy_estimated ?? stats.gold_accuracy);
+    gold.title = stats.gold_answered ? t('gold_right_of', { right: Math.round(stats.gold_correct * 10) / 10, n: stats.gold_answered }) : '';
   }
   const refreshStats = () => Promise.all([pay.refresh(), api.get(`projects/${project.id}/my-stats`).then((stats) => {
     store.set({ stats }); renderStats(stats);

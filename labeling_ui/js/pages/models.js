@@ -39,7 +39,10 @@ export function learningCurve(points) {
     const tip = el('title', {}); tip.textContent = `v${p.version}: ${pct1(p.accuracy)} · ${t('final_answers_n', { n: p.trained_on })}`;
     dot.append(tip); svg.append(dot);
   });
-  [x0, x1].forEach((v, i) => { const label = el('text', { x: x(v) - (i ? 20 : 0), y: H - 8, 'font-size': '10' }); label.textContent = String(v); svg.append(label); });
+  // the axis names the answers the versions were trained on: one label for a single version (a
+  // second one, x0 + 1, named a version that does not exist)
+  const ticks = x1 > Math.max(...xs) ? [x0] : [x0, x1];
+  ticks.forEach((v, i) => { const label = el('text', { x: x(v) - (i ? 20 : 0), y: H - 8, 'font-size': '10' }); label.textContent = String(v); svg.append(label); });
   return svg;
 }
 
