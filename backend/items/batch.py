@@ -148,6 +148,12 @@ class Batch:
         )
         self.too_large.append(too_large)
 
+    def failed(self, row: int, exc: RowFailed, *, source: str | None = None) -> None:
+        """``fail`` with what a ``RowFailed`` says."""
+        self.fail(
+            row, exc.message, source=source, loc=exc.loc, too_large=exc.too_large, code=exc.code
+        )
+
     def discard(self) -> None:
         """Remove every staged file still owned by the batch (after failure or promotion)."""
         storage.remove_staging([r.image.staged.path for r in self.rows if r.image is not None])
@@ -163,14 +169,7 @@ class Batch:
             row = Row(index=index, source=source, content_hash=text_hash(clean), text=clean)
             self._finish(row, extras, ItemShape(text=clean))
         except RowFailed as exc:
-            self.fail(
-                index,
-                exc.message,
-                source=source,
-                loc=exc.loc,
-                too_large=exc.too_large,
-                code=exc.code,
-            )
+            self.failed(index, exc, source=source)
 
     def add_image(
         self, stream: BinaryIO, extras: RowExtras, *, source: str | None = None, index: int = -1
@@ -200,14 +199,7 @@ class Batch:
         except RowFailed as exc:
             if checked is not None:
                 checked.staged.path.unlink(missing_ok=True)
-            self.fail(
-                index,
-                exc.message,
-                source=source,
-                loc=exc.loc,
-                too_large=exc.too_large,
-                code=exc.code,
-            )
+            self.failed(index, exc, source=source)
 
     # ---- checks ------------------------------------------------------------------------
     def _check_text(self, text: Any) -> str:

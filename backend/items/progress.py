@@ -34,13 +34,7 @@ def raise_wanted(
     for matches in _id_filters(session, item_ids):
         raised += session.execute(
             update(Item)
-            .where(
-                matches,
-                Item.is_gold.is_(False),
-                Item.annotation_count >= Item.wanted,
-                Item.wanted < up_to,
-                *(() if final_too else (~exists().where(FinalItem.item_id == Item.id),)),
-            )
+            .where(matches, Item.wanted < up_to, *_has_all_it_wants(final_too=final_too))
             .values(wanted=Item.wanted + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -61,16 +55,18 @@ def want_more(*, session: Session, missing: Mapping[int, int]) -> int:
         for matches in _id_filters(session, item_ids):
             raised += session.execute(
                 update(Item)
-                .where(
-                    matches,
-                    Item.is_gold.is_(False),
-                    Item.annotation_count >= Item.wanted,
-                    ~exists().where(FinalItem.item_id == Item.id),
-                )
+                .where(matches, *_has_all_it_wants(final_too=False))
                 .values(wanted=Item.annotation_count + more)
                 .execution_options(synchronize_session=False)
             ).rowcount
     return raised
+
+
+def _has_all_it_wants(*, final_too: bool) -> tuple[Any, ...]:
+    """An item that may be asked for more: not gold, with every annotation it wants, and not
+    final unless ``final_too``."""
+    final = () if final_too else (~exists().where(FinalItem.item_id == Item.id),)
+    return (Item.is_gold.is_(False), Item.annotation_count >= Item.wanted, *final)
 
 
 def uncount_answers(*, session: Session, item_id: int, count: int) -> None:
