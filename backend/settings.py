@@ -90,9 +90,9 @@ class Settings(BaseSettings):
     # Failure-injection only (tests kill a worker mid-recompute): sleep inside the recompute.
     quality_fault_delay_seconds: float = Field(default=0.0, ge=0, le=600)
 
-    # Every other request body (JSON): the API's largest legitimate ones (a polygon answer, a
-    # list of ids) are well under a megabyte.
-    max_json_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Every other request body (JSON): most are a few kilobytes; the largest legitimate ones are
+    # gold sets of 10,000 polygon answers (tens of megabytes).
+    max_json_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # Import limits (issue 3): bounded uploads, decompression-bomb guard.
     max_request_bytes: int = 512 * 1024 * 1024
     max_file_bytes: int = 50 * 1024 * 1024
