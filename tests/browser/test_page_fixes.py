@@ -19,6 +19,7 @@ from browser_pngs import part_image
 from browser_ui import shot, sign_in, wait_item
 from sqlmodel import Session
 from test_people import new_account
+from test_review import _label_all
 
 from backend.consensus.recompute import recompute_project
 from backend.db import get_engine
@@ -38,20 +39,6 @@ def _user_id(seed, account) -> int:
 
 def _main_text(page) -> str:
     return page.locator("#main").inner_text()
-
-
-def _label_all(seed, project: dict, label: str = "other") -> None:
-    with seed.client(seed.annotator) as c:
-        while True:
-            lease = c.post(f"/projects/{project['id']}/next")
-            if lease.status_code == 204:
-                return
-            body = lease.json()
-            done = c.post(
-                f"/assignments/{body['assignment_id']}/submit",
-                json={"result": {"label": label}, "duration_ms": 800},
-            )
-            assert done.status_code == 201, done.text
 
 
 def _reviewable(seed, texts: list[str], reasons: list[str]) -> dict:

@@ -27,7 +27,8 @@ def _account(seed, name: str, role: str):
     return account
 
 
-def _label_all(seed, project: dict) -> None:
+def _label_all(seed, project: dict, label: str = "other") -> None:
+    """The seed's annotator answers ``label`` to every item of the project."""
     with seed.client(seed.annotator) as c:
         while True:
             lease = c.post(f"/projects/{project['id']}/next")
@@ -36,7 +37,7 @@ def _label_all(seed, project: dict) -> None:
             body = lease.json()
             done = c.post(
                 f"/assignments/{body['assignment_id']}/submit",
-                json={"result": {"label": "other"}, "duration_ms": 800},
+                json={"result": {"label": label}, "duration_ms": 800},
             )
             assert done.status_code == 201, done.text
 
