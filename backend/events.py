@@ -147,13 +147,15 @@ class ItemsDeleted:
 @dataclass(frozen=True)
 class ProjectSettingsChanged:
     """A project was created or its settings changed (inside that transaction): ``fields``
-    names the settings written. Pay records a rate change from this moment on."""
+    names the settings written, ``before`` their values before this change (empty for a new
+    project). Pay records a rate change from this moment on; items follow a new ``overlap``."""
 
     session: Session
     project_id: int
     org_id: int
     fields: frozenset[str]
     actor_id: int | None = None
+    before: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ def wire() -> None:
     from backend.consensus import metrics as consensus_metrics
     from backend.consensus import scheduling
     from backend.items import finals
+    from backend.items import overlap as items_overlap
     from backend.labels import service as labels
     from backend.models import listeners as models_listeners
     from backend.pay import listeners as pay_listeners
@@ -27,6 +28,7 @@ def wire() -> None:
 
     # Labels first: it may refuse a label change (409) before anyone acts on the event.
     labels.subscribe_listeners()
+    items_overlap.subscribe_listeners()
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()

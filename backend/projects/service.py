@@ -98,11 +98,12 @@ def update_project(
         max_overlap = changes["max_overlap"] = overlap
     if max_overlap < overlap:
         raise invalid(("max_overlap",), "max_overlap must be at least overlap")
+    before = {field: getattr(project, field) for field in changes}
     for field, value in changes.items():
         setattr(project, field, value)
     project.updated_at = clock.now()
     session.add(project)
-    _settings_changed(session, project, set(changes), actor.user_id)
+    _settings_changed(session, project, set(changes), actor.user_id, before=before)
     record(
         session,
         org_id=project.org_id,
@@ -175,8 +176,16 @@ def _with_pay(fields: dict, pay: PaySettings | None) -> dict:
     return fields
 
 
-def _settings_changed(session: Session, project: Project, fields: set[str], actor_id: int) -> None:
-    """Tell the domains above (pay records rate changes) inside this transaction."""
+def _settings_changed(
+    session: Session,
+    project: Project,
+    fields: set[str],
+    actor_id: int,
+    *,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Tell the domains above (pay records rate changes, items follow the overlap) inside this
+    transaction."""
     events.emit(
         events.ProjectSettingsChanged(
             session=session,
@@ -184,5 +193,6 @@ def _settings_changed(session: Session, project: Project, fields: set[str], acto
             org_id=project.org_id,
             fields=frozenset(fields),
             actor_id=actor_id,
+            before=before or {},
         )
     )

@@ -39,7 +39,7 @@ const en = {
   // manager
   edit_project: 'Edit project', create: 'Create', save: 'Save', saved: 'Saved.', name: 'Name', kind: 'Kind',
   label_editor: 'Labels', label_name: 'Label name', color: 'Colour', hotkey: 'Hotkey', add_label: 'Add label',
-  settings: 'Settings', overlap: 'Overlap (annotations per item)', max_overlap: 'Maximum overlap', agreement_target: 'Agreement target (0–1)',
+  settings: 'Settings', overlap: 'Overlap (annotations per item)', overlap_hint: 'A new overlap applies to the items still waiting for answers; finished items keep theirs (re-queue them in the data manager to ask for more).', overlap_followed: 'Saved. Items still waiting for answers now want {n}.', max_overlap: 'Maximum overlap', agreement_target: 'Agreement target (0–1)',
   gold_rate: 'Gold rate (0–1)', qualification_count: 'Qualification items', min_gold_accuracy: 'Minimum gold accuracy (0–1)',
   gold_min_count: 'Gold answers before pausing', lease_seconds: 'Lease (seconds)', reward_per_item: 'Reward per item',
   dup_label: 'Label names and hotkeys must be unique.', need_label: 'Add at least one label.',
@@ -125,7 +125,7 @@ const zh = {
   text_to_label: '待标注文本', image_to_label: '待标注图像',
   edit_project: '编辑项目', create: '创建', save: '保存', saved: '已保存。', name: '名称', kind: '类型',
   label_editor: '标签', label_name: '标签名', color: '颜色', hotkey: '快捷键', add_label: '添加标签',
-  settings: '设置', overlap: '重叠数（每条目标注次数）', max_overlap: '最大重叠数', agreement_target: '一致性目标（0–1）',
+  settings: '设置', overlap: '重叠数（每条目标注次数）', overlap_hint: '新的重叠数作用于仍在等待标注的条目；已完成的条目保持原样（如需更多标注，请在数据管理中重新排队）。', overlap_followed: '已保存。仍在等待标注的条目现在需要 {n} 次标注。', max_overlap: '最大重叠数', agreement_target: '一致性目标（0–1）',
   gold_rate: '金标准比例（0–1）', qualification_count: '资格测试条目数', min_gold_accuracy: '最低金标准正确率（0–1）',
   gold_min_count: '暂停前的最少金标准答题数', lease_seconds: '租约（秒）', reward_per_item: '每条报酬',
   dup_label: '标签名和快捷键不能重复。', need_label: '至少添加一个标签。',

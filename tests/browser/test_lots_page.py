@@ -160,13 +160,18 @@ def test_a_lot_from_a_data_manager_filter_and_the_delivery_settings(browser, pag
     settings.wait_for()
     settings.get_by_label("Answers become final").select_option("lot_accepted")
     settings.get_by_label("Allow reduced inspection (ISO 2859-1 9.3.3)").check()
+    page.get_by_label("Overlap (annotations per item)").fill("2")  # finished items keep theirs
+    page.get_by_label("Maximum overlap").fill("2")
     shot(page, artifacts, "project-delivery-settings")
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("Saved").first.wait_for()
+    page.get_by_text("Saved. Items still waiting for answers now want 2.").wait_for()
     with seed.client(seed.manager) as c:
         saved = c.get(f"/projects/{project['id']}").json()
+        listed = c.get(f"/projects/{project['id']}/items", params={"limit": 100}).json()
     assert (saved["final_when"], saved["reduced_inspection"], saved["production_steady"]) == (
         "lot_accepted",
         True,
         True,
     )
+    assert saved["overlap"] == 2
+    assert {row["id"]: row["wanted"] for row in listed["items"]} == dict.fromkeys(ids, 1)

@@ -150,7 +150,7 @@ export async function renderProjectEdit(root, { id, orgId }) {
         rows),
       h('button', { type: 'button', onclick: () => addLabel().querySelector('input').focus() }, t('add_label'))),
     h('fieldset', { class: 'settings-grid' }, h('legend', {}, t('settings')),
-      SETTINGS.map(([key]) => field(t(key), inputs[key])),
+      SETTINGS.map(([key]) => field(t(key), inputs[key], key === 'overlap' && project ? t('overlap_hint') : undefined)),
       field(t('inference_method'), inferenceMethod, t('inference_method_hint'))),
     mapping,
     h('fieldset', { class: 'settings-grid review-settings' }, h('legend', {}, t('review_settings')),
@@ -199,9 +199,10 @@ export async function renderProjectEdit(root, { id, orgId }) {
         const map = labelMap();
         if (map) body.label_map = Object.fromEntries(Object.entries(map).filter(([from]) => !labels.some((l) => l.name === from)));
         await api.patch(`projects/${project.id}`, body);
-        await loadProject(project.id, { fresh: true });
+        const overlapMoved = body.overlap !== project.overlap;
+        project = await loadProject(project.id, { fresh: true });
         mapping.hidden = true;
-        toast(t('saved'), 'ok');
+        toast(overlapMoved ? t('overlap_followed', { n: body.overlap }) : t('saved'), 'ok', overlapMoved ? 6000 : undefined);
       } else {
         const created = await api.post(`orgs/${orgId}/projects`, { ...body, kind: kind.value });
         navigate(`#/projects/${created.id}/import`);
