@@ -32,20 +32,28 @@ from backend.review.schemas import ConsensusPublic, ReviewedAnnotation, ReviewLe
 
 async def next_review(*, project_id: int, bearer: Bearer) -> Response:
     """200 with the lease and what to judge, 204 when nothing waits, 403 while paused."""
+    lease = await lease_next(project_id=project_id, bearer=bearer)
+    if lease is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return _json(lease)
+
+
+async def lease_next(*, project_id: int, bearer: Bearer) -> ReviewLease | None:
+    """The next review lease (the one the caller holds, if any), ``None`` when nothing waits;
+    ``paused_error`` (403) while paused. Shared by ``review/next`` and ``submit?next=true``."""
     fast = await pg_review.next_review(
         project_id=project_id, user_id=bearer.user_id, generation=bearer.generation
     )
     if isinstance(fast, ReviewLease):
-        return _json(fast)
+        return fast
     if isinstance(fast, NothingLeft):
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return None
     outcome = await dispatch.next_lease(stage=Stage.review, project_id=project_id, bearer=bearer)
     if isinstance(outcome, Paused):
         raise paused_error(outcome.reason, outcome.detail)
     if isinstance(outcome, NothingLeft):
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-    answer = await run_in_threadpool(review_lease, project_id, outcome, "review")
-    return _json(answer)
+        return None
+    return await run_in_threadpool(review_lease, project_id, outcome, "review")
 
 
 def _json(answer: ReviewLease) -> Response:

@@ -68,6 +68,15 @@ class ReviewPublic(BaseModel):
     created_at: datetime
 
 
+class ReviewWithNext(ReviewPublic):
+    """``POST /reviews/{review_id}/submit?next=true``: the stored verdict and the reviewer's next
+    review lease (``null`` when nothing waits); ``paused_reason`` only when the reviewer is
+    paused now (``next`` is then ``null``)."""
+
+    next: ReviewLease | None = None
+    paused_reason: str | None = None
+
+
 class ReviewerFigures(BaseModel):
     reviewer_id: int
     name: str | None = None

@@ -54,6 +54,8 @@ def test_review_by_keyboard_only_then_rework_is_marked(page, seed, artifacts, ui
     reviewer = _account(seed, "质检员 Reviewer", "reviewer")
 
     sign_in(page, reviewer)
+    asked: list[str] = []  # one request per item: each verdict's answer carries the next lease
+    page.on("request", lambda r: asked.append(r.url) if "review" in r.url else None)
     row = page.locator(f".project-row[data-project-id='{project['id']}']")
     assert row.locator(".actions a").first.inner_text().strip() == "Review"
     page.goto(f"/#/projects/{project['id']}/review")
@@ -87,6 +89,8 @@ def test_review_by_keyboard_only_then_rework_is_marked(page, seed, artifacts, ui
     page.keyboard.press("Enter")
     page.wait_for_selector("#stage[data-state='empty']")
     shot(page, artifacts, "review-done")
+    assert sum(url.endswith("/review/next") for url in asked) == 1, asked
+    assert sum(url.endswith("/submit?next=true") for url in asked) == 3, asked
 
     with seed.client(seed.manager) as c:
         reviews = c.get(f"/projects/{project['id']}/reviews").json()

@@ -165,15 +165,34 @@ export async function renderReview(root, { id, lotId }) {
     btn.focus();
   }
 
+  const showPaused = (err) => {
+    stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' }, h('p', {}, t('review_paused')), h('p', { class: 'muted' }, describeError(err))));
+    setPhase('error');
+  };
+
   async function loadNext() {
     unmountFix(); setPhase('loading'); delete stage.dataset.ready;
     let answer;
     try { answer = await api.post(nextPath); } catch (err) {
       if (!alive) return;
-      if (err.status === 403) { stage.replaceChildren(h('section', { class: 'card paused', role: 'alert' }, h('p', {}, t('review_paused')), h('p', { class: 'muted' }, describeError(err)))); setPhase('error'); return; }
+      if (err.status === 403) { showPaused(err); return; }
       stage.replaceChildren(errorBox(err, () => loadNext())); setPhase('error'); return;
     }
     if (!alive) return;
+    await show(answer);
+  }
+
+  // The verdict's answer carried the next lease (review mode: submit?next=true, one request
+  // per item as on the annotators' page); an answer without ``next`` asks for it.
+  async function showFollowing(answer) {
+    if (!answer || !('next' in answer)) { await loadNext(); return; }
+    unmountFix(); setPhase('loading'); delete stage.dataset.ready;
+    if (answer.paused_reason) { showPaused({ status: 403, code: answer.paused_reason }); return; }
+    await show(answer.next);
+  }
+
+  // ``answer``: a lease, or null when nothing is left to judge.
+  async function show(answer) {
     if (!answer) {
       lease = null;
       consensusBox.replaceChildren(); annotationsBox.replaceChildren();
@@ -198,8 +217,9 @@ export async function renderReview(root, { id, lotId }) {
   async function send(body) {
     const previous = phase;
     setPhase('busy');
+    let answer;
     try {
-      await api.post(`reviews/${lease.review_id}/submit`, { ...body, reasons: [...picked], comment: comment.value.trim() });
+      answer = await api.post(`reviews/${lease.review_id}/submit${acceptance ? '' : '?next=true'}`, { ...body, reasons: [...picked], comment: comment.value.trim() });
     } catch (err) {
       if (err.status === 409) { toast(describeError(err), 'warn', 6000); await loadNext(); return; }
       setPhase(previous);
@@ -208,7 +228,7 @@ export async function renderReview(root, { id, lotId }) {
     }
     metrics.judged += 1;
     toast(t(`verdict_${body.decision}`), 'ok', 2000);
-    await loadNext();
+    if (alive) await showFollowing(answer);
   }
 
   const judge = (decision) => { if (phase === 'item') send({ decision }); };
