@@ -465,7 +465,7 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
                     workers=args.workers,
                     port=port,
                     groups=bd.share(headers, clients),
-                    cycle=accept_cycle(project_id),
+                    cycle=(accept_and_next_cycle if args.with_next else accept_cycle)(project_id),
                     seconds=args.seconds,
                     server_pids=server_pids,
                     db_pids=bd.pg_backends(url),
@@ -539,12 +539,51 @@ def accept_cycle(project_id: int) -> loadgen.Cycle:
     return cycle
 
 
+def accept_and_next_cycle(project_id: int) -> loadgen.Cycle:
+    """What the review page does: one ``submit?next=true`` per item, whose answer carries the
+    next lease; ``review/next`` only for a reviewer's first lease (or after nothing was left).
+    A cycle is one item judged; the submit's latency is the whole per-item wait."""
+    next_path = f"/api/v1/projects/{project_id}/review/next"
+    body = loadgen.dumps({"decision": "accept"})
+    held: dict[str, int] = {}  # reviewer's token -> the lease the last answer carried
+
+    async def cycle(conn: loadgen.Connection, headers: dict, stats: loadgen.ClientStats) -> str:
+        who = headers["Authorization"]
+        review_id = held.pop(who, None)
+        if review_id is None:
+            started = time.perf_counter()
+            status, raw, _ = await conn.request("POST", next_path, headers=headers)
+            stats.next_latencies.append(time.perf_counter() - started)
+            if status == 204:
+                return "done"
+            if status != 200:
+                stats.error(f"next {status}")
+                return "error"
+            review_id = loadgen.loads(raw)["review_id"]
+        started = time.perf_counter()
+        status, raw, _ = await conn.request(
+            "POST", f"/api/v1/reviews/{review_id}/submit?next=true", headers=headers, body=body
+        )
+        stats.submit_latencies.append(time.perf_counter() - started)
+        if status not in (200, 201):
+            stats.error(f"submit {status}")
+            return "error"
+        following = loadgen.loads(raw).get("next")
+        if following is not None:
+            held[who] = following["review_id"]
+        return "submitted"
+
+    return cycle
+
+
 def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
     lines = [
         "# Review benchmark",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `tests/benchmarks/bench_review.py` on "
-        f"PostgreSQL (2 CPUs shared with other work: load {loadgen.load_average()}).",
+        f"PostgreSQL (2 CPUs shared with other work: load {loadgen.load_average()}). Host "
+        f"speed (`peers/loadgen.host_speed_ms`, lower is faster; compare it before comparing "
+        f"runs of different days): {args.host_speed:.0f} ms before the run.",
         "",
         f"## Delivered accuracy per review spent ({args.items:,} items, overlap 3)",
         "",
@@ -595,6 +634,16 @@ def markdown(args, quality: list[QualityRow], levels: list[bd.Level]) -> str:
             "the API processes and the PostgreSQL backends spent per next + submit, the figure "
             "that depends least on what else the machine runs.",
             "",
+            *(
+                [
+                    "Mode `--with-next`: a cycle is one `submit?next=true` (the review page's "
+                    "request: the verdict's answer carries the next lease), so the submit "
+                    "columns are the per-item wait; `next` is only each reviewer's first lease.",
+                    "",
+                ]
+                if args.with_next
+                else []
+            ),
             "| clients | cycles/s | next p50 | next p95 | next p99 | submit p50 | submit p99 | "
             "errors | cpu client / server / postgres | CPU ms/cycle API / db | load avg |",
             "|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|",
@@ -635,9 +684,16 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--with-next",
+        action="store_true",
+        help="each cycle one submit?next=true (what the review page sends) instead of "
+        "review/next + submit",
+    )
     parser.add_argument("--reuse", metavar="NAME", help="run the load part on a kept database")
     args = parser.parse_args()
     args.waits = {}
+    args.host_speed = loadgen.host_speed_ms()
     wire()
     scratch = Path(tempfile.mkdtemp(prefix="jinbiao-bench-review-"))
     if args.reuse:

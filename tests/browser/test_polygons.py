@@ -1,6 +1,7 @@
 """Polygons: click points with the mouse, close, label by hotkey, submit; the stored points are the
-clicked image pixels within 1 px, also after zooming in. "O" answers OK in one key; an item with a
-template shows it side by side, flickering or as a difference, and drawing goes on meanwhile."""
+clicked image pixels within 1 px, also after zooming in. "H" cuts a hole in the selected polygon
+(and refuses one outside it). "O" answers OK in one key; an item with a template shows it side by
+side, flickering or as a difference, and drawing goes on meanwhile."""
 
 from __future__ import annotations
 
@@ -88,6 +89,46 @@ def test_polygon_after_zooming_in_is_stored_in_original_pixels(page, seed, polyg
     (polygon,) = annotation["result"]["polygons"]
     assert polygon["label"] == "crack"
     assert_points(polygon["points"], target)
+
+
+def test_h_cuts_a_hole_in_the_selected_polygon(page, seed, polygons_project, artifacts):
+    sign_in(page, seed.annotator)
+    open_annotate(page, polygons_project)
+    click_polygon(page, PENTAGON)
+    row = page.locator(".mark-list li[data-polygon-id]")
+    row.wait_for()
+    page.keyboard.press("2")  # dent; the new polygon stays selected
+    page.keyboard.press("h")
+    assert page.locator(".hole-button").get_attribute("aria-pressed") == "true"
+    hole = [(450.0, 350.0), (560.0, 370.0), (500.0, 470.0)]
+    click_polygon(page, hole)
+    page.wait_for_function(
+        "() => document.querySelector('.mark-list li[data-polygon-id]').textContent"
+        ".includes('1 hole')"
+    )
+    assert page.locator(".hole-button").get_attribute("aria-pressed") == "false"
+    shot(page, artifacts, "annotate-polygon-hole")
+    page.keyboard.press("h")  # a ring outside the outline is refused, and not kept as a polygon
+    click_polygon(page, [(900.0, 900.0), (1000.0, 900.0), (950.0, 1000.0)])
+    page.get_by_text("A hole must lie inside its outline").wait_for()
+    assert row.count() == 1
+    row.locator(".link-button").click()  # select it (again), then Shift+H drops the hole
+    page.keyboard.press("Shift+H")
+    page.wait_for_function(
+        "() => !document.querySelector('.mark-list li[data-polygon-id]').textContent"
+        ".includes('hole')"
+    )
+    page.keyboard.press("Control+z")  # and undo brings it back
+    page.wait_for_function(
+        "() => document.querySelector('.mark-list li[data-polygon-id]').textContent"
+        ".includes('1 hole')"
+    )
+    annotation = submit_and_capture(page)
+    (polygon,) = annotation["result"]["polygons"]
+    assert polygon["label"] == "dent"
+    assert_points(polygon["points"], PENTAGON)
+    (stored_hole,) = polygon["holes"]
+    assert_points(stored_hole, hole)
 
 
 def test_ok_key_answers_no_defect_in_one_key(page, seed, polygons_project):

@@ -9,6 +9,7 @@ import { createImageAnnotator } from '../../vendor/annotorious/annotorious.es.js
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
+import { mountHoles, withHole } from './holes.js';
 import { mountPointPrompt } from './point_prompt.js';
 import { mountReference } from './reference_view.js';
 
@@ -41,7 +42,8 @@ export const okText = (r) => (r?.ok === false ? t('ng') : t('ok_no_defect'));
  *   project's outside model (./point_prompt.js),
  *   extras({toolbar, scroller, img, size, add, setDrawing}) -> {active, zoomed, onKey, destroy}:
  *     another way of drawing (the polygon tool's brush); add(mark) adds a mark with the current
- *     label as if it had been drawn.
+ *     label as if it had been drawn,
+ *   holes (marks may have holes: H draws one inside the selected mark, ./holes.js).
  */
 export function mountMarks(stage, panel, ctx, shape) {
   const { field } = shape;
@@ -71,6 +73,18 @@ export function mountMarks(stage, panel, ctx, shape) {
   const extra = shape.extras ? shape.extras({
     toolbar, scroller, img, size: () => ({ width, height }), add: (mark) => add(mark),
     setDrawing: (on) => anno?.setDrawingEnabled(on),
+  }) : null;
+
+  const holes = shape.holes ? mountHoles({
+    toolbar,
+    selectedId: () => anno?.getSelected()[0]?.id ?? null,
+    // while a hole is drawn, a click inside an outline draws instead of selecting it
+    setArmed: (on) => { if (on) anno?.cancelSelected(); anno?.setUserSelectAction(on ? 'NONE' : 'EDIT'); },
+    dropLastHole: (id) => replace(id, (mark) => {
+      const left = (mark.holes || []).slice(0, -1);
+      const { holes: _dropped, ...outline } = mark;
+      return left.length ? { ...outline, holes: left } : outline;
+    }),
   }) : null;
 
   // a click → the project's outside model answers marks around it (./point_prompt.js), added as
@@ -175,6 +189,23 @@ export function mountMarks(stage, panel, ctx, shape) {
     sync();
   }
 
+  // the mark ``id`` as ``change(mark)`` makes it (a hole added or dropped), selected after.
+  // Unselected first, and changed once the editor is gone (Svelte removes it after this task):
+  // the editor of a selected shape does not follow a change of its type (a polygon that gains
+  // its first hole becomes a MULTIPOLYGON, and back) and throws.
+  function replace(id, change) {
+    anno?.cancelSelected();
+    setTimeout(() => {
+      const live = anno?.getAnnotationById(id);
+      if (!live) return;
+      const mark = shape.fromAnnotation(live, width, height);
+      const next = change(mark);
+      if (next && next !== mark) anno.updateAnnotation(shape.toAnnotation(next));
+      sync();
+      anno.setSelected(id);
+    }, 0);
+  }
+
   function remove(ids) {
     anno.cancelSelected();
     for (const id of ids) anno.removeAnnotation(id);
@@ -226,6 +257,13 @@ export function mountMarks(stage, panel, ctx, shape) {
     });
     anno.setDrawingTool(shape.tool);
     anno.on('createAnnotation', (a) => {
+      const outline = holes?.take();
+      if (outline) { // the drawn ring is a hole of the outline selected before H
+        const ring = shape.fromAnnotation(a, width, height).points;
+        anno.removeAnnotation(a.id);
+        replace(outline, (mark) => withHole(mark, ring) || mark);
+        return;
+      }
       if (!labelOf(a) && currentLabel) {
         const live = anno.getAnnotationById(a.id);
         if (live) anno.updateAnnotation({ ...live, bodies: bodyFor(a.id, currentLabel) });
@@ -263,6 +301,7 @@ export function mountMarks(stage, panel, ctx, shape) {
       }
       if (e.key.toLowerCase() === OK_KEY) { answerOk(); return true; }
       if (extra?.onKey(e)) return true;
+      if (holes?.onKey(e)) return true;
       if (e.key === '+' || e.key === '=') { setZoom(zoom * ZOOM_STEP); return true; }
       if (e.key === '-') { setZoom(zoom / ZOOM_STEP); return true; }
       if (e.key === '0') { setZoom(fitZoom()); return true; }
@@ -281,6 +320,7 @@ export function mountMarks(stage, panel, ctx, shape) {
       window.removeEventListener('keyup', onKeyUp);
       reference.destroy();
       extra?.destroy();
+      holes?.destroy();
       pointPrompt.destroy();
       try { anno?.destroy(); } catch (e) { console.error(e); }
     },

@@ -1,7 +1,8 @@
 // Defect outlines with Annotorious' polygon tool: click points, click the first point (or double-click)
 // to close, drag a vertex of the selected polygon to edit it, Delete removes it; label hotkeys relabel
 // the selection; zoom and pan as the box tool. "O" answers "OK, no defect" ({ok: true}) in one key;
-// "B" switches to a brush whose strokes become polygons (./brush.js).
+// "B" switches to a brush whose strokes become polygons (./brush.js); "H" draws a hole inside the
+// selected polygon, Shift+H removes its last hole (./holes.js).
 // The shared editing glue (zoom, pan, list, relabel, remove, OK/NG) is ./annotorious_marks.js.
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
@@ -55,8 +56,8 @@ function fromAnnotation(a, width, height) {
 
 export const mount = (stage, panel, ctx) => mountMarks(stage, panel, ctx, {
   field: 'polygons', idKey: 'polygonId', title: t('polygons'), help: t('polygons_help'),
-  tool: 'polygon', mode: 'click', fillOpacity: 0.15, selectNew: true, reference: true,
+  tool: 'polygon', mode: 'click', fillOpacity: 0.15, selectNew: true, reference: true, holes: true,
   toAnnotation, fromAnnotation,
   extras: (api) => mountBrush({ ...api, addPolygon: (points) => api.add({ points }) }),
-  summary: (p) => `${p.points.length} ${t('points')}${p.holes?.length ? ` · ${p.holes.length} ${t('holes')}` : ''}`,
+  summary: (p) => `${p.points.length} ${t('points')}${p.holes?.length ? ` · ${p.holes.length} ${t(p.holes.length === 1 ? 'hole' : 'holes')}` : ''}`,
 });
