@@ -293,7 +293,10 @@ export function describeError(err, labels) {
     if (roles) return roles;
   }
   if (code && hasText(`err_${code}`)) {
-    return t(`err_${code}`, { ...(err.body || {}), detail: plain(detail) });
+    const params = { ...(err.body || {}), detail: plain(detail) };
+    // a stored verdict (already_judged) in the reader's words, as the review page's buttons say it
+    if (params.decision && hasText(`review_${params.decision}`)) params.decision = t(`review_${params.decision}`);
+    return t(`err_${code}`, params);
   }
   return plain(detail ?? '');
 }

@@ -113,3 +113,36 @@ def test_review_by_keyboard_only_then_rework_is_marked(page, seed, artifacts, ui
     note.wait_for()
     assert "错标" in note.inner_text()
     shot(page, artifacts, "annotate-rework")
+
+
+def test_a_second_verdict_on_a_judged_item_is_told_in_chinese(page, seed, ui_base_url):
+    """The same reviewer judged the item elsewhere (another tab, a script): the page's own verdict
+    is refused (409 ``already_judged``) and says so in the reader's language, then moves on."""
+    if ui_base_url != seed.base_url:  # pragma: no cover - a remote server recomputes itself
+        pytest.skip("the recompute runs in this process")
+    project = seed.project("text_classification", TEXTS[:2], review_mode="all")
+    _label_all(seed, project)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        recompute_project(session=session, project_id=project["id"])
+    reviewer = _account(seed, "质检员 二号", "reviewer")
+
+    sign_in(page, reviewer, lang="zh")
+    page.goto(f"/#/projects/{project['id']}/review")
+    page.get_by_role("button", name="开始质检").wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stage[data-ready='1']")
+    held = int(page.get_attribute("#stage", "data-review-id"))
+    with seed.client(reviewer) as c:  # judged in another tab
+        other = c.post(f"/reviews/{held}/submit", json={"decision": "accept"})
+        assert other.status_code == 201, other.text
+
+    page.keyboard.press("r")
+    page.get_by_text("此条已经判定过（通过），第二次判定未保存。").wait_for()
+    page.wait_for_function(  # and the next item is on screen
+        "prev => { const s = document.getElementById('stage');"
+        " return s.dataset.ready === '1' && s.dataset.reviewId !== String(prev); }",
+        arg=held,
+    )
+    with seed.client(seed.manager) as c:
+        (stored,) = [r for r in c.get(f"/projects/{project['id']}/reviews").json()]
+    assert (stored["review_id"], stored["decision"]) == (held, "accept")
