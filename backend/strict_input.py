@@ -20,8 +20,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.types import Receive, Scope
 
 NUL_ESCAPE = "\\u0000"
@@ -132,16 +134,78 @@ class StrictInputRoute(APIRoute):
     """The base of the API's route classes: request bodies are read by :func:`loads`, and a NUL
     character in the query string or path is refused (422 naming the parameter) before any
     handler runs — PostgreSQL refuses it in every text comparison, so ``?q=a%00b`` on the data
-    manager, ``?label=…`` and every string path parameter answered 500 there (200 on SQLite)."""
+    manager, ``?label=…`` and every string path parameter answered 500 there (200 on SQLite).
+
+    A query parameter the route does not read is refused too (422 ``unknown_parameter`` naming
+    it and listing those it reads): a misspelt filter (``?stauts=rejected`` on the lots, the
+    reviews or the exports) was ignored and answered the whole list, as if filtered. A route
+    whose own dependency checks its query with an error of its own (the data manager's
+    ``unknown_filter``) marks that dependency ``checks_own_query = True``."""
 
     def get_route_handler(self) -> Any:
         handler = super().get_route_handler()
+        own = _checks_own_query(self.dependant)
+        known = None if own else frozenset(query_names(self.dependant))
 
         async def strict(request: Request) -> Any:
             refuse_nul_in_address(request.scope)
+            if known is not None:
+                refuse_unknown_query(request.scope, known)
             return await handler(StrictJsonRequest(request.scope, request.receive))
 
         return strict
+
+
+def _dependants(dependant: Dependant) -> list[Dependant]:
+    found, stack = [], [dependant]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.dependencies)
+    return found
+
+
+def _checks_own_query(dependant: Dependant) -> bool:
+    return any(getattr(d.call, "checks_own_query", False) for d in _dependants(dependant))
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route reads, its dependencies' included (a model of parameters,
+    ``Annotated[Model, Query()]``, by its fields' aliases)."""
+    names: set[str] = set()
+    for current in _dependants(dependant):
+        for param in current.query_params:
+            model = param.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or n for n, f in model.model_fields.items())
+            else:
+                names.add(param.alias)
+    return names
+
+
+def refuse_unknown_query(scope: Scope, known: frozenset[str]) -> None:
+    """422 ``unknown_parameter`` for each query parameter not in ``known``."""
+    query = scope.get("query_string", b"")
+    if not query:
+        return
+    unknown = [
+        name
+        for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        if name not in known
+    ]
+    if unknown:
+        reads = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "type": "unknown_parameter",
+                    "loc": ("query", name),
+                    "msg": f"{name!r} is not a parameter of this request (it reads: {reads})",
+                    "ctx": {"known": reads},
+                }
+                for name in dict.fromkeys(unknown)
+            ]
+        )
 
 
 def refuse_nul_in_address(scope: Scope) -> None:

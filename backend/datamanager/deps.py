@@ -50,5 +50,8 @@ def reject_unknown_parameters(request: Request) -> None:
     reject_unknown(request.query_params, known=ListQuery.model_fields, where="query")
 
 
+reject_unknown_parameters.checks_own_query = True  # type: ignore[attr-defined]
+
+
 ProjectReader = Annotated[ProjectAccess, Depends(project_role(READERS))]
 ItemReader = Annotated[ItemAccess, Depends(item_for_reader)]

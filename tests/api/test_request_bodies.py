@@ -195,3 +195,28 @@ def test_a_lone_surrogate_is_refused_naming_where(client, team):
     assert answer.status_code == 422, answer.text
     assert "items.0.text holds a lone surrogate" in answer.json()["detail"][0]["msg"]
     assert stored_texts(project) == []
+
+
+def test_a_query_parameter_a_route_does_not_read_is_refused_naming_it(client, team):
+    """A misspelt filter used to be ignored: ``?stauts=`` on the reviews answered every review
+    as if filtered. Now 422 ``unknown_parameter`` naming it and what the route reads; the data
+    manager keeps its own ``unknown_filter``."""
+    project = new_project(client, team, "text_classification")
+    headers = team.manager.headers
+    reviews = f"/api/v1/projects/{project['id']}/reviews"
+    assert client.get(f"{reviews}?decision=reject&limit=5", headers=headers).status_code == 200
+    answer = client.get(f"{reviews}?decison=reject&limit=5", headers=headers)
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["detail"]
+    assert (error["type"], error["loc"]) == ("unknown_parameter", ["query", "decison"])
+    assert "decision, item_id, limit, offset, reviewer_id" in error["msg"]
+    for url in (  # a route that reads no query at all, and one whose query is a model
+        f"/api/v1/projects/{project['id']}?expand=all",
+        "/api/v1/acceptance/plan?lot_size=500&aql=1.0&levle=II",
+    ):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["detail"][0]["type"] == "unknown_parameter"
+    own = client.get(f"{items_url(project)}?stauts=done", headers=headers)
+    assert own.status_code == 422
+    assert own.json()["code"] == "unknown_filter"
