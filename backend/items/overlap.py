@@ -21,12 +21,13 @@ manager's requeue asks more of them on purpose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import and_, exists, update
 from sqlmodel import Session
 
 from backend import events
+from backend.audit.service import record
 from backend.items.final_models import FinalItem
 from backend.items.models import Item
 from backend.projects.models import Project
@@ -87,11 +88,22 @@ def overlap_change(event: events.ProjectSettingsChanged) -> tuple[int, int] | No
 
 
 def _on_settings_changed(event: events.ProjectSettingsChanged) -> None:
+    """Move the open items and say how many in the organization's audit trail: a change of
+    overlap changes what the crowd is paid for."""
     change = overlap_change(event)
-    if change is not None:
-        follow_overlap(
-            session=event.session, project_id=event.project_id, old=change[0], new=change[1]
-        )
+    if change is None:
+        return
+    old, new = change
+    moved = follow_overlap(session=event.session, project_id=event.project_id, old=old, new=new)
+    record(
+        event.session,
+        org_id=event.org_id,
+        actor_id=event.actor_id,
+        action="project.overlap_followed",
+        target_type="project",
+        target_id=event.project_id,
+        data={"from": old, "to": new, **asdict(moved)},
+    )
 
 
 def subscribe_listeners() -> None:

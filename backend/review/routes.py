@@ -94,13 +94,16 @@ async def review_submit(
 
 
 async def _next_after(*, project_id: int, bearer: Bearer) -> dict[str, Any]:
-    """``next`` and, while paused, ``paused_reason``, as ``review/next`` would answer them."""
+    """``next`` and, while paused, ``paused_reason``, as ``review/next`` would answer them. The
+    verdict is stored by now: any other refusal of the next lease (a role taken away meanwhile)
+    is ``next: null``, never an error answer for a verdict that was taken."""
     try:
         lease = await leases.lease_next(project_id=project_id, bearer=bearer)
     except ApiError as refused:
         if refused.status_code != status.HTTP_403_FORBIDDEN:
             raise
-        return {"next": None, "paused_reason": refused.code}
+        paused = refused.code.startswith("paused")
+        return {"next": None, **({"paused_reason": refused.code} if paused else {})}
     return {"next": lease}
 
 

@@ -58,6 +58,14 @@ def test_a_lower_overlap_finishes_items_that_have_enough_and_asks_for_their_cons
 
     assert _wanted(pid) == {one: 2, two: 2}
     assert _requested(pid)  # "one" is done: the recompute gives it its consensus
+    trail = client.get(
+        f"/api/v1/orgs/{team.org_id}/audit",
+        params={"action": "project.overlap_followed"},
+        headers=team.owner.headers,
+    )
+    assert trail.status_code == 200, trail.text
+    [entry] = trail.json()["events"]
+    assert entry["data"] == {"from": 3, "to": 2, "raised": 0, "lowered": 2, "done": 1}
     with Session(get_engine()) as session:  # the quality job's work (its queue is not run here)
         assert claim_recompute(session=session, project_id=pid, force=False)
         recompute_project(session=session, project_id=pid)
