@@ -465,7 +465,7 @@ def load_run(base: str, port: int, url: str, engine: Any, people: People, args) 
                     workers=args.workers,
                     port=port,
                     groups=bd.share(headers, clients),
-                    cycle=(accept_and_next_cycle if args.with_next else accept_cycle)(project_id),
+                    cycle=accept_cycle(project_id, with_next=args.with_next),
                     seconds=args.seconds,
                     server_pids=server_pids,
                     db_pids=bd.pg_backends(url),
@@ -512,40 +512,14 @@ def explain_review_calls(url: str, project_id: int, reviewer: Any) -> str:
     return f"outcome {row[0] if row else None}\n\n" + "\n\n".join(statements)
 
 
-def accept_cycle(project_id: int) -> loadgen.Cycle:
+def accept_cycle(project_id: int, *, with_next: bool = False) -> loadgen.Cycle:
+    """A reviewer's cycle: ``review/next`` then ``submit`` (accept). ``with_next``: what the review
+    page does, one ``submit?next=true`` per item whose answer carries the next lease;
+    ``review/next`` only for a reviewer's first lease (or after nothing was left), so a cycle is
+    one item judged and the submit's latency is the whole per-item wait."""
     next_path = f"/api/v1/projects/{project_id}/review/next"
     body = loadgen.dumps({"decision": "accept"})
-
-    async def cycle(conn: loadgen.Connection, headers: dict, stats: loadgen.ClientStats) -> str:
-        started = time.perf_counter()
-        status, raw, _ = await conn.request("POST", next_path, headers=headers)
-        stats.next_latencies.append(time.perf_counter() - started)
-        if status == 204:
-            return "done"
-        if status != 200:
-            stats.error(f"next {status}")
-            return "error"
-        review_id = loadgen.loads(raw)["review_id"]
-        started = time.perf_counter()
-        status, _, _ = await conn.request(
-            "POST", f"/api/v1/reviews/{review_id}/submit", headers=headers, body=body
-        )
-        stats.submit_latencies.append(time.perf_counter() - started)
-        if status in (200, 201):
-            return "submitted"
-        stats.error(f"submit {status}")
-        return "error"
-
-    return cycle
-
-
-def accept_and_next_cycle(project_id: int) -> loadgen.Cycle:
-    """What the review page does: one ``submit?next=true`` per item, whose answer carries the
-    next lease; ``review/next`` only for a reviewer's first lease (or after nothing was left).
-    A cycle is one item judged; the submit's latency is the whole per-item wait."""
-    next_path = f"/api/v1/projects/{project_id}/review/next"
-    body = loadgen.dumps({"decision": "accept"})
-    held: dict[str, int] = {}  # reviewer's token -> the lease the last answer carried
+    held: dict[str, int] = {}  # with_next: reviewer's token -> the lease the last answer carried
 
     async def cycle(conn: loadgen.Connection, headers: dict, stats: loadgen.ClientStats) -> str:
         who = headers["Authorization"]
@@ -560,15 +534,14 @@ def accept_and_next_cycle(project_id: int) -> loadgen.Cycle:
                 stats.error(f"next {status}")
                 return "error"
             review_id = loadgen.loads(raw)["review_id"]
+        submit = f"/api/v1/reviews/{review_id}/submit" + ("?next=true" if with_next else "")
         started = time.perf_counter()
-        status, raw, _ = await conn.request(
-            "POST", f"/api/v1/reviews/{review_id}/submit?next=true", headers=headers, body=body
-        )
+        status, raw, _ = await conn.request("POST", submit, headers=headers, body=body)
         stats.submit_latencies.append(time.perf_counter() - started)
         if status not in (200, 201):
             stats.error(f"submit {status}")
             return "error"
-        following = loadgen.loads(raw).get("next")
+        following = loadgen.loads(raw).get("next") if with_next else None
         if following is not None:
             held[who] = following["review_id"]
         return "submitted"
