@@ -57,14 +57,20 @@ class ApiError(HTTPException):
 
 
 def invalid(
-    loc: Sequence[str | int], msg: str, *, where: str = "body", code: str = "invalid_input"
+    loc: Sequence[str | int],
+    msg: str,
+    *,
+    where: str = "body",
+    code: str = "invalid_input",
+    error_type: str = "value_error",
+    ctx: Mapping[str, Any] | None = None,
 ) -> ApiError:
-    """422 naming the field that is wrong and why."""
-    return ApiError(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        [{"loc": [where, *loc], "msg": msg, "type": "value_error"}],
-        code=code,
-    )
+    """422 naming the field that is wrong and why; ``error_type`` and ``ctx`` as a schema's own
+    error of the same rule gives them (the UI words the message from them)."""
+    entry: dict[str, Any] = {"loc": [where, *loc], "msg": msg, "type": error_type}
+    if ctx:
+        entry["ctx"] = dict(ctx)
+    return ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, [entry], code=code)
 
 
 def not_found(what: str, *, code: str = "not_found") -> ApiError:

@@ -17,9 +17,8 @@ def wire() -> None:
     """Subscribe every domain's listeners; safe to call more than once."""
     from backend.assignments import member_leases
     from backend.consensus import metrics as consensus_metrics
-    from backend.consensus import scheduling
+    from backend.consensus import overlap_followed, scheduling
     from backend.items import finals
-    from backend.items import overlap as items_overlap
     from backend.labels import service as labels
     from backend.models import listeners as models_listeners
     from backend.pay import listeners as pay_listeners
@@ -28,7 +27,7 @@ def wire() -> None:
 
     # Labels first: it may refuse a label change (409) before anyone acts on the event.
     labels.subscribe_listeners()
-    items_overlap.subscribe_listeners()
+    overlap_followed.subscribe_listeners()
     scheduling.subscribe_listeners()
     access.subscribe_listeners()
     member_leases.subscribe_listeners()

@@ -19,7 +19,6 @@ from sqlmodel import Session
 from backend import clock, events
 from backend.assignments.answers_query import count_annotations
 from backend.consensus.models import ProjectQuality
-from backend.items.overlap import overlap_change
 from backend.queue import enqueue, enqueue_after_commit
 from backend.settings import get_settings
 
@@ -162,16 +161,6 @@ def _on_submit(event: events.AnnotationSubmitted) -> None:
         enqueue_after_commit(session, RECOMPUTE_JOB, project_id, countdown=wait)
 
 
-def _on_overlap_changed(event: events.ProjectSettingsChanged) -> None:
-    """A new overlap moved the open items' targets (``backend.items.overlap``): items a lower one
-    made done need their consensus, and every item's ``complete`` is measured against it."""
-    if overlap_change(event) is None:
-        return
-    if mark_requested(session=event.session, project_id=event.project_id):
-        wait = countdown(session=event.session, project_id=event.project_id)
-        enqueue_after_commit(event.session, RECOMPUTE_JOB, event.project_id, countdown=wait)
-
-
 def _on_results_changed(event: events.LabelsChanged | events.AnnotationCorrected) -> None:
     """A rename or a correction changed stored results: consensus, agreement and the annotators'
     figures are recomputed from them, as after a submit."""
@@ -201,11 +190,10 @@ def _on_flagged(event: events.RecomputeFlagged) -> None:
 
 
 def subscribe_listeners() -> None:
-    """Every submit, label change, correction and change of overlap asks for a recompute (called by
+    """Every submit, label change and correction asks for a recompute (called by
     ``backend.wiring.wire``)."""
     events.subscribe(events.AnnotationSubmitted, _on_submit)
     events.subscribe(events.RecomputeFlagged, _on_flagged)
     events.subscribe(events.LabelsChanged, _on_results_changed)
     events.subscribe(events.AnnotationCorrected, _on_results_changed)
     events.subscribe(events.ItemsDeleted, _on_items_deleted)
-    events.subscribe(events.ProjectSettingsChanged, _on_overlap_changed)

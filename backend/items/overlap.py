@@ -12,8 +12,8 @@ they want) whose target is the project's default:
 * raised: an open item that wants fewer than the new overlap wants the new overlap;
 * lowered: an open item that wants more than the new overlap but no more than the old one (one
   adaptive overlap asked more of, above the old overlap, is contested and keeps its target)
-  wants the new overlap, or the answers it already has when those are more — it is then done, and
-  the recompute the change asks for (``backend.consensus.scheduling``) gives it its consensus.
+  wants the new overlap, or the answers it already has when those are more — it is then done,
+  and the consensus domain (``backend.consensus.overlap_followed``) has it finished.
 
 Finished items keep what they have: their consensus may be in review or in a lot; the data
 manager's requeue asks more of them on purpose.
@@ -21,13 +21,12 @@ manager's requeue asks more of them on purpose.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, update
 from sqlmodel import Session
 
 from backend import events
-from backend.audit.service import record
 from backend.items.final_models import FinalItem
 from backend.items.models import Item
 from backend.projects.models import Project
@@ -35,17 +34,17 @@ from backend.projects.models import Project
 
 @dataclass(frozen=True)
 class Followed:
-    """How many open items a change of overlap moved: raised, lowered, and of those lowered
-    how many now have every answer they want."""
+    """What a change of overlap moved: how many open items were raised and lowered, and the
+    lowered ones that now have every answer they want (``done``)."""
 
     raised: int
     lowered: int
-    done: int
+    done: tuple[int, ...]
 
 
 def follow_overlap(*, session: Session, project_id: int, old: int, new: int) -> Followed:
     """Move the open items' targets from ``old`` to ``new`` (see the module); in the caller's
-    transaction."""
+    transaction. The caller gives the items now done their consensus (``done``)."""
     is_open = and_(
         Item.project_id == project_id,
         Item.is_gold.is_(False),
@@ -59,23 +58,25 @@ def follow_overlap(*, session: Session, project_id: int, old: int, new: int) -> 
             .values(wanted=new)
             .execution_options(synchronize_session=False)
         ).rowcount
-        return Followed(raised=raised, lowered=0, done=0)
+        return Followed(raised=raised, lowered=0, done=())
     if new == old:
-        return Followed(raised=0, lowered=0, done=0)
+        return Followed(raised=0, lowered=0, done=())
     lowered = (is_open, Item.wanted > new, Item.wanted <= old)
     done = session.execute(
         update(Item)
         .where(*lowered, Item.annotation_count >= new)
         .values(wanted=Item.annotation_count)
+        .returning(Item.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).scalars()
+    done_ids = tuple(sorted(done))
     waiting = session.execute(
         update(Item)
         .where(*lowered, Item.annotation_count < new)
         .values(wanted=new)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return Followed(raised=0, lowered=done + waiting, done=done)
+    return Followed(raised=0, lowered=len(done_ids) + waiting, done=done_ids)
 
 
 def overlap_change(event: events.ProjectSettingsChanged) -> tuple[int, int] | None:
@@ -85,27 +86,3 @@ def overlap_change(event: events.ProjectSettingsChanged) -> tuple[int, int] | No
     project = event.session.get(Project, event.project_id)
     old, new = int(event.before["overlap"]), int(project.overlap)
     return (old, new) if old != new else None
-
-
-def _on_settings_changed(event: events.ProjectSettingsChanged) -> None:
-    """Move the open items and say how many in the organization's audit trail: a change of
-    overlap changes what the crowd is paid for."""
-    change = overlap_change(event)
-    if change is None:
-        return
-    old, new = change
-    moved = follow_overlap(session=event.session, project_id=event.project_id, old=old, new=new)
-    record(
-        event.session,
-        org_id=event.org_id,
-        actor_id=event.actor_id,
-        action="project.overlap_followed",
-        target_type="project",
-        target_id=event.project_id,
-        data={"from": old, "to": new, **asdict(moved)},
-    )
-
-
-def subscribe_listeners() -> None:
-    """Called by ``backend.wiring.wire``."""
-    events.subscribe(events.ProjectSettingsChanged, _on_settings_changed)

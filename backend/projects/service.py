@@ -97,7 +97,12 @@ def update_project(
     if "overlap" in changes and "max_overlap" not in changes and max_overlap < overlap:
         max_overlap = changes["max_overlap"] = overlap
     if max_overlap < overlap:
-        raise invalid(("max_overlap",), "max_overlap must be at least overlap")
+        raise invalid(
+            ("max_overlap",),
+            f"max_overlap must be at least overlap ({overlap})",
+            error_type="max_overlap_below_overlap",
+            ctx={"overlap": overlap},
+        )
     before = {field: getattr(project, field) for field in changes}
     for field, value in changes.items():
         setattr(project, field, value)

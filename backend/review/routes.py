@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from backend.accounts.deps import Bearer, BearerDep, SessionDep
+from backend.assignments.schemas import PausePublic
 from backend.assignments.stages import Stage
 from backend.errors import ApiError
 from backend.pagination import Page, page_headers
@@ -70,9 +71,10 @@ async def review_submit(
     ``?next=true`` (a verdict of the review stage) saves the reviewer's round trip between two
     items, as the annotators' submit does: once the verdict has committed, the answer gains
     ``next``, the lease ``POST /projects/{project_id}/review/next`` would answer (``null`` where
-    it answers 204), and ``paused_reason`` where it answers 403. A repeated submit answers the
-    lease already held again. An error of the verdict is answered as without ``next``, and no
-    lease is taken. An acceptance verdict ignores it (the inspector's next is the lot's)."""
+    it answers 204), and ``paused_reason`` and ``pause`` (code and figures) where it answers
+    403. A repeated submit answers the lease already held again. An error of the verdict is
+    answered as without ``next``, and no lease is taken. An acceptance verdict ignores it (the
+    inspector's next is the lot's)."""
     verdict = Verdict(
         decision=Decision(body.decision),
         result=body.result,
@@ -102,8 +104,12 @@ async def _next_after(*, project_id: int, bearer: Bearer) -> dict[str, Any]:
     except ApiError as refused:
         if refused.status_code != status.HTTP_403_FORBIDDEN:
             raise
-        paused = refused.code.startswith("paused")
-        return {"next": None, **({"paused_reason": refused.code} if paused else {})}
+        if not refused.code.startswith("paused"):
+            return {"next": None}
+        # as the annotators' submit?next: the reason as stored (or the detail), and the pause
+        # as a code with its figures for the page to word
+        pause = PausePublic(code=refused.code, **refused.extra)
+        return {"next": None, "paused_reason": pause.reason or refused.detail, "pause": pause}
     return {"next": lease}
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.assignments.schemas import LeasedItem
+from backend.assignments.schemas import LeasedItem, PausePublic
 from backend.kinds.openapi import KindResult
 from backend.review.verdicts import Decision
 
@@ -70,11 +70,13 @@ class ReviewPublic(BaseModel):
 
 class ReviewWithNext(ReviewPublic):
     """``POST /reviews/{review_id}/submit?next=true``: the stored verdict and the reviewer's next
-    review lease (``null`` when nothing waits); ``paused_reason`` only when the reviewer is
-    paused now (``next`` is then ``null``)."""
+    review lease (``null`` when nothing waits); ``paused_reason`` (the reason as stored) and
+    ``pause`` (its code and figures) only when the reviewer is paused now (``next`` is then
+    ``null``), as in the annotators' ``submit?next=true``."""
 
     next: ReviewLease | None = None
     paused_reason: str | None = None
+    pause: PausePublic | None = None
 
 
 class ReviewerFigures(BaseModel):

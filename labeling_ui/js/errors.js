@@ -228,8 +228,6 @@ const FIELD_KEYS = {
   'model_endpoint.timeout_s': 'endpoint_timeout',
 };
 
-// Messages our services raise as plain ``value_error`` (not from a schema), by their English text.
-const KNOWN_MESSAGES = { 'max_overlap must be at least overlap': 'max_overlap_below_overlap' };
 
 function fieldLabel(entry, labels) {
   const path = pathOf(entry);
@@ -255,8 +253,7 @@ const listText = (expected) => joinList(String(expected).split(/, | or /));
 // English ``msg``, without pydantic's "Value error, " head.
 export function fieldMessage(entry) {
   const english = String(entry.msg ?? '').replace(/^(Value error|Assertion failed), /, '');
-  let type = entry.type;
-  if (type === 'value_error' && KNOWN_MESSAGES[english]) type = KNOWN_MESSAGES[english];
+  const type = entry.type;
   if (!type || !hasText(`err_type_${type}`)) return english;
   const ctx = { ...(entry.ctx || {}) };
   if (ctx.expected !== undefined) ctx.expected = listText(ctx.expected);

@@ -225,7 +225,22 @@ def test_max_overlap_below_overlap_is_rejected(client, team):
         f"/api/v1/projects/{project['id']}", json={"max_overlap": 1}, headers=team.manager.headers
     )
     assert patched.status_code == 422
-    assert patched.json()["detail"][0]["loc"] == ["body", "max_overlap"]
+    [error] = patched.json()["detail"]
+    assert error["loc"] == ["body", "max_overlap"]
+    # the schema's own error of the rule, so the UI can word it with the value
+    assert (error["type"], error["ctx"]) == ("max_overlap_below_overlap", {"overlap": 3})
+    raised = client.patch(  # the service's check (overlap above the stored maximum)
+        f"/api/v1/projects/{project['id']}",
+        json={"overlap": 6, "max_overlap": 5},
+        headers=team.manager.headers,
+    )
+    assert raised.status_code == 422
+    [error] = raised.json()["detail"]
+    assert (error["loc"], error["type"], error["ctx"]) == (
+        ["body", "max_overlap"],
+        "max_overlap_below_overlap",
+        {"overlap": 6},
+    )
 
 
 def test_changes_are_audited(client, team):

@@ -11,8 +11,10 @@ from backend.consensus.models import ProjectQuality
 from backend.consensus.recompute import recompute_project
 from backend.consensus.scheduling import claim_recompute
 from backend.db import get_engine
+from backend.items.final_models import FinalItem
 from backend.items.models import Item
 from support.distribution import nxt, set_wanted, setup_project, submit
+from support.review_flow import review_states
 
 
 def _wanted(project_id: int) -> dict[int, int]:
@@ -77,6 +79,32 @@ def test_a_lower_overlap_finishes_items_that_have_enough_and_asks_for_their_cons
     )
     assert consensus.status_code == 200
     assert [row["item_id"] for row in consensus.json()] == [one]
+    with Session(get_engine()) as session:  # finished, so final (final_when: finished)
+        assert session.get(FinalItem, one) is not None
+        assert session.get(FinalItem, two) is None
+
+
+def test_an_item_a_lower_overlap_finishes_enters_review(client):
+    team, project, seeded = setup_project(
+        client, annotators=2, items=1, overlap=3, review_mode="all"
+    )
+    pid, (item,) = project["id"], seeded.item_ids
+    for annotator in team.annotators:
+        _answer(client, annotator, pid, item)
+    with Session(get_engine()) as session:  # its consensus as a 2-of-3 item, then no new answer
+        claim_recompute(session=session, project_id=pid, force=True)
+        recompute_project(session=session, project_id=pid)
+    assert review_states(pid) == {}
+
+    _patch(client, team, pid, overlap=2, max_overlap=2)
+    with Session(get_engine()) as session:
+        assert claim_recompute(session=session, project_id=pid, force=False)
+        recompute_project(session=session, project_id=pid)
+
+    assert review_states(pid) == {item: ("in_review", 0)}
+    lease = client.post(f"/api/v1/projects/{pid}/review/next", headers=team.reviewer.headers)
+    assert lease.status_code == 200, lease.text
+    assert lease.json()["item"]["id"] == item
 
 
 def test_a_higher_overlap_reaches_open_items_only(client):

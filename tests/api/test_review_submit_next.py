@@ -123,3 +123,22 @@ def test_an_acceptance_verdict_ignores_next(client):
     assert answer.status_code == 201, answer.text
     assert answer.json()["stage"] == "acceptance"
     assert "next" not in answer.json()  # the inspector's next is the lot's
+
+
+def test_a_reviewer_paused_meanwhile_gets_the_pause_instead_of_a_lease(client):
+    team, project = _project_in_review(client, items=3)
+    pid, reviewer = project["id"], team.reviewer
+    lease = review_next(client, reviewer, pid).json()
+    paused = client.post(
+        f"/api/v1/projects/{pid}/annotators/{reviewer.id}/pause",
+        json={"reason": "too fast 太快"},
+        headers=team.manager.headers,
+    )
+    assert paused.status_code == 200, paused.text
+    answer = _verdict_and_next(client, reviewer, lease["review_id"], decision="accept")
+    assert answer.status_code == 201, answer.text  # the held lease's verdict is taken
+    body = answer.json()
+    assert body["next"] is None
+    assert body["paused_reason"] == "too fast 太快"
+    assert body["pause"] == {"code": "paused_by_manager", "reason": "too fast 太快"}
+    assert _live_review_leases(reviewer.id) == 0

@@ -10,6 +10,11 @@ import base64
 import pytest
 from browser_pngs import part_image, png
 from browser_ui import open_annotate, shot, sign_in, submit_and_capture
+from sqlmodel import Session
+from test_people import new_account
+
+from backend.consensus.recompute import recompute_project
+from backend.db import get_engine
 
 WIDTH, HEIGHT = 1600, 1200  # larger than the stage: shown scaled down, so screen ≠ image pixels
 PENTAGON = [(300.0, 200.0), (700.0, 220.0), (760.0, 520.0), (480.0, 700.0), (260.0, 480.0)]
@@ -123,6 +128,13 @@ def test_h_cuts_a_hole_in_the_selected_polygon(page, seed, polygons_project, art
         "() => document.querySelector('.mark-list li[data-polygon-id]').textContent"
         ".includes('1 hole')"
     )
+    row.locator(".link-button").click()
+    page.keyboard.press("h")
+    assert page.locator(".hole-button").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("b")  # the brush ends hole mode: its strokes are outlines, not holes
+    assert page.locator(".brush-button").get_attribute("aria-pressed") == "true"
+    assert page.locator(".hole-button").get_attribute("aria-pressed") == "false"
+    page.keyboard.press("b")
     annotation = submit_and_capture(page)
     (polygon,) = annotation["result"]["polygons"]
     assert polygon["label"] == "dent"
@@ -203,3 +215,62 @@ def test_brush_stroke_becomes_a_polygon(page, seed, polygons_project, artifacts)
     assert 378 <= min(xs) <= 390 and 710 <= max(xs) <= 722, (min(xs), max(xs))
     assert 278 <= min(ys) <= 290 and 430 <= max(ys) <= 442, (min(ys), max(ys))
     assert 3 <= len(polygon["points"]) <= 100, len(polygon["points"])
+
+
+def test_a_reviewer_drops_and_restores_a_hole_in_a_fix(page, seed, ui_base_url):
+    """The review page's fix uses the same tool: Shift+H drops the consensus outline's hole, the
+    list follows, Ctrl+Z brings it back through the page's history (Annotorious' own undo threw
+    where the shape changed type), and the fix stores the hole. The consensus outline, traced
+    along pixel edges, had more corners than a result may have: the fix could not be saved."""
+    if ui_base_url != seed.base_url:  # pragma: no cover - a remote server recomputes itself
+        pytest.skip("the recompute runs in this process")
+    project = seed.project(
+        "image_polygons",
+        [{"image_base64": _b64(part_image(0, WIDTH, HEIGHT)), "external_id": "ring.png"}],
+        review_mode="all",
+    )
+    ring = [[450.0, 350.0], [560.0, 370.0], [500.0, 470.0]]
+    outline = {"label": "dent", "points": [list(p) for p in PENTAGON], "holes": [ring]}
+    with seed.client(seed.annotator) as c:
+        lease = c.post(f"/projects/{project['id']}/next").json()
+        done = c.post(
+            f"/assignments/{lease['assignment_id']}/submit",
+            json={"result": {"polygons": [outline]}, "duration_ms": 900},
+        )
+        assert done.status_code == 201, done.text
+    with Session(get_engine(), expire_on_commit=False) as session:
+        recompute_project(session=session, project_id=project["id"])
+    reviewer = new_account(seed, "质检员 Polygon", "reviewer")
+
+    sign_in(page, reviewer)
+    page.goto(f"/#/projects/{project['id']}/review")
+    page.get_by_role("button", name="Start reviewing").wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stage[data-ready='1']")
+    page.keyboard.press("f")
+    page.wait_for_selector("#stage[data-state='fix']")
+    row = page.locator(".mark-list li[data-polygon-id]")
+    row.wait_for()
+    assert "1 hole" in row.inner_text()
+    row.locator(".link-button").click()
+    page.keyboard.press("Shift+H")
+    page.wait_for_function(
+        "() => !document.querySelector('.mark-list li[data-polygon-id]').textContent"
+        ".includes('hole')"
+    )
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        "() => document.querySelector('.mark-list li[data-polygon-id]').textContent"
+        ".includes('1 hole')"
+    )
+    with page.expect_response(lambda r: "/submit" in r.url and r.request.method == "POST") as info:
+        page.keyboard.press("Enter")
+    assert info.value.status == 201, info.value.text()
+    # the consensus outline is traced along pixel edges (thousands of corners on the slanted
+    # edges): the fix starts from it simplified to what the backend takes
+    (fixed,) = info.value.request.post_data_json["result"]["polygons"]
+    assert fixed["label"] == "dent" and 3 <= len(fixed["points"]) <= 1000
+    (hole,) = fixed["holes"]
+    assert 3 <= len(hole) <= 1000
+    xs = [x for x, _ in fixed["points"]]
+    assert abs(min(xs) - 260) <= 1 and abs(max(xs) - 760) <= 1  # the pentagon's extent

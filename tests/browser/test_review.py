@@ -3,28 +3,15 @@ with the label hotkey and Enter; then the annotator sees the rejected item marke
 
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import pytest
 from browser_ui import shot, sign_in, wait_item
 from sqlmodel import Session
+from test_people import new_account
 
 from backend.consensus.recompute import recompute_project
 from backend.db import get_engine
 
 TEXTS = [{"text": f"主轴振动异常，更换轴承（#{i}）"} for i in range(3)]
-
-
-def _account(seed, name: str, role: str):
-    account = type(seed.annotator)(email=f"r-{uuid.uuid4().hex[:8]}@example.com", name=name)
-    with httpx.Client(base_url=f"{seed.base_url}/api/v1", timeout=30) as c:
-        body = {"email": account.email, "password": account.password, "name": name}
-        assert c.post("/auth/signup", json=body).status_code == 201
-        r = c.post("/auth/token", data={"username": account.email, "password": account.password})
-        account.token = r.json()["access_token"]
-    seed.add_member(account, role)
-    return account
 
 
 def _label_all(seed, project: dict, label: str = "other") -> None:
@@ -51,7 +38,7 @@ def test_review_by_keyboard_only_then_rework_is_marked(page, seed, artifacts, ui
     _label_all(seed, project)
     with Session(get_engine(), expire_on_commit=False) as session:
         recompute_project(session=session, project_id=project["id"])
-    reviewer = _account(seed, "质检员 Reviewer", "reviewer")
+    reviewer = new_account(seed, "质检员 Reviewer", "reviewer")
 
     sign_in(page, reviewer)
     asked: list[str] = []  # one request per item: each verdict's answer carries the next lease
@@ -124,7 +111,7 @@ def test_a_second_verdict_on_a_judged_item_is_told_in_chinese(page, seed, ui_bas
     _label_all(seed, project)
     with Session(get_engine(), expire_on_commit=False) as session:
         recompute_project(session=session, project_id=project["id"])
-    reviewer = _account(seed, "质检员 二号", "reviewer")
+    reviewer = new_account(seed, "质检员 二号", "reviewer")
 
     sign_in(page, reviewer, lang="zh")
     page.goto(f"/#/projects/{project['id']}/review")

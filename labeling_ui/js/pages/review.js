@@ -187,7 +187,7 @@ export async function renderReview(root, { id, lotId }) {
   async function showFollowing(answer) {
     if (!answer || !('next' in answer)) { await loadNext(); return; }
     unmountFix(); setPhase('loading'); delete stage.dataset.ready;
-    if (answer.paused_reason) { showPaused({ status: 403, code: answer.paused_reason }); return; }
+    if (answer.pause) { showPaused({ status: 403, code: answer.pause.code, body: answer.pause, detail: answer.paused_reason }); return; }
     await show(answer.next);
   }
 
@@ -245,7 +245,7 @@ export async function renderReview(root, { id, lotId }) {
     mine = results.mount(area, panel, {
       project, item: lease.item, mediaUrl, colorOf,
       getResult: () => store.get().result,
-      commit: (r) => { if (tool === mine) store.commit(r); },
+      commit: (r) => { if (tool === mine) { store.commit(r); mine.renderSide?.(r); } },
       refresh: () => {},
     });
     tool = mine;
@@ -269,10 +269,23 @@ export async function renderReview(root, { id, lotId }) {
     send({ decision: 'fix', result: results.toSubmit(result) });
   }
 
+  // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y in a fix: the page's history, as on the annotate page (the
+  // libraries' own undo does not know the result, and throws where a shape changed type).
+  function step(back) {
+    const r = back ? store.undo() : store.redo();
+    if (r && tool) { tool.render(r); tool.renderSide?.(r); }
+  }
+
   // ---- keyboard
   function onKeyDown(e) {
     if (isTyping(document.activeElement)) { if (e.key === 'Escape') document.activeElement.blur(); return; }
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const mod = e.ctrlKey || e.metaKey;
+    if (phase === 'fix' && mod && !e.altKey && ['z', 'y'].includes(e.key.toLowerCase())) {
+      e.preventDefault(); e.stopPropagation();
+      step(e.key.toLowerCase() === 'z' && !e.shiftKey);
+      return;
+    }
+    if (mod || e.altKey) return;
     const key = e.key.toLowerCase();
     if (e.key === 'Enter') {
       e.preventDefault(); e.stopPropagation();

@@ -72,14 +72,19 @@ export function mountMarks(stage, panel, ctx, shape) {
 
   const extra = shape.extras ? shape.extras({
     toolbar, scroller, img, size: () => ({ width, height }), add: (mark) => add(mark),
-    setDrawing: (on) => anno?.setDrawingEnabled(on),
+    // the brush on ends hole mode (its strokes are new outlines, never holes); called on a
+    // toggle only, after ``holes`` below exists
+    setDrawing: (on) => { if (!on) holes?.cancel(); anno?.setDrawingEnabled(on); },
   }) : null;
 
   const holes = shape.holes ? mountHoles({
     toolbar,
     selectedId: () => anno?.getSelected()[0]?.id ?? null,
     // while a hole is drawn, a click inside an outline draws instead of selecting it
-    setArmed: (on) => { if (on) anno?.cancelSelected(); anno?.setUserSelectAction(on ? 'NONE' : 'EDIT'); },
+    setArmed: (on) => {
+      if (on) { extra?.stop?.(); anno?.cancelSelected(); }
+      anno?.setUserSelectAction(on ? 'NONE' : 'EDIT');
+    },
     dropLastHole: (id) => replace(id, (mark) => {
       const left = (mark.holes || []).slice(0, -1);
       const { holes: _dropped, ...outline } = mark;

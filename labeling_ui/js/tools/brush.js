@@ -9,8 +9,8 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import '../i18n_polygons.js';
+import { MAX_POINTS, selfCrossing, simplify } from './rings.js';
 
-const MAX_POINTS = 1000; // quality/polygons/validation.py MAX_POINTS
 const SIZES = [4, 8, 16, 32]; // brush diameter in image pixels
 
 export function mountBrush({ toolbar, scroller, img, size, addPolygon, setDrawing }) {
@@ -92,6 +92,7 @@ export function mountBrush({ toolbar, scroller, img, size, addPolygon, setDrawin
 
   return {
     active: () => on,
+    stop() { if (on) toggle(false); },
     zoomed() { if (on) place(); },
     onKey(e) {
       if (e.key.toLowerCase() === 'b') { toggle(); return true; }
@@ -167,51 +168,4 @@ function outline(mask, w, hh) {
     const a = ring[(i + ring.length - 1) % ring.length]; const b = ring[(i + 1) % ring.length];
     return (p[0] - a[0]) * (b[1] - p[1]) - (p[1] - a[1]) * (b[0] - p[0]) !== 0;
   });
-}
-
-function simplify(ring, tolerance) {
-  if (tolerance <= 0 || ring.length < 5) return ring;
-  // split the closed ring at its first point and the point farthest from it
-  let far = 0; let best = -1;
-  ring.forEach(([x, y], i) => { const d = (x - ring[0][0]) ** 2 + (y - ring[0][1]) ** 2; if (d > best) { best = d; far = i; } });
-  const half = (a, b) => rdp(ring.slice(a, b + 1), tolerance);
-  const first = half(0, far);
-  const second = rdp([...ring.slice(far), ring[0]], tolerance);
-  return [...first.slice(0, -1), ...second.slice(0, -1)];
-}
-
-function rdp(points, tolerance) {
-  const keep = new Uint8Array(points.length);
-  keep[0] = 1; keep[points.length - 1] = 1;
-  const stack = [[0, points.length - 1]];
-  while (stack.length) {
-    const [a, b] = stack.pop();
-    const [ax, ay] = points[a]; const [bx, by] = points[b];
-    const len = Math.hypot(bx - ax, by - ay) || 1;
-    let worst = -1; let at = -1;
-    for (let i = a + 1; i < b; i += 1) {
-      const d = Math.abs((bx - ax) * (ay - points[i][1]) - (ax - points[i][0]) * (by - ay)) / len;
-      if (d > worst) { worst = d; at = i; }
-    }
-    if (worst > tolerance) { keep[at] = 1; stack.push([a, at], [at, b]); }
-  }
-  return points.filter((_, i) => keep[i]);
-}
-
-// Whether two non-adjacent edges of the ring meet (touching counts).
-function selfCrossing(ring) {
-  const n = ring.length;
-  const orient = (p, q, r) => Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
-  const on = (p, q, r) => Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) && Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1]);
-  for (let i = 0; i < n; i += 1) {
-    const a = ring[i]; const b = ring[(i + 1) % n];
-    for (let j = i + 2; j < n; j += 1) {
-      if (i === 0 && j === n - 1) continue;
-      const c = ring[j]; const d = ring[(j + 1) % n];
-      const o1 = orient(a, b, c); const o2 = orient(a, b, d); const o3 = orient(c, d, a); const o4 = orient(c, d, b);
-      if (o1 !== o2 && o3 !== o4) return true;
-      if ((o1 === 0 && on(a, b, c)) || (o2 === 0 && on(a, b, d)) || (o3 === 0 && on(c, d, a)) || (o4 === 0 && on(c, d, b))) return true;
-    }
-  }
-  return false;
 }

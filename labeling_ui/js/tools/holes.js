@@ -54,6 +54,7 @@ export function mountHoles({ toolbar, selectedId, setArmed, dropLastHole }) {
   return {
     // the outline a newly drawn ring belongs to, taken once (the mode ends with it)
     take() { const id = target; arm(null); return id; },
+    cancel() { if (target) arm(null); },
     onKey(e) {
       if (e.key.toLowerCase() !== 'h') { if (e.key === 'Escape' && target) arm(null); return false; }
       if (e.shiftKey) { const id = selectedId(); if (id) dropLastHole(id); return true; }

@@ -8,11 +8,14 @@ import { t } from '../i18n.js';
 import '../i18n_polygons.js';
 import { bodyFor, labelOf, mountMarks, okOf, okText, r2, withOk } from './annotorious_marks.js';
 import { mountBrush } from './brush.js';
+import { fitRing } from './rings.js';
 
 // The result: {polygons: [{label, points: [[x, y], ...], holes?}], ok?}; no polygon = "nothing to
 // label". Polygons carry an id while they are edited, stripped again by toSubmit.
+// A traced outline (consensus, model) longer than the backend takes is simplified (./rings.js).
+const fitted = ({ points, holes, ...rest }) => ({ ...rest, points: fitRing(points), ...(holes?.length ? { holes: holes.map(fitRing) } : {}) });
 export const initialResult = (prelabel) => ({
-  polygons: Array.isArray(prelabel?.polygons) ? prelabel.polygons.map((p) => ({ id: crypto.randomUUID(), ...p })) : [],
+  polygons: Array.isArray(prelabel?.polygons) ? prelabel.polygons.map((p) => ({ id: crypto.randomUUID(), ...fitted(p) })) : [],
   ...okOf(prelabel),
 });
 export const complete = (r) => Boolean(r && Array.isArray(r.polygons));
