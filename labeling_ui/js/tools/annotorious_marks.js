@@ -51,6 +51,7 @@ export function mountMarks(stage, panel, ctx, shape) {
   let currentLabel = labels[0]?.name ?? null;
   let zoom = 1;
   let anno = null;
+  let destroyed = false;
   let rendering = false;
   let ok = ctx.getResult()?.ok;
   let width = ctx.item.width;
@@ -201,6 +202,7 @@ export function mountMarks(stage, panel, ctx, shape) {
   function replace(id, change) {
     anno?.cancelSelected();
     setTimeout(() => {
+      if (destroyed) return;
       const live = anno?.getAnnotationById(id);
       if (!live) return;
       const mark = shape.fromAnnotation(live, width, height);
@@ -322,6 +324,7 @@ export function mountMarks(stage, panel, ctx, shape) {
     setZoom: (z) => setZoom(z),
     getZoom: () => zoom,
     destroy() {
+      destroyed = true;
       window.removeEventListener('keyup', onKeyUp);
       reference.destroy();
       extra?.destroy();
