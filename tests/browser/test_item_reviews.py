@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from browser_ui import shot, sign_in
 from sqlmodel import Session
-from test_review import _account, _label_all
+from test_people import new_account
+from test_review import _label_all
 
 from backend.consensus.recompute import recompute_project
 from backend.db import get_engine
@@ -25,7 +26,7 @@ def test_the_item_page_shows_its_verdicts_in_chinese(page, seed, artifacts, ui_b
     _label_all(seed, project)
     with Session(get_engine(), expire_on_commit=False) as session:
         recompute_project(session=session, project_id=project["id"])
-    reviewer = _account(seed, "赵质检", "reviewer")
+    reviewer = new_account(seed, "赵质检", "reviewer")
     with seed.client(reviewer) as c:
         lease = c.post(f"/projects/{project['id']}/review/next").json()
         sent = c.post(
