@@ -281,19 +281,30 @@ def waiting(engine: Any, project_id: int) -> int:
         ).scalar_one()
 
 
+async def timed_next(
+    conn: loadgen.Connection, path: str, headers: dict, stats: loadgen.ClientStats
+) -> tuple[str | None, bytes]:
+    """``review/next`` timed into ``stats``: ``(None, body)`` with a lease, else the cycle's end
+    (``"done"`` on 204, ``"error"``) and no body."""
+    started = time.perf_counter()
+    status, body, _ = await conn.request("POST", path, headers=headers)
+    stats.next_latencies.append(time.perf_counter() - started)
+    if status == 204:
+        return "done", b""
+    if status != 200:
+        stats.error(f"next {status}")
+        return "error", b""
+    return None, body
+
+
 def truth_cycle(project_id: int) -> loadgen.Cycle:
     """A reviewer who knows the truth: accept a right consensus, fix a wrong one."""
     next_path = f"/api/v1/projects/{project_id}/review/next"
 
     async def cycle(conn: loadgen.Connection, headers: dict, stats: loadgen.ClientStats) -> str:
-        started = time.perf_counter()
-        status, body, _ = await conn.request("POST", next_path, headers=headers)
-        stats.next_latencies.append(time.perf_counter() - started)
-        if status == 204:
-            return "done"
-        if status != 200:
-            stats.error(f"next {status}")
-            return "error"
+        ended, body = await timed_next(conn, next_path, headers, stats)
+        if ended:
+            return ended
         lease = loadgen.loads(body)
         right = truth(lease["item"]["id"], "text_classification", LABELS)
         consensus = (lease.get("consensus") or {}).get("result")
@@ -525,14 +536,9 @@ def accept_cycle(project_id: int, *, with_next: bool = False) -> loadgen.Cycle:
         who = headers["Authorization"]
         review_id = held.pop(who, None)
         if review_id is None:
-            started = time.perf_counter()
-            status, raw, _ = await conn.request("POST", next_path, headers=headers)
-            stats.next_latencies.append(time.perf_counter() - started)
-            if status == 204:
-                return "done"
-            if status != 200:
-                stats.error(f"next {status}")
-                return "error"
+            ended, raw = await timed_next(conn, next_path, headers, stats)
+            if ended:
+                return ended
             review_id = loadgen.loads(raw)["review_id"]
         submit = f"/api/v1/reviews/{review_id}/submit" + ("?next=true" if with_next else "")
         started = time.perf_counter()
