@@ -41,7 +41,11 @@ export async function renderPayouts(root, { orgId }) {
     h('h1', {}, t('payouts_of', { org: membership.org_name })), form, out);
   focusHeading(root);
 
+  // Each show() is numbered: an answer that arrives after a newer show() began is dropped (the
+  // first period's report, slow to come, replaced the message of a cleared date asked after it).
+  let shown = 0;
   async function show() {
+    const mine = ++shown;
     if (!from.value || !to.value) { // a cleared date field: say so here rather than send it
       out.replaceChildren(h('p', { class: 'form-error', role: 'alert' }, t('period_missing')));
       (from.value ? to : from).focus();
@@ -50,8 +54,10 @@ export async function renderPayouts(root, { orgId }) {
     out.replaceChildren(loading());
     let report;
     try { report = await api.get(`orgs/${id}/payouts`, { from: from.value, to: to.value }); } catch (err) {
-      out.replaceChildren(errorBox(err, show)); return;
+      if (mine === shown) out.replaceChildren(errorBox(err, show));
+      return;
     }
+    if (mine !== shown) return;
     const csv = h('button', { type: 'button' }, t('download_csv'));
     csv.addEventListener('click', () => downloadCsv(id, from.value, to.value).catch((err) => toast(describeError(err), 'error', 6000)));
     const pay = h('button', { type: 'button', class: 'primary', disabled: report.paid || !report.rows.length }, t('mark_paid'));
