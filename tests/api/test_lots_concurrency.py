@@ -21,6 +21,7 @@ from backend.db import get_engine
 from backend.lots.models import LotSample
 from backend.review.models import Review
 from support.factories import add_member, new_project, new_team, new_user
+from support.lot_flow import make_lot
 from support.lot_seed import finished_items
 
 INSPECTORS = 12
@@ -138,11 +139,7 @@ def test_a_rejected_lot_is_sent_back_once_when_asked_at_once(client, live_server
     team = new_team(client, annotators=1)
     project = new_project(client, team)
     ids = finished_items(project, 30, [team.annotators[0].id])
-    lot = client.post(
-        f"/api/v1/projects/{project['id']}/lots",
-        json={"item_ids": ids, "aql": "0.65"},
-        headers=team.manager.headers,
-    ).json()
+    lot = make_lot(client, project["id"], team.manager, item_ids=ids, aql="0.65")
     while (
         lease := client.post(f"/api/v1/lots/{lot['id']}/next", headers=team.manager.headers)
     ).status_code == 200:

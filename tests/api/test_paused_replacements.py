@@ -11,6 +11,7 @@ from backend.consensus.models import ProjectQuality
 from backend.db import get_engine
 from backend.items.final_models import FinalItem
 from backend.items.models import Item
+from support.distribution import pause
 from support.factories import new_project, new_team
 from support.review_flow import consensus_of, label_all, recompute
 from support.seed import seed_items
@@ -50,12 +51,7 @@ def test_a_pause_reopens_the_items_its_answers_counted_for(client):
     assert delivered(pid)["items"] == 3 and delivered(pid)["incomplete"] == 0
     assert finals(pid) == set(items)  # review off: final as they finish (the default)
 
-    paused = client.post(
-        f"/api/v1/projects/{pid}/annotators/{first.id}/pause",
-        json={"reason": "spam"},
-        headers=team.manager.headers,
-    )
-    assert paused.status_code == 200, paused.text
+    pause(client, team.manager, pid, first.id, "spam")
     recompute(pid)
     # one counted answer each: every item reopens and wants one more
     assert counters(pid) == {i: (2, 3) for i in items}

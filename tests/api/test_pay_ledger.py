@@ -14,6 +14,7 @@ from sqlmodel import Session
 from backend import clock, events
 from backend.db import get_engine
 from backend.pay.models import PayRate, PayWork
+from support.distribution import pause
 from support.factories import new_project, new_team
 from support.pay_helpers import build, emit, entries, label, recompute, set_pay
 from support.seed import seed_items
@@ -183,12 +184,7 @@ def test_a_spammer_paused_after_the_fact_loses_unpaid_work_only(client, monkeypa
     unpaid_one, _ = _pair(client, team, pid, "other", "other")
     recompute(pid)
     build(pid)
-    paused = client.post(
-        f"/api/v1/projects/{pid}/annotators/{spammer.id}/pause",
-        json={"reason": "spam"},
-        headers=team.manager.headers,
-    )
-    assert paused.status_code == 200, paused.text
+    pause(client, team.manager, pid, spammer.id, "spam")
     build(pid)
     build(pid, full=True)
     ledger = [(a, k, r, m) for a, u, k, r, m in entries(pid) if u == spammer.id]

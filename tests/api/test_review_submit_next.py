@@ -8,8 +8,9 @@ from sqlmodel import Session, func, select
 
 from backend.assignments.models import Assignment
 from backend.db import get_engine
+from support.distribution import pause
 from support.factories import add_member, new_project, new_team, new_user
-from support.lot_flow import next_sample
+from support.lot_flow import make_lot, next_sample
 from support.lot_seed import finished_items
 from support.review_flow import label_all, recompute, review_next, review_states
 from support.seed import seed_items
@@ -113,11 +114,7 @@ def test_an_acceptance_verdict_ignores_next(client):
     add_member(client, team.org_id, team.owner, customer, "client")
     project = new_project(client, team)
     ids = finished_items(project, 3, [team.annotators[0].id])
-    lot = client.post(
-        f"/api/v1/projects/{project['id']}/lots",
-        json={"item_ids": ids, "aql": "1.0"},
-        headers=team.manager.headers,
-    ).json()
+    lot = make_lot(client, project["id"], team.manager, item_ids=ids, aql="1.0")
     sample = next_sample(client, lot["id"], customer).json()
     answer = _verdict_and_next(client, customer, sample["review_id"], decision="accept")
     assert answer.status_code == 201, answer.text
@@ -129,12 +126,7 @@ def test_a_reviewer_paused_meanwhile_gets_the_pause_instead_of_a_lease(client):
     team, project = _project_in_review(client, items=3)
     pid, reviewer = project["id"], team.reviewer
     lease = review_next(client, reviewer, pid).json()
-    paused = client.post(
-        f"/api/v1/projects/{pid}/annotators/{reviewer.id}/pause",
-        json={"reason": "too fast 太快"},
-        headers=team.manager.headers,
-    )
-    assert paused.status_code == 200, paused.text
+    pause(client, team.manager, pid, reviewer.id, "too fast 太快")
     answer = _verdict_and_next(client, reviewer, lease["review_id"], decision="accept")
     assert answer.status_code == 201, answer.text  # the held lease's verdict is taken
     body = answer.json()

@@ -1,5 +1,6 @@
 """The annotators' queue through the API, for the tests that drive it: ``next``, ``submit``,
-``skip``, a project with seeded items, and an item's wanted count set directly."""
+``skip``, a project with seeded items, an item's wanted count set directly, and a manager's
+pause of a member."""
 
 from __future__ import annotations
 
@@ -41,3 +42,13 @@ def set_wanted(item_id: int, wanted: int) -> None:
         item.wanted = wanted
         session.add(item)
         session.commit()
+
+
+def pause(client, manager, project_id: int, user_id: int, reason: str) -> None:
+    """``manager`` pauses ``user_id`` in the project (``POST …/annotators/{id}/pause``)."""
+    answer = client.post(
+        f"/api/v1/projects/{project_id}/annotators/{user_id}/pause",
+        json={"reason": reason},
+        headers=manager.headers,
+    )
+    assert answer.status_code == 200, answer.text

@@ -1,4 +1,5 @@
-"""Inspecting a lot as a client would: ``POST /lots/{id}/next``, then judge each lease."""
+"""Making a lot and inspecting it as a client would: ``POST /projects/{id}/lots``, then
+``POST /lots/{id}/next`` and a verdict on each lease."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from typing import Any
 import httpx
 
 from support.factories import Account
+
+
+def make_lot(client: httpx.Client, project_id: int, who: Account, **body: Any) -> dict[str, Any]:
+    """A lot of ``project_id`` made by ``who`` (``item_ids``, ``aql``, ...); 201 expected."""
+    answer = client.post(f"/api/v1/projects/{project_id}/lots", json=body, headers=who.headers)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
 
 
 def next_sample(client: httpx.Client, lot_id: int, who: Account) -> httpx.Response:
