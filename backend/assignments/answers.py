@@ -22,7 +22,7 @@ from backend.assignments.outcomes import (
     SubmitOutcome,
     WithNext,
 )
-from backend.assignments.pauses import paused_error, shown
+from backend.assignments.pauses import paused_error
 from backend.assignments.schemas import (
     AnnotationPublic,
     GoldFeedbackPublic,
@@ -56,14 +56,9 @@ def submit_response(outcome: SubmitOutcome, notes: dict[str, Any] | None = None)
         **annotation.model_dump(),
         next=_lease(following, notes) if isinstance(following, Leased) else None,
         paused_reason=following.shown if isinstance(following, Paused) else None,
-        pause=_pause(following.reason) if isinstance(following, Paused) else None,
+        pause=PausePublic.of(following.reason) if isinstance(following, Paused) else None,
     )
     return _json(answer, code)
-
-
-def _pause(reason: str | None) -> PausePublic:
-    pause = shown(reason)
-    return PausePublic(code=pause.code, **pause.fields())
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:

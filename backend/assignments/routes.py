@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query, Response, status
 from backend.accounts.deps import BearerDep, CurrentUser, SessionDep
 from backend.assignments import answers, dispatch, lease_notes, skipping, stats
 from backend.assignments.outcomes import Leased, WithNext
-from backend.assignments.pauses import shown
 from backend.assignments.schemas import (
     AnnotationPublic,
     MyStatsPublic,
@@ -125,8 +124,7 @@ def progress(access: ProjectMember, session: SessionDep) -> ProgressPublic:
 def my_stats(access: ProjectMember, session: SessionDep) -> MyStatsPublic:
     """Any member of the project's organization; the figures are the caller's own."""
     figures = stats.my_stats(session=session, project=access.project, annotator_id=access.user_id)
-    pause = shown(figures.paused_reason) if figures.status == "paused" else None
+    paused = figures.status == "paused"
     return MyStatsPublic(
-        **asdict(figures),
-        pause=PausePublic(code=pause.code, **pause.fields()) if pause is not None else None,
+        **asdict(figures), pause=PausePublic.of(figures.paused_reason) if paused else None
     )

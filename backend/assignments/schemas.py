@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from backend.assignments.pauses import shown
 from backend.items.prelabels import public_prelabel
 from backend.kinds.openapi import KindResult
 
@@ -72,6 +73,12 @@ class PausePublic(BaseModel):
     accuracy: float | None = None
     answered: int | None = None
     minimum: float | None = None
+
+    @classmethod
+    def of(cls, reason: str | None) -> PausePublic:
+        """The pause stored with ``reason``, as the paused person is told it."""
+        pause = shown(reason)
+        return cls(code=pause.code, **pause.fields())
 
 
 class SubmitAndNextAnswer(AnnotationPublic):

@@ -12,7 +12,6 @@ from backend.accounts.models import User
 from backend.assignments import annotator_states
 from backend.assignments.annotator_states import AnnotatorStatus
 from backend.assignments.models import AnnotatorState
-from backend.assignments.pauses import shown
 from backend.assignments.schemas import PausePublic
 from backend.consensus.models import AnnotatorStat, Consensus, ProjectQuality
 from backend.consensus.schemas import AnnotatorDetail, AnnotatorRow, ConsensusRow, QualityReport
@@ -56,8 +55,7 @@ def _row(stat: AnnotatorStat, state: AnnotatorState | None, user: User) -> Annot
 def _pause(state: AnnotatorState | None) -> PausePublic | None:
     if state is None or state.status != AnnotatorStatus.paused:
         return None
-    pause = shown(state.paused_reason)
-    return PausePublic(code=pause.code, **pause.fields())
+    return PausePublic.of(state.paused_reason)
 
 
 def quality_report(*, session: Session, project: Project) -> QualityReport:
