@@ -21,8 +21,10 @@ from ..inference._base import CategoricalAggregator
 from ..inference.weighted_majority_vote import WeightedMajorityVote
 from .calibrated import Model, calibrated_posterior
 from .gold_calibration import (
+    CROWD_PRIOR,
     IDENTITY,
     MIN_GOLD,
+    CalibrationPrior,
     PlattMap,
     cross_fitted_pairs,
     fit_platt,
@@ -112,6 +114,7 @@ def infer_classes(
     gold_calibration: bool = True,
     anchor: bool = ANCHOR,
     max_answers: int | None = None,
+    calibration_prior: CalibrationPrior = CROWD_PRIOR,
 ) -> ClassConsensus:
     """Labels by ``method`` and the calibrated probability that each is right.
 
@@ -124,7 +127,8 @@ def infer_classes(
     ``anchor`` the gold is clamped into the fit and the pairs come from fits that did not see
     each item's gold (cross-fitting). With ``gold_calibration`` and at least
     :data:`~quality.confidence.gold_calibration.MIN_GOLD` answered gold items, the confidence is
-    then mapped through a logistic map fitted on those pairs (:mod:`.gold_calibration`). The
+    then mapped through a logistic map fitted on those pairs from ``calibration_prior``
+    (:mod:`.gold_calibration`; the benchmark passes each real crowd a prior learnt without it). The
     gold-free confidence stays in ``answer_confidence``: adaptive overlap stops on it (whether
     more answers would change the label), while ``confidence`` says whether the label is right.
     On crowds that err together the two differ: more answers would only repeat the shared
@@ -146,7 +150,9 @@ def infer_classes(
             fit = replace(fit, stability=_stability(answers, fit, None, classes, max_answers))
         return fit
     if not anchor:
-        return _infer_unanchored(answers, method, gold, classes, gold_calibration, max_answers)
+        return _infer_unanchored(
+            answers, method, gold, classes, gold_calibration, max_answers, calibration_prior
+        )
     fit = _infer(answers, method, gold, classes)
     if max_answers is not None:
         fit = replace(fit, stability=_stability(answers, fit, gold, classes, max_answers))
@@ -162,7 +168,7 @@ def infer_classes(
         return part.items, [part.classes[k] for k in part.label.tolist()], part.confidence
 
     confidence, right = cross_fitted_pairs(held_out, gold, scored)
-    mapping = fit_platt(confidence, right)
+    mapping = fit_platt(confidence, right, prior=calibration_prior)
     new_confidence, probas = recalibrate(fit.probas, fit.label, mapping)
     rows = np.fromiter((k for k, item in enumerate(fit.items) if item in gold), dtype=np.intp)
     new_confidence[rows] = fit.confidence[rows]  # gold items stay known
@@ -183,6 +189,7 @@ def _infer_unanchored(
     classes: list[Hashable] | None,
     gold_calibration: bool,
     max_answers: int | None,
+    calibration_prior: CalibrationPrior,
 ) -> ClassConsensus:
     """The fit without the gold; the gold's held-out pairs recalibrate it; gold items known."""
     all_classes = encode(answers, gold, classes).classes  # gold labels get columns too
@@ -200,7 +207,7 @@ def _infer_unanchored(
     mapping = IDENTITY
     confidence, probas = fit.confidence.copy(), fit.probas.copy()
     if gold_calibration and len(pairs) >= MIN_GOLD:
-        mapping = fit_platt(fit.confidence[rows], fit.label[rows] == known)
+        mapping = fit_platt(fit.confidence[rows], fit.label[rows] == known, prior=calibration_prior)
         confidence, probas = recalibrate(fit.probas, fit.label, mapping)
     label = fit.label.copy()
     label[rows] = known  # gold items stay known

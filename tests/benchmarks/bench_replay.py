@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import crowdkit_cache  # noqa: E402
+from calibration_prior import gold_draws, held_out_gold_pairs, leave_one_out  # noqa: E402
 from replay_sim import encode_crowd, margin_vote, replay, reveal_order  # noqa: E402
 from replay_simulated import simulate  # noqa: E402
 
@@ -64,6 +65,7 @@ from quality.confidence import (  # noqa: E402
     infer_classes,
     reliability_bins,
 )
+from quality.confidence.gold_calibration import CROWD_PRIOR, CalibrationPrior  # noqa: E402
 from tests.support import crowd_truth  # noqa: E402
 
 TARGETS = (0.95, 0.98, 0.99, 0.999, 0.9999)
@@ -81,7 +83,6 @@ RICH = (  # the issue's 10 categorical sets with >= 9 answers per item
 )
 CK_METHODS = ("MV", "OCDS", "DS", "GLAD", "MACE")
 ROWS = REPO / "var" / "bench_cache" / "replay_rows"
-GOLD_SHARE = 0.05
 
 
 def crowdkit_codes(name: str, row: dict[str, Any], methods) -> dict[str, np.ndarray]:
@@ -160,7 +161,9 @@ def run_set(
     skip_replay: bool = False,
     choice: str = "final",
     gold_rate: float | None = None,
+    prior: CalibrationPrior = CROWD_PRIOR,
 ) -> dict[str, Any]:
+    """``prior``: where the gold map starts (the benchmark passes the other sets' prior)."""
     answers, gold = crowd_truth.load(name)
     crowd = encode_crowd(answers, gold)
     item_names = list(dict.fromkeys(a[0] for a in answers))
@@ -175,10 +178,7 @@ def run_set(
     row.update(item_names=item_names, classes=crowd.classes, truth=truth)
 
     # the project's gold: 5% of the items with truth, drawn at random (draw 0 for the replay)
-    truth_items = np.flatnonzero(has_truth)
-    rng = np.random.default_rng(2026)
-    n_pick = max(1, round(GOLD_SHARE * len(truth_items)))
-    picks = [np.sort(rng.choice(truth_items, n_pick, replace=False)) for _ in range(draws)]
+    picks = gold_draws(truth, draws)
 
     def rest_of(pick: np.ndarray) -> np.ndarray:
         mask = has_truth.copy()
@@ -210,7 +210,13 @@ def run_set(
         known_gold = {int(i): int(truth[i]) for i in pick}
         rest = rest_of(pick)
         choice = choose_by_gold(triples, known_gold, classes=classes)
-        fit = infer_classes(triples, method=choice.method, gold=known_gold, classes=classes)
+        fit = infer_classes(
+            triples,
+            method=choice.method,
+            gold=known_gold,
+            classes=classes,
+            calibration_prior=prior,
+        )
         pred = np.full(crowd.n_items, -1, dtype=np.int64)
         conf = np.zeros(crowd.n_items)
         rows_ = np.asarray(fit.items, dtype=np.int64)
@@ -755,6 +761,10 @@ def main() -> None:
     rows: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
     ROWS.mkdir(parents=True, exist_ok=True)
+    priors: dict[str, CalibrationPrior] = {}
+    if not (args.report_only or args.replay_only):  # each set's gold map: the others' prior
+        priors = leave_one_out({n: held_out_gold_pairs(n) for n in crowd_truth.set_names()})
+        print(f"leave-one-set-out priors: {time.perf_counter() - started:.1f}s", flush=True)
     for name in sets:
         saved = ROWS / f"{name}.pickle"
         if args.replay_only and saved.exists():  # the replays again, the rest as measured
@@ -789,6 +799,7 @@ def main() -> None:
             skip_replay=args.no_replay,
             choice=args.choice,
             gold_rate=args.gold_rate,
+            prior=priors[name],
         )
         saved.write_bytes(pickle.dumps(rows[name]))
         print(f"{name}: {time.perf_counter() - t0:.1f}s", flush=True)
