@@ -20,7 +20,7 @@ drawn at random (5 draws; every figure is scored on the other 95%):
   items known) are scored against crowd-kit's best and Dawid-Skene on the same items (fitted on
   every answer, without gold).
 * **Calibration**: ECE (10 bins) of the gold-chosen method's confidence recalibrated on the gold
-  (``quality.confidence.gold_calibration``: a Platt map fitted on the gold items' held-out
+  (``quality.confidence.gold_calibration``: a ceiling map fitted on the gold items' held-out
   confidence), of the default method without gold and of its raw posterior; a pooled
   reliability table; and ECE per kind on the simulator.
 * **ECE's noise floor** (:func:`ece_floor`, at report time from the rows' scored items): per set
@@ -465,9 +465,10 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
         "candidate is fitted without the gold (`infer_classes(anchor=False)`, the default) and "
         "scored on all of it (`choose_by_gold`: the best gold accuracy, log-score tie-break, "
         "kept only if it beats Dawid-Skene by more than one standard error of the paired "
-        "difference), and the chosen fit's confidence is recalibrated by a Platt map fitted on "
-        "the gold items' held-out (confidence, right?) pairs "
-        "(`quality.confidence.gold_calibration`). The adaptive replay's in-loop fits are the "
+        "difference), and the chosen fit's confidence is recalibrated by a ceiling map fitted on "
+        "the gold items' held-out (confidence, right?) pairs from a prior that the other 18 "
+        "sets' held-out gold taught (`quality.confidence.gold_calibration`; "
+        "`calibration_prior.py`). The adaptive replay's in-loop fits are the "
         "replay's own (see its paragraph).\n",
         "The replay is a **pure replay of the quality functions the quality job calls** "
         "(`quality.confidence.infer_classes`, which `ClassesConsensus.infer` calls, and "
@@ -530,8 +531,11 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, seconds: f
     out += [
         "\n## Calibration of consensus confidence\n",
         "ECE (10 bins) against truth. *With 5% gold*: the gold-chosen method's confidence, "
-        "recalibrated by a Platt map fitted on the gold items' held-out confidence (the fit "
-        "never saw the gold; fewer than 10 gold items: the gold-free calibration), on the "
+        "recalibrated by a ceiling map, ``(1 - slip) · sigmoid(a · logit(c) + b)``, fitted on "
+        "the gold items' held-out confidence (the fit never saw the gold) by maximum a "
+        "posteriori from the prior the other 18 sets' held-out gold taught, leave-one-set-out "
+        "(`calibration_prior.leave_one_out`; the platform ships the prior of all 19, "
+        "`CROWD_PRIOR`; fewer than 5 gold items: the gold-free calibration), on the "
         "other 95%, median of the draws. *Without gold*: Dawid-Skene on "
         "every answer with the gold-free calibration (leave-one-out shrunk annotator models, "
         "temperature from held-out answers), and its raw EM posterior, on every item with "
