@@ -68,7 +68,8 @@ confidence that of the method its gold chooses (``tests/benchmarks/calibration_p
 prints these figures from ``datasets/crowd_truth``). Real crowds' gold-free confidence is about
 twice too sure in log-odds (slope 0.51) and even their surest consensus is wrong on ~1.6% of the
 items (the ceiling: a slip; expert truth has its own errors). Measured leave-one-set-out in
-``results/replay.md`` (each set's map starts from the other 18 sets' prior)."""
+``results/replay.md`` (each set's map starts from the other 18 sets' prior). The figures are a
+snapshot of the methods and their gold-free calibration: re-run the script when either changes."""
 
 
 @dataclass(frozen=True)
