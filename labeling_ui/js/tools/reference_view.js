@@ -62,16 +62,19 @@ export function mountReference(toolbar, scroller, img, ctx) {
     return diffUrl;
   }
 
+  // The mode is shown (and data-reference-mode set) only once its image is ready: the difference
+  // is computed first, and a later press while it is computed wins.
   async function setMode(next) {
     if (!url) return;
     mode = next;
     select.value = mode;
     clearInterval(timer); timer = null;
-    scroller.dataset.referenceMode = mode;
+    const src = mode === 'difference' ? await difference() : url;
+    if (mode !== next) return;
+    layer.src = src;
     layer.hidden = mode === 'off';
     layer.classList.toggle('side', mode === 'side');
-    if (mode === 'difference') layer.src = await difference();
-    else layer.src = url;
+    scroller.dataset.referenceMode = mode;
     if (mode === 'flicker') timer = setInterval(() => { layer.hidden = !layer.hidden; }, FLICKER_MS);
     place();
   }
