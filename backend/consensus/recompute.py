@@ -27,6 +27,7 @@ from backend.consensus.answers import AnswerTable, load_answers
 from backend.consensus.final_answers import final_answers
 from backend.consensus.method_choice import pick_method
 from backend.consensus.models import ProjectQuality
+from backend.consensus.scheduling import needs_another_run
 from backend.consensus.store import Stored, store_consensus
 from backend.items.finals import final_ids
 from backend.items.progress import done_items, raise_wanted, want_more
@@ -140,6 +141,11 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
     finished = _finished(session=session, project_id=project_id, stored=stored, done=done)
     laps.lap("finished")
     duration_ms = int((time.perf_counter() - started) * 1000)
+    # Annotations this run did not read (a submit that saw the flag still set before the claim
+    # and committed after it) flag the next run in the same commit, so the project never looks
+    # up to date in between: the quality page, and whoever waits on it, would see a finished
+    # run that missed them.
+    missed = needs_another_run(session=session, project_id=project_id, counted=len(answers))
     session.execute(
         update(ProjectQuality)
         .where(ProjectQuality.project_id == project_id)
@@ -148,6 +154,7 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
             n_annotations=len(answers),
             computed_at=clock.now(),
             duration_ms=duration_ms,
+            **({"requested_at": clock.now()} if missed else {}),
         )
     )
     session.commit()
@@ -156,6 +163,7 @@ def _recompute_project(*, session: Session, project_id: int) -> dict[str, Any]:
         "project_id": project_id,
         "started_at": started_at.isoformat(),
         "annotations": len(answers),
+        "requested_again": missed,
         "consensus_written": stored.written,
         "finished": finished,
         "overlap_raised": raised,

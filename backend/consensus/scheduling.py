@@ -79,14 +79,22 @@ def request_recompute(*, session: Session, project_id: int) -> bool:
     request's own transaction holds.
     """
     marked = mark_requested(session=session, project_id=project_id)
-    wait = countdown(session=session, project_id=project_id) if marked else None
     session.commit()
     if marked:
-        try:
-            enqueue(RECOMPUTE_JOB, project_id, countdown=wait)
-        except Exception:  # the request is stored: the sweep on beat sends it (quality_stale)
-            log.exception("could not send the recompute of project %s; the sweep will", project_id)
+        send_requested(session=session, project_id=project_id)
     return marked
+
+
+def send_requested(*, session: Session, project_id: int) -> bool:
+    """Send the job for a request already stored and committed, after what is left of the
+    window; False if the broker refused (the sweep on beat sends it: ``quality_stale``)."""
+    wait = countdown(session=session, project_id=project_id)
+    try:
+        enqueue(RECOMPUTE_JOB, project_id, countdown=wait)
+    except Exception:
+        log.exception("could not send the recompute of project %s; the sweep will", project_id)
+        return False
+    return True
 
 
 def claim_recompute(*, session: Session, project_id: int, force: bool) -> bool:

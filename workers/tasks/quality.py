@@ -20,6 +20,7 @@ from backend.consensus.scheduling import (
     claim_recompute,
     needs_another_run,
     request_recompute,
+    send_requested,
     stale_projects,
 )
 from backend.db import get_engine
@@ -48,9 +49,11 @@ def recompute_project(project_id: int, force: bool = False) -> dict[str, Any]:
             time.sleep(delay)
         summary = recompute(session=session, project_id=project_id)
         counted = summary.get("annotations")
-        if counted is not None and needs_another_run(
+        if summary.get("requested_again"):  # flagged in the run's own commit
+            summary["sent_again"] = send_requested(session=session, project_id=project_id)
+        elif counted is not None and needs_another_run(
             session=session, project_id=project_id, counted=counted
-        ):
+        ):  # committed after the run's last look
             summary["sent_again"] = request_recompute(session=session, project_id=project_id)
         return summary
 
