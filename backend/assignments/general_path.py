@@ -29,7 +29,9 @@ def next_lease(
     access = load_project_access(
         session=session, project_id=project_id, user_id=user.id, allowed=rules.roles
     )
-    ensure_on_project(session=session, project_id=project_id, user_id=user.id)
+    ensure_on_project(
+        session=session, project_id=project_id, user_id=user.id, unlisted=rules.unlisted_names
+    )
     return leasing.next_assignment(
         session=session, rules=rules, project=access.project, annotator_id=access.user_id
     )

@@ -101,14 +101,16 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-@lru_cache(maxsize=2)
-def _lock_statement(postgresql: bool) -> Any:
+@lru_cache(maxsize=8)
+def _lock_statement(postgresql: bool, unlisted: tuple[str, ...]) -> Any:
     sql = _LOCK_WITH_ACCESS.format(
         settings="set_config('synchronous_commit', 'off', true) AS sync"
         if postgresql
         else "NULL AS sync",
         project="".join(f", p.{name} AS p_{name}" for name in _PROJECT_COLUMNS),
-        access=work_condition_sql(project="p", role="m.role", user_id=":user_id"),
+        access=work_condition_sql(
+            project="p", role="m.role", user_id=":user_id", unlisted=unlisted
+        ),
     )
     if postgresql:
         sql += "FOR NO KEY UPDATE OF s"
@@ -122,7 +124,7 @@ def lock_for_next(
 
     On PostgreSQL the same statement sets ``synchronous_commit = off`` for this transaction.
     """
-    statement = _lock_statement(_is_postgresql(session))
+    statement = _lock_statement(_is_postgresql(session), rules.unlisted_names)
     params = {"project_id": project_id, "user_id": user_id, "generation": generation}
     row = session.execute(statement, params).first()
     if row is None or row.role not in rules.roles:

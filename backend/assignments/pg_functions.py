@@ -80,17 +80,17 @@ WHERE a.id = %s AND a.annotator_id = %s AND a.stage = {stage}
 # user whose sign-in is current, a member in one of the stage's roles, allowed by the project's
 # access lists (``work_condition_sql``, the rule the function writes out). The same values as
 # ``annotator_states.lock_state`` inserts; a row another request created first is left alone.
-_CREATE_STATE = f"""
+_CREATE_STATE = """
 INSERT INTO annotator_states (project_id, user_id, status, gold_answered, gold_correct,
                               review_answered, review_correct, updated_at)
 SELECT p.id, m.user_id, 'active', 0, 0, 0, 0, %s
 FROM projects p
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = %s
 JOIN users u ON u.id = m.user_id AND u.is_active AND u.token_generation = %s
-WHERE p.id = %s AND m.role = ANY ({{roles}})
-  AND {work_condition_sql(user_id="m.user_id")}
+WHERE p.id = %s AND m.role = ANY ({roles})
+  AND {access}
 ON CONFLICT DO NOTHING
-"""  # noqa: S608 (our own SQL names only: work_condition_sql refuses anything else)
+"""
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ def _statements(rules: StageRules) -> _Statements:
         "stage": sql.Literal(rules.stage.value),
         "roles": sql.Literal(list(rules.role_names)),
         "rechecks": sql.Literal(RECHECKS),
+        # our own SQL names only: work_condition_sql refuses anything else
+        "access": sql.SQL(work_condition_sql(user_id="m.user_id", unlisted=rules.unlisted_names)),
     }
 
     def render(template: str) -> str:

@@ -63,19 +63,30 @@ class StageRules:
     """What differs between stages on the shared paths.
 
     ``roles``: who may take a lease of this stage and submit it (checked by the first statement
-    of every path, and passed to the PostgreSQL functions as ``p_roles``).
+    of every path, and passed to the PostgreSQL functions as ``p_roles``). ``unlisted``: those of
+    them whom a project's access lists do not restrict (``projects.access.work_condition_sql``).
     """
 
     stage: Stage
     roles: frozenset[Role]
+    unlisted: frozenset[Role] = frozenset(MANAGERS)
     role_names: tuple[str, ...] = field(init=False)
+    unlisted_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role_names", tuple(sorted(role.value for role in self.roles)))
+        object.__setattr__(
+            self, "unlisted_names", tuple(sorted(role.value for role in self.unlisted))
+        )
 
 
 ANNOTATE = StageRules(Stage.annotate, roles=frozenset({Role.annotator, *MANAGERS}))
-REVIEW = StageRules(Stage.review, roles=frozenset({Role.reviewer, *MANAGERS}))
+# The access lists name who annotates: a reviewer reviews any project of the organization.
+REVIEW = StageRules(
+    Stage.review,
+    roles=frozenset({Role.reviewer, *MANAGERS}),
+    unlisted=frozenset({Role.reviewer, *MANAGERS}),
+)
 # 验收: the client inspects a lot's sample; staff may inspect too. Its pick is per lot
 # (``backend/lots/inspection.py``: ``POST /lots/{id}/next``, the sample's rows as the lock) rather
 # than a chooser of ``dispatch``'s project-wide ``next``; its verdicts go through the review

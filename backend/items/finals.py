@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from backend import clock, events
 from backend.items.final_models import FinalItem
+from backend.items.progress import settle_wanted
 from backend.items.states import ItemState
 
 _CHUNK = 500
@@ -40,7 +41,8 @@ def final_ids(*, session: Session, item_ids: Sequence[int]) -> set[int]:
 
 
 def mark_final(*, session: Session, project_id: int, item_ids: Sequence[int]) -> int:
-    """Store ``final`` for the items not final yet (idempotent); returns how many were new."""
+    """Store ``final`` for the items not final yet (idempotent), which then want no more
+    answers (``settle_wanted``); returns how many were new."""
     new = sorted(set(item_ids) - final_ids(session=session, item_ids=item_ids))
     now = clock.now()
     for chunk in _chunks(new):
@@ -48,6 +50,8 @@ def mark_final(*, session: Session, project_id: int, item_ids: Sequence[int]) ->
             insert(FinalItem),
             [{"item_id": i, "project_id": project_id, "final_at": now} for i in chunk],
         )
+    if new:
+        settle_wanted(session=session, item_ids=new)
     return len(new)
 
 

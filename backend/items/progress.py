@@ -41,6 +41,24 @@ def raise_wanted(
     return raised
 
 
+def settle_wanted(*, session: Session, item_ids: Sequence[int]) -> int:
+    """Items that became final want no more answers than they have: a replacement asked for
+    after a pause, or one more answer for a contested item, while the item waited in review is
+    void once a reviewer settles it (as ``review.replacements`` keeps a judged item's answer).
+    Without this such an item was final yet "1 of 2 answers": never in a lot of finished items,
+    never delivered on the quality page. Returns how many were lowered; in the caller's
+    transaction."""
+    lowered = 0
+    for matches in _id_filters(session, item_ids):
+        lowered += session.execute(
+            update(Item)
+            .where(matches, Item.wanted > Item.annotation_count)
+            .values(wanted=Item.annotation_count)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return lowered
+
+
 def want_more(*, session: Session, missing: Mapping[int, int]) -> int:
     """Each item of ``missing`` that has all the annotations it wants now wants that many more
     (gold and final items never); returns how many items were raised. In the caller's

@@ -2,8 +2,9 @@
 
 A project is ``open`` (every annotator of its organization, the default) or ``listed`` (only the
 people and the teams on its access lists). Owners and managers may always work on their
-organization's projects; reviewers and clients never lease items, whatever the lists say (their
-role refuses them first).
+organization's projects; the lists name who annotates, so reviewers pass them on the review
+stage (``StageRules.unlisted``); clients never lease items, whatever the lists say (their role
+refuses them first).
 
 The rule is written once, as a SQL condition (``work_condition_sql``), because it must hold in
 three places that cannot share Python: this module (``may_work_on``, the annotator's project
@@ -14,7 +15,9 @@ with its own aliases.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, select
@@ -30,6 +33,7 @@ from backend.projects.models import Project
 OPEN = "open"
 LISTED = "listed"
 _SQL_NAME = re.compile(r"^(:\w+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)?)$")
+_ROLE_ORDER = ("owner", "manager", "reviewer", "annotator", "client")  # as the SQL files write them
 
 
 def _check_names(*names: str) -> None:
@@ -55,36 +59,61 @@ def listed_condition_sql(*, project: str = "p", user_id: str = ":user_id") -> st
              WHERE pat.project_id = {project}.id AND ptm.user_id = {user_id}))"""  # noqa: S608
 
 
+LABELLING_STAFF = ("owner", "manager")
+"""Roles the access lists never restrict on the labelling stage: those who run the project."""
+
+
 def work_condition_sql(
-    *, project: str = "p", role: str = "m.role", user_id: str = ":user_id"
+    *,
+    project: str = "p",
+    role: str = "m.role",
+    user_id: str = ":user_id",
+    unlisted: Sequence[str] = LABELLING_STAFF,
 ) -> str:
     """SQL that is true when a member with ``role`` may work on the project as far as its
-    access lists go: owners and managers always, anyone else as ``listed_condition_sql`` says.
-    (Whether the role labels at all is the caller's check, as before.)"""
+    access lists go: the ``unlisted`` roles always (a stage's ``StageRules.unlisted``: owners and
+    managers, and reviewers on the review stage, since the lists name who annotates), anyone
+    else as ``listed_condition_sql`` says. (Whether the role works on the stage at all is the
+    caller's check, as before.)"""
     _check_names(role)
-    return (
-        f"({role} IN ('owner', 'manager') OR "
-        f"{listed_condition_sql(project=project, user_id=user_id)})"
-    )
+    if not unlisted or not all(name in _ROLE_ORDER for name in unlisted):
+        raise ValueError(f"not role names: {unlisted!r}")
+    names = ", ".join(f"'{name}'" for name in sorted(set(unlisted), key=_ROLE_ORDER.index))
+    return f"({role} IN ({names}) OR {listed_condition_sql(project=project, user_id=user_id)})"
 
 
-_MAY_WORK_ON = text(f"""
+@lru_cache(maxsize=8)
+def _may_work_on_statement(unlisted: tuple[str, ...]) -> Any:
+    return text(f"""
 SELECT 1 FROM projects p
 JOIN memberships m ON m.org_id = p.org_id AND m.user_id = :user_id
-WHERE p.id = :project_id AND {work_condition_sql()}
+WHERE p.id = :project_id AND {work_condition_sql(unlisted=unlisted)}
 """)  # noqa: S608
 
 
-def may_work_on(*, session: Session, project_id: int, user_id: int) -> bool:
+def may_work_on(
+    *,
+    session: Session,
+    project_id: int,
+    user_id: int,
+    unlisted: Sequence[str] = LABELLING_STAFF,
+) -> bool:
     """Whether the user is a member of the project's organization whom its access lists let
-    work on it (the labelling role itself is checked apart, by the role dependencies)."""
-    row = session.execute(_MAY_WORK_ON, {"project_id": project_id, "user_id": user_id}).first()
+    work on it (the stage's role itself is checked apart, by the role dependencies)."""
+    statement = _may_work_on_statement(tuple(sorted(unlisted)))
+    row = session.execute(statement, {"project_id": project_id, "user_id": user_id}).first()
     return row is not None
 
 
-def ensure_on_project(*, session: Session, project_id: int, user_id: int) -> None:
+def ensure_on_project(
+    *,
+    session: Session,
+    project_id: int,
+    user_id: int,
+    unlisted: Sequence[str] = LABELLING_STAFF,
+) -> None:
     """403 ``not_on_project`` unless ``may_work_on``; for ``next`` after its role check."""
-    if not may_work_on(session=session, project_id=project_id, user_id=user_id):
+    if not may_work_on(session=session, project_id=project_id, user_id=user_id, unlisted=unlisted):
         raise forbidden(
             "this project is open only to the annotators and teams it names",
             code="not_on_project",

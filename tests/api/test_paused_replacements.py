@@ -13,7 +13,7 @@ from backend.items.final_models import FinalItem
 from backend.items.models import Item
 from support.distribution import pause
 from support.factories import new_project, new_team
-from support.review_flow import consensus_of, label_all, recompute
+from support.review_flow import consensus_of, label_all, recompute, review_next, verdict
 from support.seed import seed_items
 
 
@@ -91,3 +91,37 @@ def test_items_a_lot_holds_keep_their_settled_answer(client):
     recompute(pid)
     assert counters(pid) == {i: (2, 2) for i in items}
     assert finals(pid) == set(items)
+
+
+def test_an_item_a_reviewer_accepts_after_a_pause_wants_no_more(client):
+    """Items waiting in review when their annotator is paused are asked for a replacement
+    answer (``wanted`` 2 at overlap 1); a reviewer then accepts them: they are final and want no
+    more (before, they stayed final at "1 of 2 answers", out of every lot of finished items and
+    counted undelivered). On PostgreSQL the verdict takes the one-call path."""
+    team = new_team(client, annotators=2)
+    project = new_project(
+        client, team, "text_classification", overlap=1, gold_rate=0.0, review_mode="all"
+    )
+    pid = project["id"]
+    items = seed_items(project_id=pid, count=2).item_ids
+    first = team.annotators[0]
+    assert sorted(label_all(client, first, pid, lambda i, lease: {"label": "other"})) == items
+    recompute(pid)
+    assert finals(pid) == set() and counters(pid) == {i: (1, 1) for i in items}
+    pause(client, team.manager, pid, first.id, "spam")
+    recompute(pid)
+    assert counters(pid) == {i: (1, 2) for i in items}  # replacements asked for
+    for _ in items:
+        lease = review_next(client, team.reviewer, pid)
+        assert lease.status_code == 200, lease.text
+        stored = verdict(client, team.reviewer, lease.json()["review_id"], decision="accept")
+        assert stored.status_code == 201, stored.text
+    assert finals(pid) == set(items)
+    assert counters(pid) == {i: (1, 1) for i in items}
+    lot = client.post(
+        f"/api/v1/projects/{pid}/lots",
+        json={"all_finished": True, "aql": "1.0"},
+        headers=team.manager.headers,
+    )
+    assert lot.status_code == 201, lot.text
+    assert lot.json()["size"] == 2

@@ -163,3 +163,28 @@ def test_next_refuses_an_annotator_who_is_not_on_the_list(client, crew):
     refused = client.post(f"{API}/projects/{project['id']}/next", headers=left_out.headers)
     assert refused.status_code == 403
     assert refused.json()["code"] == "not_on_project"
+
+
+def test_the_lists_name_who_annotates_a_reviewer_reviews_a_listed_project(client, crew):
+    """The access page names annotators and teams only: a reviewer reviews a listed project
+    without being on it (the Python path, then, on PostgreSQL, the one-call path), while the
+    annotator left out is still refused."""
+    from support.review_flow import label_all, recompute, review_next, verdict
+
+    team, _ = crew
+    named, *_, left_out = team.annotators
+    project = new_project(
+        client, team, "text_classification", overlap=1, gold_rate=0.0, review_mode="all"
+    )
+    seed_items(project_id=project["id"], count=3)
+    put_access(client, project, team.manager, mode="listed", user_ids=[named.id], team_ids=[])
+    assert len(label_all(client, named, project["id"], lambda i, lease: {"label": "other"})) == 3
+    recompute(project["id"])
+    for _ in range(3):
+        lease = review_next(client, team.reviewer, project["id"])
+        assert lease.status_code == 200, lease.text
+        stored = verdict(client, team.reviewer, lease.json()["review_id"], decision="accept")
+        assert stored.status_code == 201, stored.text
+    assert review_next(client, team.reviewer, project["id"]).status_code == 204
+    refused = client.post(f"{API}/projects/{project['id']}/next", headers=left_out.headers)
+    assert refused.status_code == 403 and refused.json()["code"] == "not_on_project"

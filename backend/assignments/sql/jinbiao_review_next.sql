@@ -4,7 +4,8 @@
 -- The same statements, in the same order and with the same locks, as the Python path of the
 -- review stage (backend/assignments/leasing.py with backend/review/picking.py), which SQLite runs
 -- and PostgreSQL runs for every case handed back here: the reviewer's state row locked with the
--- access check (the condition of jinbiao_next.sql, ``work_condition_sql`` written out), a live
+-- access check (``work_condition_sql`` written out for the review stage: the access lists name
+-- who annotates, so reviewers pass them as owners and managers do), a live
 -- review lease they hold handed back, else the walk of the project's review queue from a random
 -- point (``ix_review_item_queue``), the item locked with ``FOR NO KEY UPDATE SKIP LOCKED``, the
 -- free-slot recheck after that lock, the lease inserted in the item's rework round. What the
@@ -49,7 +50,7 @@ BEGIN
     JOIN memberships m ON m.org_id = p.org_id AND m.user_id = s.user_id
     JOIN users u ON u.id = s.user_id AND u.is_active AND u.token_generation = p_generation
    WHERE s.project_id = p_project_id AND s.user_id = p_user_id
-     AND (m.role IN ('owner', 'manager') OR (p.access_mode = 'open'
+     AND (m.role IN ('owner', 'manager', 'reviewer') OR (p.access_mode = 'open'
        OR EXISTS (SELECT 1 FROM project_access_users pau
                   WHERE pau.project_id = p.id AND pau.user_id = p_user_id)
        OR EXISTS (SELECT 1 FROM project_access_teams pat

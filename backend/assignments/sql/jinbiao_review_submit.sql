@@ -13,10 +13,10 @@
 --
 -- ``ItemsFinal`` (backend/review/finality.py: when the project's ``final_when`` is 'finished')
 -- is written here as its listeners write it in the Python path, in the verdict's transaction:
--- pay's ``pay_work`` row (backend/pay/listeners.py) and the item's ``final_items`` row
--- (backend/items/finals.py). Pay's ledger job is sent only by the verdict that sets the
--- project's ``pay_due`` flag (``ledger``; the job clears it: backend/pay/due.py), not by every
--- one. The third listener, the model's count of new final answers (backend/models/listeners.py),
+-- pay's ``pay_work`` row (backend/pay/listeners.py) and the item's ``final_items`` row with its
+-- ``wanted`` settled (backend/items/finals.py). Pay's ledger job is sent only by the verdict that
+-- sets the project's ``pay_due`` flag (``ledger``; the job clears it: backend/pay/due.py), not by
+-- every one. The third listener, the model's count of new final answers (backend/models/listeners.py),
 -- writes only for a project that uses its built-in model (``p_model_kinds``: the kinds that have
 -- one; pre-labels or an ordering by the model; ``train_every`` > 0): such a verdict is handed
 -- back ('python_stage') and the Python path emits the event.
@@ -185,6 +185,10 @@ BEGIN
     INSERT INTO final_items (item_id, project_id, final_at)
     VALUES (v.item_id, v.project_id, p_now)
     ON CONFLICT (item_id) DO NOTHING;
+    -- A final item wants no more answers (backend/items/progress.py, settle_wanted): a
+    -- replacement or an extra answer asked for while it waited in review is void now.
+    UPDATE items i SET wanted = i.annotation_count
+     WHERE i.id = v.item_id AND i.wanted > i.annotation_count;
     -- Pay's ledger job is due (backend/pay/due.py): only the verdict that sets the flag has it
     -- sent. The shared lock makes the job's clear (exclusive) wait for this commit, so a job
     -- started after the clear sees this verdict's work row.

@@ -175,8 +175,9 @@ export async function renderReview(root, { id, lotId }) {
     let answer;
     try { answer = await api.post(nextPath); } catch (err) {
       if (!alive) return;
-      if (err.status === 403) { showPaused(err); return; }
-      stage.replaceChildren(errorBox(err, () => loadNext())); setPhase('error'); return;
+      if (err.status === 403 && String(err.code || '').startsWith('paused_')) { showPaused(err); return; }
+      // another refusal (a role, an access list) is not cured by retrying
+      stage.replaceChildren(errorBox(err, err.status === 403 ? undefined : () => loadNext())); setPhase('error'); return;
     }
     if (!alive) return;
     await show(answer);
