@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from backend.email_addresses import INVALID_PREFIX
+
 DEFAULT_CODES: Mapping[int, str] = {
     400: "bad_request",
     401: "not_authenticated",
@@ -121,9 +123,17 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     the input sent a 100 MB field straight back, and an input that JSON cannot write (a NaN)
     turned the answer into a 500."""
     assert isinstance(exc, RequestValidationError)
-    errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+    errors = [_stable({k: v for k, v in error.items() if k != "input"}) for error in exc.errors()]
     body = error_body(422, errors)
     return JSONResponse(jsonable_encoder(body), status_code=422)
+
+
+def _stable(error: dict[str, Any]) -> dict[str, Any]:
+    """A field error with a type the UI can translate where pydantic's is only ``value_error``
+    (a refused e-mail address: ``email_invalid``, its English reason kept in ``msg``)."""
+    if error.get("type") == "value_error" and str(error.get("msg", "")).startswith(INVALID_PREFIX):
+        return {**error, "type": "email_invalid"}
+    return error
 
 
 def install_error_handlers(app: Any) -> None:

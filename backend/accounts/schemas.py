@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.email_addresses import Email
 
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 
 
 class UserCreate(BaseModel):
-    email: EmailStr
+    email: Email
     password: Password
     name: str = Field(min_length=1, max_length=120)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.accounts.schemas import Password
 from backend.bounded_ids import DbId
+from backend.email_addresses import Email
 from backend.orgs.models import Role
 from backend.orgs.schemas import MemberPublic
 
@@ -19,7 +20,7 @@ class InviteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    email: EmailStr | None = Field(default=None, description="set: only this address may accept")
+    email: Email | None = Field(default=None, description="set: only this address may accept")
     expires_hours: int = Field(default=168, ge=1, le=MAX_HOURS)
     project_ids: list[DbId] = Field(
         default_factory=list,
@@ -70,7 +71,7 @@ class AcceptBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr | None = None
+    email: Email | None = None
     password: Password | None = None
     name: str | None = Field(default=None, min_length=1, max_length=120)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.accounts.schemas import UserPublic
 from backend.bounded_ids import DbId
+from backend.email_addresses import Email
 from backend.orgs.models import Role
 
 
@@ -23,7 +24,7 @@ class OrgPublic(BaseModel):
 
 
 class MemberCreate(BaseModel):
-    email: EmailStr
+    email: Email
     role: Role
 
 

@@ -91,6 +91,7 @@ addTranslations({
     err_type_url_type: 'must be a web address',
     err_type_endpoint_address_not_allowed: '{host} is inside the server\u2019s own network (loopback, private or link-local); outside models are called on public addresses only unless the server\u2019s operator allows that network',
     err_type_value_error: '{message}',
+    err_type_email_invalid: 'is not a valid e-mail address',
     err_type_too_large: 'too large: {message}',
     // our own validators (backend schemas): stable types
     err_type_max_overlap_below_overlap: 'must be at least the overlap ({overlap})',
@@ -195,6 +196,7 @@ addTranslations({
     err_type_url_type: '必须是网址',
     err_type_endpoint_address_not_allowed: '{host} 属于服务器内部网络（本机、私有或链路本地地址）；外部模型只能是公网地址，除非服务器管理员允许该网络',
     err_type_value_error: '{message}',
+    err_type_email_invalid: '不是有效的邮箱地址',
     err_type_too_large: '过大：{message}',
     err_type_max_overlap_below_overlap: '不能小于重叠数（{overlap}）',
     err_type_money_type: '必须是小数，例如 0.05',

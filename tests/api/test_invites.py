@@ -358,3 +358,30 @@ def members_of(client, team):
     answer = client.get(f"{API}/orgs/{team.org_id}/members", headers=team.owner.headers)
     assert answer.status_code == 200
     return answer.json()
+
+
+def test_an_intranet_address_may_be_invited_and_a_refused_one_has_a_stable_type(client, team):
+    """Addresses under ``.local`` (a firm's own network) are invited; a special-use domain that
+    never carries mail is refused with the field named and the type ``email_invalid``."""
+    made = invite(
+        client, team.org_id, team.manager, role="annotator", email="zhang.wei@plant.local"
+    )
+    assert made["email"] == "zhang.wei@plant.local"
+    before = invites_of(team.org_id)
+    refused = client.post(
+        f"{API}/orgs/{team.org_id}/invites",
+        json={"role": "annotator", "email": "newbie@qa.test"},
+        headers=team.manager.headers,
+    )
+    assert refused.status_code == 422
+    (error,) = refused.json()["detail"]
+    assert error["loc"] == ["body", "email"] and error["type"] == "email_invalid"
+    assert "special-use" in error["msg"]
+    assert invites_of(team.org_id) == before  # nothing stored by the refusal
+
+
+def invites_of(org_id: int) -> int:
+    with Session(get_engine()) as session:
+        return session.exec(
+            select(func.count()).select_from(Invite).where(Invite.org_id == org_id)
+        ).one()

@@ -4,8 +4,7 @@ The layers, bottom to top:
 
 * the foundation: ``settings``, ``sqlite_gate``, ``db``, ``clock``, ``errors``, ``events``,
   ``security``, ``audit``, ``kinds``, ``pagination``, ``routing``, ``queue``, ``broker_files``,
-  ``pg_pool`` (and the
-  package's ``__init__``) import nothing above the foundation;
+  ``pg_pool``, ``email_addresses`` (and the package's ``__init__``) import nothing above the foundation;
 * the domains, each importing only the foundation and the domains below it:
   accounts → orgs → projects → invites → items → assignments → consensus → review →
   datamanager → (lots, pay, models, labels, corrections) → exports. Review sits below the data
@@ -51,6 +50,7 @@ FOUNDATION = frozenset(
         "operations",  # request ids, security headers: no domain below them
         "body_limit",  # every request body bounded
         "strict_input",  # request bodies read as standard JSON, no NUL in queries
+        "email_addresses",  # the e-mail type of every schema, and its refusal's stable type
     }
 )
 DOMAINS: tuple[frozenset[str], ...] = (
