@@ -57,7 +57,7 @@ def sample_answer(*, session: Session, lease: SampleLease, found: LotAccess) -> 
         ),
         annotations=[
             SampleAnnotation(
-                annotation_id=a.id,
+                annotation_id=a.annotation_id,
                 annotator_id=annotator_ref(
                     role=found.role, org_id=project.org_id, user_id=a.annotator_id
                 ),

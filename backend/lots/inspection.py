@@ -34,7 +34,7 @@ from sqlmodel import Session
 
 from backend import clock
 from backend.assignments.annotator_states import lock_state
-from backend.assignments.models import Annotation
+from backend.assignments.reviewed_answers import CountedAnswer, counted_answers
 from backend.audit.service import record
 from backend.consensus.final_answers import settle
 from backend.consensus.models import Consensus
@@ -246,11 +246,8 @@ def _decide(*, session: Session, lot: Lot, now: datetime, actor_id: int) -> None
     )
 
 
-def sample_view(*, session: Session, item_id: int) -> tuple[list[Annotation], Consensus | None]:
-    """The item's annotations (oldest first) and its consensus, for the inspector's screen."""
-    annotations = list(
-        session.execute(
-            select(Annotation).where(Annotation.item_id == item_id).order_by(Annotation.id)
-        ).scalars()
-    )
-    return annotations, session.get(Consensus, item_id)
+def sample_view(*, session: Session, item_id: int) -> tuple[list[CountedAnswer], Consensus | None]:
+    """The item's counted annotations (oldest first) and its consensus, for the inspector's
+    screen: what a reviewer sees, not an answer a review rejected (a reworked item showed the
+    rejected answer beside its rework, as if two annotators had disagreed)."""
+    return counted_answers(session=session, item_ids=[item_id]), session.get(Consensus, item_id)

@@ -89,9 +89,12 @@ def _annotators(session: Session, project_id: int) -> list[AnnotatorReviewFigure
         .group_by(ReviewMark.annotator_id)
         .order_by(ReviewMark.annotator_id)
     ).all()
+    ids = [row[0] for row in rows]
+    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(ids or [0]))).all())
     return [
         AnnotatorReviewFigures(
             annotator_id=annotator_id,
+            name=names.get(annotator_id),
             judged=int(judged),
             correct=float(correct or 0.0),
             review_accuracy=gold_rules.smoothed_accuracy(float(correct or 0.0), int(judged)),

@@ -93,6 +93,7 @@ class ReviewerFigures(BaseModel):
 
 class AnnotatorReviewFigures(BaseModel):
     annotator_id: int
+    name: str | None = Field(default=None, description="the annotator's name (staff only)")
     judged: int
     correct: float
     review_accuracy: float | None

@@ -9,7 +9,7 @@ addTranslations({
     pending: 'Pending', payable: 'Payable', paid: 'Paid', reversed: 'Reversed', earned: 'Earned',
     pending_hint: 'Pending: work you submitted that is not payable yet (its item is not finished, reviewed or accepted). Reversed: work that was rejected or stopped counting.',
     period_from: 'From', period_to: 'To', period_missing: 'Choose both the first and the last day of the period.', show: 'Show', day: 'Day', project: 'Project', pay_items: 'Items',
-    worked: 'Worked', hours_minutes: '{h} h {m} min', minutes: '{m} min',
+    worked: 'Worked', hours_minutes: '{h} h {m} min', minutes: '{m} min', seconds_worked: '{s} s',
     by_day: 'By day', by_project: 'By project', no_earnings: 'Nothing earned in this period yet.',
     no_earnings_hint: 'Earnings appear when your work becomes payable under the project\u2019s pay rules.',
     annotator: 'Annotator', accepted: 'Accepted', rejected: 'Rejected', hourly: 'Per hour', amount: 'Amount', total: 'Total',
@@ -33,7 +33,7 @@ addTranslations({
     pending: '待定', payable: '可结算', paid: '已支付', reversed: '已冲销', earned: '已计入',
     pending_hint: '待定：已提交但尚未满足计酬条件的工作（条目尚未完成、质检或验收）。已冲销：被驳回或不再计入的工作。',
     period_from: '开始日期', period_to: '结束日期', period_missing: '请选择期间的开始日期和结束日期。', show: '查看', day: '日期', project: '项目', pay_items: '条数',
-    worked: '工时', hours_minutes: '{h} 小时 {m} 分', minutes: '{m} 分钟',
+    worked: '工时', hours_minutes: '{h} 小时 {m} 分', minutes: '{m} 分钟', seconds_worked: '{s} 秒',
     by_day: '按日', by_project: '按项目', no_earnings: '此期间尚无收入。',
     no_earnings_hint: '工作满足项目的计酬规则后，收入会显示在这里。',
     annotator: '标注员', accepted: '计酬', rejected: '驳回', hourly: '时薪', amount: '金额', total: '合计',
@@ -56,6 +56,7 @@ addTranslations({
 // Working seconds as "1 h 5 min" / "1 小时 5 分".
 export function fmtDuration(seconds, t) {
   const minutes = Math.floor((seconds || 0) / 60);
+  if (minutes < 1) return t('seconds_worked', { s: Math.round(seconds || 0) }); // not "0 min" for real work
   if (minutes < 60) return t('minutes', { m: minutes });
   return t('hours_minutes', { h: Math.floor(minutes / 60), m: minutes % 60 });
 }

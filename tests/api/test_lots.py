@@ -511,3 +511,33 @@ def test_a_client_cannot_select_a_lot_by_an_annotators_id(client):
         f"/api/v1/projects/{project['id']}/lots", json=body, headers=team.manager.headers
     )
     assert made.status_code == 201, made.text
+
+
+def test_the_sample_of_a_reworked_item_shows_its_counted_answer_only(client):
+    """An item sent back by a lot and labelled again is shown to the inspector with the answer
+    that counts, as the reviewer sees it, not beside the answer the lot's rework rejected (the
+    client saw "A-xxxx other / A-xxxx mechanical_wear", as if two annotators disagreed)."""
+    team, customer = _team_with_client(client)
+    project = new_project(client, team, gold_rate=0.0, overlap=1, max_overlap=1, review_mode="none")
+    seed_items(project_id=project["id"], count=2)
+    annotator = team.annotators[0]
+    label_all(client, annotator, project["id"], lambda _i, _lease: {"label": "other"})
+    recompute(project["id"])
+    lot = _lot(client, project, customer, all_finished=True, aql="2.5").json()
+    assert lot["plan"]["sample_size"] == 2  # every item inspected
+    inspect_all(client, lot["id"], customer, decide=lambda n: "reject" if n == 0 else "accept")
+    url = f"/api/v1/lots/{lot['id']}"
+    sent = client.post(f"{url}/rework", json={"scope": "defective"}, headers=customer.headers)
+    assert sent.status_code == 200, sent.text
+    label_all(client, annotator, project["id"], lambda _i, _lease: {"label": "mechanical_wear"})
+    recompute(project["id"])
+    review = review_next(client, team.reviewer, project["id"])
+    assert review.status_code == 200 and len(review.json()["annotations"]) == 1
+    verdict(client, team.reviewer, review.json()["review_id"], decision="accept")
+    assert client.post(f"{url}/reinspect", headers=customer.headers).status_code == 200
+    shown = {}
+    while (lease := next_sample(client, lot["id"], customer)).status_code == 200:
+        body = lease.json()
+        shown[body["item"]["id"]] = [a["result"]["label"] for a in body["annotations"]]
+        judge(client, body["review_id"], customer, "accept")
+    assert sorted(shown.values()) == [["mechanical_wear"], ["other"]]

@@ -166,6 +166,7 @@ def test_next_shows_the_item_its_annotations_and_consensus_then_accept(client):
         a.id for a in team.annotators
     )
     assert all(a["judged"] == 1 and a["correct"] == 1.0 for a in figures["annotators"])
+    assert {a["name"] for a in figures["annotators"]} == {f"Annotator {i}" for i in range(2)}
 
 
 def test_who_may_review_and_never_their_own_work(client):

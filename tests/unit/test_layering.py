@@ -4,7 +4,8 @@ The layers, bottom to top:
 
 * the foundation: ``settings``, ``sqlite_gate``, ``db``, ``clock``, ``errors``, ``events``,
   ``security``, ``audit``, ``kinds``, ``pagination``, ``routing``, ``queue``, ``broker_files``,
-  ``pg_pool``, ``email_addresses`` (and the package's ``__init__``) import nothing above the foundation;
+  ``pg_pool``, ``email_addresses`` (and the package's ``__init__``) import nothing above the
+  foundation;
 * the domains, each importing only the foundation and the domains below it:
   accounts → orgs → projects → invites → items → assignments → consensus → review →
   datamanager → (lots, pay, models, labels, corrections) → exports. Review sits below the data

@@ -24,7 +24,7 @@ export function reviewFigures(projectId) {
         h('td', {}, r.median_seconds === null ? '—' : `${r.median_seconds.toFixed(1)} s`),
         h('td', {}, r.agreement === null ? '—' : `${fmtPercent(r.agreement)} (${r.double_reviewed})`)))),
       table(t('review_accuracy'), ['review_col_annotator', 'judged', 'review_accuracy'], f.annotators.map((a) => h('tr', { dataset: { annotatorId: a.annotator_id } },
-        h('td', {}, t('annotator_n', { id: a.annotator_id })), h('td', {}, String(a.judged)), h('td', {}, fmtPercent(a.review_accuracy))))));
+        h('td', {}, a.name || t('annotator_n', { id: a.annotator_id })), h('td', {}, String(a.judged)), h('td', {}, fmtPercent(a.review_accuracy))))));
   }).catch((err) => box.append(errorBox(err)));
   return box;
 }
