@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response, status
 
 from backend.accounts.deps import SessionDep
+from backend.errors import not_found
 from backend.orgs.deps import OrgManager, OrgMember
 from backend.orgs.models import Role
 from backend.pagination import Page, page_headers
 from backend.projects import service
+from backend.projects.access import may_work_on
 from backend.projects.deps import ProjectManager, ProjectMember
 from backend.projects.schemas import (
     LabelInUse,
@@ -51,8 +53,13 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic)
-def get_project(access: ProjectMember) -> ProjectPublic:
-    """Any member of the project's organization (the client without pay settings)."""
+def get_project(access: ProjectMember, session: SessionDep) -> ProjectPublic:
+    """Any member of the project's organization (the client without pay settings), except an
+    annotator whom a listed project does not name: 404, as their project list omits it."""
+    if access.membership.role == Role.annotator and not may_work_on(
+        session=session, project_id=access.project.id, user_id=access.membership.user_id
+    ):
+        raise not_found("project")
     return for_role(access.project, access.membership.role)
 
 

@@ -77,11 +77,13 @@ function renderHeader() {
   out.hidden = !signedIn;
   out.textContent = t('sign_out');
   const managed = (me?.memberships || []).filter((m) => managesPeople(m.role));
+  // earnings are for those who label or review; a client (验收方) only accepts work
+  const earns = !me || (me.memberships || []).some((m) => m.role !== 'client');
   document.getElementById('nav').replaceChildren(...(signedIn ? [
     h('a', { href: '#/projects' }, t('projects')),
     managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/members` }, t('members')) : null,
     managed.length === 1 ? h('a', { href: `#/orgs/${managed[0].org_id}/payouts` }, t('payouts')) : null,
-    h('a', { href: '#/earnings' }, t('my_earnings')),
+    earns ? h('a', { href: '#/earnings' }, t('my_earnings')) : null,
     h('a', { href: '#/password', id: 'password-link' }, t('change_password')),
   ].filter(Boolean) : []));
 }

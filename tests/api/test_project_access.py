@@ -163,6 +163,11 @@ def test_next_refuses_an_annotator_who_is_not_on_the_list(client, crew):
     refused = client.post(f"{API}/projects/{project['id']}/next", headers=left_out.headers)
     assert refused.status_code == 403
     assert refused.json()["code"] == "not_on_project"
+    # the project itself is hidden from them as their list hides it; the named see it
+    hidden = client.get(f"{API}/projects/{project['id']}", headers=left_out.headers)
+    assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+    for who in (named, in_team, team.manager):
+        assert client.get(f"{API}/projects/{project['id']}", headers=who.headers).status_code == 200
 
 
 def test_the_lists_name_who_annotates_a_reviewer_reviews_a_listed_project(client, crew):

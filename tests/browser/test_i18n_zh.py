@@ -163,3 +163,43 @@ def test_data_manager_bulk_toasts_in_chinese(page, seed):
         ok.inner_text()
         == "0 个条目将再收集一个答案；7 个未变（金标准、仍在等待答案，或已达答案数上限）。"
     )
+
+
+def test_a_page_the_role_may_not_open_says_who_may_and_an_import_that_failed_says_so(page, seed):
+    """An annotator who opens a project's settings by URL is told which roles may, not shown a
+    form the server refuses on submit; an upload whose every row is refused ends in red, and the
+    totals are the last upload's (they added up across uploads)."""
+    project = seed.project("text_classification", [{"text": "主轴异响"}])
+    sign_in(page, seed.annotator, lang="zh")
+    for tab in ("edit", "import"):
+        page.goto(f"/#/projects/{project['id']}/{tab}")
+        alert = page.locator("#main .card.error")
+        alert.wait_for()
+        assert "无权操作：需要以下角色之一：" in alert.inner_text(), alert.inner_text()
+        assert alert.inner_text().startswith("出错："), alert.inner_text()
+        assert page.locator("#main form").count() == 0
+
+    sign_in(page, seed.manager, lang="zh")
+    page.goto(f"/#/projects/{project['id']}/import")
+    files = page.get_by_label("文件（图像、zip、JSONL、CSV）")
+    files.set_input_files(
+        [{"name": "ok.csv", "mimeType": "text/csv", "buffer": "text\n冷却液泄漏\n".encode()}]
+    )
+    page.get_by_role("button", name="上传").click()
+    page.wait_for_selector("[data-upload-done]:not([data-failed])")
+    assert page.locator("[data-total=created]").inner_text() == "1"
+    files.set_input_files(
+        [
+            {
+                "name": "bad.csv",
+                "mimeType": "text/csv",
+                "buffer": "text,priority\n漏油,abc\n".encode(),
+            }
+        ]
+    )
+    page.get_by_role("button", name="上传").click()
+    done = page.locator("[data-upload-done][data-failed]")
+    done.wait_for()
+    assert done.inner_text() == "没有导入任何条目。"
+    assert page.locator("[data-total=created]").inner_text() == "0"
+    assert page.locator("[data-total=errors]").inner_text() == "1"

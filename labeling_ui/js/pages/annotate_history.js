@@ -32,8 +32,12 @@ export function historyPanel({ projectId, describe, onOpen }) {
     const action = a.can_correct
       ? h('button', { type: 'button', class: 'small', dataset: { annotationId: a.id }, onclick: () => onOpen(a), 'aria-label': t('change_answer_n', { n: a.item_id }) }, t('change_answer'))
       : h('span', { class: 'muted small', title: a.settled_reason || '' }, t('answer_settled'));
+    // which item: the start of its text, else its number (an image's own name is not served)
+    const text = (a.item?.text || '').trim();
+    const itemLabel = text ? (text.length > 24 ? `${text.slice(0, 24)}…` : text) : `#${a.item_id}`;
     return h('li', { class: a.id === openId ? 'open' : '', dataset: { annotationId: a.id, itemId: a.item_id } },
       h('span', { class: 'history-when' }, when(a.created_at)), ' ',
+      h('span', { class: 'history-item', title: text || null }, itemLabel), ' ',
       h('span', { class: 'history-result' }, describe(a.result) || '∅'), ' ', corrected, ' ', action);
   }
 

@@ -8,8 +8,17 @@ import { projectPages } from '../role_home.js';
 export const loading = () => h('p', { class: 'muted', role: 'status' }, t('loading'));
 
 export const errorBox = (err, onRetry) => h('div', { class: 'card error', role: 'alert' },
-  h('p', {}, `${t('error')}: ${err.status === 404 ? t('not_found') : describeError(err)}`),
+  h('p', {}, t('error_line', { message: err.status === 404 ? t('not_found') : describeError(err) })),
   onRetry ? h('button', { type: 'button', onclick: onRetry }, t('retry')) : null);
+
+// A project page the caller's role may not open (role_home.js): which roles may, in the reader's
+// words, instead of a form the server would refuse only on submit. null where the page is theirs.
+const ROLES = ['owner', 'manager', 'reviewer', 'annotator', 'client'];
+export function refusedPage(project, page) {
+  const role = store.roleIn(project.org_id);
+  if (!role || projectPages(role).includes(page)) return null;
+  return errorBox({ status: 403, code: 'forbidden', body: { roles: ROLES.filter((r) => projectPages(r).includes(page)) } });
+}
 
 export const emptyState = (title, text, ...actions) => h('section', { class: 'empty-state card' },
   title ? h('h2', {}, title) : null, h('p', {}, text), ...actions);

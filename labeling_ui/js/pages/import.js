@@ -6,7 +6,7 @@ import { addTranslations, hasText, t } from '../i18n.js';
 import { h, field, focusHeading } from '../dom.js';
 import { ensureMe, loadProject } from '../session.js';
 import { kindOf } from '../kinds.js';
-import { projectHeader, errorBox, loading } from './common.js';
+import { projectHeader, errorBox, loading, refusedPage } from './common.js';
 import { describeError } from '../errors.js';
 
 // Row errors by their stable ``code`` (the server's ``message`` is English; it stays in the
@@ -100,7 +100,11 @@ function batchLine(line) {
 }
 
 function lineItem(line) {
-  if (line.state === 'finished') return h('li', { class: 'ok', dataset: { uploadDone: '1' } }, t('upload_done'));
+  if (line.state === 'finished') {
+    return line.failed // every batch was refused: not a green "finished"
+      ? h('li', { class: 'form-error', dataset: { uploadDone: '1', failed: '1' } }, t('upload_failed'))
+      : h('li', { class: 'ok', dataset: { uploadDone: '1' } }, t('upload_done'));
+  }
   if (line.state === 'text_error') return h('li', { class: 'form-error' }, describeError(line.err));
   return h('li', { class: line.failed ? 'form-error' : null }, batchLine(line));
 }
@@ -109,6 +113,8 @@ export async function renderImport(root, { id }) {
   root.append(loading());
   let project; let kind;
   try { await ensureMe(); project = await loadProject(id); kind = await kindOf(project.kind); } catch (err) { root.replaceChildren(errorBox(err)); return; }
+  const refused = refusedPage(project, 'import');
+  if (refused) { root.replaceChildren(projectHeader(project, 'import'), refused); return; }
 
   const input = h('input', { type: 'file', name: 'files', multiple: true, accept: 'image/*,.zip,.jsonl,.csv,.txt' });
   const bar = h('progress', { id: 'upload-progress', max: 100, value: 0, 'aria-label': t('upload') });
@@ -162,6 +168,9 @@ export async function renderImport(root, { id }) {
     run.busy = true;
     run.lines = [];
     run.progress = 0;
+    // the totals are this upload's, as its batch lines are (they added up across uploads)
+    Object.assign(sum, { created: 0, duplicates: 0 });
+    sum.errors.length = 0;
     for (let i = 0; i < groups.length; i += 1) {
       const group = groups[i];
       const groupBytes = group.reduce((s, f) => s + f.size, 0);
@@ -187,7 +196,9 @@ export async function renderImport(root, { id }) {
       setProgress(doneBytes / totalBytes);
     }
     run.busy = false;
-    run.lines.push({ state: 'finished' });
+    const batchesDone = run.lines.filter((l) => l.state === 'done' || l.state === 'error');
+    const refused = batchesDone.filter((l) => l.failed || (l.created === 0 && l.duplicates === 0 && l.errors > 0));
+    run.lines.push({ state: 'finished', failed: batchesDone.length > 0 && refused.length === batchesDone.length });
     run.progress = 100;
     run.paint();
   }

@@ -27,6 +27,10 @@ export async function renderMembers(root, { orgId }) {
   try { me = await ensureMe(); } catch (err) { root.replaceChildren(errorBox(err)); return; }
   const membership = me.memberships.find((m) => m.org_id === id);
   if (!membership) { root.replaceChildren(errorBox({ status: 404 })); return; }
+  if (!['owner', 'manager'].includes(membership.role)) { // the server answers them 403 anyway
+    root.replaceChildren(errorBox({ status: 403, code: 'forbidden', body: { roles: ['owner', 'manager'] } }));
+    return;
+  }
   const table = h('tbody', {});
   const section = h('section', { class: 'card' },
     h('table', { class: 'figures-table members-table' },

@@ -6,7 +6,7 @@ import { ensureMe, loadProject } from '../session.js';
 import { navigate } from '../router.js';
 import { loadKinds, kindTitle } from '../kinds.js';
 import { toast } from '../toast.js';
-import { projectHeader, errorBox, loading } from './common.js';
+import { projectHeader, errorBox, loading, refusedPage } from './common.js';
 import { describeError, markInvalid } from '../errors.js';
 import { payFieldset } from './pay_settings_form.js';
 
@@ -36,6 +36,8 @@ export async function renderProjectEdit(root, { id, orgId }) {
     if (id) project = await loadProject(id, { fresh: true });
     kindNames = Object.keys(await loadKinds());
   } catch (err) { root.replaceChildren(errorBox(err)); return; }
+  const refused = project ? refusedPage(project, 'edit') : null;
+  if (refused) { root.replaceChildren(projectHeader(project, 'edit'), refused); return; }
 
   const name = h('input', { name: 'name', required: true, maxlength: 200, value: project?.name ?? '' });
   const kind = h('select', { name: 'kind', disabled: Boolean(project) },
