@@ -91,8 +91,8 @@ def test_import_rows_in_chinese_counted_from_one(page, seed, artifacts):
     assert rows.count() == 2
     cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(2)]
     # the second data row is line 3 of the file and row 2 of the import
-    assert cells[0] == ["2", "wo.csv:line 3", "单元格数多于表头的列数。"], cells
-    assert cells[1] == ["3", "wo.csv:line 4 · priority", "priority（优先级）必须是数字。"], cells
+    assert cells[0] == ["2", "wo.csv 第 3 行", "单元格数多于表头的列数。"], cells
+    assert cells[1] == ["3", "wo.csv 第 4 行 · priority", "priority（优先级）必须是数字。"], cells
     shot(page, artifacts, "zh-import-errors")
 
     images = seed.project("image_classification", [])

@@ -26,6 +26,7 @@ addTranslations({
     row_meta_not_object: 'meta must be a JSON object.', row_meta_not_finite: 'meta holds NaN or Infinity, which JSON does not allow.',
     row_meta_too_large: 'meta is too large.', row_external_id_too_long: 'The external ID is longer than 255 characters.',
     row_prelabel_invalid: 'The pre-label is not a valid answer: {message}', row_prelabel_not_object: 'prelabel must be a JSON object.',
+    source_line: '{file}, line {n}',
     row_not_utf8: 'Not UTF-8 text (from Excel, save as “CSV UTF-8”).', row_not_json: 'The line is not valid JSON.',
     row_not_json_object: 'Each line must be a JSON object.', row_missing_field: 'The “{field}” field is missing.',
     row_missing_column: 'The file has no “{field}” column.', row_extra_cells: 'More cells than columns in the header.',
@@ -49,6 +50,7 @@ addTranslations({
     row_meta_not_object: 'meta 必须是 JSON 对象。', row_meta_not_finite: 'meta 含有 NaN 或 Infinity，JSON 不允许。',
     row_meta_too_large: 'meta 过大。', row_external_id_too_long: '外部 ID 超过 255 个字符。',
     row_prelabel_invalid: '预标注不是有效的答案：{message}', row_prelabel_not_object: 'prelabel 必须是 JSON 对象。',
+    source_line: '{file} 第 {n} 行',
     row_not_utf8: '不是 UTF-8 文本（Excel 中请另存为“CSV UTF-8”）。', row_not_json: '该行不是有效的 JSON。',
     row_not_json_object: '每行必须是一个 JSON 对象。', row_missing_field: '缺少“{field}”字段。',
     row_missing_column: '文件中没有“{field}”列。', row_extra_cells: '单元格数多于表头的列数。',
@@ -91,6 +93,12 @@ export function batches(files) {
 // (kept as data, worded when drawn). An upload still running writes here and redraws the page
 // rendered last. One record per person and project, for the browser tab's life.
 const runs = new Map(); // `${userId}:${projectId}` -> { sum, lines, progress, busy, paint, paintProgress }
+
+// The server names a row's place as "file:line N" (readers.py); the line in the reader's words.
+function sourceText(source) {
+  const m = /^(.*):line (\d+)$/.exec(source || '');
+  return m ? t('source_line', { file: m[1], n: m[2] }) : source;
+}
 
 function batchLine(line) {
   const head = `${t('batch', { n: line.n, total: line.total })}: `;
@@ -149,7 +157,7 @@ export async function renderImport(root, { id }) {
     errors.replaceChildren(...sum.errors.slice(0, 200).map((e) => h('tr', {},
       // ``row`` counts from 0 on the server; people count rows from 1 (as the line numbers do)
       h('td', { class: 'num' }, e.row === undefined || e.row === null ? '' : String(e.row + 1)),
-      h('td', {}, [e.source, (e.loc || []).join('.')].filter(Boolean).join(' · ')),
+      h('td', {}, [sourceText(e.source), (e.loc || []).join('.')].filter(Boolean).join(' · ')),
       h('td', { title: e.message ?? '', dataset: { code: e.code ?? '' } }, rowMessage(e)))));
   };
   Object.assign(run, { paint, paintProgress });
