@@ -248,3 +248,45 @@ def test_last_months_accuracy_bonus_is_paid_once(client, monkeypatch):
     build(pid, full=True)
     bonuses = [(u, r, m) for _, u, k, r, m in entries(pid) if k == "bonus"]
     assert bonuses == [(annotator.id, now.year * 100 + now.month, D("1.5"))]
+
+
+def test_answers_accepted_while_their_annotator_was_paused_earn_once_resumed(client):
+    """The QA walk's case: items waiting in review when their annotator is paused are accepted
+    by a reviewer (final, wanting no more answers); the manager resumes the annotator, and the
+    accepted answers earn, once each."""
+    team = new_team(client, annotators=1)
+    project = new_project(
+        client,
+        team,
+        overlap=1,
+        max_overlap=1,
+        gold_rate=0.0,
+        review_mode="all",
+        pay={"per_item": "0.05", "payable_when": "final"},
+    )
+    pid = project["id"]
+    seed_items(project_id=pid, count=2)
+    annotator = team.annotators[0]
+    answers = [label(client, annotator, pid, "other") for _ in range(2)]
+    recompute(pid)
+    pause(client, team.manager, pid, annotator.id, "spam")
+    recompute(pid)
+    for _ in answers:
+        lease = client.post(f"/api/v1/projects/{pid}/review/next", headers=team.reviewer.headers)
+        assert lease.status_code == 200, lease.text
+        done = client.post(
+            f"/api/v1/reviews/{lease.json()['review_id']}/submit",
+            json={"decision": "accept"},
+            headers=team.reviewer.headers,
+        )
+        assert done.status_code == 201, done.text
+    build(pid)
+    assert [k for _, u, k, _, _ in entries(pid) if u == annotator.id] == []  # paused: not yet
+    resumed = client.post(
+        f"/api/v1/projects/{pid}/annotators/{annotator.id}/resume", headers=team.manager.headers
+    )
+    assert resumed.status_code == 200, resumed.text
+    recompute(pid)
+    build(pid)
+    earned = sorted(a for a, u, k, _, _ in entries(pid) if u == annotator.id and k == "earn")
+    assert earned == sorted(a["id"] for a in answers)
