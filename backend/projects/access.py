@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from backend import events
 from backend.audit.service import record
 from backend.errors import forbidden, not_found
-from backend.orgs.models import Membership
+from backend.orgs.models import MANAGERS, Membership, Role
 from backend.orgs.teams import check_members, teams_of_org
 from backend.projects.access_models import ProjectAccessTeam, ProjectAccessUser
 from backend.projects.models import Project
@@ -33,7 +33,7 @@ from backend.projects.models import Project
 OPEN = "open"
 LISTED = "listed"
 _SQL_NAME = re.compile(r"^(:\w+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)?)$")
-_ROLE_ORDER = ("owner", "manager", "reviewer", "annotator", "client")  # as the SQL files write them
+_ROLE_ORDER = tuple(role.value for role in Role)  # the order the SQL files write them in
 
 
 def _check_names(*names: str) -> None:
@@ -59,7 +59,7 @@ def listed_condition_sql(*, project: str = "p", user_id: str = ":user_id") -> st
              WHERE pat.project_id = {project}.id AND ptm.user_id = {user_id}))"""  # noqa: S608
 
 
-LABELLING_STAFF = ("owner", "manager")
+LABELLING_STAFF = tuple(role.value for role in MANAGERS)
 """Roles the access lists never restrict on the labelling stage: those who run the project."""
 
 

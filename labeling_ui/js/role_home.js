@@ -28,6 +28,9 @@ const HOME_NOTES = {
 // The project pages a role may open, in tab order ('annotate' is the Start button's page).
 export const projectPages = (role) => PAGES[role] || [];
 
+// The roles that may open a project page, in the table's order (who to name when refusing it).
+export const rolesFor = (page) => Object.keys(PAGES).filter((role) => PAGES[role].includes(page));
+
 export const canAnnotate = (role) => projectPages(role).includes('annotate');
 
 export const canReview = (role) => projectPages(role).includes('review');

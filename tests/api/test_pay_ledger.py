@@ -17,6 +17,7 @@ from backend.pay.models import PayRate, PayWork
 from support.distribution import pause
 from support.factories import new_project, new_team
 from support.pay_helpers import build, emit, entries, label, recompute, set_pay
+from support.review_flow import review_next, verdict
 from support.seed import seed_items
 
 D = Decimal
@@ -272,13 +273,9 @@ def test_answers_accepted_while_their_annotator_was_paused_earn_once_resumed(cli
     pause(client, team.manager, pid, annotator.id, "spam")
     recompute(pid)
     for _ in answers:
-        lease = client.post(f"/api/v1/projects/{pid}/review/next", headers=team.reviewer.headers)
+        lease = review_next(client, team.reviewer, pid)
         assert lease.status_code == 200, lease.text
-        done = client.post(
-            f"/api/v1/reviews/{lease.json()['review_id']}/submit",
-            json={"decision": "accept"},
-            headers=team.reviewer.headers,
-        )
+        done = verdict(client, team.reviewer, lease.json()["review_id"], decision="accept")
         assert done.status_code == 201, done.text
     build(pid)
     assert [k for _, u, k, _, _ in entries(pid) if u == annotator.id] == []  # paused: not yet

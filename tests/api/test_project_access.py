@@ -8,6 +8,7 @@ from sqlmodel import Session
 from backend.db import get_engine
 from backend.projects.access import may_work_on, work_condition_sql
 from support.factories import add_member, new_project, new_team, new_user
+from support.review_flow import label_all, recompute, review_next, verdict
 from support.seed import seed_items
 
 API = "/api/v1"
@@ -174,8 +175,6 @@ def test_the_lists_name_who_annotates_a_reviewer_reviews_a_listed_project(client
     """The access page names annotators and teams only: a reviewer reviews a listed project
     without being on it (the Python path, then, on PostgreSQL, the one-call path), while the
     annotator left out is still refused."""
-    from support.review_flow import label_all, recompute, review_next, verdict
-
     team, _ = crew
     named, *_, left_out = team.annotators
     project = new_project(

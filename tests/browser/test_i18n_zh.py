@@ -178,6 +178,13 @@ def test_a_page_the_role_may_not_open_says_who_may_and_an_import_that_failed_say
         assert "无权操作：需要以下角色之一：" in alert.inner_text(), alert.inner_text()
         assert alert.inner_text().startswith("出错："), alert.inner_text()
         assert page.locator("#main form").count() == 0
+    # the review page: a refusal that is not a pause is not said as one, and offers no retry
+    page.goto(f"/#/projects/{project['id']}/review")
+    page.get_by_role("button", name="开始质检").click()
+    refusal = page.locator("#main .card.error")
+    refusal.wait_for()
+    assert "无权操作" in refusal.inner_text() and "暂停" not in refusal.inner_text()
+    assert refusal.get_by_role("button", name="重试").count() == 0
 
     sign_in(page, seed.manager, lang="zh")
     page.goto(f"/#/projects/{project['id']}/import")

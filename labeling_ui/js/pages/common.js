@@ -3,7 +3,7 @@ import { h } from '../dom.js';
 import { getLang, t } from '../i18n.js';
 import * as store from '../store.js';
 import { describeError } from '../errors.js';
-import { projectPages } from '../role_home.js';
+import { projectPages, rolesFor } from '../role_home.js';
 
 export const loading = () => h('p', { class: 'muted', role: 'status' }, t('loading'));
 
@@ -13,11 +13,10 @@ export const errorBox = (err, onRetry) => h('div', { class: 'card error', role: 
 
 // A project page the caller's role may not open (role_home.js): which roles may, in the reader's
 // words, instead of a form the server would refuse only on submit. null where the page is theirs.
-const ROLES = ['owner', 'manager', 'reviewer', 'annotator', 'client'];
 export function refusedPage(project, page) {
   const role = store.roleIn(project.org_id);
   if (!role || projectPages(role).includes(page)) return null;
-  return errorBox({ status: 403, code: 'forbidden', body: { roles: ROLES.filter((r) => projectPages(r).includes(page)) } });
+  return errorBox({ status: 403, code: 'forbidden', body: { roles: rolesFor(page) } });
 }
 
 export const emptyState = (title, text, ...actions) => h('section', { class: 'empty-state card' },

@@ -9,6 +9,7 @@ import { toast } from '../toast.js';
 import { ensureMe } from '../session.js';
 import { errorBox, loading } from './common.js';
 import { renderInvitesPanel } from './invites_panel.js';
+import { managesPeople } from '../role_home.js';
 
 export const ROLES = ['owner', 'manager', 'reviewer', 'annotator', 'client'];
 
@@ -27,7 +28,7 @@ export async function renderMembers(root, { orgId }) {
   try { me = await ensureMe(); } catch (err) { root.replaceChildren(errorBox(err)); return; }
   const membership = me.memberships.find((m) => m.org_id === id);
   if (!membership) { root.replaceChildren(errorBox({ status: 404 })); return; }
-  if (!['owner', 'manager'].includes(membership.role)) { // the server answers them 403 anyway
+  if (!managesPeople(membership.role)) { // the server answers them 403 anyway
     root.replaceChildren(errorBox({ status: 403, code: 'forbidden', body: { roles: ['owner', 'manager'] } }));
     return;
   }
